@@ -1,0 +1,58 @@
+# The two commands of README.md: `make run` (demo dashboard) and `make test` (every test).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CONTEXTS := $(VENV)/bin/contexts
+PORT ?= 8501
+
+.PHONY: install system-deps run test lint bench clean
+
+# Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv.
+system-deps:
+	@missing=""; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql postgresql-contrib"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
+	fi; \
+	major=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); \
+	if [ -n "$$major" ] && [ ! -f /usr/share/postgresql/$$major/extension/postgis.control ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-$$major-postgis-3 || \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-$$major-postgis-3; }; \
+	  else echo "Please install PostGIS: sudo apt-get install postgresql-$$major-postgis-3"; exit 1; fi; \
+	fi
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+install: system-deps $(VENV)/.installed
+	$(PY) -c "from geo.assets import ensure_leaflet; ensure_leaflet()"
+
+run: install
+	$(CONTEXTS) db up
+	$(CONTEXTS) migrate
+	$(CONTEXTS) demo
+	$(CONTEXTS) serve --port $(PORT)
+
+test: install
+	$(VENV)/bin/ruff check geo dashboard tests bench
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check geo dashboard tests bench
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	-$(CONTEXTS) db down
+	rm -rf var $(VENV) dashboard/static/vendor

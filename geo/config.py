@@ -1,0 +1,71 @@
+"""Configuration, read from the environment (prefix ``CONTEXTS_``) and ``DATABASE_URL``.
+
+One settings object is the only place the rest of the code looks for paths, database
+addresses, the basemap and disclosure thresholds, so that a deployment changes behaviour
+by environment alone.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The key used to pseudonymise person identifiers when none is configured. It is public,
+#: so pseudonyms made with it protect nothing: fit only for the synthetic demo data.
+DEMO_PSEUDONYM_KEY = "DEMO-KEY-NOT-SECRET-do-not-use-with-real-data"
+
+
+class Settings(BaseSettings):
+    """Every setting of the project, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTEXTS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "CONTEXTS_DATABASE_URL"),
+        description="libpq URL of a PostGIS server; unset means the private cluster.",
+    )
+    dashboard_database_url: str | None = Field(
+        default=None,
+        description="URL the dashboard uses (the read-only role); derived when unset.",
+    )
+    loader_database_url: str | None = Field(
+        default=None, description="URL loads use (the loader role); derived when unset."
+    )
+    home: Path = Field(default=PROJECT_ROOT, description="Project folder; holds var/.")
+    database_name: str = "contexts"
+    area_code: str = Field(default="E08000025", description="Area of boundary files "
+                           "that name none (E08000025 is Birmingham).")
+    area_name: str = "Birmingham"
+    tiles: str = Field(
+        default="none",
+        description="Basemap: 'none', 'openstreetmap', or a tiles URL template.",
+    )
+    tiles_attribution: str = "© OpenStreetMap contributors"
+    suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
+    pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
+    demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
+
+    @property
+    def embedded(self) -> bool:
+        """True when the project runs its own private PostGIS cluster."""
+        return self.database_url is None
+
+    @property
+    def var_dir(self) -> Path:
+        return self.home / "var"
+
+    @property
+    def uses_demo_key(self) -> bool:
+        return self.pseudonym_key == DEMO_PSEUDONYM_KEY
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,249 @@
+"""Ingest: one pipeline for every extract, from the command line and the upload page.
+
+``load(kind, path)`` reads the file, rejects it if it carries direct identifiers, validates
+every row (vectorised), and in **one transaction** writes the ledger row, bulk-loads the
+valid rows with COPY, assigns them to wards, LSOAs, places and grid cells in PostGIS,
+stores the quarantined rows with their reasons, and writes the audit row. Either all of
+that happens or none of it: rows read = rows loaded + rows quarantined, always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import psycopg
+import shapely
+from psycopg.types.json import Jsonb
+
+from geo import db
+from geo.config import Settings, get_settings
+from geo.ingest import _incidents, _polygons, _records
+from geo.ingest._guard import IdentifierFound
+from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
+from geo.ingest._read import Table, UnreadableFile, read_table
+
+KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
+Kind = Literal["incidents", "interventions", "places", "assessments", "wards", "lsoas",
+               "population"]
+Progress = Callable[[int, int, str], None]
+
+#: default hexagon size (circumradius, m) assigned to incidents at load
+DEFAULT_HEX_SIZE = 250.0
+#: an incident this close to a place (m) counts for it
+PLACE_DISTANCE_M = 50.0
+COPY_CHUNK = 100_000
+
+__all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file; printed by ``contexts load --json``."""
+
+    extract_id: int | None
+    kind: str
+    file_sha256: str
+    status: Literal["loaded", "already_loaded", "rejected"]
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _noop(done: int, total: int, phase: str) -> None:
+    return None
+
+
+def _context(conn: psycopg.Connection[Any], settings: Settings) -> Context:
+    wkb = db.scalar(conn, "ingest_boundary", {"tolerance": BOUNDARY_TOLERANCE_M})
+    codes = db.frame(conn, "ingest_codes")
+
+    def of(kind: str) -> pd.DataFrame:
+        return codes[codes["kind"] == kind]
+
+    def vocab(name: str) -> pd.DataFrame:
+        return db.frame(conn, "vocabulary", {"vocab": name})
+
+    boundary = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
+    if boundary is not None:
+        shapely.prepare(boundary)
+    places = of("place")
+    return Context(
+        boundary=boundary,
+        ward_codes=set(of("ward")["code"]), lsoa_codes=set(of("lsoa")["code"]),
+        harm_types=vocab("harm_type"), risk_levels=vocab("risk_level"),
+        age_bands=vocab("age_band"),
+        place_refs=dict(zip(places["code"], places["id"].astype(int), strict=True)),
+        place_categories=set(of("place_category")["code"]),
+        intervention_types=set(of("intervention_type")["code"]),
+        pseudonym_key=settings.pseudonym_key,
+    )
+
+
+def _prepare(kind: str, table: Table, ctx: Context, name: str, settings: Settings) -> Prepared:
+    if kind == "incidents":
+        return _incidents.prepare(table, ctx, name)
+    if kind in ("wards", "lsoas"):
+        return _polygons.prepare_boundaries(table, ctx, name, kind,
+                                            (settings.area_code, settings.area_name))
+    if kind == "places":
+        return _polygons.prepare_places(table, ctx, name)
+    if kind == "interventions":
+        return _records.prepare_interventions(table, ctx, name)
+    if kind == "assessments":
+        return _records.prepare_assessments(table, ctx, name)
+    if kind == "population":
+        return _records.prepare_population(table, ctx, name)
+    raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def _copy_frame(conn: psycopg.Connection[Any], copy_name: str, frame: pd.DataFrame,
+                progress: Progress, phase: str) -> None:
+    total = len(frame)
+    with conn.cursor() as cur, cur.copy(db.sql(copy_name)) as copy:  # type: ignore[arg-type]
+        for start in range(0, max(total, 1), COPY_CHUNK):
+            chunk = frame.iloc[start:start + COPY_CHUNK]
+            buf = io.StringIO()
+            chunk.to_csv(buf, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S")
+            copy.write(buf.getvalue())
+            progress(min(start + COPY_CHUNK, total), total, phase)
+
+
+def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataFrame) -> None:
+    if q.empty:
+        return
+    with conn.cursor() as cur, cur.copy(db.sql("quarantine_copy")) as copy:  # type: ignore[arg-type]
+        for row in q.itertuples(index=False):
+            copy.write_row((extract_id, int(row.row_number), row.reason, row.detail,
+                            json.dumps(row.row_values, default=str)))
+
+
+_STAGE = {
+    "incidents": ("stage_incident", "stage_incident_copy", ("incident_insert",
+                                                            "incident_insert_area")),
+    "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert", "area_refresh")),
+    "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
+    "places": ("stage_place", "stage_place_copy", ("place_upsert",)),
+    "interventions": ("stage_intervention", "stage_intervention_copy", ("intervention_upsert",)),
+    "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
+    "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
+}
+
+
+def _audit(conn: psycopg.Connection[Any], actor: str, role: str, action: str, target: str,
+           outcome: str, detail: dict[str, Any]) -> None:
+    db.execute(conn, "audit_insert", {"actor": actor, "role": role, "action": action,
+                                      "target": target, "outcome": outcome,
+                                      "detail": Jsonb(detail)})
+
+
+def load(kind: str, path: str | Path, *, actor: str = "cli", role: str = "analyst",
+         file_name: str | None = None, sheet: str | None = None,
+         progress: Progress = _noop, settings: Settings | None = None,
+         _fault: Callable[[str], None] | None = None) -> LoadResult:
+    """Load one extract file of ``kind``; see the module docstring for the guarantees.
+
+    ``file_name`` is the name to record (an upload's original name); ``_fault`` is called
+    between steps with the step's name, for tests that inject a failure mid-load.
+    """
+    settings = settings or get_settings()
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    path = Path(path)
+    name = file_name or path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    fault = _fault or (lambda step: None)
+    with db.connect("loader", settings) as conn:
+        found = db.frame(conn, "extract_find", {"kind": kind, "sha256": sha})
+        if not found.empty:
+            row = found.iloc[0]
+            res = LoadResult(int(row.extract_id), kind, sha, "already_loaded", int(row.rows_read),
+                             0, 0, {}, f"{name} was already loaded as extract "
+                             f"{int(row.extract_id)}; nothing changed")
+            with conn.transaction():
+                _audit(conn, actor, role, "upload", f"{kind}:{name}", "already_loaded",
+                       {"extract_id": res.extract_id})
+            return res
+        try:
+            progress(0, 1, "reading")
+            table = read_table(path, sheet)
+            ctx = _context(conn, settings)
+            conn.commit()
+            prepared = _prepare(kind, table, ctx, name, settings)
+        except (IdentifierFound, UnreadableFile, ValueError) as exc:
+            conn.rollback()
+            rows = len(table) if "table" in locals() else 0
+            return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
+        n_read = len(table)
+        n_q = len(prepared.quarantine)
+        n_ok = len(prepared.rows)
+        assert n_read == n_ok + n_q, "every row is loaded or quarantined"
+        reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
+        with conn.transaction():
+            extract_id = db.scalar(conn, "extract_insert", {
+                "kind": kind, "file_name": name, "sha256": sha, "actor": actor,
+                "rows_read": n_read, "rows_loaded": n_ok, "rows_quarantined": n_q,
+                "reasons": Jsonb(reasons), "status": "loaded", "message": ""})
+            fault("ledger")
+            stage, copy_name, inserts = _STAGE[kind]
+            db.execute(conn, stage)
+            _copy_frame(conn, copy_name, prepared.rows, progress, "copying")
+            fault("copied")
+            progress(0, 1, "assigning places")
+            params = {"extract_id": extract_id, "hex_size": DEFAULT_HEX_SIZE,
+                      "place_distance": PLACE_DISTANCE_M}
+            written = sum(max(db.execute(conn, ins, params), 0) for ins in inserts
+                          if ins != "area_refresh")
+            if "area_refresh" in inserts:
+                db.execute(conn, "area_refresh")
+            if written != n_ok:
+                raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
+            fault("inserted")
+            _copy_quarantine(conn, extract_id, prepared.quarantine)
+            _audit(conn, actor, role, "upload", f"{kind}:{name}", "loaded",
+                   {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
+                    "rows_quarantined": n_q})
+            fault("audited")
+        progress(1, 1, "done")
+        message = (f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined"
+                   + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})"
+                      if reasons else ""))
+        return LoadResult(int(extract_id), kind, sha, "loaded", n_read, n_ok, n_q,
+                          {k: int(v) for k, v in reasons.items()}, message)
+
+
+def _reject(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, rows: int,
+            message: str, actor: str, role: str) -> LoadResult:
+    with conn.transaction():
+        extract_id = db.scalar(conn, "extract_insert", {
+            "kind": kind, "file_name": name, "sha256": sha, "actor": actor,
+            "rows_read": rows, "rows_loaded": 0, "rows_quarantined": 0,
+            "reasons": Jsonb({}), "status": "rejected", "message": message})
+        _audit(conn, actor, role, "upload", f"{kind}:{name}", "rejected",
+               {"extract_id": extract_id})
+    return LoadResult(int(extract_id), kind, sha, "rejected", rows, 0, 0, {}, message)
+
+
+def quarantine_report(extract_id: int, settings: Settings | None = None) -> pd.DataFrame:
+    """The quarantined rows of one extract: row number, reason, detail and values."""
+    with db.connect("loader", settings) as conn:
+        frame = db.frame(conn, "quarantine_report", {"extract_id": extract_id})
+    if frame.empty:
+        return frame
+    values = pd.json_normalize(frame.pop("row_values").tolist())
+    return pd.concat([frame.reset_index(drop=True), values], axis=1)
+
+

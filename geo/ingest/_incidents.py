@@ -1,0 +1,229 @@
+"""Validate and shape an incident extract, vectorised: rows to load and rows to quarantine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.ingest import _guard, _parse
+from geo.ingest._columns import match, police_shape
+from geo.ingest._pseudonym import pseudonymise
+from geo.ingest._read import Table
+from geo.ingest._vocab import POLICE_UK_HARM, RISK_SYNONYMS, age_to_band, vocab_mapping
+
+FIELDS = ("month", "occurred_at", "harm_type", "risk_level", "age_band", "age", "person_id",
+          "longitude", "latitude", "easting", "northing", "x", "y", "ward_code", "lsoa_code")
+
+#: how far outside the area boundary a point may fall and still count (metres)
+BOUNDARY_TOLERANCE_M = 50.0
+
+_TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+
+
+@dataclass
+class Context:
+    """What validation needs from the database, fetched once per load."""
+
+    boundary: shapely.Geometry | None
+    ward_codes: set[str]
+    lsoa_codes: set[str]
+    harm_types: pd.DataFrame
+    risk_levels: pd.DataFrame
+    age_bands: pd.DataFrame
+    place_refs: dict[str, int]
+    place_categories: set[str]
+    intervention_types: set[str]
+    pseudonym_key: str
+
+
+@dataclass
+class Prepared:
+    """Rows to load (columns ready for COPY), rows to quarantine, and other counts."""
+
+    rows: pd.DataFrame
+    quarantine: pd.DataFrame
+    notes: dict[str, int]
+
+
+def quarantine_frame(table: Table, reason: np.ndarray, detail: dict[str, str] | None = None,
+                     hide: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows with a reason, keeping their (already guard-checked) values, minus ``hide``."""
+    idx = np.flatnonzero(reason != None)  # noqa: E711 - element-wise on an object array
+    kept = table.columns.drop(columns=[c for c in hide if c in table.columns])
+    records = kept.iloc[idx].to_dict("records") if len(idx) else []
+    reasons = reason[idx].astype(str)
+    return pd.DataFrame({
+        "row_number": table.row_numbers[idx].astype(int),
+        "reason": reasons,
+        "detail": [(detail or {}).get(r, "") for r in reasons],
+        "row_values": records,
+    })
+
+
+def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
+    reason[(reason == None) & mask] = code  # noqa: E711
+
+
+def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
+    """Validate every row; return the valid rows shaped for loading and the rest."""
+    df = table.columns
+    n = len(df)
+    shape = police_shape(list(df.columns))
+    cols = match(list(df.columns), FIELDS)
+    if shape == "api":
+        cols.pop("ward_code", None)
+    allowed = ("street", "location", "lsoaname", "ward", "context") if shape else ()
+    parsed_cols = [cols[f] for f in ("month", "occurred_at", "longitude", "latitude", "easting",
+                                     "northing", "x", "y", "person_id", "age") if f in cols]
+    _guard.check(df, table.row_numbers, file_name, allowed_names=allowed,
+                 skip_values=parsed_cols)
+    if "harm_type" not in cols:
+        raise ValueError(f"{file_name}: no harm type column (expected one of: harm_type, "
+                         "harm, crime_type, type, category)")
+    if ctx.boundary is None:
+        raise ValueError("no area boundary is loaded yet: load wards first "
+                         "(contexts load wards FILE)")
+
+    reason = np.full(n, None, dtype=object)
+    empty = pd.Series([""] * n, index=df.index, dtype=str)
+
+    def col(f: str) -> pd.Series:
+        return df[cols[f]] if f in cols else empty
+
+    for row in table.formula_cells:
+        reason[row - 2] = "formula_cell"
+
+    month, bad_m = _parse.months(col("month"))
+    occurred, bad_t = _parse.timestamps(col("occurred_at"))
+    derived = np.isnat(month) & ~np.isnat(occurred)
+    month[derived] = occurred[derived].astype("datetime64[M]").astype("datetime64[D]")
+    _first(reason, bad_m, "bad_month")
+    _first(reason, np.isnat(month), "missing_month")
+
+    harm_map = vocab_mapping(ctx.harm_types, POLICE_UK_HARM)
+    harm, bad_h = _parse.vocabulary(col("harm_type"), harm_map)
+    _first(reason, bad_h, "unknown_harm_type")
+    _first(reason, harm == None, "missing_harm_type")  # noqa: E711
+    risk, bad_r = _parse.vocabulary(col("risk_level"), vocab_mapping(ctx.risk_levels, RISK_SYNONYMS))
+    _first(reason, bad_r, "unknown_risk_level")
+    band, bad_b = _parse.vocabulary(col("age_band"), vocab_mapping(ctx.age_bands))
+    _first(reason, bad_b, "unknown_age_band")
+    if "age" in cols:
+        age, bad_a = _parse.numbers(col("age"))
+        from_age = age_to_band(age)
+        _first(reason, bad_a | (~np.isnan(age) & (from_age == None)), "bad_age")  # noqa: E711
+        band = np.where(band == None, from_age, band)  # noqa: E711
+    _first(reason, bad_t, "bad_timestamp")
+
+    x, y, bad_xy = _coordinates(df, cols, n)
+    _first(reason, bad_xy, "bad_coordinates")
+    has_xy = ~np.isnan(x)
+    ward, bad_w = _parse.codes(col("ward_code"), ctx.ward_codes)
+    lsoa, bad_l = _parse.codes(col("lsoa_code"), ctx.lsoa_codes)
+    boundary = ctx.boundary
+    inside = np.zeros(n, dtype=bool)
+    inside[has_xy] = shapely.contains_xy(boundary, x[has_xy], y[has_xy])
+    lonlat = _lonlat_mask(df, cols, n) & has_xy & ~inside
+    swapped = np.zeros(n, dtype=bool)
+    if lonlat.any():
+        lon, lat = _raw_lonlat(df, cols)
+        sx, sy = _TO_BNG.transform(lat[lonlat], lon[lonlat])
+        swapped[lonlat] = shapely.contains_xy(boundary, sx, sy)
+    en = has_xy & ~inside & ~_lonlat_mask(df, cols, n)
+    if en.any():
+        swapped[en] = shapely.contains_xy(boundary, y[en], x[en])
+    _first(reason, swapped, "swapped_coordinates")
+    _first(reason, has_xy & ~inside, "outside_area")
+    _first(reason, ~has_xy & bad_w, "unknown_ward_code")
+    _first(reason, ~has_xy & bad_l, "unknown_lsoa_code")
+    no_loc = ~has_xy & (ward == None) & (lsoa == None)  # noqa: E711
+    _first(reason, no_loc, "no_location")
+
+    ok = reason == None  # noqa: E711
+    keys = np.full(n, None, dtype=object)
+    if "person_id" in cols:
+        keys = pseudonymise(col("person_id").to_numpy(dtype=object), ctx.pseudonym_key)
+    rows = pd.DataFrame({
+        "source_row": table.row_numbers[ok].astype(int),
+        "month": month[ok],
+        "occurred_at": occurred[ok],
+        "harm_type": harm[ok],
+        "risk_level": risk[ok],
+        "age_band": band[ok],
+        "person_key": keys[ok],
+        "x": np.where(has_xy, x, np.nan)[ok],
+        "y": np.where(has_xy, y, np.nan)[ok],
+        "ward_code": np.where(has_xy, None, ward)[ok],
+        "lsoa_code": np.where(has_xy, None, lsoa)[ok],
+    })
+    hide = tuple(cols[f] for f in ("person_id",) if f in cols)
+    details = {
+        "swapped_coordinates": "longitude and latitude appear to be the wrong way round",
+        "outside_area": f"more than {BOUNDARY_TOLERANCE_M:.0f} m outside the area boundary",
+        "no_location": "no coordinates, ward code or LSOA code",
+        "formula_cell": "a spreadsheet formula; enter the value instead",
+    }
+    return Prepared(rows, quarantine_frame(table, reason, details, hide), {})
+
+
+def _lonlat_mask(df: pd.DataFrame, cols: dict[str, str], n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    if "longitude" in cols and "latitude" in cols:
+        lon, _ = _parse.numbers(df[cols["longitude"]])
+        mask |= ~np.isnan(lon)
+    if "x" in cols and "y" in cols:
+        xv, _ = _parse.numbers(df[cols["x"]])
+        mask |= (np.abs(xv) <= 180)
+    return mask
+
+
+def _raw_lonlat(df: pd.DataFrame, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    if "longitude" in cols and "latitude" in cols:
+        lon, _ = _parse.numbers(df[cols["longitude"]])
+        lat, _ = _parse.numbers(df[cols["latitude"]])
+    else:
+        lon = lat = np.full(len(df), np.nan)
+    if "x" in cols and "y" in cols:
+        xv, _ = _parse.numbers(df[cols["x"]])
+        yv, _ = _parse.numbers(df[cols["y"]])
+        small = np.isnan(lon) & (np.abs(xv) <= 180)
+        lon = np.where(small, xv, lon)
+        lat = np.where(small, yv, lat)
+    return lon, lat
+
+
+def _coordinates(df: pd.DataFrame, cols: dict[str, str], n: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BNG x, y for every row that has a location (NaN otherwise) and a bad mask."""
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    pairs = [("longitude", "latitude", "lonlat"), ("easting", "northing", "bng"),
+             ("x", "y", "either")]
+    for fx, fy, kind in pairs:
+        if fx not in cols or fy not in cols:
+            continue
+        a, bad_a = _parse.numbers(df[cols[fx]])
+        b, bad_b = _parse.numbers(df[cols[fy]])
+        todo = np.isnan(x)
+        bad |= todo & (bad_a | bad_b | (np.isnan(a) ^ np.isnan(b)))
+        both = todo & ~np.isnan(a) & ~np.isnan(b)
+        small = (np.abs(a) <= 180) & (np.abs(b) <= 90)
+        if kind == "lonlat":
+            bad |= both & ~small
+            ll, en = both & small, np.zeros(n, dtype=bool)
+        elif kind == "bng":
+            ll, en = np.zeros(n, dtype=bool), both
+        else:
+            ll, en = both & small, both & ~small
+        if ll.any():
+            x[ll], y[ll] = _TO_BNG.transform(a[ll], b[ll])
+        x[en], y[en] = a[en], b[en]
+    bad &= np.isnan(x)
+    x[bad] = np.nan
+    y[bad] = np.nan
+    return x, y, bad

@@ -1,0 +1,32 @@
+"""Keyed pseudonyms for person and case identifiers (HMAC-SHA256).
+
+The same identifier and key always give the same pseudonym, so distinct young people can
+be counted across extracts; without the key (which lives in configuration, never in the
+database) a pseudonym cannot be turned back into the identifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+
+
+def pseudonym(identifier: str, key: str) -> str:
+    """The hex HMAC-SHA256 of a trimmed, case-folded identifier."""
+    norm = identifier.strip().upper().encode()
+    return hmac.new(key.encode(), norm, hashlib.sha256).hexdigest()
+
+
+def pseudonymise(values: np.ndarray, key: str) -> np.ndarray:
+    """Pseudonyms for an array of identifiers (blank stays None), each distinct value once."""
+    out = np.full(len(values), None, dtype=object)
+    uniques = pd.unique(values)
+    table = {v: pseudonym(str(v), key) for v in uniques if v is not None and str(v).strip()}
+    if table:
+        mapped = pd.Series(values, dtype=object).map(table).to_numpy(dtype=object)
+        has = pd.notna(mapped)
+        out[has] = mapped[has]
+    return out

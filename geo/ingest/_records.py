@@ -1,0 +1,103 @@
+"""Validate non-spatial extracts: interventions, location assessments, population."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.ingest import _guard, _parse
+from geo.ingest._columns import match
+from geo.ingest._incidents import Context, Prepared, _first, quarantine_frame
+from geo.ingest._read import Table
+
+
+def _required(cols: dict[str, str], fields: tuple[str, ...], file_name: str, kind: str) -> None:
+    missing = [f for f in fields if f not in cols]
+    if missing:
+        raise ValueError(f"{file_name}: no column for {', '.join(missing)} in {kind}")
+
+
+def _place_ids(s: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    ref = s.str.strip()
+    ids = ref.map(ctx.place_refs)
+    return ids.to_numpy(dtype=object), ids.isna().to_numpy()
+
+
+def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepared:
+    df = table.columns
+    cols = match(list(df.columns), ("code", "place_ref", "intervention_type", "agency",
+                                    "start_month", "end_month", "description"))
+    _guard.check(df, table.row_numbers, file_name, allowed_names=("description",),
+                 skip_values=[cols[f] for f in ("start_month", "end_month") if f in cols],
+                 prose=[cols[f] for f in ("description",) if f in cols])
+    _required(cols, ("code", "place_ref", "intervention_type", "agency", "start_month"),
+              file_name, "interventions")
+    reason = np.full(len(df), None, dtype=object)
+    for row in table.formula_cells:
+        reason[row - 2] = "formula_cell"
+    ref = df[cols["code"]].str.strip()
+    _first(reason, (ref == "").to_numpy() | ref.duplicated().to_numpy(), "bad_ref")
+    place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
+    _first(reason, bad_p, "unknown_place")
+    types = {t: t for t in ctx.intervention_types} | {t.replace("_", " "): t
+                                                       for t in ctx.intervention_types}
+    kind, bad_k = _parse.vocabulary(df[cols["intervention_type"]], types)
+    _first(reason, bad_k | (kind == None), "unknown_intervention_type")  # noqa: E711
+    agency = df[cols["agency"]].str.strip()
+    _first(reason, (agency == "").to_numpy(), "missing_agency")
+    start, bad_s = _parse.months(df[cols["start_month"]])
+    _first(reason, bad_s | np.isnat(start), "bad_start_month")
+    end = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[D]")
+    if "end_month" in cols:
+        end, bad_e = _parse.months(df[cols["end_month"]])
+        _first(reason, bad_e | (~np.isnat(end) & (end < start)), "bad_end_month")
+    desc = df[cols["description"]].str.strip() if "description" in cols else pd.Series([""] * len(df))
+    ok = reason == None  # noqa: E711
+    rows = pd.DataFrame({"ref": ref[ok].to_numpy(), "place_id": place[ok], "type": kind[ok],
+                         "agency": agency[ok].to_numpy(), "start_month": start[ok],
+                         "end_month": end[ok], "description": desc[ok].to_numpy()})
+    return Prepared(rows, quarantine_frame(table, reason), {})
+
+
+def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
+    df = table.columns
+    cols = match(list(df.columns), ("place_ref", "assessed_on", "rating", "factors"))
+    _guard.check(df, table.row_numbers, file_name,
+                 skip_values=[cols[f] for f in ("assessed_on",) if f in cols],
+                 prose=[cols[f] for f in ("factors",) if f in cols])
+    _required(cols, ("place_ref", "assessed_on", "rating"), file_name, "assessments")
+    reason = np.full(len(df), None, dtype=object)
+    place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
+    _first(reason, bad_p, "unknown_place")
+    when, bad_d = _parse.timestamps(df[cols["assessed_on"]])
+    _first(reason, bad_d | np.isnat(when), "bad_date")
+    rating, bad_r = _parse.vocabulary(df[cols["rating"]], {"low": "low", "medium": "medium",
+                                                           "high": "high", "l": "low",
+                                                           "m": "medium", "h": "high"})
+    _first(reason, bad_r | (rating == None), "unknown_rating")  # noqa: E711
+    factors = df[cols["factors"]].str.strip() if "factors" in cols else pd.Series([""] * len(df))
+    ok = reason == None  # noqa: E711
+    rows = pd.DataFrame({"place_id": place[ok], "assessed_on": when[ok].astype("datetime64[D]"),
+                         "rating": rating[ok], "factors": factors[ok].to_numpy()})
+    return Prepared(rows, quarantine_frame(table, reason), {})
+
+
+def prepare_population(table: Table, ctx: Context, file_name: str) -> Prepared:
+    df = table.columns
+    cols = match(list(df.columns), ("unit_code", "unit_kind", "year", "young_people"))
+    _guard.check(df, table.row_numbers, file_name, skip_values=list(df.columns))
+    _required(cols, ("unit_code", "year", "young_people"), file_name, "population")
+    reason = np.full(len(df), None, dtype=object)
+    code = df[cols["unit_code"]].str.strip().str.upper()
+    is_ward = code.isin(ctx.ward_codes).to_numpy()
+    is_lsoa = code.isin(ctx.lsoa_codes).to_numpy()
+    _first(reason, ~is_ward & ~is_lsoa, "unknown_unit_code")
+    year, bad_y = _parse.numbers(df[cols["year"]])
+    _first(reason, bad_y | np.isnan(year) | (year < 1990) | (year > 2100), "bad_year")
+    people, bad_n = _parse.numbers(df[cols["young_people"]])
+    _first(reason, bad_n | np.isnan(people) | (people < 0), "bad_count")
+    ok = reason == None  # noqa: E711
+    rows = pd.DataFrame({"unit_kind": np.where(is_ward, "ward", "lsoa")[ok],
+                         "unit_code": code[ok].to_numpy(), "year": year[ok].astype(int),
+                         "young_people": people[ok].astype(int)})
+    return Prepared(rows, quarantine_frame(table, reason), {})

@@ -1,0 +1,1 @@
+COPY stage_population (unit_kind, unit_code, year, young_people) FROM STDIN WITH (FORMAT csv)

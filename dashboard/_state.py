@@ -17,8 +17,12 @@ from geo import db
 from geo.config import Settings, get_settings
 
 ROLES = ("partner", "board", "analyst", "admin")
-ROLE_LABELS = {"partner": "Community safety partner", "board": "Strategy board member",
-               "analyst": "Analyst", "admin": "Administrator"}
+ROLE_LABELS = {
+    "partner": "Community safety partner",
+    "board": "Strategy board member",
+    "analyst": "Analyst",
+    "admin": "Administrator",
+}
 
 
 def settings() -> Settings:
@@ -47,8 +51,6 @@ def require(*roles: str) -> str:
     return role
 
 
-
-
 @contextmanager
 def read_connection() -> Iterator[psycopg.Connection[Any]]:
     """A connection as the read-only dashboard role."""
@@ -58,5 +60,8 @@ def read_connection() -> Iterator[psycopg.Connection[Any]]:
 
 def banner() -> None:
     if demo_mode():
-        st.warning("**Demo mode**: synthetic data on a private database, with a role "
-                   "switcher in the sidebar. Not for real data.", icon="🧪")
+        st.warning(
+            "**Demo mode**: synthetic data on a private database, with a role "
+            "switcher in the sidebar. Not for real data.",
+            icon="🧪",
+        )

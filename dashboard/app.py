@@ -19,8 +19,9 @@ st.set_page_config(page_title="Contexts", page_icon="🗺️", layout="wide")
 
 if _state.demo_mode():
     with st.sidebar:
-        st.selectbox("Demo role", _state.ROLES, key="demo_role",
-                     format_func=lambda r: _state.ROLE_LABELS[r])
+        st.selectbox(
+            "Demo role", _state.ROLES, key="demo_role", format_func=lambda r: _state.ROLE_LABELS[r]
+        )
 
 role = _state.current_role()
 pages = [st.Page("pages/map.py", title="Map", icon="🗺️", default=True)]

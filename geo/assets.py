@@ -34,11 +34,17 @@ def ensure_leaflet() -> Path:
         return LEAFLET_DIR
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError("npm is needed once to fetch Leaflet for offline maps; on Debian: "
-                           "sudo apt-get install npm")
+        raise RuntimeError(
+            "npm is needed once to fetch Leaflet for offline maps; on Debian: "
+            "sudo apt-get install npm"
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", f"leaflet@{LEAFLET_VERSION}", "--silent"], cwd=tmp,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [npm, "pack", f"leaflet@{LEAFLET_VERSION}", "--silent"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+        )
         tgz = next(Path(tmp).glob("leaflet-*.tgz"))
         with tarfile.open(tgz) as tar:
             tar.extractall(tmp, filter="data")

@@ -62,9 +62,13 @@ def _migrate(args: argparse.Namespace) -> int:
 def _progress_line() -> Any:
     from rich.progress import BarColumn, Progress, TextColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                   TextColumn("{task.completed}/{task.total}"), transient=True,
-                   disable=not sys.stderr.isatty())
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
     return bar
 
 
@@ -79,8 +83,13 @@ def _load(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, phase: str) -> None:
             bar.update(task, completed=done, total=max(total, 1), description=phase)
 
-        res = load(args.kind, args.file, actor=args.actor or os.environ.get("USER", "cli"),
-                   sheet=args.sheet, progress=progress)
+        res = load(
+            args.kind,
+            args.file,
+            actor=args.actor or os.environ.get("USER", "cli"),
+            sheet=args.sheet,
+            progress=progress,
+        )
     if args.json:
         print(json.dumps(res.as_dict()))
     else:
@@ -106,8 +115,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from geo import sample
 
-    sample.write(Path(args.out), rows=args.rows, months=args.months, seed=args.seed,
-                 shared=Path(args.shared) if args.shared else None)
+    sample.write(
+        Path(args.out),
+        rows=args.rows,
+        months=args.months,
+        seed=args.seed,
+        shared=Path(args.shared) if args.shared else None,
+    )
     print(f"sample data written to {args.out}")
     return 0
 
@@ -124,8 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_migrate)
 
     ld = sub.add_parser("load", help="load an extract file")
-    ld.add_argument("kind", choices=["incidents", "interventions", "places", "assessments",
-                                     "wards", "lsoas", "population"])
+    ld.add_argument(
+        "kind",
+        choices=[
+            "incidents",
+            "interventions",
+            "places",
+            "assessments",
+            "wards",
+            "lsoas",
+            "population",
+        ],
+    )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
     ld.add_argument("--actor", help="who is loading (recorded in the ledger and audit log)")

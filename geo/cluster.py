@@ -55,19 +55,21 @@ def _as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _run(cmd: list[str], *, as_server: bool = False, check: bool = True,
-         capture: bool = True) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str], *, as_server: bool = False, check: bool = True, capture: bool = True
+) -> subprocess.CompletedProcess[str]:
     kwargs: dict[str, object] = {}
     if as_server and _as_root():
         kwargs = {"user": SERVER_USER, "group": SERVER_USER, "extra_groups": []}
-    return subprocess.run(cmd, check=check, text=True, capture_output=capture,
-                          cwd="/", **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(cmd, check=check, text=True, capture_output=capture, cwd="/", **kwargs)  # type: ignore[call-overload]
 
 
 def find_bindir() -> Path:
     """The newest PostgreSQL server binaries on this machine."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
     if candidates:
         return candidates[-1].parent
     initdb = shutil.which("initdb")
@@ -86,8 +88,11 @@ def server_major(bindir: Path) -> int:
 
 
 def _postgis_installed(bindir: Path) -> bool:
-    sharedir = _run([str(bindir / "pg_config"), "--sharedir"]).stdout.strip() \
-        if (bindir / "pg_config").exists() else f"/usr/share/postgresql/{server_major(bindir)}"
+    sharedir = (
+        _run([str(bindir / "pg_config"), "--sharedir"]).stdout.strip()
+        if (bindir / "pg_config").exists()
+        else f"/usr/share/postgresql/{server_major(bindir)}"
+    )
     return (Path(sharedir) / "extension" / "postgis.control").exists()
 
 
@@ -137,8 +142,11 @@ def _prepare_dirs(cluster: Cluster) -> None:
 def is_running(cluster: Cluster) -> bool:
     if not (cluster.data / "PG_VERSION").exists():
         return False
-    res = _run([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.data), "status"],
-               as_server=True, check=False)
+    res = _run(
+        [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.data), "status"],
+        as_server=True,
+        check=False,
+    )
     return res.returncode == 0
 
 
@@ -150,9 +158,21 @@ def up(settings: Settings) -> Cluster:
     ensure_postgis(cluster.bindir)
     _prepare_dirs(cluster)
     if not (cluster.data / "PG_VERSION").exists():
-        _run([str(cluster.bindir / "initdb"), "-D", str(cluster.data), "-U", SERVER_USER,
-              "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--locale=C.UTF-8"],
-             as_server=True)
+        _run(
+            [
+                str(cluster.bindir / "initdb"),
+                "-D",
+                str(cluster.data),
+                "-U",
+                SERVER_USER,
+                "--auth-local=trust",
+                "--auth-host=reject",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            as_server=True,
+        )
         conf = (
             "\n# contexts: private cluster, socket only\n"
             "listen_addresses = ''\n"
@@ -166,8 +186,21 @@ def up(settings: Settings) -> Cluster:
         with open(cluster.data / "postgresql.conf", "a") as fh:
             fh.write(conf)
     if not is_running(cluster):
-        res = _run([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.data), "-l",
-                    str(cluster.logfile), "-w", "-t", "60", "start"], as_server=True, check=False)
+        res = _run(
+            [
+                str(cluster.bindir / "pg_ctl"),
+                "-D",
+                str(cluster.data),
+                "-l",
+                str(cluster.logfile),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            as_server=True,
+            check=False,
+        )
         if res.returncode != 0:
             tail = cluster.logfile.read_text()[-2000:] if cluster.logfile.exists() else ""
             raise ClusterError(f"PostgreSQL did not start:\n{res.stdout}{res.stderr}\n{tail}")
@@ -179,8 +212,9 @@ def up(settings: Settings) -> Cluster:
 def _wait_ready(cluster: Cluster, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        res = _run([str(cluster.bindir / "pg_isready"), "-h", str(cluster.socket_dir), "-q"],
-                   check=False)
+        res = _run(
+            [str(cluster.bindir / "pg_isready"), "-h", str(cluster.socket_dir), "-q"], check=False
+        )
         if res.returncode == 0:
             return
         time.sleep(0.2)
@@ -193,7 +227,9 @@ def _ensure_database(cluster: Cluster, dbname: str) -> None:
     with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if not exists:
-            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(dbname)))
+            conn.execute(
+                psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(dbname))
+            )
 
 
 def down(settings: Settings) -> bool:
@@ -201,8 +237,10 @@ def down(settings: Settings) -> bool:
     cluster = locate(settings)
     if not is_running(cluster):
         return False
-    _run([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.data), "-m", "fast", "-w", "stop"],
-         as_server=True)
+    _run(
+        [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.data), "-m", "fast", "-w", "stop"],
+        as_server=True,
+    )
     return True
 
 

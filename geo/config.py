@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     )
     home: Path = Field(default=PROJECT_ROOT, description="Project folder; holds var/.")
     database_name: str = "contexts"
-    area_code: str = Field(default="E08000025", description="Area of boundary files "
-                           "that name none (E08000025 is Birmingham).")
+    area_code: str = Field(
+        default="E08000025",
+        description="Area of boundary files that name none (E08000025 is Birmingham).",
+    )
     area_name: str = "Birmingham"
     tiles: str = Field(
         default="none",

@@ -24,6 +24,8 @@ def _geoframe(frame: pd.DataFrame, crs: int = 4326) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
 
 
-def wards(conn: psycopg.Connection[Any], tolerance: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
+def wards(
+    conn: psycopg.Connection[Any], tolerance: float = DISPLAY_TOLERANCE_M
+) -> gpd.GeoDataFrame:
     """The wards in WGS84, simplified for display."""
     return _geoframe(db.frame(conn, "wards_display", {"tolerance": tolerance}))

@@ -55,8 +55,9 @@ def dsn(role: Role | Literal["admin"] = "owner", settings: Settings | None = Non
     return settings.database_url
 
 
-def connect(role: Role | Literal["admin"] = "owner", settings: Settings | None = None,
-            **kwargs: Any) -> psycopg.Connection[Any]:
+def connect(
+    role: Role | Literal["admin"] = "owner", settings: Settings | None = None, **kwargs: Any
+) -> psycopg.Connection[Any]:
     """Open a connection as ``role``.
 
     On an external server without a dedicated login for the role, the session switches to
@@ -65,11 +66,17 @@ def connect(role: Role | Literal["admin"] = "owner", settings: Settings | None =
     settings = settings or get_settings()
     conn = psycopg.connect(dsn(role, settings), **kwargs)
     if role != "admin" and not settings.embedded:
-        dedicated = (settings.dashboard_database_url if role == "dashboard"
-                     else settings.loader_database_url if role == "loader" else None)
+        dedicated = (
+            settings.dashboard_database_url
+            if role == "dashboard"
+            else settings.loader_database_url
+            if role == "loader"
+            else None
+        )
         if not dedicated:
-            conn.execute(psycopg.sql.SQL("SET ROLE {}").format(
-                psycopg.sql.Identifier(ROLE_LOGINS[role])))
+            conn.execute(
+                psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(ROLE_LOGINS[role]))
+            )
             if role == "dashboard":
                 conn.execute("SET default_transaction_read_only = on")
             conn.commit()
@@ -85,23 +92,26 @@ def sql(name: str) -> str:
     return path.read_text()
 
 
-def execute(conn: psycopg.Connection[Any], name: str,
-            params: Mapping[str, Any] | None = None) -> int:
+def execute(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> int:
     """Run a named statement; returns the affected row count."""
     cur = conn.execute(sql(name), params or {})  # type: ignore[arg-type]
     return cur.rowcount
 
 
-def frame(conn: psycopg.Connection[Any], name: str,
-          params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def frame(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
     """Run a named query and return its rows as a data frame."""
     cur = conn.execute(sql(name), params or {})  # type: ignore[arg-type]
     cols = [c.name for c in cur.description or []]
     return pd.DataFrame(cur.fetchall(), columns=cols)
 
 
-def scalar(conn: psycopg.Connection[Any], name: str,
-           params: Mapping[str, Any] | None = None) -> Any:
+def scalar(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> Any:
     row = conn.execute(sql(name), params or {}).fetchone()  # type: ignore[arg-type]
     return None if row is None else row[0]
 
@@ -148,22 +158,26 @@ def migrate(conn: psycopg.Connection[Any]) -> list[str]:
         digest = hashlib.sha256(text.encode()).hexdigest()
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(727274)")
-            row = conn.execute("SELECT sha256 FROM schema_migration WHERE version = %s",
-                               (version,)).fetchone()
+            row = conn.execute(
+                "SELECT sha256 FROM schema_migration WHERE version = %s", (version,)
+            ).fetchone()
             if row:
                 if row[0] != digest:
                     raise RuntimeError(f"migration {path.name} changed after it was applied")
                 continue
             conn.execute(text)  # type: ignore[arg-type]
-            conn.execute("INSERT INTO schema_migration (version, name, sha256) "
-                         "VALUES (%s, %s, %s)", (version, path.stem, digest))
+            conn.execute(
+                "INSERT INTO schema_migration (version, name, sha256) VALUES (%s, %s, %s)",
+                (version, path.stem, digest),
+            )
         applied.append(path.name)
     return applied
 
 
 @contextmanager
-def transaction(role: Role = "loader", settings: Settings | None = None
-                ) -> Iterator[psycopg.Connection[Any]]:
+def transaction(
+    role: Role = "loader", settings: Settings | None = None
+) -> Iterator[psycopg.Connection[Any]]:
     """A connection in one transaction: committed on success, rolled back on any error."""
     with connect(role, settings) as conn, conn.transaction():
         yield conn

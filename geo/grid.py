@@ -15,7 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 SQRT3 = float(np.sqrt(3.0))
 
 
-def hex_index(x: ArrayLike, y: ArrayLike, size: float) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def hex_index(
+    x: ArrayLike, y: ArrayLike, size: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The ``(i, j)`` cell holding each point (cube rounding of axial coordinates)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -35,7 +37,9 @@ def hex_index(x: ArrayLike, y: ArrayLike, size: float) -> tuple[NDArray[np.int64
     return qi, j
 
 
-def hex_centres(i: ArrayLike, j: ArrayLike, size: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def hex_centres(
+    i: ArrayLike, j: ArrayLike, size: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     return 1.5 * size * i, SQRT3 * size * (j + 0.5 * (i & 1))
@@ -51,7 +55,9 @@ def hex_polygons(i: ArrayLike, j: ArrayLike, size: float) -> NDArray[np.object_]
     return shapely.polygons(coords)
 
 
-def covering_cells(boundary: shapely.Geometry, size: float) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def covering_cells(
+    boundary: shapely.Geometry, size: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Every cell that intersects ``boundary`` (sorted by i, then j)."""
     minx, miny, maxx, maxy = boundary.bounds
     i0, i1 = int(np.floor(minx / (1.5 * size))) - 1, int(np.ceil(maxx / (1.5 * size))) + 1

@@ -23,11 +23,24 @@ from geo.config import Settings
 #: sequential palette (ColorBrewer YlOrRd, 5 classes); index 0 is for zero
 PALETTE = ("#f7f7f7", "#fed976", "#feb24c", "#fd8d3c", "#e31a1c", "#800026")
 #: Gi* confidence bins -3..+3
-HOTSPOT_COLOURS = {-3: "#2166ac", -2: "#67a9cf", -1: "#d1e5f0", 0: "#ffffff",
-                   1: "#fddbc7", 2: "#ef8a62", 3: "#b2182b"}
-CATEGORY_COLOURS = {"transport_hub": "#1b9e77", "park": "#66a61e", "shopping_centre": "#7570b3",
-                    "fast_food": "#e7298a", "school_vicinity": "#e6ab02", "estate": "#a6761d",
-                    "street": "#666666"}
+HOTSPOT_COLOURS = {
+    -3: "#2166ac",
+    -2: "#67a9cf",
+    -1: "#d1e5f0",
+    0: "#ffffff",
+    1: "#fddbc7",
+    2: "#ef8a62",
+    3: "#b2182b",
+}
+CATEGORY_COLOURS = {
+    "transport_hub": "#1b9e77",
+    "park": "#66a61e",
+    "shopping_centre": "#7570b3",
+    "fast_food": "#e7298a",
+    "school_vicinity": "#e6ab02",
+    "estate": "#a6761d",
+    "street": "#666666",
+}
 
 
 def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> folium.Map:
@@ -38,8 +51,14 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         tiles, attr = "OpenStreetMap", None
     elif settings.tiles.lower() not in ("", "none", "off"):
         tiles, attr = settings.tiles, settings.tiles_attribution
-    m = folium.Map(location=[52.48, -1.89], zoom_start=11, tiles=tiles, attr=attr,
-                   control_scale=True, prefer_canvas=True)
+    m = folium.Map(
+        location=[52.48, -1.89],
+        zoom_start=11,
+        tiles=tiles,
+        attr=attr,
+        control_scale=True,
+        prefer_canvas=True,
+    )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if bounds is not None:
@@ -72,25 +91,39 @@ def colour_for(value: float, breaks: np.ndarray) -> str:
     return PALETTE[1 + min(idx, len(PALETTE) - 2)]
 
 
-def add_areas(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, value: str | None,
-              tooltip_fields: Sequence[str], tooltip_aliases: Sequence[str],
-              text_fields: Sequence[str], fill: str | None = None) -> folium.GeoJson:
+def add_areas(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    value: str | None,
+    tooltip_fields: Sequence[str],
+    tooltip_aliases: Sequence[str],
+    text_fields: Sequence[str],
+    fill: str | None = None,
+) -> folium.GeoJson:
     """Polygons coloured by ``value`` (or ``fill``), with an escaped tooltip."""
     safe = escape_text(gdf, text_fields)
     if value is not None:
         breaks = class_breaks(safe[value].to_numpy(dtype=float, na_value=0.0))
-        safe["_fill"] = [colour_for(v, breaks) for v in safe[value].to_numpy(dtype=float,
-                                                                             na_value=0.0)]
+        safe["_fill"] = [
+            colour_for(v, breaks) for v in safe[value].to_numpy(dtype=float, na_value=0.0)
+        ]
     else:
         safe["_fill"] = fill or "#3182bd"
     layer = folium.GeoJson(
         safe.to_json(drop_id=True),
         name=name,
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#444444",
-                                  "weight": 1, "fillOpacity": 0.65},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#444444",
+            "weight": 1,
+            "fillOpacity": 0.65,
+        },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=list(tooltip_fields), aliases=list(tooltip_aliases),
-                                      sticky=False),
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(tooltip_fields), aliases=list(tooltip_aliases), sticky=False
+        ),
     )
     layer.add_to(m)
     return layer

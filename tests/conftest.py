@@ -47,8 +47,10 @@ def settings() -> Settings:
         db.migrate(conn)
     from geo.ingest import load
 
-    for kind, name in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson")):
+    for kind, name in (
+        ("wards", "birmingham_wards_2018_bng.geojson"),
+        ("lsoas", "birmingham_lsoa21_bng.geojson"),
+    ):
         res = load(kind, SAMPLE / name, actor="tests", settings=s)
         assert res.status == "loaded", res.message
     return s

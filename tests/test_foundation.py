@@ -11,8 +11,21 @@ import pytest
 from geo import db
 from geo.config import PROJECT_ROOT
 
-TABLES = ["area", "ward", "lsoa", "place", "extract", "incident", "quarantine", "intervention",
-          "location_assessment", "audit_log", "app_user", "harm_type", "population"]
+TABLES = [
+    "area",
+    "ward",
+    "lsoa",
+    "place",
+    "extract",
+    "incident",
+    "quarantine",
+    "intervention",
+    "location_assessment",
+    "audit_log",
+    "app_user",
+    "harm_type",
+    "population",
+]
 
 
 def test_cluster_runs_postgis(admin: psycopg.Connection) -> None:
@@ -35,13 +48,16 @@ def test_migrations_are_recorded_and_idempotent(settings, admin: psycopg.Connect
 @pytest.mark.parametrize("table", TABLES)
 def test_dashboard_role_cannot_write(settings, table: str) -> None:
     with db.connect("dashboard", settings) as conn:
-        for stmt in (f"DELETE FROM {table}",  # noqa: S608 - fixed table names
-                     f"UPDATE {table} SET {'code' if table == 'harm_type' else 'extract_id'} = NULL"  # noqa: S608
-                     if table not in ("audit_log", "app_user", "harm_type", "extract")
-                     else f"DELETE FROM {table} WHERE false",  # noqa: S608
-                     f"INSERT INTO {table} DEFAULT VALUES"):  # noqa: S608
-            with pytest.raises((psycopg.errors.ReadOnlySqlTransaction,
-                                psycopg.errors.InsufficientPrivilege)):
+        for stmt in (
+            f"DELETE FROM {table}",  # noqa: S608 - fixed table names
+            f"UPDATE {table} SET {'code' if table == 'harm_type' else 'extract_id'} = NULL"  # noqa: S608
+            if table not in ("audit_log", "app_user", "harm_type", "extract")
+            else f"DELETE FROM {table} WHERE false",  # noqa: S608
+            f"INSERT INTO {table} DEFAULT VALUES",
+        ):  # noqa: S608
+            with pytest.raises(
+                (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
+            ):
                 conn.execute(stmt)
             conn.rollback()
         # even in a read-write transaction, the privileges do not allow it
@@ -67,21 +83,33 @@ def test_dashboard_statement_timeout_cancels_long_query(settings) -> None:
 def test_geometry_rejects_wrong_srid(admin: psycopg.Connection) -> None:
     wgs84 = "SRID=4326;MULTIPOLYGON(((-1.9 52.4,-1.8 52.4,-1.8 52.5,-1.9 52.4)))"
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="SRID"):
-        admin.execute("INSERT INTO ward (ward_code, name, area_code, geom) "
-                      "VALUES ('E05999999', 'x', 'E08000025', %s::geometry)", (wgs84,))
+        admin.execute(
+            "INSERT INTO ward (ward_code, name, area_code, geom) "
+            "VALUES ('E05999999', 'x', 'E08000025', %s::geometry)",
+            (wgs84,),
+        )
     point = "SRID=27700;POINT(407000 286000)"
     with pytest.raises(psycopg.errors.InvalidParameterValue):
-        admin.execute("INSERT INTO ward (ward_code, name, area_code, geom) "
-                      "VALUES ('E05999999', 'x', 'E08000025', %s::geometry)", (point,))
+        admin.execute(
+            "INSERT INTO ward (ward_code, name, area_code, geom) "
+            "VALUES ('E05999999', 'x', 'E08000025', %s::geometry)",
+            (point,),
+        )
 
 
 def test_geometry_columns_have_typmods_and_gist(admin: psycopg.Connection) -> None:
-    rows = admin.execute("SELECT f_table_name, type, srid FROM geometry_columns "
-                         "WHERE f_table_schema = 'public' ORDER BY 1").fetchall()
+    rows = admin.execute(
+        "SELECT f_table_name, type, srid FROM geometry_columns "
+        "WHERE f_table_schema = 'public' ORDER BY 1"
+    ).fetchall()
     assert {r[0] for r in rows} >= {"area", "ward", "lsoa", "place", "incident"}
     assert all(srid == 27700 for _, _, srid in rows)
-    gist = {r[0] for r in admin.execute(
-        "SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'").fetchall()}
+    gist = {
+        r[0]
+        for r in admin.execute(
+            "SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'"
+        ).fetchall()
+    }
     assert gist >= {"area", "ward", "lsoa", "place", "incident"}
 
 
@@ -96,8 +124,13 @@ def test_the_69_wards_are_loaded(admin: psycopg.Connection) -> None:
 
 
 def test_db_url_reaches_the_same_database(settings) -> None:
-    env_url = subprocess.run([sys.executable, "-m", "geo.cli", "db", "url"], check=True,
-                             capture_output=True, text=True).stdout.strip()
-    out = subprocess.run(["psql", env_url, "-Atc", "SELECT count(*) FROM ward"], check=True,
-                         capture_output=True, text=True).stdout.strip()
+    env_url = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "db", "url"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    out = subprocess.run(
+        ["psql", env_url, "-Atc", "SELECT count(*) FROM ward"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     assert out == "69"

@@ -20,8 +20,12 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(settings):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,11 +58,18 @@ def test_leaflet_is_served_locally(server: str) -> None:
 
 
 def test_demo_refuses_to_listen_beyond_loopback(settings) -> None:
-    res = subprocess.run([sys.executable, "-m", "geo.cli", "serve", "--address", "0.0.0.0"],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "serve", "--address", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode != 0
     assert "loopback" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "geo.cli", "serve", "--",
-                          "--server.address=0.0.0.0"], capture_output=True, text=True,
-                         timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "serve", "--", "--server.address=0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode != 0 and "loopback" in res.stderr

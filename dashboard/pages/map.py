@@ -15,8 +15,16 @@ with _state.read_connection() as conn:
     wards = data.wards(conn)
 
 m = mapping.base_map(_state.settings(), wards.total_bounds)
-mapping.add_areas(m, wards, name="Wards", value=None, tooltip_fields=["name", "ward_code"],
-                  tooltip_aliases=["Ward", "Code"], text_fields=["name", "ward_code"])
+mapping.add_areas(
+    m,
+    wards,
+    name="Wards",
+    value=None,
+    tooltip_fields=["name", "ward_code"],
+    tooltip_aliases=["Ward", "Code"],
+    text_fields=["name", "ward_code"],
+)
 st.caption(f"{len(wards)} wards")
-st_folium(m, key="map", height=600, use_container_width=True,
-          returned_objects=["last_active_drawing"])
+st_folium(
+    m, key="map", height=600, use_container_width=True, returned_objects=["last_active_drawing"]
+)

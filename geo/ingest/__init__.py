@@ -31,8 +31,9 @@ from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._read import Table, UnreadableFile, read_table
 
 KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
-Kind = Literal["incidents", "interventions", "places", "assessments", "wards", "lsoas",
-               "population"]
+Kind = Literal[
+    "incidents", "interventions", "places", "assessments", "wards", "lsoas", "population"
+]
 Progress = Callable[[int, int, str], None]
 
 #: default hexagon size (circumradius, m) assigned to incidents at load
@@ -82,8 +83,10 @@ def _context(conn: psycopg.Connection[Any], settings: Settings) -> Context:
     places = of("place")
     return Context(
         boundary=boundary,
-        ward_codes=set(of("ward")["code"]), lsoa_codes=set(of("lsoa")["code"]),
-        harm_types=vocab("harm_type"), risk_levels=vocab("risk_level"),
+        ward_codes=set(of("ward")["code"]),
+        lsoa_codes=set(of("lsoa")["code"]),
+        harm_types=vocab("harm_type"),
+        risk_levels=vocab("risk_level"),
         age_bands=vocab("age_band"),
         place_refs=dict(zip(places["code"], places["id"].astype(int), strict=True)),
         place_categories=set(of("place_category")["code"]),
@@ -96,8 +99,9 @@ def _prepare(kind: str, table: Table, ctx: Context, name: str, settings: Setting
     if kind == "incidents":
         return _incidents.prepare(table, ctx, name)
     if kind in ("wards", "lsoas"):
-        return _polygons.prepare_boundaries(table, ctx, name, kind,
-                                            (settings.area_code, settings.area_name))
+        return _polygons.prepare_boundaries(
+            table, ctx, name, kind, (settings.area_code, settings.area_name)
+        )
     if kind == "places":
         return _polygons.prepare_places(table, ctx, name)
     if kind == "interventions":
@@ -109,12 +113,17 @@ def _prepare(kind: str, table: Table, ctx: Context, name: str, settings: Setting
     raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
 
-def _copy_frame(conn: psycopg.Connection[Any], copy_name: str, frame: pd.DataFrame,
-                progress: Progress, phase: str) -> None:
+def _copy_frame(
+    conn: psycopg.Connection[Any],
+    copy_name: str,
+    frame: pd.DataFrame,
+    progress: Progress,
+    phase: str,
+) -> None:
     total = len(frame)
     with conn.cursor() as cur, cur.copy(db.sql(copy_name)) as copy:  # type: ignore[arg-type]
         for start in range(0, max(total, 1), COPY_CHUNK):
-            chunk = frame.iloc[start:start + COPY_CHUNK]
+            chunk = frame.iloc[start : start + COPY_CHUNK]
             buf = io.StringIO()
             chunk.to_csv(buf, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S")
             copy.write(buf.getvalue())
@@ -126,13 +135,23 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
         return
     with conn.cursor() as cur, cur.copy(db.sql("quarantine_copy")) as copy:  # type: ignore[arg-type]
         for row in q.itertuples(index=False):
-            copy.write_row((extract_id, int(row.row_number), row.reason, row.detail,
-                            json.dumps(row.row_values, default=str)))
+            copy.write_row(
+                (
+                    extract_id,
+                    int(row.row_number),
+                    row.reason,
+                    row.detail,
+                    json.dumps(row.row_values, default=str),
+                )
+            )
 
 
 _STAGE = {
-    "incidents": ("stage_incident", "stage_incident_copy", ("incident_insert",
-                                                            "incident_insert_area")),
+    "incidents": (
+        "stage_incident",
+        "stage_incident_copy",
+        ("incident_insert", "incident_insert_area"),
+    ),
     "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert", "area_refresh")),
     "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
     "places": ("stage_place", "stage_place_copy", ("place_upsert",)),
@@ -142,17 +161,41 @@ _STAGE = {
 }
 
 
-def _audit(conn: psycopg.Connection[Any], actor: str, role: str, action: str, target: str,
-           outcome: str, detail: dict[str, Any]) -> None:
-    db.execute(conn, "audit_insert", {"actor": actor, "role": role, "action": action,
-                                      "target": target, "outcome": outcome,
-                                      "detail": Jsonb(detail)})
+def _audit(
+    conn: psycopg.Connection[Any],
+    actor: str,
+    role: str,
+    action: str,
+    target: str,
+    outcome: str,
+    detail: dict[str, Any],
+) -> None:
+    db.execute(
+        conn,
+        "audit_insert",
+        {
+            "actor": actor,
+            "role": role,
+            "action": action,
+            "target": target,
+            "outcome": outcome,
+            "detail": Jsonb(detail),
+        },
+    )
 
 
-def load(kind: str, path: str | Path, *, actor: str = "cli", role: str = "analyst",
-         file_name: str | None = None, sheet: str | None = None,
-         progress: Progress = _noop, settings: Settings | None = None,
-         _fault: Callable[[str], None] | None = None) -> LoadResult:
+def load(
+    kind: str,
+    path: str | Path,
+    *,
+    actor: str = "cli",
+    role: str = "analyst",
+    file_name: str | None = None,
+    sheet: str | None = None,
+    progress: Progress = _noop,
+    settings: Settings | None = None,
+    _fault: Callable[[str], None] | None = None,
+) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
     ``file_name`` is the name to record (an upload's original name); ``_fault`` is called
@@ -170,12 +213,27 @@ def load(kind: str, path: str | Path, *, actor: str = "cli", role: str = "analys
         found = db.frame(conn, "extract_find", {"kind": kind, "sha256": sha})
         if not found.empty:
             row = found.iloc[0]
-            res = LoadResult(int(row.extract_id), kind, sha, "already_loaded", int(row.rows_read),
-                             0, 0, {}, f"{name} was already loaded as extract "
-                             f"{int(row.extract_id)}; nothing changed")
+            res = LoadResult(
+                int(row.extract_id),
+                kind,
+                sha,
+                "already_loaded",
+                int(row.rows_read),
+                0,
+                0,
+                {},
+                f"{name} was already loaded as extract {int(row.extract_id)}; nothing changed",
+            )
             with conn.transaction():
-                _audit(conn, actor, role, "upload", f"{kind}:{name}", "already_loaded",
-                       {"extract_id": res.extract_id})
+                _audit(
+                    conn,
+                    actor,
+                    role,
+                    "upload",
+                    f"{kind}:{name}",
+                    "already_loaded",
+                    {"extract_id": res.extract_id},
+                )
             return res
         try:
             progress(0, 1, "reading")
@@ -193,47 +251,105 @@ def load(kind: str, path: str | Path, *, actor: str = "cli", role: str = "analys
         assert n_read == n_ok + n_q, "every row is loaded or quarantined"
         reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
         with conn.transaction():
-            extract_id = db.scalar(conn, "extract_insert", {
-                "kind": kind, "file_name": name, "sha256": sha, "actor": actor,
-                "rows_read": n_read, "rows_loaded": n_ok, "rows_quarantined": n_q,
-                "reasons": Jsonb(reasons), "status": "loaded", "message": ""})
+            extract_id = db.scalar(
+                conn,
+                "extract_insert",
+                {
+                    "kind": kind,
+                    "file_name": name,
+                    "sha256": sha,
+                    "actor": actor,
+                    "rows_read": n_read,
+                    "rows_loaded": n_ok,
+                    "rows_quarantined": n_q,
+                    "reasons": Jsonb(reasons),
+                    "status": "loaded",
+                    "message": "",
+                },
+            )
             fault("ledger")
             stage, copy_name, inserts = _STAGE[kind]
             db.execute(conn, stage)
             _copy_frame(conn, copy_name, prepared.rows, progress, "copying")
             fault("copied")
             progress(0, 1, "assigning places")
-            params = {"extract_id": extract_id, "hex_size": DEFAULT_HEX_SIZE,
-                      "place_distance": PLACE_DISTANCE_M}
-            written = sum(max(db.execute(conn, ins, params), 0) for ins in inserts
-                          if ins != "area_refresh")
+            params = {
+                "extract_id": extract_id,
+                "hex_size": DEFAULT_HEX_SIZE,
+                "place_distance": PLACE_DISTANCE_M,
+                "boundary_tolerance": BOUNDARY_TOLERANCE_M,
+            }
+            written = sum(
+                max(db.execute(conn, ins, params), 0) for ins in inserts if ins != "area_refresh"
+            )
             if "area_refresh" in inserts:
                 db.execute(conn, "area_refresh")
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
             fault("inserted")
             _copy_quarantine(conn, extract_id, prepared.quarantine)
-            _audit(conn, actor, role, "upload", f"{kind}:{name}", "loaded",
-                   {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
-                    "rows_quarantined": n_q})
+            _audit(
+                conn,
+                actor,
+                role,
+                "upload",
+                f"{kind}:{name}",
+                "loaded",
+                {
+                    "extract_id": extract_id,
+                    "rows_read": n_read,
+                    "rows_loaded": n_ok,
+                    "rows_quarantined": n_q,
+                },
+            )
             fault("audited")
         progress(1, 1, "done")
-        message = (f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined"
-                   + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})"
-                      if reasons else ""))
-        return LoadResult(int(extract_id), kind, sha, "loaded", n_read, n_ok, n_q,
-                          {k: int(v) for k, v in reasons.items()}, message)
+        message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
+            f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
+        )
+        return LoadResult(
+            int(extract_id),
+            kind,
+            sha,
+            "loaded",
+            n_read,
+            n_ok,
+            n_q,
+            {k: int(v) for k, v in reasons.items()},
+            message,
+        )
 
 
-def _reject(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, rows: int,
-            message: str, actor: str, role: str) -> LoadResult:
+def _reject(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    name: str,
+    sha: str,
+    rows: int,
+    message: str,
+    actor: str,
+    role: str,
+) -> LoadResult:
     with conn.transaction():
-        extract_id = db.scalar(conn, "extract_insert", {
-            "kind": kind, "file_name": name, "sha256": sha, "actor": actor,
-            "rows_read": rows, "rows_loaded": 0, "rows_quarantined": 0,
-            "reasons": Jsonb({}), "status": "rejected", "message": message})
-        _audit(conn, actor, role, "upload", f"{kind}:{name}", "rejected",
-               {"extract_id": extract_id})
+        extract_id = db.scalar(
+            conn,
+            "extract_insert",
+            {
+                "kind": kind,
+                "file_name": name,
+                "sha256": sha,
+                "actor": actor,
+                "rows_read": rows,
+                "rows_loaded": 0,
+                "rows_quarantined": 0,
+                "reasons": Jsonb({}),
+                "status": "rejected",
+                "message": message,
+            },
+        )
+        _audit(
+            conn, actor, role, "upload", f"{kind}:{name}", "rejected", {"extract_id": extract_id}
+        )
     return LoadResult(int(extract_id), kind, sha, "rejected", rows, 0, 0, {}, message)
 
 
@@ -245,5 +361,3 @@ def quarantine_report(extract_id: int, settings: Settings | None = None) -> pd.D
         return frame
     values = pd.json_normalize(frame.pop("row_values").tolist())
     return pd.concat([frame.reset_index(drop=True), values], axis=1)
-
-

@@ -18,21 +18,47 @@ from geo.ingest._columns import normalise
 
 #: column names that are direct identifiers whatever they hold
 IDENTIFYING_NAMES: dict[str, str] = {
-    "name": "a name", "forename": "a name", "firstname": "a name", "surname": "a name",
-    "lastname": "a name", "fullname": "a name", "childname": "a name", "personname": "a name",
-    "youngpersonname": "a name", "givenname": "a name", "familyname": "a name",
-    "dob": "a date of birth", "dateofbirth": "a date of birth", "birthdate": "a date of birth",
+    "name": "a name",
+    "forename": "a name",
+    "firstname": "a name",
+    "surname": "a name",
+    "lastname": "a name",
+    "fullname": "a name",
+    "childname": "a name",
+    "personname": "a name",
+    "youngpersonname": "a name",
+    "givenname": "a name",
+    "familyname": "a name",
+    "dob": "a date of birth",
+    "dateofbirth": "a date of birth",
+    "birthdate": "a date of birth",
     "birthday": "a date of birth",
-    "postcode": "a postcode", "postalcode": "a postcode", "homepostcode": "a postcode",
-    "address": "an address", "homeaddress": "an address", "street": "an address",
-    "phone": "a phone number", "telephone": "a phone number", "mobile": "a phone number",
-    "phonenumber": "a phone number", "tel": "a phone number",
-    "email": "an e-mail address", "emailaddress": "an e-mail address",
-    "nhsnumber": "an NHS number", "nhsno": "an NHS number", "nhs": "an NHS number",
-    "upn": "a pupil number", "nino": "a National Insurance number",
-    "notes": "free-text notes", "note": "free-text notes", "comments": "free-text notes",
-    "comment": "free-text notes", "narrative": "free-text notes", "freetext": "free-text notes",
-    "casenotes": "free-text notes", "details": "free-text notes",
+    "postcode": "a postcode",
+    "postalcode": "a postcode",
+    "homepostcode": "a postcode",
+    "address": "an address",
+    "homeaddress": "an address",
+    "street": "an address",
+    "phone": "a phone number",
+    "telephone": "a phone number",
+    "mobile": "a phone number",
+    "phonenumber": "a phone number",
+    "tel": "a phone number",
+    "email": "an e-mail address",
+    "emailaddress": "an e-mail address",
+    "nhsnumber": "an NHS number",
+    "nhsno": "an NHS number",
+    "nhs": "an NHS number",
+    "upn": "a pupil number",
+    "nino": "a National Insurance number",
+    "notes": "free-text notes",
+    "note": "free-text notes",
+    "comments": "free-text notes",
+    "comment": "free-text notes",
+    "narrative": "free-text notes",
+    "freetext": "free-text notes",
+    "casenotes": "free-text notes",
+    "details": "free-text notes",
 }
 
 _POSTCODE = re.compile(r"\b(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\b", re.I)
@@ -78,9 +104,15 @@ class IdentifierFound(ValueError):
         self.what = what
 
 
-def check(frame: pd.DataFrame, row_numbers: np.ndarray, file_name: str, *,
-          allowed_names: Iterable[str] = (), skip_values: Iterable[str] = (),
-          prose: Iterable[str] = ()) -> None:
+def check(
+    frame: pd.DataFrame,
+    row_numbers: np.ndarray,
+    file_name: str,
+    *,
+    allowed_names: Iterable[str] = (),
+    skip_values: Iterable[str] = (),
+    prose: Iterable[str] = (),
+) -> None:
     """Raise :class:`IdentifierFound` for the first column that is or holds an identifier.
 
     ``allowed_names`` are column names legitimate for this kind of file (a place's

@@ -15,8 +15,23 @@ from geo.ingest._pseudonym import pseudonymise
 from geo.ingest._read import Table
 from geo.ingest._vocab import POLICE_UK_HARM, RISK_SYNONYMS, age_to_band, vocab_mapping
 
-FIELDS = ("month", "occurred_at", "harm_type", "risk_level", "age_band", "age", "person_id",
-          "longitude", "latitude", "easting", "northing", "x", "y", "ward_code", "lsoa_code")
+FIELDS = (
+    "month",
+    "occurred_at",
+    "harm_type",
+    "risk_level",
+    "age_band",
+    "age",
+    "person_id",
+    "longitude",
+    "latitude",
+    "easting",
+    "northing",
+    "x",
+    "y",
+    "ward_code",
+    "lsoa_code",
+)
 
 #: how far outside the area boundary a point may fall and still count (metres)
 BOUNDARY_TOLERANCE_M = 50.0
@@ -49,19 +64,25 @@ class Prepared:
     notes: dict[str, int]
 
 
-def quarantine_frame(table: Table, reason: np.ndarray, detail: dict[str, str] | None = None,
-                     hide: tuple[str, ...] = ()) -> pd.DataFrame:
+def quarantine_frame(
+    table: Table,
+    reason: np.ndarray,
+    detail: dict[str, str] | None = None,
+    hide: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Rows with a reason, keeping their (already guard-checked) values, minus ``hide``."""
     idx = np.flatnonzero(reason != None)  # noqa: E711 - element-wise on an object array
     kept = table.columns.drop(columns=[c for c in hide if c in table.columns])
     records = kept.iloc[idx].to_dict("records") if len(idx) else []
     reasons = reason[idx].astype(str)
-    return pd.DataFrame({
-        "row_number": table.row_numbers[idx].astype(int),
-        "reason": reasons,
-        "detail": [(detail or {}).get(r, "") for r in reasons],
-        "row_values": records,
-    })
+    return pd.DataFrame(
+        {
+            "row_number": table.row_numbers[idx].astype(int),
+            "reason": reasons,
+            "detail": [(detail or {}).get(r, "") for r in reasons],
+            "row_values": records,
+        }
+    )
 
 
 def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
@@ -77,16 +98,32 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     if shape == "api":
         cols.pop("ward_code", None)
     allowed = ("street", "location", "lsoaname", "ward", "context") if shape else ()
-    parsed_cols = [cols[f] for f in ("month", "occurred_at", "longitude", "latitude", "easting",
-                                     "northing", "x", "y", "person_id", "age") if f in cols]
-    _guard.check(df, table.row_numbers, file_name, allowed_names=allowed,
-                 skip_values=parsed_cols)
+    parsed_cols = [
+        cols[f]
+        for f in (
+            "month",
+            "occurred_at",
+            "longitude",
+            "latitude",
+            "easting",
+            "northing",
+            "x",
+            "y",
+            "person_id",
+            "age",
+        )
+        if f in cols
+    ]
+    _guard.check(df, table.row_numbers, file_name, allowed_names=allowed, skip_values=parsed_cols)
     if "harm_type" not in cols:
-        raise ValueError(f"{file_name}: no harm type column (expected one of: harm_type, "
-                         "harm, crime_type, type, category)")
+        raise ValueError(
+            f"{file_name}: no harm type column (expected one of: harm_type, "
+            "harm, crime_type, type, category)"
+        )
     if ctx.boundary is None:
-        raise ValueError("no area boundary is loaded yet: load wards first "
-                         "(contexts load wards FILE)")
+        raise ValueError(
+            "no area boundary is loaded yet: load wards first (contexts load wards FILE)"
+        )
 
     reason = np.full(n, None, dtype=object)
     empty = pd.Series([""] * n, index=df.index, dtype=str)
@@ -108,7 +145,9 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     harm, bad_h = _parse.vocabulary(col("harm_type"), harm_map)
     _first(reason, bad_h, "unknown_harm_type")
     _first(reason, harm == None, "missing_harm_type")  # noqa: E711
-    risk, bad_r = _parse.vocabulary(col("risk_level"), vocab_mapping(ctx.risk_levels, RISK_SYNONYMS))
+    risk, bad_r = _parse.vocabulary(
+        col("risk_level"), vocab_mapping(ctx.risk_levels, RISK_SYNONYMS)
+    )
     _first(reason, bad_r, "unknown_risk_level")
     band, bad_b = _parse.vocabulary(col("age_band"), vocab_mapping(ctx.age_bands))
     _first(reason, bad_b, "unknown_age_band")
@@ -147,19 +186,21 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     keys = np.full(n, None, dtype=object)
     if "person_id" in cols:
         keys = pseudonymise(col("person_id").to_numpy(dtype=object), ctx.pseudonym_key)
-    rows = pd.DataFrame({
-        "source_row": table.row_numbers[ok].astype(int),
-        "month": month[ok],
-        "occurred_at": occurred[ok],
-        "harm_type": harm[ok],
-        "risk_level": risk[ok],
-        "age_band": band[ok],
-        "person_key": keys[ok],
-        "x": np.where(has_xy, x, np.nan)[ok],
-        "y": np.where(has_xy, y, np.nan)[ok],
-        "ward_code": np.where(has_xy, None, ward)[ok],
-        "lsoa_code": np.where(has_xy, None, lsoa)[ok],
-    })
+    rows = pd.DataFrame(
+        {
+            "source_row": table.row_numbers[ok].astype(int),
+            "month": month[ok],
+            "occurred_at": occurred[ok],
+            "harm_type": harm[ok],
+            "risk_level": risk[ok],
+            "age_band": band[ok],
+            "person_key": keys[ok],
+            "x": np.where(has_xy, x, np.nan)[ok],
+            "y": np.where(has_xy, y, np.nan)[ok],
+            "ward_code": np.where(has_xy, None, ward)[ok],
+            "lsoa_code": np.where(has_xy, None, lsoa)[ok],
+        }
+    )
     hide = tuple(cols[f] for f in ("person_id",) if f in cols)
     details = {
         "swapped_coordinates": "longitude and latitude appear to be the wrong way round",
@@ -177,7 +218,7 @@ def _lonlat_mask(df: pd.DataFrame, cols: dict[str, str], n: int) -> np.ndarray:
         mask |= ~np.isnan(lon)
     if "x" in cols and "y" in cols:
         xv, _ = _parse.numbers(df[cols["x"]])
-        mask |= (np.abs(xv) <= 180)
+        mask |= np.abs(xv) <= 180
     return mask
 
 
@@ -196,14 +237,18 @@ def _raw_lonlat(df: pd.DataFrame, cols: dict[str, str]) -> tuple[np.ndarray, np.
     return lon, lat
 
 
-def _coordinates(df: pd.DataFrame, cols: dict[str, str], n: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _coordinates(
+    df: pd.DataFrame, cols: dict[str, str], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BNG x, y for every row that has a location (NaN otherwise) and a bad mask."""
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
-    pairs = [("longitude", "latitude", "lonlat"), ("easting", "northing", "bng"),
-             ("x", "y", "either")]
+    pairs = [
+        ("longitude", "latitude", "lonlat"),
+        ("easting", "northing", "bng"),
+        ("x", "y", "either"),
+    ]
     for fx, fy, kind in pairs:
         if fx not in cols or fy not in cols:
             continue

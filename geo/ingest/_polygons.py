@@ -12,10 +12,16 @@ from geo.ingest._columns import match
 from geo.ingest._incidents import Context, Prepared, _first, quarantine_frame
 from geo.ingest._read import Table
 
-CATEGORY_SYNONYMS = {"transport hub": "transport_hub", "station": "transport_hub",
-                     "shopping centre": "shopping_centre", "fast food": "fast_food",
-                     "fast-food outlet": "fast_food", "school": "school_vicinity",
-                     "school vicinity": "school_vicinity", "housing estate": "estate"}
+CATEGORY_SYNONYMS = {
+    "transport hub": "transport_hub",
+    "station": "transport_hub",
+    "shopping centre": "shopping_centre",
+    "fast food": "fast_food",
+    "fast-food outlet": "fast_food",
+    "school": "school_vicinity",
+    "school vicinity": "school_vicinity",
+    "housing estate": "estate",
+}
 
 
 def to_bng(geoms: np.ndarray, crs: str | None) -> np.ndarray:
@@ -32,8 +38,9 @@ def to_bng(geoms: np.ndarray, crs: str | None) -> np.ndarray:
 def _geometry_checks(table: Table, reason: np.ndarray) -> tuple[np.ndarray, int]:
     """EWKB hex in BNG for polygon rows; quarantine missing or non-polygon shapes."""
     if table.geometry is None:
-        raise ValueError("polygons must come in a spatial file (GeoJSON, GeoPackage or a "
-                         "zipped Shapefile)")
+        raise ValueError(
+            "polygons must come in a spatial file (GeoJSON, GeoPackage or a zipped Shapefile)"
+        )
     geoms = np.asarray(table.geometry, dtype=object)
     missing = np.array([g is None or g.is_empty for g in geoms])
     _first(reason, missing, "no_geometry")
@@ -50,13 +57,19 @@ def _geometry_checks(table: Table, reason: np.ndarray) -> tuple[np.ndarray, int]
     return wkb, invalid
 
 
-def prepare_boundaries(table: Table, ctx: Context, file_name: str, kind: str,
-                       default_area: tuple[str, str]) -> Prepared:
+def prepare_boundaries(
+    table: Table, ctx: Context, file_name: str, kind: str, default_area: tuple[str, str]
+) -> Prepared:
     """Wards or LSOAs: code, name and polygon; area from a column or the configured one."""
     df = table.columns
     cols = match(list(df.columns), ("code", "name", "area_code", "area_name"))
-    _guard.check(df, table.row_numbers, file_name, allowed_names=("name", "ward", "area"),
-                 skip_values=[c for c in df.columns if c not in cols.values()])
+    _guard.check(
+        df,
+        table.row_numbers,
+        file_name,
+        allowed_names=("name", "ward", "area"),
+        skip_values=[c for c in df.columns if c not in cols.values()],
+    )
     for f in ("code", "name"):
         if f not in cols:
             raise ValueError(f"{file_name}: no {f} column for {kind}")
@@ -68,25 +81,44 @@ def prepare_boundaries(table: Table, ctx: Context, file_name: str, kind: str,
     name = df[cols["name"]].str.strip()
     _first(reason, (name == "").to_numpy(), "missing_name")
     wkb, invalid = _geometry_checks(table, reason)
-    area_code = (df[cols["area_code"]].str.strip() if "area_code" in cols
-                 else pd.Series([default_area[0]] * len(df)))
-    area_name = (df[cols["area_name"]].str.strip() if "area_name" in cols
-                 else pd.Series([default_area[1]] * len(df)))
+    area_code = (
+        df[cols["area_code"]].str.strip()
+        if "area_code" in cols
+        else pd.Series([default_area[0]] * len(df))
+    )
+    area_name = (
+        df[cols["area_name"]].str.strip()
+        if "area_name" in cols
+        else pd.Series([default_area[1]] * len(df))
+    )
     ok = reason == None  # noqa: E711
-    rows = pd.DataFrame({"code": code[ok].to_numpy(), "name": name[ok].to_numpy(),
-                         "area_code": area_code[ok].to_numpy(),
-                         "area_name": area_name[ok].to_numpy(), "geom": wkb[ok]})
+    rows = pd.DataFrame(
+        {
+            "code": code[ok].to_numpy(),
+            "name": name[ok].to_numpy(),
+            "area_code": area_code[ok].to_numpy(),
+            "area_name": area_name[ok].to_numpy(),
+            "geom": wkb[ok],
+        }
+    )
     notes = {"repaired_geometry": invalid} if invalid else {}
     return Prepared(rows, quarantine_frame(table, reason), notes)
 
 
 def prepare_places(table: Table, ctx: Context, file_name: str) -> Prepared:
     df = table.columns
-    cols = match(list(df.columns), ("code", "name", "category", "status", "flagged_on",
-                                    "synthetic", "description"))
-    _guard.check(df, table.row_numbers, file_name, allowed_names=("name", "description"),
-                 skip_values=[cols[f] for f in ("flagged_on",) if f in cols],
-                 prose=[cols[f] for f in ("description",) if f in cols])
+    cols = match(
+        list(df.columns),
+        ("code", "name", "category", "status", "flagged_on", "synthetic", "description"),
+    )
+    _guard.check(
+        df,
+        table.row_numbers,
+        file_name,
+        allowed_names=("name", "description"),
+        skip_values=[cols[f] for f in ("flagged_on",) if f in cols],
+        prose=[cols[f] for f in ("description",) if f in cols],
+    )
     for f in ("code", "name", "category"):
         if f not in cols:
             raise ValueError(f"{file_name}: no {f} column for places")
@@ -96,25 +128,39 @@ def prepare_places(table: Table, ctx: Context, file_name: str) -> Prepared:
     _first(reason, ref.duplicated().to_numpy(), "duplicate_ref")
     name = df[cols["name"]].str.strip()
     _first(reason, (name == "").to_numpy(), "missing_name")
-    cats = {c: c for c in ctx.place_categories} | {c.replace("_", " "): c for c in ctx.place_categories}
+    cats = {c: c for c in ctx.place_categories} | {
+        c.replace("_", " "): c for c in ctx.place_categories
+    }
     category, bad_c = _parse.vocabulary(df[cols["category"]], cats | CATEGORY_SYNONYMS)
     _first(reason, bad_c | (category == None), "unknown_category")  # noqa: E711
-    status = (df[cols["status"]].str.strip().str.lower() if "status" in cols
-              else pd.Series(["open"] * len(df)))
+    status = (
+        df[cols["status"]].str.strip().str.lower()
+        if "status" in cols
+        else pd.Series(["open"] * len(df))
+    )
     status = status.replace("", "open")
     _first(reason, ~status.isin(["open", "monitoring", "closed"]).to_numpy(), "unknown_status")
     flagged = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[s]")
     if "flagged_on" in cols:
         flagged, bad_f = _parse.timestamps(df[cols["flagged_on"]])
         _first(reason, bad_f, "bad_date")
-    synthetic = (df[cols["synthetic"]].str.strip().str.lower().isin(["true", "1", "yes", "y"])
-                 if "synthetic" in cols else pd.Series([False] * len(df)))
+    synthetic = (
+        df[cols["synthetic"]].str.strip().str.lower().isin(["true", "1", "yes", "y"])
+        if "synthetic" in cols
+        else pd.Series([False] * len(df))
+    )
     wkb, invalid = _geometry_checks(table, reason)
     ok = reason == None  # noqa: E711
-    rows = pd.DataFrame({
-        "ref": ref[ok].to_numpy(), "name": name[ok].to_numpy(), "category": category[ok],
-        "status": status[ok].to_numpy(), "flagged_on": flagged[ok].astype("datetime64[D]"),
-        "synthetic": synthetic[ok].to_numpy(), "geom": wkb[ok],
-    })
+    rows = pd.DataFrame(
+        {
+            "ref": ref[ok].to_numpy(),
+            "name": name[ok].to_numpy(),
+            "category": category[ok],
+            "status": status[ok].to_numpy(),
+            "flagged_on": flagged[ok].astype("datetime64[D]"),
+            "synthetic": synthetic[ok].to_numpy(),
+            "geom": wkb[ok],
+        }
+    )
     notes = {"repaired_geometry": invalid} if invalid else {}
     return Prepared(rows, quarantine_frame(table, reason), notes)

@@ -50,8 +50,9 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{name}: text is neither UTF-8 nor Windows-1252 "
-                             f"(byte {exc.start})") from exc
+        raise UnreadableFile(
+            f"{name}: text is neither UTF-8 nor Windows-1252 (byte {exc.start})"
+        ) from exc
 
 
 def _delimiter(text: str) -> str:
@@ -68,9 +69,16 @@ def read_csv(data: bytes, name: str) -> Table:
     if not text.strip():
         raise UnreadableFile(f"{name}: the file is empty")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), dtype=str,
-                            keep_default_na=False, na_filter=False, skipinitialspace=True,
-                            on_bad_lines="error", engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=_delimiter(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=True,
+            on_bad_lines="error",
+            engine="c",
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         raise UnreadableFile(f"{name}: not a readable CSV ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -127,16 +135,27 @@ def read_spatial(path: Path, name: str) -> Table:
         with zipfile.ZipFile(path) as zf:
             shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
         if len(shps) != 1:
-            raise UnreadableFile(f"{name}: a zipped Shapefile must hold exactly one .shp "
-                                 f"(found {len(shps)})")
+            raise UnreadableFile(
+                f"{name}: a zipped Shapefile must hold exactly one .shp (found {len(shps)})"
+            )
         target = f"/vsizip/{path}/{shps[0]}"
     try:
         gdf = pyogrio.read_dataframe(target)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise UnreadableFile(f"{name}: not a readable spatial file ({exc})") from exc
     geom = np.asarray(gdf.geometry.values, dtype=object)
-    attrs = pd.DataFrame({c: gdf[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell_text(v))
-                          for c in gdf.columns if c != gdf.geometry.name}, dtype=str)
+    attrs = pd.DataFrame(
+        {
+            c: gdf[c].map(
+                lambda v: (
+                    "" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell_text(v)
+                )
+            )
+            for c in gdf.columns
+            if c != gdf.geometry.name
+        },
+        dtype=str,
+    )
     crs = gdf.crs.to_string() if gdf.crs is not None else None
     return Table(attrs, np.arange(1, len(gdf) + 1), geometry=geom, crs=crs)
 
@@ -152,9 +171,12 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     elif suffix in TABULAR:
         table = read_csv(path.read_bytes(), name)
     else:
-        raise UnreadableFile(f"{name}: unsupported file type {suffix!r}; use CSV, .xlsx, "
-                             "GeoJSON, GeoPackage or a zipped Shapefile")
+        raise UnreadableFile(
+            f"{name}: unsupported file type {suffix!r}; use CSV, .xlsx, "
+            "GeoJSON, GeoPackage or a zipped Shapefile"
+        )
     if table.geometry is not None:
-        table.geometry = np.asarray([g if isinstance(g, shapely.Geometry) else None
-                                     for g in table.geometry], dtype=object)
+        table.geometry = np.asarray(
+            [g if isinstance(g, shapely.Geometry) else None for g in table.geometry], dtype=object
+        )
     return table

@@ -25,13 +25,32 @@ def _place_ids(s: pd.Series, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepared:
     df = table.columns
-    cols = match(list(df.columns), ("code", "place_ref", "intervention_type", "agency",
-                                    "start_month", "end_month", "description"))
-    _guard.check(df, table.row_numbers, file_name, allowed_names=("description",),
-                 skip_values=[cols[f] for f in ("start_month", "end_month") if f in cols],
-                 prose=[cols[f] for f in ("description",) if f in cols])
-    _required(cols, ("code", "place_ref", "intervention_type", "agency", "start_month"),
-              file_name, "interventions")
+    cols = match(
+        list(df.columns),
+        (
+            "code",
+            "place_ref",
+            "intervention_type",
+            "agency",
+            "start_month",
+            "end_month",
+            "description",
+        ),
+    )
+    _guard.check(
+        df,
+        table.row_numbers,
+        file_name,
+        allowed_names=("description",),
+        skip_values=[cols[f] for f in ("start_month", "end_month") if f in cols],
+        prose=[cols[f] for f in ("description",) if f in cols],
+    )
+    _required(
+        cols,
+        ("code", "place_ref", "intervention_type", "agency", "start_month"),
+        file_name,
+        "interventions",
+    )
     reason = np.full(len(df), None, dtype=object)
     for row in table.formula_cells:
         reason[row - 2] = "formula_cell"
@@ -39,8 +58,9 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
     _first(reason, (ref == "").to_numpy() | ref.duplicated().to_numpy(), "bad_ref")
     place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
     _first(reason, bad_p, "unknown_place")
-    types = {t: t for t in ctx.intervention_types} | {t.replace("_", " "): t
-                                                       for t in ctx.intervention_types}
+    types = {t: t for t in ctx.intervention_types} | {
+        t.replace("_", " "): t for t in ctx.intervention_types
+    }
     kind, bad_k = _parse.vocabulary(df[cols["intervention_type"]], types)
     _first(reason, bad_k | (kind == None), "unknown_intervention_type")  # noqa: E711
     agency = df[cols["agency"]].str.strip()
@@ -51,34 +71,55 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
     if "end_month" in cols:
         end, bad_e = _parse.months(df[cols["end_month"]])
         _first(reason, bad_e | (~np.isnat(end) & (end < start)), "bad_end_month")
-    desc = df[cols["description"]].str.strip() if "description" in cols else pd.Series([""] * len(df))
+    desc = (
+        df[cols["description"]].str.strip() if "description" in cols else pd.Series([""] * len(df))
+    )
     ok = reason == None  # noqa: E711
-    rows = pd.DataFrame({"ref": ref[ok].to_numpy(), "place_id": place[ok], "type": kind[ok],
-                         "agency": agency[ok].to_numpy(), "start_month": start[ok],
-                         "end_month": end[ok], "description": desc[ok].to_numpy()})
+    rows = pd.DataFrame(
+        {
+            "ref": ref[ok].to_numpy(),
+            "place_id": place[ok],
+            "type": kind[ok],
+            "agency": agency[ok].to_numpy(),
+            "start_month": start[ok],
+            "end_month": end[ok],
+            "description": desc[ok].to_numpy(),
+        }
+    )
     return Prepared(rows, quarantine_frame(table, reason), {})
 
 
 def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
     df = table.columns
     cols = match(list(df.columns), ("place_ref", "assessed_on", "rating", "factors"))
-    _guard.check(df, table.row_numbers, file_name,
-                 skip_values=[cols[f] for f in ("assessed_on",) if f in cols],
-                 prose=[cols[f] for f in ("factors",) if f in cols])
+    _guard.check(
+        df,
+        table.row_numbers,
+        file_name,
+        skip_values=[cols[f] for f in ("assessed_on",) if f in cols],
+        prose=[cols[f] for f in ("factors",) if f in cols],
+    )
     _required(cols, ("place_ref", "assessed_on", "rating"), file_name, "assessments")
     reason = np.full(len(df), None, dtype=object)
     place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
     _first(reason, bad_p, "unknown_place")
     when, bad_d = _parse.timestamps(df[cols["assessed_on"]])
     _first(reason, bad_d | np.isnat(when), "bad_date")
-    rating, bad_r = _parse.vocabulary(df[cols["rating"]], {"low": "low", "medium": "medium",
-                                                           "high": "high", "l": "low",
-                                                           "m": "medium", "h": "high"})
+    rating, bad_r = _parse.vocabulary(
+        df[cols["rating"]],
+        {"low": "low", "medium": "medium", "high": "high", "l": "low", "m": "medium", "h": "high"},
+    )
     _first(reason, bad_r | (rating == None), "unknown_rating")  # noqa: E711
     factors = df[cols["factors"]].str.strip() if "factors" in cols else pd.Series([""] * len(df))
     ok = reason == None  # noqa: E711
-    rows = pd.DataFrame({"place_id": place[ok], "assessed_on": when[ok].astype("datetime64[D]"),
-                         "rating": rating[ok], "factors": factors[ok].to_numpy()})
+    rows = pd.DataFrame(
+        {
+            "place_id": place[ok],
+            "assessed_on": when[ok].astype("datetime64[D]"),
+            "rating": rating[ok],
+            "factors": factors[ok].to_numpy(),
+        }
+    )
     return Prepared(rows, quarantine_frame(table, reason), {})
 
 
@@ -97,7 +138,12 @@ def prepare_population(table: Table, ctx: Context, file_name: str) -> Prepared:
     people, bad_n = _parse.numbers(df[cols["young_people"]])
     _first(reason, bad_n | np.isnan(people) | (people < 0), "bad_count")
     ok = reason == None  # noqa: E711
-    rows = pd.DataFrame({"unit_kind": np.where(is_ward, "ward", "lsoa")[ok],
-                         "unit_code": code[ok].to_numpy(), "year": year[ok].astype(int),
-                         "young_people": people[ok].astype(int)})
+    rows = pd.DataFrame(
+        {
+            "unit_kind": np.where(is_ward, "ward", "lsoa")[ok],
+            "unit_code": code[ok].to_numpy(),
+            "year": year[ok].astype(int),
+            "young_people": people[ok].astype(int),
+        }
+    )
     return Prepared(rows, quarantine_frame(table, reason), {})

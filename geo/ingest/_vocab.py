@@ -12,30 +12,55 @@ import pandas as pd
 
 #: police.uk crime category (API slug and archive title) -> our harm type
 POLICE_UK_HARM: dict[str, str] = {
-    "anti-social-behaviour": "asb", "anti-social behaviour": "asb",
-    "violent-crime": "violence", "violence-and-sexual-offences": "violence",
+    "anti-social-behaviour": "asb",
+    "anti-social behaviour": "asb",
+    "violent-crime": "violence",
+    "violence-and-sexual-offences": "violence",
     "violence and sexual offences": "violence",
     "drugs": "drugs",
-    "possession-of-weapons": "weapons", "possession of weapons": "weapons",
+    "possession-of-weapons": "weapons",
+    "possession of weapons": "weapons",
     "robbery": "robbery",
-    "public-order": "other_crime", "public order": "other_crime",
-    "burglary": "other_crime", "vehicle-crime": "other_crime", "vehicle crime": "other_crime",
-    "criminal-damage-arson": "other_crime", "criminal damage and arson": "other_crime",
-    "shoplifting": "other_crime", "other-theft": "other_crime", "other theft": "other_crime",
-    "theft-from-the-person": "other_crime", "theft from the person": "other_crime",
-    "bicycle-theft": "other_crime", "bicycle theft": "other_crime",
-    "other-crime": "other_crime", "other crime": "other_crime",
+    "public-order": "other_crime",
+    "public order": "other_crime",
+    "burglary": "other_crime",
+    "vehicle-crime": "other_crime",
+    "vehicle crime": "other_crime",
+    "criminal-damage-arson": "other_crime",
+    "criminal damage and arson": "other_crime",
+    "shoplifting": "other_crime",
+    "other-theft": "other_crime",
+    "other theft": "other_crime",
+    "theft-from-the-person": "other_crime",
+    "theft from the person": "other_crime",
+    "bicycle-theft": "other_crime",
+    "bicycle theft": "other_crime",
+    "other-crime": "other_crime",
+    "other crime": "other_crime",
 }
 
-RISK_SYNONYMS = {"l": "low", "m": "medium", "med": "medium", "h": "high",
-                 "1": "low", "2": "medium", "3": "high"}
+RISK_SYNONYMS = {
+    "l": "low",
+    "m": "medium",
+    "med": "medium",
+    "h": "high",
+    "1": "low",
+    "2": "medium",
+    "3": "high",
+}
 
 
-def vocab_mapping(codes_labels: pd.DataFrame, extra: dict[str, str] | None = None) -> dict[str, str]:
+def vocab_mapping(
+    codes_labels: pd.DataFrame, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """``value -> code`` from a vocabulary table (code and label both accepted)."""
     out = {str(c).lower(): c for c in codes_labels["code"]}
-    out.update({str(lbl).lower(): c for c, lbl in zip(codes_labels["code"],
-                                                       codes_labels["label"], strict=True)})
+    out.update(
+        {
+            str(lbl).lower(): c
+            for c, lbl in zip(codes_labels["code"], codes_labels["label"], strict=True)
+        }
+    )
     out.update({c.replace("_", " "): c for c in codes_labels["code"]})
     out.update({c.replace("_", "-"): c for c in codes_labels["code"]})
     if extra:
@@ -46,8 +71,13 @@ def vocab_mapping(codes_labels: pd.DataFrame, extra: dict[str, str] | None = Non
 def age_to_band(age: np.ndarray) -> np.ndarray:
     """Exact ages (never stored) to the project's age bands; None outside 0-24."""
     bands = np.full(age.shape, None, dtype=object)
-    edges = [(0, 9, "u10"), (10, 13, "10-13"), (14, 15, "14-15"), (16, 17, "16-17"),
-             (18, 24, "18-24")]
+    edges = [
+        (0, 9, "u10"),
+        (10, 13, "10-13"),
+        (14, 15, "14-15"),
+        (16, 17, "16-17"),
+        (18, 24, "18-24"),
+    ]
     for lo, hi, code in edges:
         bands[(age >= lo) & (age <= hi)] = code
     return bands

@@ -1,5 +1,6 @@
 -- Spatial assignment in PostGIS of staged rows with a point: the ward and LSOA containing
--- it, the nearest place within %(place_distance)s m, and the hexagon of the default grid.
+-- it (or the nearest within the boundary tolerance, for points just outside), the
+-- nearest place within the place distance, and the hexagon of the default grid.
 INSERT INTO incident (extract_id, source_row, month, occurred_at, harm_type, risk_level,
                       age_band, person_key, area_code, ward_code, lsoa_code, place_id,
                       hex_i, hex_j, geom)
@@ -15,11 +16,13 @@ CROSS JOIN LATERAL (
 ) pt
 LEFT JOIN LATERAL (
     SELECT l.lsoa_code, l.area_code FROM lsoa l
-    WHERE ST_Intersects(l.geom, pt.geom) ORDER BY l.lsoa_code LIMIT 1
+    WHERE ST_DWithin(l.geom, pt.geom, %(boundary_tolerance)s)
+    ORDER BY ST_Distance(l.geom, pt.geom), l.lsoa_code LIMIT 1
 ) l ON true
 LEFT JOIN LATERAL (
     SELECT w.ward_code, w.area_code FROM ward w
-    WHERE ST_Intersects(w.geom, pt.geom) ORDER BY w.ward_code LIMIT 1
+    WHERE ST_DWithin(w.geom, pt.geom, %(boundary_tolerance)s)
+    ORDER BY ST_Distance(w.geom, pt.geom), w.ward_code LIMIT 1
 ) w ON true
 LEFT JOIN LATERAL (
     SELECT p.place_id FROM place p

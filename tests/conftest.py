@@ -1,8 +1,8 @@
-"""Shared fixtures: a fresh test database in the project's private PostGIS cluster.
+"""Shared fixtures: fresh test databases in the project's private PostGIS cluster.
 
 The tests never mock the database: the session starts the real cluster (installing
-PostGIS if it must), creates ``contexts_test`` from scratch, migrates it and loads the
-real Birmingham boundaries.
+PostGIS if it must), creates its databases from scratch, migrates them and loads the real
+Birmingham boundaries and the sample data set.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 os.environ["CONTEXTS_DATABASE_NAME"] = "contexts_test"
-os.environ.setdefault("CONTEXTS_TILES", "none")
+os.environ["CONTEXTS_TILES"] = "none"
 os.environ["CONTEXTS_DEMO"] = "true"
+os.environ.pop("DATABASE_URL", None)
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
@@ -27,29 +28,40 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 def _recreate(settings: Settings) -> None:
-    if settings.embedded:
-        c = cluster.up(settings)
-        server = c.url("postgres")
-    else:
-        raise RuntimeError("the tests use the private cluster; unset DATABASE_URL")
+    """Drop and create the settings' database, then migrate it."""
+    server = cluster.up(settings).url("postgres")
+    name = psycopg.sql.Identifier(settings.database_name)
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS contexts_test WITH (FORCE)")
-        conn.execute("CREATE DATABASE contexts_test")
+        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
+    with db.connect("admin", settings) as conn:
+        db.migrate(conn)
 
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """Settings of the migrated test database with the wards and LSOAs loaded."""
+    """The test database with the whole sample data set loaded (as ``contexts demo``)."""
     get_settings.cache_clear()
     s = get_settings()
     _recreate(s)
-    with db.connect("admin", s) as conn:
-        db.migrate(conn)
+    from geo.demo import load_demo
+
+    for line in load_demo(SAMPLE, s):
+        assert " loaded " in line, line
+    return s
+
+
+@pytest.fixture(scope="session")
+def ingest_settings(settings: Settings) -> Settings:
+    """A second database, for load tests: boundaries and places only, no incidents."""
+    s = settings.model_copy(update={"database_name": "contexts_test_ingest"})
+    _recreate(s)
     from geo.ingest import load
 
     for kind, name in (
         ("wards", "birmingham_wards_2018_bng.geojson"),
         ("lsoas", "birmingham_lsoa21_bng.geojson"),
+        ("places", "places.geojson"),
     ):
         res = load(kind, SAMPLE / name, actor="tests", settings=s)
         assert res.status == "loaded", res.message

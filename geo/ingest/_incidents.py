@@ -10,7 +10,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.ingest import _guard, _parse
-from geo.ingest._columns import match, police_shape
+from geo.ingest._columns import match, normalise, police_shape
 from geo.ingest._pseudonym import pseudonymise
 from geo.ingest._read import Table
 from geo.ingest._vocab import POLICE_UK_HARM, RISK_SYNONYMS, age_to_band, vocab_mapping
@@ -97,7 +97,12 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     cols = match(list(df.columns), FIELDS)
     if shape == "api":
         cols.pop("ward_code", None)
-    allowed = ("street", "location", "lsoaname", "ward", "context") if shape else ()
+    # police.uk's own columns: anonymised map points and area names, never stored
+    police_cols = [
+        c
+        for c in df.columns
+        if shape and normalise(c) in ("street", "location", "lsoaname", "ward")
+    ]
     parsed_cols = [
         cols[f]
         for f in (
@@ -114,7 +119,13 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         )
         if f in cols
     ]
-    _guard.check(df, table.row_numbers, file_name, allowed_names=allowed, skip_values=parsed_cols)
+    _guard.check(
+        df,
+        table.row_numbers,
+        file_name,
+        allowed_names=police_cols,
+        skip_values=parsed_cols + police_cols,
+    )
     if "harm_type" not in cols:
         raise ValueError(
             f"{file_name}: no harm type column (expected one of: harm_type, "

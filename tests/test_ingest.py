@@ -1,0 +1,486 @@
+"""Loading extracts: formats, locations, the identifier guard, nothing lost or half-done."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pytest
+import shapely
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from geo import db
+from geo.config import PROJECT_ROOT, Settings
+from geo.ingest import load
+
+SHARED = PROJECT_ROOT / "sample_data"
+TABLES = (
+    "extract",
+    "incident",
+    "quarantine",
+    "place",
+    "intervention",
+    "location_assessment",
+    "ward",
+    "lsoa",
+    "area",
+    "population",
+    "audit_log",
+)
+
+# points inside Birmingham: New Street (lon/lat), the same in BNG
+NEW_STREET = (-1.8990, 52.4778)
+NEW_STREET_BNG = (406900, 286600)
+
+
+def counts(s: Settings) -> dict[str, int]:
+    with db.connect("admin", s) as conn:
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in TABLES
+        }
+
+
+def write(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_lon_lat_csv_loads_and_is_assigned(ingest_settings: Settings, tmp_path: Path) -> None:
+    lon, lat = NEW_STREET
+    f = write(
+        tmp_path,
+        "a.csv",
+        "month,harm_type,risk_level,age_band,longitude,latitude\n"
+        f"2024-03,cce,high,14-15,{lon},{lat}\n2024-03,Missing episode,M,16-17,{lon},{lat}\n",
+    )
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_read, res.rows_loaded, res.rows_quarantined) == ("loaded", 2, 2, 0)
+    with db.connect("admin", ingest_settings) as conn:
+        rows = conn.execute(
+            "SELECT ward_code, lsoa_code, p.ref, harm_type, risk_level, hex_i, "
+            "hex_j FROM incident i LEFT JOIN place p USING (place_id) "
+            "WHERE i.extract_id = %s ORDER BY source_row",
+            (res.extract_id,),
+        ).fetchall()
+    assert rows[0][0] == "E05011151"  # Ladywood
+    assert rows[0][1].startswith("E01")
+    assert rows[0][2] == "STN-BHM"
+    assert [r[3] for r in rows] == ["cce", "missing"]
+    assert [r[4] for r in rows] == ["high", "medium"]
+    assert rows[0][5] is not None and rows[0][6] is not None
+
+
+def test_bng_input(ingest_settings: Settings, tmp_path: Path) -> None:
+    e, n = NEW_STREET_BNG
+    f = write(
+        tmp_path,
+        "bng.csv",
+        f"Month;Harm;Easting;Northing\n2024-01;robbery;{e};{n}\n"
+        f"2024-01;robbery;{n};{e}\n2024-01;robbery;999999;999999\n",
+    )
+    res = load("incidents", f, settings=ingest_settings)
+    assert res.rows_loaded == 1
+    assert res.reasons == {"swapped_coordinates": 1, "outside_area": 1}
+
+
+def test_ward_and_lsoa_code_only(ingest_settings: Settings, tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "codes.csv",
+        "month,harm_type,ward_code,lsoa_code\n"
+        "2024-02,drugs,E05011151,\n2024-02,drugs,,E01033620\n2024-02,drugs,E05000000,\n"
+        "2024-02,drugs,,\n",
+    )
+    res = load("incidents", f, settings=ingest_settings)
+    assert res.rows_loaded == 2
+    assert res.reasons == {"unknown_ward_code": 1, "no_location": 1}
+    with db.connect("admin", ingest_settings) as conn:
+        rows = conn.execute(
+            "SELECT ward_code, lsoa_code, place_id, geom IS NULL, hex_i "
+            "FROM incident WHERE extract_id = %s ORDER BY source_row",
+            (res.extract_id,),
+        ).fetchall()
+    assert rows[0] == ("E05011151", None, None, True, None)
+    assert rows[1][1] == "E01033620" and rows[1][0] is not None and rows[1][2] is None
+
+
+def test_swapped_and_out_of_area_lon_lat(ingest_settings: Settings, tmp_path: Path) -> None:
+    lon, lat = NEW_STREET
+    f = write(
+        tmp_path,
+        "swap.csv",
+        "month,harm_type,lat,lon\n"
+        f"2024-01,weapons,{lon},{lat}\n2024-01,weapons,51.5074,-0.1278\n"
+        f"2024-01,weapons,{lat},{lon}\n2024-01,weapons,abc,{lon}\n2024-01,weapons,{lat},\n",
+    )
+    res = load("incidents", f, settings=ingest_settings)
+    assert res.rows_loaded == 1
+    assert res.reasons == {"swapped_coordinates": 1, "outside_area": 1, "bad_coordinates": 2}
+    report = quarantine(ingest_settings, res.extract_id)
+    assert [r["row_number"] for r in report] == [2, 3, 5, 6]
+    assert report[0]["row_values"]["lat"] == str(lon)
+
+
+def quarantine(s: Settings, extract_id: int) -> list[dict]:
+    with db.connect("admin", s) as conn:
+        cur = conn.execute(
+            "SELECT row_number, reason, row_values FROM quarantine "
+            "WHERE extract_id = %s ORDER BY row_number",
+            (extract_id,),
+        )
+        return [dict(zip(("row_number", "reason", "row_values"), r, strict=True)) for r in cur]
+
+
+def test_same_file_twice_changes_nothing(ingest_settings: Settings, tmp_path: Path) -> None:
+    lon, lat = NEW_STREET
+    f = write(tmp_path, "twice.csv", f"month,harm_type,lon,lat\n2023-05,cse,{lon},{lat}\n")
+    first = load("incidents", f, settings=ingest_settings)
+    before = counts(ingest_settings)
+    second = load("incidents", f, settings=ingest_settings)
+    after = counts(ingest_settings)
+    assert first.status == "loaded" and second.status == "already_loaded"
+    assert second.extract_id == first.extract_id
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in before.items() if k != "audit_log"
+    }
+    assert after["audit_log"] == before["audit_log"] + 1
+
+
+STEPS = ["ledger", "copied", "inserted", "audited"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_fault_mid_load_leaves_every_table_unchanged(
+    ingest_settings: Settings, tmp_path: Path, step: str
+) -> None:
+    f = tmp_path / "big.csv"
+    sample = (PROJECT_ROOT / "sample_data" / "incidents.csv").read_text().splitlines()[:3000]
+    step_row = f"2024-01,,drugs,,,,{NEW_STREET_BNG[0] + 7 * STEPS.index(step)},{NEW_STREET_BNG[1]}"
+    f.write_text("\n".join([*sample, step_row]) + "\n")
+    before = counts(ingest_settings)
+
+    def fault(at: str) -> None:
+        if at == step:
+            raise RuntimeError(f"injected fault at {at}")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        load("incidents", f, settings=ingest_settings, _fault=fault)
+    assert counts(ingest_settings) == before
+    assert load("incidents", f, settings=ingest_settings).status == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "what"),
+    [
+        ("name", "Jane Smith", "holds a name."),
+        ("DOB", "2009-04-01", "holds a date of birth."),
+        ("Notes", "seen near B5 4BU with older males", "holds free-text notes."),
+        ("seen_with", "seen near B5 4BU", "holds a full postcode (first seen in row 3)"),
+        ("contact", "07700 900123", "holds a phone number (first seen in row 3)"),
+        ("extra", "jane.smith@example.org", "holds an e-mail address (first seen in row 3)"),
+        ("ref2", "943 476 5919", "holds an NHS number (first seen in row 3)"),
+        (
+            "remarks",
+            "was with three older boys near the canal after school",
+            "holds free text (first seen in row 3)",
+        ),
+    ],
+)
+def test_identifiers_reject_the_file_and_are_stored_nowhere(
+    ingest_settings: Settings, tmp_path: Path, header: str, value: str, what: str
+) -> None:
+    lon, lat = NEW_STREET
+    f = write(
+        tmp_path,
+        f"id_{header}.csv",
+        f"month,harm_type,lon,lat,{header}\n"
+        f"2024-01,cse,{lon},{lat},\n2024-01,cse,{lon},{lat},{value}\n",
+    )
+    before = counts(ingest_settings)
+    res = load("incidents", f, settings=ingest_settings)
+    assert res.status == "rejected"
+    assert f"column {header!r} {what}" in res.message
+    assert value not in res.message
+    after = counts(ingest_settings)
+    assert after["incident"] == before["incident"]
+    assert after["quarantine"] == before["quarantine"]
+    assert after["extract"] == before["extract"] + 1  # the rejection is on the ledger
+    dump = subprocess.run(
+        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+    ).stdout
+    assert value not in dump
+
+
+def test_person_key_is_pseudonymised(ingest_settings: Settings, tmp_path: Path) -> None:
+    lon, lat = NEW_STREET
+    f = write(
+        tmp_path,
+        "keys.csv",
+        "month,harm_type,lon,lat,case_id\n"
+        f"2024-01,cce,{lon},{lat},CASE-778812\n2024-02,cce,{lon},{lat}, case-778812 \n"
+        f"2024-03,cce,{lon},{lat},CASE-000001\n2024-03,cce,{lon},{lat},\n",
+    )
+    res = load("incidents", f, settings=ingest_settings)
+    with db.connect("admin", ingest_settings) as conn:
+        keys = [
+            r[0]
+            for r in conn.execute(
+                "SELECT person_key FROM incident WHERE extract_id = %s ORDER BY source_row",
+                (res.extract_id,),
+            )
+        ]
+    assert keys[0] == keys[1] != keys[2] and keys[3] is None
+    assert all(len(k) == 64 for k in keys[:3])
+    dump = subprocess.run(
+        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "778812" not in dump
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep", "bom"),
+    [
+        ("utf-8", ",", False),
+        ("utf-8", ";", True),
+        ("cp1252", "\t", False),
+    ],
+)
+def test_encodings_and_delimiters(
+    ingest_settings: Settings, tmp_path: Path, encoding: str, sep: str, bom: bool
+) -> None:
+    e, n = NEW_STREET_BNG
+    text = sep.join(["Month", "Crime type", "Easting", "Northing", "Café note"]) + "\n"
+    text += sep.join(["2024-01", "Robbery", str(e), str(n), "£5 café"]) + "\n"
+    data = text.encode(encoding)
+    f = tmp_path / f"enc_{encoding}.csv"
+    f.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_loaded) == ("loaded", 1), res.message
+
+
+def test_xlsx_with_a_formula_cell(ingest_settings: Settings, tmp_path: Path) -> None:
+    e, n = NEW_STREET_BNG
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["month", "harm_type", "easting", "northing"])
+    ws.append(["2024-01", "drugs", e, n])
+    ws.append(["2024-01", '=HYPERLINK("http://x")', e, n])
+    ws.append(["2024-02", "weapons", e + 10, n])
+    f = tmp_path / "sheet.xlsx"
+    wb.save(f)
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.rows_read, res.rows_loaded, res.reasons) == (3, 2, {"formula_cell": 1})
+
+
+def test_police_uk_archive_shape(ingest_settings: Settings, tmp_path: Path) -> None:
+    lon, lat = NEW_STREET
+    head = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+    )
+    rows = [
+        f"abc123,2024-05,West Midlands Police,West Midlands Police,{lon},{lat},"
+        "On or near Station Street,E01033620,Birmingham 138A,Violence and sexual offences,"
+        "Under investigation,",
+        f",2024-05,West Midlands Police,West Midlands Police,{lon},{lat},On or near Hill Street,"
+        "E01033620,Birmingham 138A,Anti-social behaviour,,",
+        "def456,2024-05,West Midlands Police,West Midlands Police,,,No Location,,,Drugs,"
+        "Status update unavailable,",
+        "ghi789,2024-05,West Midlands Police,West Midlands Police,,,No Location,E01033620,"
+        "Birmingham 138A,Possession of weapons,,",
+    ]
+    f = write(tmp_path, "2024-05-west-midlands-street.csv", head + "\n".join(rows) + "\n")
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.rows_read, res.rows_loaded, res.reasons) == (4, 3, {"no_location": 1})
+    with db.connect("admin", ingest_settings) as conn:
+        harms = [
+            r[0]
+            for r in conn.execute(
+                "SELECT harm_type FROM incident WHERE extract_id=%s ORDER BY source_row",
+                (res.extract_id,),
+            )
+        ]
+    assert harms == ["violence", "asb", "weapons"]
+
+
+def test_real_police_uk_api_file(ingest_settings: Settings) -> None:
+    res = load(
+        "incidents", SHARED / "birmingham_city_centre_crime_2017_api.csv", settings=ingest_settings
+    )
+    assert res.status == "loaded", res.message
+    assert res.rows_read == 17_260
+    assert res.rows_read == res.rows_loaded + res.rows_quarantined
+    assert res.rows_loaded > 17_000
+    with db.connect("admin", ingest_settings) as conn:
+        mix = dict(
+            conn.execute(
+                "SELECT harm_type, count(*) FROM incident WHERE extract_id=%s GROUP BY 1",
+                (res.extract_id,),
+            ).fetchall()
+        )
+        months = conn.execute(
+            "SELECT min(month), max(month) FROM incident WHERE extract_id=%s", (res.extract_id,)
+        ).fetchone()
+    assert {"asb", "violence", "drugs", "weapons", "robbery"} <= set(mix)
+    assert str(months[0]) == "2017-01-01" and str(months[1]) == "2017-11-01"
+
+
+def test_places_from_zipped_shapefile_and_geopackage_with_repair(
+    ingest_settings: Settings, tmp_path: Path
+) -> None:
+    bow = shapely.Polygon(
+        [(406000, 286000), (406200, 286200), (406200, 286000), (406000, 286200), (406000, 286000)]
+    )  # self-intersecting
+    ok = shapely.Point(407500, 287500).buffer(100)
+    gdf = gpd.GeoDataFrame(
+        {
+            "ref": ["T-1", "T-2", "T-3"],
+            "name": ["Bow tie", "Round", "Line"],
+            "category": ["park", "Fast food", "street"],
+        },
+        geometry=[bow, ok, shapely.LineString([(0, 0), (1, 1)])],
+        crs=27700,
+    )
+    gpkg = tmp_path / "places.gpkg"
+    gdf.to_file(gpkg)
+    res = load("places", gpkg, settings=ingest_settings)
+    assert (res.rows_loaded, res.rows_quarantined) == (2, 1)
+    assert res.reasons == {"not_a_polygon": 1, "repaired_geometry": 1}
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    gdf.iloc[1:2].assign(ref="T-4").to_crs(4326).to_file(shp_dir / "p.shp")
+    z = tmp_path / "places.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in shp_dir.iterdir():
+            zf.write(p, p.name)
+    res = load("places", z, settings=ingest_settings)
+    assert (res.status, res.rows_loaded) == ("loaded", 1), res.message
+    with db.connect("admin", ingest_settings) as conn:
+        valid, srid, cat = conn.execute(
+            "SELECT bool_and(ST_IsValid(geom)), min(ST_SRID(geom)), "
+            "min(category) FROM place WHERE ref IN ('T-1','T-4')"
+        ).fetchone()
+    assert valid and srid == 27700 and cat == "fast_food"
+
+
+def test_cli_json_and_exit_status(ingest_settings: Settings, tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": ingest_settings.database_name}
+    good = write(
+        tmp_path,
+        "cli.csv",
+        "month,harm_type,easting,northing\n2024-06,cse,406900,"
+        "286600\n2024-06,unknown thing,406900,286600\n",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "load", "incidents", str(good), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) == {
+        "extract_id",
+        "kind",
+        "file_sha256",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "reasons",
+        "message",
+    }
+    assert (doc["status"], doc["rows_loaded"], doc["reasons"]) == (
+        "loaded",
+        1,
+        {"unknown_harm_type": 1},
+    )
+    bad = write(
+        tmp_path,
+        "cli_bad.csv",
+        "month,harm_type,easting,northing,surname\n2024-06,cse,406900,286600,Smith\n",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "load", "incidents", str(bad), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode != 0
+    assert json.loads(out.stdout)["status"] == "rejected"
+
+
+messy_cell = st.one_of(
+    st.just(""),
+    st.just("  "),
+    st.text(alphabet="abcXYZ-_. 0123456789é£", max_size=8),
+    st.sampled_from(
+        [
+            "2024-01",
+            "2023-13",
+            "01/2024",
+            "cse",
+            "Drugs",
+            "robbery",
+            "nan",
+            "52.4778",
+            "-1.899",
+            "406900",
+            "286600",
+            "1e9",
+            "high",
+            "L",
+            "16-17",
+        ]
+    ),
+)
+
+
+@hsettings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(st.lists(messy_cell, min_size=6, max_size=6), min_size=1, max_size=30),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    sep=st.sampled_from([",", ";", "\t"]),
+    extra=st.booleans(),
+)
+def test_messy_csv_every_row_is_accounted_for(
+    ingest_settings: Settings, tmp_path: Path, rows, encoding, sep, extra
+) -> None:
+    import csv
+    import io
+
+    header = ["month", "harm_type", "risk_level", "age_band", "longitude", "latitude"]
+    if extra:
+        header.append("shoe_size")
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=sep)
+    w.writerow(header)
+    for r in rows:
+        w.writerow(r + (["42"] if extra else []))
+    f = tmp_path / "messy.csv"
+    f.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
+    before = counts(ingest_settings)["incident"]
+    res = load("incidents", f, settings=ingest_settings)
+    if res.status == "rejected":
+        assert counts(ingest_settings)["incident"] == before
+        return
+    assert res.rows_read == len(rows)
+    if res.status == "loaded":
+        assert res.rows_read == res.rows_loaded + res.rows_quarantined
+        assert counts(ingest_settings)["incident"] == before + res.rows_loaded
+        assert sum(res.reasons.values()) == res.rows_quarantined

@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
     except Exception as exc:  # the command line reports, it does not dump a traceback
         if os.environ.get("CONTEXTS_DEBUG"):
             raise

@@ -128,7 +128,7 @@ STATION_ROLES = {
 
 #: planted monthly rates at the 20,000-row scale (before the seasonal factor)
 PERSISTENT_RATE = 10.0
-TREND_RATES = {"intensifying": (6.0, 24.0), "diminishing": (24.0, 6.0)}
+TREND_RATES = {"intensifying": (12.0, 30.0), "diminishing": (30.0, 12.0)}
 NEW_COUNT = 20.0
 EFFECT_RATE = 14.0
 EFFECT = -0.40

@@ -149,8 +149,8 @@ def test_trends_and_new_hot_spot(incidents, truth) -> None:
     hs = truth["hotspots"]
     up = _monthly_at(hs["intensifying"], incidents).to_numpy()
     down = _monthly_at(hs["diminishing"], incidents).to_numpy()
-    assert up[-6:].mean() > 2.5 * up[:6].mean()
-    assert down[:6].mean() > 2.5 * down[-6:].mean()
+    assert up[-6:].mean() > 1.8 * up[:6].mean()
+    assert down[:6].mean() > 1.8 * down[-6:].mean()
     new = _monthly_at(hs["new"], incidents).to_numpy()
     assert new[-1] >= 15 and new[:-1].max() <= 2
     for ref in hs["persistent"]:

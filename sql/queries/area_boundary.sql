@@ -1,0 +1,1 @@
+SELECT ST_AsBinary(ST_Union(geom)) FROM area

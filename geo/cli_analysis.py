@@ -64,6 +64,31 @@ def _hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _impact(args: argparse.Namespace) -> int:
+    from geo import db
+    from geo.cli import _ensure_db
+    from geo.interventions import ImpactParams, impacts
+
+    _ensure_db()
+    params = ImpactParams(
+        before=args.before,
+        after=args.after,
+        buffer=args.buffer,
+        harms=tuple(args.harm) if args.harm else None,
+    )
+    with db.connect("dashboard") as conn:
+        found = impacts(conn, params, place_ref=args.place, intervention_ref=args.intervention)
+    if not found:
+        print("no such intervention or place", file=sys.stderr)
+        return 1
+    for res in found:
+        if args.json:
+            print(json.dumps(res.as_dict(), default=_jsonable))
+        else:
+            print(f"{res.intervention}: {res.sentence}")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the analysis subcommands on the main parser."""
     h = sub.add_parser("hotspots", help="Gi* hot spots (and emerging categories)")
@@ -80,3 +105,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     h.add_argument("--step", choices=["month", "quarter"], default="month")
     h.add_argument("--json", action="store_true", help="one JSON object per unit")
     h.set_defaults(func=_hotspots)
+
+    i = sub.add_parser("impact", help="measured impact of interventions")
+    which = i.add_mutually_exclusive_group()
+    which.add_argument("--intervention", help="intervention reference or id")
+    which.add_argument("--place", help="all interventions at a place (its reference)")
+    i.add_argument("--before", type=int, default=12, help="months before the start")
+    i.add_argument("--after", type=int, default=12, help="months after the start")
+    i.add_argument("--buffer", type=float, default=200.0, help="buffer ring width, m")
+    i.add_argument("--harm", nargs="*", help="harm types (codes)")
+    i.add_argument("--json", action="store_true", help="one JSON object per intervention")
+    i.set_defaults(func=_impact)

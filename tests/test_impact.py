@@ -1,0 +1,165 @@
+"""Intervention impact: WDQ, TNE and WDD by hand; ITS coverage; the planted effects."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from geo import db
+from geo.config import PROJECT_ROOT
+from geo.impact import MIN_TARGET_INCIDENTS, Counts, assess, its, total_net_effect, wdd, wdq
+from geo.interventions import ImpactParams, impacts
+
+TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
+
+
+def test_wdq_tne_wdd_with_displacement() -> None:
+    c = Counts(rb=100, ra=60, db=50, da=60, cb=1000, ca=1000)
+    w = wdq(c)
+    # success = 60/1000 - 100/1000 = -0.04; buffer = 60/1000 - 50/1000 = 0.01
+    assert w["success"] == pytest.approx(-0.04)
+    assert w["buffer"] == pytest.approx(0.01)
+    assert w["wdq"] == pytest.approx(-0.25)
+    assert "smaller than the reduction" in w["reading"]
+    # (100 - 60) + (50 - 60) = 30 incidents prevented in target and buffer together
+    assert total_net_effect(c) == pytest.approx(30)
+    # WDD = dT + dD - 2 dC = -40 + 10 - 0 = -30; var = 60+100+60+50 + 4*(1000+1000) = 8270
+    d = wdd(c)
+    assert d["wdd"] == -30 and d["variance"] == 8270
+    assert d["z"] == pytest.approx(-30 / np.sqrt(8270))
+    # with its own control for the buffer: -40 - 0 + 10 - (220 - 200) = -50
+    d2 = wdd(c, cdb=200, cda=220)
+    assert d2["wdd"] == -50 and d2["variance"] == 60 + 100 + 60 + 50 + 2000 + 420
+    assert d2["p"] == pytest.approx(0.335, abs=0.001)
+
+
+def test_wdq_when_harm_rose_in_the_target() -> None:
+    w = wdq(Counts(rb=50, ra=70, db=20, da=20, cb=1000, ca=1000))
+    assert w["wdq"] is None and w["reading"].startswith("not meaningful")
+
+
+def test_wdq_with_no_buffer_incidents() -> None:
+    c = Counts(rb=100, ra=60, db=0, da=0, cb=1000, ca=1000)
+    assert wdq(c)["wdq"] == 0 and wdq(c)["reading"] == "no displacement or diffusion"
+    assert total_net_effect(c) == pytest.approx(40)
+
+
+def test_wdq_with_no_control_incidents() -> None:
+    c = Counts(rb=100, ra=60, db=10, da=5, cb=0, ca=0)
+    assert wdq(c)["wdq"] is None and "control" in wdq(c)["reading"]
+    assert total_net_effect(c) is None
+    assert wdd(c)["wdd"] == -45
+
+
+def test_wdq_readings_for_diffusion_and_net_loss() -> None:
+    assert wdq(Counts(100, 60, 50, 40, 1000, 1000))["wdq"] == pytest.approx(0.25)
+    assert "diffusion" in wdq(Counts(100, 60, 50, 40, 1000, 1000))["reading"]
+    lossy = wdq(Counts(100, 60, 50, 100, 1000, 1000))
+    assert lossy["wdq"] == pytest.approx(-1.25) and "net loss" in lossy["reading"]
+
+
+def test_its_interval_covers_the_truth_in_about_95_percent_of_simulations() -> None:
+    truth = -0.30
+    post = np.r_[np.zeros(12, bool), np.ones(12, bool)]
+    moy = np.r_[np.arange(1, 13), np.arange(1, 13)]
+    season = 1 + 0.2 * np.cos(2 * np.pi * (moy - 7) / 12)
+    covered, excludes_zero = 0, 0
+    runs = 300
+    for seed in range(runs):
+        rng = np.random.default_rng(seed)
+        shock = np.exp(rng.normal(0, 0.05, 24))  # a shared month-to-month shock
+        target = rng.poisson(15 * season * shock * np.where(post, 1 + truth, 1))
+        control = rng.poisson(120 * season * shock)
+        res = its(target, control, post, moy)
+        covered += res.level_low <= truth <= res.level_high
+        excludes_zero += res.level_high < 0
+    assert 0.91 <= covered / runs <= 0.985
+    assert excludes_zero / runs > 0.5  # power is reasonable at 15 a month
+
+
+def test_its_switches_to_negative_binomial_when_overdispersed() -> None:
+    rng = np.random.default_rng(4)
+    post = np.r_[np.zeros(18, bool), np.ones(18, bool)]
+    lam = rng.gamma(shape=2, scale=10, size=36)  # strongly overdispersed counts
+    res = its(rng.poisson(lam), rng.poisson(200, 36), post, (np.arange(36) % 12) + 1)
+    assert res.model == "negative binomial" and res.dispersion > 1.5
+
+
+def test_too_little_data_says_so() -> None:
+    import pandas as pd
+
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    frame = pd.DataFrame(
+        {
+            "month": months,
+            "post": np.arange(24) >= 12,
+            "target": [1, 0, 0, 1] * 6,
+            "buffer": 1,
+            "control": 30,
+        }
+    )
+    res = assess("X", "Somewhere", "lighting", frame)
+    assert not res.sufficient and res.its is None
+    assert res.sentence.startswith("Too little data to say")
+    assert str(MIN_TARGET_INCIDENTS) in res.sentence
+
+
+@pytest.fixture(scope="module")
+def sample_impacts(settings):
+    with db.connect("dashboard", settings) as conn:
+        return {i.intervention: i for i in impacts(conn, ImpactParams())}
+
+
+def test_planted_forty_percent_fall_is_recovered(sample_impacts) -> None:
+    res = sample_impacts[TRUTH["interventions"]["effective"]["intervention"]]
+    assert res.its.level_low <= -0.40 <= res.its.level_high
+    assert res.its.level_high < 0
+    assert res.sentence.startswith("Incidents at Aston station fell by")
+    assert "no sign that harm moved" in res.sentence
+
+
+def test_planted_displacement_gives_negative_wdq(sample_impacts) -> None:
+    res = sample_impacts[TRUTH["interventions"]["displaced"]["intervention"]]
+    assert res.its.level_low <= -0.40 <= res.its.level_high
+    assert res.wdq["wdq"] < 0
+    assert "moved to the surrounding streets" in res.sentence
+
+
+def test_no_effect_interval_covers_zero(sample_impacts) -> None:
+    res = sample_impacts[TRUTH["interventions"]["null"]["intervention"]]
+    assert res.its.level_low <= 0 <= res.its.level_high
+    assert res.sentence.startswith("No clear change")
+
+
+def test_impact_command_json(settings) -> None:
+    ref = TRUTH["interventions"]["effective"]["intervention"]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo.cli",
+            "impact",
+            "--intervention",
+            ref,
+            "--before",
+            "12",
+            "--after",
+            "12",
+            "--buffer",
+            "200",
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    doc = json.loads(out[0])
+    assert doc["intervention"] == ref and doc["sufficient"]
+    assert set(doc["counts"]) == {"rb", "ra", "db", "da", "cb", "ca"}
+    assert {"wdq", "reading"} <= set(doc["wdq"]) and "wdd" in doc["wdd"]
+    assert doc["its"]["level_change"] < 0
+    assert doc["sentence"].startswith("Incidents at Aston station fell by")

@@ -1,28 +1,22 @@
-"""What every page shares: settings, the read-only connection, the user's role, the banner.
+"""What every page shares: settings, the user's role and view, filters and the banner.
 
-Roles are decided here on the server; a page asks :func:`require` before showing anything,
-so hiding a menu item is never the only protection.
+Roles are decided here on the server; a page calls :func:`require` before showing
+anything, so hiding a menu item is never the only protection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from datetime import date
 
-import psycopg
 import streamlit as st
 
-from geo import db
 from geo.config import Settings, get_settings
+from geo.counts import Filters
+from geo.disclosure import View
 
 ROLES = ("partner", "board", "analyst", "admin")
-ROLE_LABELS = {
-    "partner": "Community safety partner",
-    "board": "Strategy board member",
-    "analyst": "Analyst",
-    "admin": "Administrator",
-}
+ROLE_LABELS = {"partner": "Community safety partner", "board": "Strategy board member",
+               "analyst": "Analyst", "admin": "Administrator"}
 
 
 def settings() -> Settings:
@@ -35,33 +29,71 @@ def demo_mode() -> bool:
 
 
 def current_role() -> str | None:
-    """The signed-in user's role (in demo mode, the one chosen in the switcher)."""
+    """The user's role (in demo mode, the one chosen in the switcher)."""
     if demo_mode():
         return st.session_state.get("demo_role", "partner")
     return st.session_state.get("role")
+
+
+def actor() -> str:
+    """Who is acting, for the audit log (no personal data beyond the sign-in identity)."""
+    if demo_mode():
+        return f"demo-{current_role()}"
+    return str(st.session_state.get("identity", "unknown"))
+
+
+def view() -> View:
+    return View(role=current_role() or "partner", k=settings().suppression_k)
 
 
 def require(*roles: str) -> str:
     """Stop the page unless the user has one of ``roles``; returns the role."""
     role = current_role()
     if role not in roles:
+        from geo.actions import audit
+
+        audit(actor(), str(role), "page", st.session_state.get("page", ""), "denied")
         st.error("You do not have access to this page.")
         st.stop()
     assert role is not None
     return role
 
 
-@contextmanager
-def read_connection() -> Iterator[psycopg.Connection[Any]]:
-    """A connection as the read-only dashboard role."""
-    with db.connect("dashboard", settings()) as conn:
-        yield conn
-
-
 def banner() -> None:
     if demo_mode():
-        st.warning(
-            "**Demo mode**: synthetic data on a private database, with a role "
-            "switcher in the sidebar. Not for real data.",
-            icon="🧪",
-        )
+        st.warning("**Demo mode**: synthetic data on a private database, with a role "
+                   "switcher in the sidebar. Not for real data.", icon=":material/science:")
+
+
+def _months(first: date, last: date) -> list[date]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tuple[str, str]]],
+                    default_months: int = 12) -> Filters:
+    """Sidebar controls for period, harm types, risk levels and age bands."""
+    with st.sidebar:
+        st.subheader("Filters")
+        start = end = None
+        if period is not None:
+            months = _months(*period)
+            pick = st.select_slider(
+                "Period", options=months, key="period",
+                value=(months[max(0, len(months) - default_months)], months[-1]),
+                format_func=lambda d: d.strftime("%b %Y"))
+            start, end = pick
+        chosen = {}
+        for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
+                           ("age_band", "Age bands")):
+            options = vocab.get(key, [])
+            labels = dict(options)
+            chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
+                                         format_func=lambda c, lb=labels: lb.get(c, c),
+                                         placeholder="All")
+    return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
+                   risks=tuple(chosen["risk_level"]) or None,
+                   ages=tuple(chosen["age_band"]) or None)

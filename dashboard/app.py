@@ -1,7 +1,7 @@
 """Contexts: the safeguarding partnership's map of extra-familial harm.
 
 Entry point for ``streamlit run`` (``contexts serve``): sets the page, the role, and the
-pages that role may open.
+pages that role may open. Each page checks the role again itself.
 """
 
 from __future__ import annotations
@@ -15,16 +15,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _state  # noqa: E402
 
-st.set_page_config(page_title="Contexts", page_icon="🗺️", layout="wide")
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
+st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide")
 
 if _state.demo_mode():
     with st.sidebar:
-        st.selectbox(
-            "Demo role", _state.ROLES, key="demo_role", format_func=lambda r: _state.ROLE_LABELS[r]
-        )
+        st.selectbox("Demo role", _state.ROLES, key="demo_role",
+                     format_func=lambda r: _state.ROLE_LABELS[r])
 
 role = _state.current_role()
-pages = [st.Page("pages/map.py", title="Map", icon="🗺️", default=True)]
+EVERYONE = _state.ROLES
+PAGES = [
+    ("pages/map.py", "Map", ":material/map:", EVERYONE),
+    ("pages/hotspots.py", "Hot spots", ":material/local_fire_department:", EVERYONE),
+    ("pages/profile.py", "Place profile", ":material/location_on:", EVERYONE),
+    ("pages/interventions.py", "Interventions", ":material/construction:", EVERYONE),
+    ("pages/upload.py", "Upload", ":material/upload_file:", ("analyst", "admin")),
+    ("pages/board_pack.py", "Board pack", ":material/description:", ("board", "analyst", "admin")),
+    ("pages/admin.py", "Admin", ":material/admin_panel_settings:", ("admin",)),
+]
+pages = [st.Page(path, title=title, icon=icon, default=(k == 0))
+         for k, (path, title, icon, roles) in enumerate(PAGES) if role in roles]
+if role is None:
+    st.error("You are not signed in.")
+    st.stop()
 nav = st.navigation(pages)
 _state.banner()
+st.sidebar.caption(f"Signed in as: {_state.ROLE_LABELS.get(role, role)}")
 nav.run()

@@ -22,11 +22,12 @@ SQL_DIR = PROJECT_ROOT / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 QUERIES_DIR = SQL_DIR / "queries"
 
-Role = Literal["owner", "loader", "dashboard"]
+Role = Literal["owner", "loader", "dashboard", "auditor"]
 ROLE_LOGINS: dict[Role, str] = {
     "owner": "contexts_owner",
     "loader": "contexts_loader",
     "dashboard": "contexts_dashboard",
+    "auditor": "contexts_auditor",
 }
 
 
@@ -77,7 +78,7 @@ def connect(
             conn.execute(
                 psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(ROLE_LOGINS[role]))
             )
-            if role == "dashboard":
+            if role in ("dashboard", "auditor"):
                 conn.execute("SET default_transaction_read_only = on")
             conn.commit()
     return conn

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -250,12 +251,13 @@ def sentence(
     w: dict[str, Any],
     res: ItsResult | None,
     sufficient: bool,
+    fmt: Callable[[int], str] = str,
 ) -> str:
-    """One plain sentence a board member can read."""
+    """One plain sentence a board member can read (counts written with ``fmt``)."""
     if not sufficient or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "
-            f"{c.rb} incidents in the period before {action} began and {c.ra} after "
+            f"{fmt(c.rb)} incidents in the period before {action} began and {fmt(c.ra)} after "
             f"(at least {MIN_TARGET_INCIDENTS} are needed)."
         )
     lo, hi = sorted((res.level_low, res.level_high))
@@ -274,7 +276,7 @@ def sentence(
     else:
         head = (
             f"No clear change in incidents at {place} in the {months_after} months after "
-            f"{action} began ({c.rb} before, {c.ra} after; 95% CI "
+            f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
             f"{lo * 100:+.0f}% to {hi * 100:+.0f}%)"
         )
     q = w.get("wdq")
@@ -289,7 +291,8 @@ def sentence(
     return head + tail + "."
 
 
-def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame) -> Impact:
+def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
+           fmt: Callable[[int], str] = str) -> Impact:
     """The full impact of one intervention from its monthly series.
 
     ``monthly`` has one row per month (start month already excluded) with columns
@@ -324,7 +327,7 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame) ->
         place,
         c,
         sufficient,
-        sentence(place, action, len(aft), c, w, res, sufficient),
+        sentence(place, action, len(aft), c, w, res, sufficient, fmt),
         w,
         total_net_effect(c),
         wdd(c),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -64,6 +65,7 @@ def impact(
     intervention: pd.Series | dict[str, Any],
     params: ImpactParams = ImpactParams(),
     data_end: date | None = None,
+    fmt: Callable[[int], str] = str,
 ) -> Impact:
     """The impact of one intervention (a row of :func:`register`).
 
@@ -75,7 +77,8 @@ def impact(
     if data_end is not None:
         series = series[series["month"] <= pd.Timestamp(data_end)]
     action = str(intervention["type_label"]).lower()
-    return assess(str(intervention["ref"]), str(intervention["place_name"]), action, series)
+    return assess(str(intervention["ref"]), str(intervention["place_name"]), action, series,
+                  fmt)
 
 
 def impacts(
@@ -83,8 +86,12 @@ def impacts(
     params: ImpactParams = ImpactParams(),
     place_ref: str | None = None,
     intervention_ref: str | None = None,
+    fmt: Callable[[int], str] = str,
 ) -> list[Impact]:
-    """Impacts of all interventions, or of those at one place, or of one."""
+    """Impacts of all interventions, or of those at one place, or of one.
+
+    ``fmt`` writes counts in the sentences (see :func:`geo.disclosure.count_text`).
+    """
     reg = register(conn)
     if place_ref:
         reg = reg[reg["place_ref"] == place_ref]
@@ -94,4 +101,4 @@ def impacts(
             | (reg["intervention_id"].astype(str) == intervention_ref)
         ]
     end = db.frame(conn, "data_period").iloc[0]["last"]
-    return [impact(conn, row, params, end) for _, row in reg.iterrows()]
+    return [impact(conn, row, params, end, fmt) for _, row in reg.iterrows()]

@@ -16,6 +16,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.assets import LEAFLET_CSS, LEAFLET_JS
 from geo.config import Settings
@@ -57,7 +58,7 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         tiles=tiles,
         attr=attr,
         control_scale=True,
-        prefer_canvas=True,
+        prefer_canvas=False,
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
@@ -109,7 +110,7 @@ def add_areas(
         safe["_fill"] = [
             colour_for(v, breaks) for v in safe[value].to_numpy(dtype=float, na_value=0.0)
         ]
-    else:
+    elif "_fill" not in safe or fill is not None:
         safe["_fill"] = fill or "#3182bd"
     layer = folium.GeoJson(
         safe.to_json(drop_id=True),
@@ -127,3 +128,112 @@ def add_areas(
     )
     layer.add_to(m)
     return layer
+
+
+BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
+              1: "Hot spot, 90% confidence", 0: "Not significant",
+              -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
+              -3: "Cold spot, 99% confidence"}
+SMALL_COLOUR = "#d9d9d9"
+
+
+def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
+                  ) -> gpd.GeoDataFrame:
+    """The properties a unit layer may carry for this view, with a fill colour.
+
+    Only ``unit_id``, ``kind``, ``name``, the count as the role may see it, the hot-spot
+    label and the colour leave the server; for partners and boards the colour of a small
+    count is one flat "<k" colour, never a class that would reveal it.
+    """
+    from geo.disclosure import display, suppressed
+
+    out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
+                            "name": table["name"].astype(str),
+                            "incidents": display(table["count"], view).to_numpy(),
+                            "hotspot": table["bin"].map(BIN_LABELS).to_numpy()},
+                           geometry=table.geometry.to_numpy(), crs=table.crs)
+    if "category" in table:
+        out["trend"] = table["category"].astype(str).to_numpy()
+    if colour_by == "hotspots":
+        out["_fill"] = table["bin"].map(HOTSPOT_COLOURS).to_numpy()
+    else:
+        vals = suppressed(table["count"], view).to_numpy()
+        breaks = class_breaks(np.nan_to_num(vals, nan=0.0))
+        out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
+    return out
+
+
+def add_units(m: folium.Map, feats: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
+    fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
+    aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
+    return add_areas(m, feats, name=name, value=None, tooltip_fields=fields,
+                     tooltip_aliases=aliases, text_fields=fields, fill=None)
+
+
+def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Places of concern as coloured circles (by category), clickable."""
+    pts = gpd.GeoDataFrame(
+        {"unit_id": places["unit_id"].astype(str), "kind": "place",
+         "name": places["name"].astype(str), "category": places["category"].astype(str),
+         "_fill": places["category"].map(CATEGORY_COLOURS).fillna("#333333").to_numpy()},
+        geometry=places.geometry.representative_point().to_numpy(), crs=places.crs)
+    safe = escape_text(pts, ["name", "category"])
+    layer = folium.GeoJson(
+        safe.to_json(drop_id=True), name="Places of concern",
+        marker=folium.CircleMarker(radius=7, weight=2, color="#000000", fill=True,
+                                   fill_opacity=0.9),
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"]},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "category"], aliases=["", "Category"]),
+    )
+    layer.add_to(m)
+    return layer
+
+
+def add_points(m: folium.Map, points: pd.DataFrame, view: Any) -> None:
+    """Incident points: analysts and admins only (refused for any other view)."""
+    if not view.exact:
+        raise PermissionError("point-level data is for analysts only")
+    group = folium.FeatureGroup(name="Incidents (points)")
+    for row in points.itertuples():
+        folium.CircleMarker([row.lat, row.lon], radius=2, color="#08306b", weight=0,
+                            fill=True, fill_opacity=0.6,
+                            tooltip=html.escape(f"{row.harm_type}, {row.month}")).add_to(group)
+    group.add_to(m)
+
+
+def map_assets(m: folium.Map) -> list[str]:
+    """Every script and stylesheet URL the map will load (for checks)."""
+    found: list[str] = []
+
+    def walk(el: Any) -> None:
+        for _, url in list(getattr(el, "default_js", [])) + list(getattr(el, "default_css", [])):
+            found.append(url)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return found
+
+
+def clicked_feature(lat: float, lon: float, wards: gpd.GeoDataFrame,
+                    places: gpd.GeoDataFrame | None, place_radius_m: float = 250.0
+                    ) -> tuple[str, str] | None:
+    """What a click on the map points at: a place (its marker within ``place_radius_m``),
+    else the ward under it; ``None`` outside every ward. Frames are in WGS84.
+    """
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
+    pt = shapely.Point(x, y)
+    if places is not None and len(places):
+        centres = places.to_crs(27700).geometry.representative_point()
+        d = centres.distance(pt).to_numpy()
+        k = int(np.argmin(d))
+        if d[k] <= place_radius_m:
+            return ("place", str(places["unit_id"].iloc[k]))
+    bng = wards.to_crs(27700)
+    hit = np.flatnonzero(shapely.contains_xy(bng.geometry.to_numpy(), x, y))
+    if hit.size:
+        col = "unit_id" if "unit_id" in wards else "ward_code"
+        return ("ward", str(wards[col].iloc[hit[0]]))
+    return None

@@ -1,30 +1,64 @@
-"""Map: where harm is, by ward, with places of concern."""
+"""Map: where harm is, by ward, LSOA or hexagon, with hot spots and places of concern."""
 
 from __future__ import annotations
 
+import _data
 import _state
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import data, mapping
+from geo import mapping
+from geo.disclosure import total_text
 
 _state.require(*_state.ROLES)
+view = _state.view()
+v = _data.version()
 st.title("Map")
+period = _data.period(v)
+if period is None:
+    st.info("No incidents are loaded yet. An analyst can add them on the Upload page.")
+    st.stop()
+filters = _state.filter_controls(period, _data.vocabularies(v))
 
-with _state.read_connection() as conn:
-    wards = data.wards(conn)
+left, mid, right = st.columns([2, 2, 3])
+unit = left.radio("Areas", ["ward", "lsoa", "hex"], horizontal=True, key="map_unit",
+                  format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
+colour = mid.radio("Colour by", ["incidents", "hotspots"], horizontal=True, key="map_colour",
+                   format_func={"incidents": "Incidents", "hotspots": "Hot spots (Gi*)"}.get)
+show_places = right.toggle("Places of concern", value=True, key="map_places")
+show_points = view.exact and right.toggle("Incident points (analysts)", key="map_points")
 
-m = mapping.base_map(_state.settings(), wards.total_bounds)
-mapping.add_areas(
-    m,
-    wards,
-    name="Wards",
-    value=None,
-    tooltip_fields=["name", "ward_code"],
-    tooltip_aliases=["Ward", "Code"],
-    text_fields=["name", "ward_code"],
-)
-st.caption(f"{len(wards)} wards")
-st_folium(
-    m, key="map", height=600, use_container_width=True, returned_objects=["last_active_drawing"]
-)
+table = _data.hotspots(v, unit, filters)
+feats = mapping.unit_features(table, unit, view, colour)
+m = mapping.base_map(_state.settings(), table.total_bounds)
+mapping.add_units(m, feats, name={"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit])
+if show_places:
+    mapping.add_places(m, _data.places(v))
+if show_points:
+    mapping.add_points(m, _data.points(v, filters), view)
+
+hot = int((table["bin"] >= 2).sum())
+st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "
+           f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
+           "click a ward or place to open its profile")
+out = st_folium(m, key=f"map_{unit}", height=620, use_container_width=True,
+                returned_objects=["last_object_clicked"])
+
+with st.expander("Legend", expanded=False):
+    if colour == "hotspots":
+        for b, label in mapping.BIN_LABELS.items():
+            st.markdown(f":{'red' if b > 0 else 'blue' if b < 0 else 'gray'}[■] {label}")
+    else:
+        st.write("Darker = more incidents (five quantile classes of the areas with any).")
+        if not view.exact:
+            st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden).")
+    st.write("Circles: places of concern, coloured by category.")
+
+click = (out or {}).get("last_object_clicked")
+if click and click != st.session_state.get("map_last_click"):
+    st.session_state["map_last_click"] = click
+    target = mapping.clicked_feature(click["lat"], click["lng"], _data.wards(v),
+                                     _data.places(v) if show_places else None)
+    if target is not None:
+        st.session_state["profile"] = target
+        st.switch_page("pages/profile.py")

@@ -1,0 +1,115 @@
+"""Cached reads for the pages: each call opens a read-only connection and asks ``geo``.
+
+Entries are keyed on their arguments and on the data version (the latest extract), so a
+new load shows at once while repeated views are instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo import analysis, counts, data, db, interventions, profile
+from geo.config import get_settings
+from geo.counts import Filters
+from geo.disclosure import View, count_text
+
+TTL = 3600
+
+
+def version() -> int:
+    """The data version: changes whenever an extract is loaded."""
+    with db.connect("dashboard", get_settings()) as conn:
+        return int(db.frame(conn, "data_period").iloc[0]["version"])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def period(v: int) -> tuple[date, date] | None:
+    with db.connect("dashboard", get_settings()) as conn:
+        p = counts.data_period(conn)
+    return (p["first"], p["last"]) if p["first"] else None
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def vocabularies(v: int) -> dict[str, list[tuple[str, str]]]:
+    out = {}
+    with db.connect("dashboard", get_settings()) as conn:
+        for name in ("harm_type", "risk_level", "age_band", "place_category",
+                     "intervention_type"):
+            f = db.frame(conn, "vocabulary", {"vocab": name})
+            out[name] = list(zip(f["code"], f["label"], strict=True))
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
+def hotspots(v: int, unit: str, filters: Filters, size: float = 250.0,
+             emerging: bool = False) -> gpd.GeoDataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return analysis.hotspot_table(conn, unit, filters, size, emerging_too=emerging)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def places(v: int) -> gpd.GeoDataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return counts.units(conn, "place").drop(columns=["geom_bng"])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def wards(v: int) -> gpd.GeoDataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return data.wards(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def complex_places(v: int, filters: Filters) -> pd.DataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return analysis.complex_strategy(conn, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def profile_data(v: int, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
+    with db.connect("dashboard", get_settings()) as conn:
+        out: dict[str, Any] = {
+            "monthly": profile.monthly(conn, kind, unit_id, filters),  # type: ignore[arg-type]
+            "times": profile.times(conn, kind, unit_id, filters),  # type: ignore[arg-type]
+        }
+        if kind == "place":
+            out["assessments"] = profile.assessments(conn, unit_id)
+        else:
+            out["places"] = profile.ward_places(conn, unit_id)
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def register(v: int) -> pd.DataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return interventions.register(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
+def impacts(v: int, params: interventions.ImpactParams, view: View,
+            place_ref: str | None = None) -> list[dict[str, Any]]:
+    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    with db.connect("dashboard", get_settings()) as conn:
+        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+    return [i.as_dict() for i in found]
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def points(v: int, filters: Filters, limit: int = 3000) -> pd.DataFrame:
+    with db.connect("dashboard", get_settings()) as conn:
+        return profile.points(conn, filters, limit)
+
+
+def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
+    with db.connect("auditor", get_settings()) as conn:
+        return db.frame(conn, "audit_list", {"action": action, "limit": limit})
+
+
+def users() -> pd.DataFrame:
+    with db.connect("auditor", get_settings()) as conn:
+        return db.frame(conn, "users_list")

@@ -1,0 +1,49 @@
+"""Board pack: one click makes the print-ready report of the period's review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import _data
+import _state
+import pandas as pd
+import streamlit as st
+import streamlit.components.v1 as components
+
+from geo import actions, board_pack
+from geo.counts import Filters
+from geo.interventions import ImpactParams
+
+role = _state.require(*actions.PERMISSIONS["board_pack"])
+view = _state.view()
+v = _data.version()
+st.title("Board pack")
+period = _data.period(v)
+if period is None:
+    st.info("No incidents are loaded yet.")
+    st.stop()
+filters = _state.filter_controls(period, _data.vocabularies(v))
+st.write("A report of the period for the strategy board: headline figures, the hot-spot map, "
+         "emerging hot spots, complex-strategy flags and what the interventions achieved. "
+         "Open it in a browser and print it, or save it as PDF.")
+
+if st.button("Make the board pack", type="primary"):
+    months = pd.date_range(filters.start, filters.end, freq="MS")
+    prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
+                   (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
+                   filters.risks, filters.ages)
+    doc = board_pack.render(
+        title="Contextual safeguarding review", start=filters.start, end=filters.end,
+        view=view, hex_table=_data.hotspots(v, "hex", filters, emerging=True),
+        previous_total=int(_data.hotspots(v, "hex", prev)["count"].sum()),
+        complex_flags=_data.complex_places(v, filters),
+        impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
+        made_on=date.today())
+    actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
+    st.session_state["board_pack"] = doc
+
+doc = st.session_state.get("board_pack")
+if doc:
+    st.download_button("Download (HTML, print-ready)", doc.encode(), mime="text/html",
+                       file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
+    components.html(doc, height=900, scrolling=True)

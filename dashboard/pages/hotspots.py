@@ -1,0 +1,77 @@
+"""Hot spots: where harm concentrates, whether it is getting worse, what changed."""
+
+from __future__ import annotations
+
+import _data
+import _state
+import pandas as pd
+import streamlit as st
+
+from geo import mapping
+from geo.counts import Filters
+from geo.disclosure import display
+
+_state.require(*_state.ROLES)
+view = _state.view()
+v = _data.version()
+st.title("Hot spots")
+period = _data.period(v)
+if period is None:
+    st.info("No incidents are loaded yet.")
+    st.stop()
+filters = _state.filter_controls(period, _data.vocabularies(v))
+unit = st.radio("Areas", ["hex", "ward", "lsoa"], horizontal=True, key="hs_unit",
+                format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
+st.caption("Getis-Ord Gi* with a false discovery rate correction; the trend is the emerging "
+           "hot spot category over the months of the period (Mann-Kendall test).")
+
+now = _data.hotspots(v, unit, filters, emerging=True)
+months = pd.date_range(filters.start, filters.end, freq="MS")
+prev_end = (months[0] - pd.DateOffset(months=1)).date()
+prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
+before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
+                                         filters.ages))
+was = before.set_index("unit_id")["bin"]
+
+table = now[now["bin"] >= 1].copy()
+table["before"] = table["unit_id"].map(was).fillna(0).astype(int)
+table["change"] = [
+    "new since last period" if b <= 0 else ("stronger" if n > b else
+                                            "weaker" if n < b else "unchanged")
+    for n, b in zip(table["bin"], table["before"], strict=True)]
+table = table.sort_values(["bin", "z"], ascending=False)
+gone = now[(now["bin"] <= 0) & now["unit_id"].map(was).fillna(0).ge(2)]
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Hot spots (95%+)", int((now["bin"] >= 2).sum()),
+          delta=int((now["bin"] >= 2).sum() - (before["bin"] >= 2).sum()), delta_color="inverse")
+c2.metric("New since the previous period", int((table["change"] == "new since last period").sum()))
+c3.metric("No longer hot", len(gone))
+
+shown = pd.DataFrame({
+    "Area": table["name"], "Incidents": display(table["count"], view).to_numpy(),
+    "Gi*": table["bin"].map(mapping.BIN_LABELS), "Trend": table["category"],
+    "Since the previous period": table["change"]})
+if view.exact:
+    shown.insert(2, "z", table["z"].round(2).to_numpy())
+st.subheader(f"{len(table)} hot spots in the period")
+st.dataframe(shown, hide_index=True, width="stretch")
+
+emerging = now[now["category"].str.contains("hot spot", na=False)
+               & ~now["category"].str.startswith("no pattern")]
+if not emerging.empty:
+    st.subheader("Emerging patterns")
+    st.bar_chart(emerging["category"].value_counts(), horizontal=True, x_label="areas")
+
+st.subheader("Complex-strategy flags")
+st.caption("Places where at least 3 distinct young people were linked within 90 days: "
+           "a multi-agency complex strategy meeting should be considered.")
+flags = _data.complex_places(v, filters)
+flagged = flags[flags["flagged"]]
+if flagged.empty:
+    st.write("No place meets the threshold in this period.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Place": flagged["name"], "Category": flagged["category"],
+        "Distinct young people": display(flagged["max_people"], view).to_numpy()}),
+        hide_index=True, width="stretch")

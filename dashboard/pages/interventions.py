@@ -1,0 +1,93 @@
+"""Interventions: the register, its results, and (for analysts) adding and ending entries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import _data
+import _state
+import pandas as pd
+import streamlit as st
+
+from geo import actions
+from geo.exports import safe_csv
+from geo.interventions import ImpactParams
+
+role = _state.require(*_state.ROLES)
+view = _state.view()
+v = _data.version()
+st.title("Interventions")
+reg = _data.register(v)
+
+with st.sidebar:
+    st.subheader("Impact settings")
+    before = st.number_input("Months before", 3, 36, 12, key="iv_before")
+    after = st.number_input("Months after", 3, 36, 12, key="iv_after")
+    buffer = st.number_input("Buffer ring (m)", 50, 1000, 200, step=50, key="iv_buffer")
+params = ImpactParams(before=int(before), after=int(after), buffer=float(buffer))
+
+st.subheader("Results")
+st.caption(f"{before} months before and {after} after each start (the start month left out), "
+           f"compared with the surrounding wards; displacement measured in a {buffer} m ring.")
+results = _data.impacts(v, params, view)
+for r in results:
+    row = reg[reg["ref"] == r["intervention"]].iloc[0]
+    with st.container(border=True):
+        st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
+                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y})")
+        (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
+         else st.info)(r["sentence"])
+        if r["sufficient"] and view.exact:
+            w = r["wdq"]
+            st.caption(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
+                       else f"WDQ: {w['reading']}")
+            st.caption(f"Weighted displacement difference {r['wdd']['wdd']:+.0f} "
+                       f"(p = {r['wdd']['p']:.2f}); model: {r['its']['model']}")
+
+st.subheader("Register")
+table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_month",
+             "description"]].rename(columns={
+                 "ref": "Reference", "place_name": "Place", "type_label": "Type",
+                 "agency": "Agency", "start_month": "Start", "end_month": "End",
+                 "description": "Description"})
+st.dataframe(table, hide_index=True, width="stretch")
+if st.download_button("Download the register (CSV)", safe_csv(table),
+                      file_name="interventions.csv", mime="text/csv"):
+    actions.record_export(_state.actor(), role, "interventions.csv", len(table))
+
+if role in actions.PERMISSIONS["intervention_edit"]:
+    places = _data.places(v).sort_values("name")
+    types = _data.vocabularies(v)["intervention_type"]
+    with st.expander("Add an intervention"), st.form("add_intervention", clear_on_submit=True):
+        ref = st.text_input("Reference", placeholder="e.g. INT-2025-014")
+        place = st.selectbox("Place", places["unit_id"],
+                             format_func=dict(zip(places["unit_id"], places["name"],
+                                                  strict=True)).get)
+        kind = st.selectbox("Type", [c for c, _ in types], format_func=dict(types).get)
+        agency = st.text_input("Lead agency")
+        start = st.date_input("Start month", value=date.today().replace(day=1))
+        description = st.text_area("Description (no names or personal details)")
+        if st.form_submit_button("Add"):
+            if not ref.strip() or not agency.strip():
+                st.error("A reference and a lead agency are needed.")
+            else:
+                try:
+                    actions.add_intervention(
+                        _state.actor(), role, ref=ref.strip(), place_id=int(place), kind=kind,
+                        agency=agency.strip(), start_month=start.replace(day=1), end_month=None,
+                        description=description.strip())
+                    st.cache_data.clear()
+                    st.success(f"Added {ref}.")
+                except actions.Denied as exc:
+                    st.error(str(exc))
+                except Exception as exc:  # a duplicate reference, for one
+                    st.error(f"Not added: {type(exc).__name__}")
+    with st.expander("End an intervention"), st.form("end_intervention"):
+        open_refs = reg[reg["end_month"].isna()]["ref"].tolist()
+        which = st.selectbox("Intervention", open_refs)
+        end = st.date_input("End month", value=date.today().replace(day=1))
+        if st.form_submit_button("End it") and which:
+            changed = actions.end_intervention(_state.actor(), role, which, end.replace(day=1))
+            st.cache_data.clear()
+            (st.success if changed else st.error)(
+                f"{which} ended." if changed else "The end month is before the start.")

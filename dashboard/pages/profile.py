@@ -1,0 +1,125 @@
+"""Place profile: trend, harm mix, times, assessments and interventions of one place or ward."""
+
+from __future__ import annotations
+
+import _data
+import _state
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.disclosure import chart_frame, display, total_text
+from geo.interventions import ImpactParams
+
+_state.require(*_state.ROLES)
+view = _state.view()
+v = _data.version()
+st.title("Place profile")
+period = _data.period(v)
+if period is None:
+    st.info("No incidents are loaded yet.")
+    st.stop()
+filters = _state.filter_controls(period, _data.vocabularies(v), default_months=36)
+
+places = _data.places(v).sort_values("name")
+wards = _data.wards(v).sort_values("name")
+options = ([("place", u) for u in places["unit_id"]] + [("ward", u) for u in wards["ward_code"]])
+names = ({("place", u): f"{n} (place)" for u, n in zip(places["unit_id"], places["name"],
+                                                        strict=True)}
+         | {("ward", u): f"{n} (ward)" for u, n in zip(wards["ward_code"], wards["name"],
+                                                       strict=True)})
+chosen = st.session_state.get("profile")
+index = options.index(tuple(chosen)) if chosen and tuple(chosen) in options else 0
+kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=names.get)
+st.session_state["profile"] = (kind, unit_id)
+st.header(names[(kind, unit_id)].rsplit(" (", 1)[0])
+
+info = _data.profile_data(v, kind, unit_id, filters)
+monthly = info["monthly"]
+reg = _data.register(v)
+here = pd.DataFrame()
+if kind == "place":
+    row = places[places["unit_id"] == unit_id].iloc[0]
+    st.caption(f"{row['category'].replace('_', ' ').capitalize()} · status {row['status']}"
+               + (" · synthetic demo place" if row["synthetic"] else ""))
+    here = reg[reg["place_id"].astype(str) == unit_id]
+
+total = monthly.groupby("month")["n"].sum()
+st.metric("Incidents in the period", total_text(total, view))
+
+st.subheader("Monthly trend")
+months = pd.date_range(filters.start, filters.end, freq="MS")
+trend = pd.DataFrame({"month": months, "n": total.reindex(months, fill_value=0).to_numpy()})
+trend = chart_frame(trend, "n", view)
+line = alt.Chart(trend).mark_line(point=True).encode(
+    x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents"),
+    tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("n:Q", title="incidents")])
+layers = [line]
+if not here.empty:
+    starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
+                           "what": here["type_label"]})
+    layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3]).encode(
+        x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
+st.altair_chart(alt.layer(*layers), width="stretch")
+if not view.exact:
+    st.caption(f"Months with fewer than {view.k} incidents are left blank.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Harm mix")
+    mix = monthly.groupby("harm_type", as_index=False)["n"].sum()
+    mix = chart_frame(mix, "n", view).dropna()
+    if mix.empty:
+        st.write("Too few incidents to show.")
+    else:
+        st.altair_chart(alt.Chart(mix).mark_bar().encode(
+            y=alt.Y("harm_type:N", sort="-x", title=None), x=alt.X("n:Q", title="incidents"),
+            tooltip=["harm_type", "n"]), width="stretch")
+with right:
+    st.subheader("Day and time")
+    times = info["times"]
+    if times["n"].sum() == 0:
+        st.write("No incidents with a time of day.")
+    else:
+        grid = chart_frame(times, "n", view)
+        st.altair_chart(alt.Chart(grid).mark_rect().encode(
+            x=alt.X("hour:O", title="hour of day"),
+            y=alt.Y("day:N", sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], title=None),
+            color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered")),
+            tooltip=["day", "hour", "n"]), width="stretch")
+
+if kind == "place":
+    st.subheader("Location assessments")
+    a = info["assessments"]
+    if a.empty:
+        st.write("No location assessment recorded.")
+    else:
+        when = pd.to_datetime(a["assessed_on"])
+        a = a.assign(assessed_on=when.dt.strftime("%d %b %Y" if view.exact else "%b %Y"))
+        st.dataframe(a.rename(columns={"assessed_on": "Assessed", "rating": "Risk rating",
+                                       "factors": "Factors"}),
+                     hide_index=True, width="stretch")
+    st.subheader("Interventions and their measured impact")
+    if here.empty:
+        st.write("No intervention recorded at this place.")
+    else:
+        results = {r["intervention"]: r
+                   for r in _data.impacts(v, ImpactParams(), view, str(row["ref"]))}
+        for _, iv in here.iterrows():
+            res = results.get(iv["ref"])
+            st.markdown(f"**{iv['type_label']}** by {iv['agency']}, from "
+                        f"{pd.Timestamp(iv['start_month']):%b %Y}"
+                        + (f" to {pd.Timestamp(iv['end_month']):%b %Y}"
+                           if pd.notna(iv["end_month"]) else " (ongoing)"))
+            if res:
+                st.info(res["sentence"])
+                c = res["counts"]
+                st.caption("Based on " + ", ".join(
+                    f"{label} {display(pd.Series([c[a]]), view).iloc[0]}→"
+                    f"{display(pd.Series([c[b]]), view).iloc[0]}"
+                    for label, a, b in (("place", "rb", "ra"), ("200 m ring", "db", "da"),
+                                        ("surrounding wards", "cb", "ca"))))
+else:
+    st.subheader("Places of concern in this ward")
+    p = info["places"]
+    st.dataframe(p.drop(columns=["unit_id"]), hide_index=True, width="stretch")

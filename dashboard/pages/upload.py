@@ -1,0 +1,63 @@
+"""Upload (analysts): load an extract, see what was loaded and what was quarantined."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import _state
+import streamlit as st
+
+from geo import actions
+from geo.exports import safe_csv
+from geo.ingest import KINDS, quarantine_report
+
+ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
+
+role = _state.require(*actions.PERMISSIONS["upload"])
+st.title("Upload an extract")
+st.write("Every row is either loaded or quarantined with a reason. Files with names, dates "
+         "of birth, postcodes, phone numbers, e-mails, NHS numbers or free-text notes are "
+         "refused whole: remove those columns first. A person or case id is replaced by a "
+         "pseudonym before anything is stored.")
+kind = st.selectbox("What is in the file", KINDS, key="upload_kind")
+sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
+up = st.file_uploader("File", type=ALLOWED, key="upload_file")
+if up is not None and st.button("Validate and load", type="primary"):
+    bar = st.progress(0.0, text="Reading")
+    suffix = Path(up.name).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{uuid.uuid4().hex}{suffix}"  # a generated name, never the user's
+        path.write_bytes(up.getvalue())
+
+        def progress(done: int, total: int, phase: str) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=phase.capitalize())
+
+        try:
+            res = actions.upload(_state.actor(), role, kind, path, up.name, progress)
+        except actions.Denied as exc:
+            st.error(str(exc))
+            st.stop()
+    bar.progress(1.0, text="Done")
+    st.session_state["upload_result"] = res.as_dict()
+    st.cache_data.clear()
+
+res = st.session_state.get("upload_result")
+if res:
+    shown = {"loaded": st.success, "already_loaded": st.info, "rejected": st.error}
+    shown[res["status"]](res["message"])
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Rows read", res["rows_read"])
+    c2.metric("Loaded", res["rows_loaded"])
+    c3.metric("Quarantined", res["rows_quarantined"])
+    if res["reasons"]:
+        st.bar_chart(res["reasons"], horizontal=True, x_label="rows")
+    if res["rows_quarantined"] and res["extract_id"]:
+        report = quarantine_report(res["extract_id"])
+        st.subheader("Quarantine report")
+        st.dataframe(report, hide_index=True, width="stretch")
+        name = f"quarantine_extract_{res['extract_id']}.csv"
+        if st.download_button("Download the quarantine report (CSV)", safe_csv(report),
+                              file_name=name, mime="text/csv"):
+            actions.record_export(_state.actor(), role, name, len(report))

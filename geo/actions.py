@@ -1,0 +1,97 @@
+"""The app's writes, each checked for the role on the server and written to the audit log.
+
+A page asks; this module decides. A refused action raises :class:`Denied` after the
+refusal itself is audited. Writes run as the loader role, never the read-only one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from geo import db
+from geo.config import Settings, get_settings
+
+#: who may do what
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "upload": ("analyst", "admin"),
+    "intervention_edit": ("analyst", "admin"),
+    "export_points": ("analyst", "admin"),
+    "export": ("partner", "board", "analyst", "admin"),
+    "board_pack": ("board", "analyst", "admin"),
+    "audit_read": ("admin",),
+}
+
+
+class Denied(PermissionError):
+    """The role may not do this; the attempt was audited."""
+
+
+def audit(actor: str, role: str, action: str, target: str, outcome: str,
+          detail: dict[str, Any] | None = None, settings: Settings | None = None) -> None:
+    """One audit row (who, what, when, outcome; never personal data)."""
+    with db.transaction("loader", settings or get_settings()) as conn:
+        db.execute(conn, "audit_insert", {"actor": actor, "role": role, "action": action,
+                                          "target": target, "outcome": outcome,
+                                          "detail": Jsonb(detail or {})})
+
+
+def authorise(actor: str, role: str, action: str, target: str = "",
+              settings: Settings | None = None) -> None:
+    """Raise :class:`Denied` (and audit the refusal) unless ``role`` may do ``action``."""
+    if role not in PERMISSIONS.get(action, ()):
+        audit(actor, role, action, target, "denied", settings=settings)
+        raise Denied(f"a {role} may not {action.replace('_', ' ')}")
+
+
+def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
+           progress: Callable[[int, int, str], None] | None = None,
+           settings: Settings | None = None) -> Any:
+    """Load an uploaded extract through the one ingest pipeline (analysts, admins)."""
+    from geo.ingest import load
+
+    authorise(actor, role, "upload", f"{kind}:{file_name}", settings)
+    kwargs: dict[str, Any] = {"progress": progress} if progress else {}
+    return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
+                **kwargs)
+
+
+def record_export(actor: str, role: str, what: str, rows: int,
+                  settings: Settings | None = None, action: str = "export") -> None:
+    """Check and audit an export (every export records who took it)."""
+    authorise(actor, role, action, what, settings)
+    audit(actor, role, action, what, "ok", {"rows": rows}, settings)
+
+
+def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: str,
+                     agency: str, start_month: date, end_month: date | None,
+                     description: str, settings: Settings | None = None) -> int:
+    """Add an intervention to the register; returns its id."""
+    authorise(actor, role, "intervention_edit", ref, settings)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        new_id = db.scalar(conn, "intervention_add", {
+            "ref": ref, "place_id": place_id, "type": kind, "agency": agency,
+            "start_month": start_month, "end_month": end_month, "description": description})
+        if new_id is None:
+            raise ValueError(f"no place with id {place_id}")
+        db.execute(conn, "audit_insert", {"actor": actor, "role": role,
+                                          "action": "intervention_edit", "target": ref,
+                                          "outcome": "added", "detail": Jsonb({})})
+    return int(new_id)
+
+
+def end_intervention(actor: str, role: str, ref: str, end_month: date,
+                     settings: Settings | None = None) -> bool:
+    """Set an intervention's end month; returns whether one was changed."""
+    authorise(actor, role, "intervention_edit", ref, settings)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        changed = db.execute(conn, "intervention_end", {"ref": ref, "end_month": end_month})
+        db.execute(conn, "audit_insert", {"actor": actor, "role": role,
+                                          "action": "intervention_edit", "target": ref,
+                                          "outcome": "ended" if changed else "not found",
+                                          "detail": Jsonb({})})
+    return changed > 0

@@ -1,0 +1,2 @@
+UPDATE intervention SET end_month = %(end_month)s
+WHERE ref = %(ref)s AND start_month <= %(end_month)s

@@ -1,0 +1,7 @@
+-- Incidents by day of week (1 = Monday) and hour, where a timestamp exists, at one place.
+SELECT extract(isodow FROM occurred_at)::int AS dow, extract(hour FROM occurred_at)::int AS hour,
+       count(*) AS n
+FROM incident
+WHERE place_id::text = %(unit_id)s AND occurred_at IS NOT NULL
+  AND month >= %(start)s AND month <= %(end)s
+GROUP BY 1, 2

@@ -1,0 +1,88 @@
+"""The real app in headless Chromium: the map shows the wards with no network beyond
+localhost, and clicking a ward opens its profile with a chart."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(settings):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise AssertionError("the app did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_map_loads_offline_and_a_ward_click_opens_its_profile(app_url: str,
+                                                              artifacts: Path) -> None:
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        def guard(route, request) -> None:  # noqa: ANN001 - playwright's own types
+            if LOCAL.match(request.url) or request.url.startswith(("data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                outside.append(request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        page.goto(app_url)
+        frame = page.frame_locator("iframe[title*='st_folium']")
+        wards = frame.locator("path.leaflet-interactive")
+        wards.first.wait_for(timeout=60_000)
+        deadline = time.monotonic() + 30
+        while wards.count() < 69 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert wards.count() >= 69
+        page.screenshot(path=str(artifacts / "map.png"), full_page=True)
+
+        # a click in the middle of the map: the city-centre wards
+        box = page.locator("iframe[title*='st_folium']").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
+        page.get_by_role("heading", name="Place profile").wait_for(timeout=60_000)
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        chart.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        heading = page.locator("h2").first.inner_text()
+        page.screenshot(path=str(artifacts / "profile.png"), full_page=True)
+        browser.close()
+    assert heading.strip()
+    assert not outside, f"requests left localhost: {outside[:5]}"

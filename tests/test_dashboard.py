@@ -1,0 +1,194 @@
+"""Every page as every role (Streamlit AppTest): it renders, and each role sees only what
+it may: no count from 1 to 4, no point layer and no pseudonymous key for partners and
+boards, on screen, in the map, in charts and in the board pack.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from geo import db
+from geo.config import PROJECT_ROOT
+from geo.ingest import load
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+PAGES = {
+    "map": "pages/map.py", "hotspots": "pages/hotspots.py", "profile": "pages/profile.py",
+    "interventions": "pages/interventions.py", "upload": "pages/upload.py",
+    "board_pack": "pages/board_pack.py", "admin": "pages/admin.py",
+}
+TITLES = {"map": "Map", "hotspots": "Hot spots", "profile": "Place profile",
+          "interventions": "Interventions", "upload": "Upload an extract",
+          "board_pack": "Board pack", "admin": "Admin"}
+ALLOWED = {
+    "partner": {"map", "hotspots", "profile", "interventions"},
+    "board": {"map", "hotspots", "profile", "interventions", "board_pack"},
+    "analyst": {"map", "hotspots", "profile", "interventions", "upload", "board_pack"},
+    "admin": set(PAGES),
+}
+SMALL = {1, 2, 3, 4}
+KEY = re.compile(r"\b[0-9a-f]{64}\b")
+POINTS = re.compile(r"L\.circleMarker\(\s*\[")
+
+
+def run(role: str, page: str | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["demo_role"] = role
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    if page:
+        at.switch_page(PAGES[page]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def component_args(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.json_args) for e in at.get("component_instance")]
+
+
+def chart_frames(at: AppTest) -> list[pd.DataFrame]:
+    frames = []
+    for chart in at.get("vega_lite_chart"):
+        for ds in chart.proto.datasets:
+            frames.append(pa.ipc.open_stream(io.BytesIO(ds.data.data)).read_pandas())
+        if chart.proto.data.data:
+            frames.append(pa.ipc.open_stream(io.BytesIO(chart.proto.data.data)).read_pandas())
+    return frames
+
+
+def visible_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "info", "success", "warning", "error", "title",
+                 "header", "subheader"):
+        parts += [e.value for e in at.get(kind)]
+    parts += [f"{m.label}: {m.value}" for m in at.get("metric")]
+    return "\n".join(str(p) for p in parts)
+
+
+def assert_no_small_counts(at: AppTest) -> None:
+    for df in at.dataframe:
+        frame = df.value
+        for col in frame.columns:
+            if col in ("Incidents", "Distinct young people"):
+                assert not frame[col].astype(str).isin([str(n) for n in SMALL]).any(), col
+    for m in at.get("metric"):  # metrics of incidents (others count areas, not children)
+        if "incident" in m.label.lower():
+            assert str(m.value).strip() not in {str(n) for n in SMALL}, m.label
+    text = visible_text(at)
+    assert not re.search(r"\b[1-4] (incidents|before|after)\b", text), text
+    assert not re.search(r"\b[1-4]→|→[1-4]\b", text)
+    for args in component_args(at):
+        assert not re.search(r'"incidents": ?"[1-4]"', args["script"])
+        assert not POINTS.search(args["script"]), "a point layer reached an aggregate view"
+        assert not KEY.search(args["script"])
+    for frame in chart_frames(at):
+        if "n" in frame:
+            assert not frame["n"].isin(list(SMALL)).any()
+    assert not KEY.search(text)
+
+
+@pytest.mark.parametrize("role", ["partner", "board", "analyst", "admin"])
+def test_navigation_follows_the_role(settings, role: str) -> None:
+    at = run(role)
+    assert at.title[0].value == "Map"
+    for page in PAGES:
+        if page in ALLOWED[role]:
+            assert run(role, page).title[0].value == TITLES[page]
+
+
+@pytest.mark.parametrize(("role", "page"), [
+    (role, page) for role in ("partner", "board")
+    for page in ("map", "hotspots", "profile", "interventions", "board_pack")
+    if page in ALLOWED[role]])
+def test_aggregate_roles_see_no_small_numbers_points_or_keys(settings, role: str,
+                                                             page: str) -> None:
+    state = {"profile": ("place", _place_id(settings, "STN-AST"))}
+    at = run(role, page, state)
+    if page == "map":
+        for unit in ("ward", "lsoa", "hex"):
+            at.radio(key="map_unit").set_value(unit).run()
+            assert_no_small_counts(at)
+    elif page == "board_pack":
+        at.button[0].click().run()
+        assert not at.exception
+        doc = at.session_state["board_pack"]
+        assert "<svg" in doc and "Did the interventions work?" in doc
+        assert not KEY.search(doc)
+        flags = doc[doc.index("Complex-strategy flags"):doc.index("Did the interventions")]
+        assert not re.search(r"<td>[1-4]</td>", flags)
+        assert not re.search(r"\b[1-4] (incidents|before|after)\b", doc)
+    else:
+        assert_no_small_counts(at)
+
+
+def _place_id(settings, ref: str) -> str:
+    with db.connect("admin", settings) as conn:
+        return str(conn.execute("SELECT place_id FROM place WHERE ref = %s", (ref,)).fetchone()[0])
+
+
+def test_small_place_profile_suppressed_for_partner(settings) -> None:
+    # a quiet station: its monthly counts are all small
+    at = run("partner", "profile", {"profile": ("place", _place_id(settings, "SYN-33"))})
+    assert_no_small_counts(at)
+    analyst = run("analyst", "profile", {"profile": ("place", _place_id(settings, "SYN-33"))})
+    frames = chart_frames(analyst)
+    assert any(f["n"].isin(list(SMALL)).any() for f in frames if "n" in f)
+
+
+def test_analyst_sees_points_and_exact_counts(settings) -> None:
+    at = run("analyst", "map")
+    at.toggle(key="map_points").set_value(True).run()
+    assert not at.exception
+    script = component_args(at)[0]["script"]
+    assert POINTS.search(script)
+    at.radio(key="map_unit").set_value("hex").run()
+    assert re.search(r'"incidents": ?"[1-4]"', component_args(at)[0]["script"])
+
+
+@pytest.mark.parametrize("page", ["upload", "admin"])
+def test_partner_cannot_open_analyst_pages_even_directly(settings, page: str) -> None:
+    with db.connect("admin", settings) as conn:
+        before = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
+                              ).fetchone()[0]
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / PAGES[page]), default_timeout=60)
+    at.session_state["demo_role"] = "partner"
+    at.run()
+    assert at.error and "do not have access" in at.error[0].value
+    assert not at.get("file_uploader")
+    with db.connect("admin", settings) as conn:
+        after = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
+                             ).fetchone()[0]
+    assert after == before + 1
+
+
+def test_every_map_asset_is_local(settings) -> None:
+    at = run("analyst", "map")
+    for args in component_args(at):
+        links = args["js_links"] + args["css_links"]
+        assert links and all(u.startswith("/app/static/") for u in links), links
+        assert "http://" not in args["script"] and "https://" not in args["script"]
+
+
+def test_place_names_are_escaped_in_the_map(settings, tmp_path: Path) -> None:
+    name = "<img src=x onerror=alert(1)>"
+    gdf = gpd.GeoDataFrame({"ref": ["XSS-1"], "name": [name], "category": ["street"]},
+                           geometry=[shapely.Point(404000, 281000).buffer(60)], crs=27700)
+    path = tmp_path / "xss.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    assert load("places", path, settings=settings).status == "loaded"
+    at = run("partner", "map")
+    script = component_args(at)[0]["script"]
+    # folium writes & as \\u0026 inside its JSON
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script
+    assert "<img" not in script

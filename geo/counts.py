@@ -23,7 +23,7 @@ from geo.data import DISPLAY_TOLERANCE_M
 
 Unit = Literal["hex", "ward", "lsoa", "place"]
 UNITS: tuple[Unit, ...] = ("hex", "ward", "lsoa", "place")
-DEFAULT_HEX_SIZE = 250.0
+DEFAULT_HEX_SIZE = grid.DEFAULT_SIZE
 _TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
 
 

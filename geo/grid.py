@@ -13,6 +13,8 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 SQRT3 = float(np.sqrt(3.0))
+#: the default grid: hexagons of 250 m circumradius (edge), assigned to incidents at load
+DEFAULT_SIZE = 250.0
 
 
 def hex_index(

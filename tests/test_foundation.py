@@ -134,3 +134,36 @@ def test_db_url_reaches_the_same_database(settings) -> None:
         text=True,
     ).stdout.strip()
     assert out == "69"
+
+
+def test_incident_references_are_checked(admin: psycopg.Connection) -> None:
+    extract = admin.execute("SELECT min(extract_id) FROM extract").fetchone()[0]
+    ok = ("INSERT INTO incident (extract_id, source_row, month, harm_type, ward_code) "
+          "VALUES (%s, 1, '2024-01-01', %s, %s)")
+    with admin.transaction(force_rollback=True):
+        admin.execute(ok, (extract, "cse", "E05011151"))
+    for harm, ward in (("no_such_harm", "E05011151"), ("cse", "E05999999")):
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), admin.transaction():
+            admin.execute(ok, (extract, harm, ward))
+    with db.connect("loader", None) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM ward WHERE false")
+
+
+def test_hex_cells_agree_in_numpy_sql_and_postgis(admin: psycopg.Connection) -> None:
+    import numpy as np
+
+    from geo import grid
+
+    rng = np.random.default_rng(9)
+    x = rng.uniform(400_000, 415_000, 300)
+    y = rng.uniform(280_000, 295_000, 300)
+    i, j = grid.hex_index(x, y, 250)
+    rows = admin.execute(
+        "SELECT p.n, contexts_hex(p.x, p.y, 250), h.i, h.j FROM "
+        "unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(x, y, n) "
+        "JOIN ST_HexagonGrid(250, ST_MakeEnvelope(399000, 279000, 416000, 296000, 27700)) h "
+        "ON ST_Intersects(h.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), 27700)) ORDER BY p.n",
+        (x.tolist(), y.tolist())).fetchall()
+    assert len(rows) == 300
+    for n, sql_cell, hi, hj in rows:
+        assert sql_cell == [hi, hj] == [int(i[n - 1]), int(j[n - 1])]

@@ -36,8 +36,6 @@ Kind = Literal[
 ]
 Progress = Callable[[int, int, str], None]
 
-#: default hexagon size (circumradius, m) assigned to incidents at load
-DEFAULT_HEX_SIZE = 250.0
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
@@ -275,7 +273,6 @@ def load(
             progress(0, 1, "assigning places")
             params = {
                 "extract_id": extract_id,
-                "hex_size": DEFAULT_HEX_SIZE,
                 "place_distance": PLACE_DISTANCE_M,
                 "boundary_tolerance": BOUNDARY_TOLERANCE_M,
             }

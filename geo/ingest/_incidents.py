@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo import grid
 from geo.ingest import _guard, _parse
 from geo.ingest._columns import match, normalise, police_shape
 from geo.ingest._pseudonym import pseudonymise
@@ -212,6 +213,7 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
             "lsoa_code": np.where(has_xy, None, lsoa)[ok],
         }
     )
+    rows["hex_i"], rows["hex_j"] = _hex_cells(rows["x"].to_numpy(), rows["y"].to_numpy())
     hide = tuple(cols[f] for f in ("person_id",) if f in cols)
     details = {
         "swapped_coordinates": "longitude and latitude appear to be the wrong way round",
@@ -220,6 +222,13 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         "formula_cell": "a spreadsheet formula; enter the value instead",
     }
     return Prepared(rows, quarantine_frame(table, reason, details, hide), {})
+
+
+def _hex_cells(x: np.ndarray, y: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Cells of the default hexagon grid (nullable: no cell without a point)."""
+    has = ~np.isnan(x)
+    i, j = grid.hex_index(np.where(has, x, 0.0), np.where(has, y, 0.0), grid.DEFAULT_SIZE)
+    return (pd.Series(i, dtype="Int64").where(has), pd.Series(j, dtype="Int64").where(has))
 
 
 def _lonlat_mask(df: pd.DataFrame, cols: dict[str, str], n: int) -> np.ndarray:

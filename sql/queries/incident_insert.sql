@@ -1,33 +1,43 @@
 -- Spatial assignment in PostGIS of staged rows with a point: the ward and LSOA containing
--- it (or the nearest within the boundary tolerance, for points just outside), the
--- nearest place within the place distance, and the hexagon of the default grid.
+-- it (or, for a point just outside every one, the nearest within the boundary tolerance)
+-- and the nearest place within the place distance. The default grid's hexagon cell comes
+-- computed with the row (geo/grid.py, identical to ST_HexagonGrid).
 INSERT INTO incident (extract_id, source_row, month, occurred_at, harm_type, risk_level,
                       age_band, person_key, area_code, ward_code, lsoa_code, place_id,
                       hex_i, hex_j, geom)
 SELECT %(extract_id)s, s.source_row, s.month, s.occurred_at, s.harm_type, s.risk_level,
        s.age_band, s.person_key,
-       coalesce(w.area_code, l.area_code),
-       w.ward_code, l.lsoa_code, p.place_id,
-       pt.cell[1], pt.cell[2], pt.geom
-FROM stage_incident s
+       coalesce(w.area_code, w2.area_code, l.area_code, l2.area_code),
+       coalesce(w.ward_code, w2.ward_code), coalesce(l.lsoa_code, l2.lsoa_code), p.place_id,
+       s.hex_i, s.hex_j, pt.geom
+FROM (
+    -- neighbouring points one after another: PostGIS then reuses each prepared polygon
+    SELECT * FROM stage_incident WHERE x IS NOT NULL ORDER BY hex_i, hex_j
+) s
 CROSS JOIN LATERAL (
-    SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), 27700)::geometry(Point, 27700) AS geom,
-           contexts_hex(s.x, s.y, %(hex_size)s) AS cell
+    SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), 27700)::geometry(Point, 27700) AS geom
 ) pt
 LEFT JOIN LATERAL (
+    SELECT w.ward_code, w.area_code FROM ward w
+    WHERE ST_Intersects(w.geom, pt.geom) ORDER BY w.ward_code LIMIT 1
+) w ON true
+LEFT JOIN LATERAL (
+    SELECT wn.ward_code, wn.area_code FROM ward wn
+    WHERE w.ward_code IS NULL AND ST_DWithin(wn.geom, pt.geom, %(boundary_tolerance)s)
+    ORDER BY ST_Distance(wn.geom, pt.geom), wn.ward_code LIMIT 1
+) w2 ON true
+LEFT JOIN LATERAL (
     SELECT l.lsoa_code, l.area_code FROM lsoa l
-    WHERE ST_DWithin(l.geom, pt.geom, %(boundary_tolerance)s)
-    ORDER BY ST_Distance(l.geom, pt.geom), l.lsoa_code LIMIT 1
+    WHERE ST_Intersects(l.geom, pt.geom) ORDER BY l.lsoa_code LIMIT 1
 ) l ON true
 LEFT JOIN LATERAL (
-    SELECT w.ward_code, w.area_code FROM ward w
-    WHERE ST_DWithin(w.geom, pt.geom, %(boundary_tolerance)s)
-    ORDER BY ST_Distance(w.geom, pt.geom), w.ward_code LIMIT 1
-) w ON true
+    SELECT ln.lsoa_code, ln.area_code FROM lsoa ln
+    WHERE l.lsoa_code IS NULL AND ST_DWithin(ln.geom, pt.geom, %(boundary_tolerance)s)
+    ORDER BY ST_Distance(ln.geom, pt.geom), ln.lsoa_code LIMIT 1
+) l2 ON true
 LEFT JOIN LATERAL (
     SELECT p.place_id FROM place p
     WHERE ST_DWithin(p.geom, pt.geom, %(place_distance)s)
     ORDER BY ST_Distance(p.geom, pt.geom), p.place_id
     LIMIT 1
 ) p ON true
-WHERE s.x IS NOT NULL

@@ -21,23 +21,35 @@ from geo.disclosure import View, count_text
 TTL = 3600
 
 
-def version() -> int:
-    """The data version: changes whenever an extract is loaded."""
-    with db.connect("dashboard", get_settings()) as conn:
-        return int(db.frame(conn, "data_period").iloc[0]["version"])
+Key = tuple[int, tuple[str, ...]]
+
+
+def version() -> Key:
+    """The cache key of every read: the data version (it changes whenever an extract is
+    loaded) and the areas the user may see (row-level security in the database).
+    """
+    import _state
+
+    areas = _state.areas()
+    with db.connect("dashboard", get_settings(), areas=areas) as conn:
+        return int(db.frame(conn, "data_period").iloc[0]["version"]), areas
+
+
+def _conn(v: Key) -> Any:
+    return db.connect("dashboard", get_settings(), areas=v[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def period(v: int) -> tuple[date, date] | None:
-    with db.connect("dashboard", get_settings()) as conn:
+def period(v: Key) -> tuple[date, date] | None:
+    with _conn(v) as conn:
         p = counts.data_period(conn)
     return (p["first"], p["last"]) if p["first"] else None
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def vocabularies(v: int) -> dict[str, list[tuple[str, str]]]:
+def vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
     out = {}
-    with db.connect("dashboard", get_settings()) as conn:
+    with _conn(v) as conn:
         for name in ("harm_type", "risk_level", "age_band", "place_category",
                      "intervention_type"):
             f = db.frame(conn, "vocabulary", {"vocab": name})
@@ -46,33 +58,33 @@ def vocabularies(v: int) -> dict[str, list[tuple[str, str]]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
-def hotspots(v: int, unit: str, filters: Filters, size: float = 250.0,
+def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
              emerging: bool = False) -> gpd.GeoDataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+    with _conn(v) as conn:
         return analysis.hotspot_table(conn, unit, filters, size, emerging_too=emerging)  # type: ignore[arg-type]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def places(v: int) -> gpd.GeoDataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+def places(v: Key) -> gpd.GeoDataFrame:
+    with _conn(v) as conn:
         return counts.units(conn, "place").drop(columns=["geom_bng"])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def wards(v: int) -> gpd.GeoDataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+def wards(v: Key) -> gpd.GeoDataFrame:
+    with _conn(v) as conn:
         return data.wards(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def complex_places(v: int, filters: Filters) -> pd.DataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+def complex_places(v: Key, filters: Filters) -> pd.DataFrame:
+    with _conn(v) as conn:
         return analysis.complex_strategy(conn, filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def profile_data(v: int, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
-    with db.connect("dashboard", get_settings()) as conn:
+def profile_data(v: Key, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
+    with _conn(v) as conn:
         out: dict[str, Any] = {
             "monthly": profile.monthly(conn, kind, unit_id, filters),  # type: ignore[arg-type]
             "times": profile.times(conn, kind, unit_id, filters),  # type: ignore[arg-type]
@@ -85,23 +97,23 @@ def profile_data(v: int, kind: str, unit_id: str, filters: Filters) -> dict[str,
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def register(v: int) -> pd.DataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+def register(v: Key) -> pd.DataFrame:
+    with _conn(v) as conn:
         return interventions.register(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
-def impacts(v: int, params: interventions.ImpactParams, view: View,
+def impacts(v: Key, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results, their sentences written for ``view`` (small counts as "<5")."""
-    with db.connect("dashboard", get_settings()) as conn:
+    with _conn(v) as conn:
         found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
     return [i.as_dict() for i in found]
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def points(v: int, filters: Filters, limit: int = 3000) -> pd.DataFrame:
-    with db.connect("dashboard", get_settings()) as conn:
+def points(v: Key, filters: Filters, limit: int = 3000) -> pd.DataFrame:
+    with _conn(v) as conn:
         return profile.points(conn, filters, limit)
 
 

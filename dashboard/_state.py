@@ -42,6 +42,13 @@ def actor() -> str:
     return str(st.session_state.get("identity", "unknown"))
 
 
+def areas() -> tuple[str, ...]:
+    """The areas whose rows the user may see (all in demo mode; none if unknown)."""
+    if demo_mode():
+        return ("*",)
+    return tuple(st.session_state.get("areas", ())) or ("",)
+
+
 def view() -> View:
     return View(role=current_role() or "partner", k=settings().suppression_k)
 

@@ -126,6 +126,19 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from geo.retention import purge
+
+    _ensure_db()
+    today = date.fromisoformat(args.today) if args.today else None
+    done = purge(args.older_than, actor=os.environ.get("USER", "cli"), today=today)
+    print(f"purged {done['incidents']} incidents and {done['quarantine_rows']} quarantined "
+          f"rows older than {done['cutoff']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="contexts", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -174,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", default=str(PROJECT_ROOT / "sample_data"))
     g.add_argument("--shared", help="folder of the reference data (default: sample_data)")
     g.set_defaults(func=_sample)
+
+    pg = sub.add_parser("purge", help="delete data past the retention period (audited)")
+    pg.add_argument("--older-than", type=int, default=84, help="months (default 84)")
+    pg.add_argument("--today", help=argparse.SUPPRESS)
+    pg.set_defaults(func=_purge)
 
     from geo import cli_analysis
 

@@ -57,15 +57,23 @@ def dsn(role: Role | Literal["admin"] = "owner", settings: Settings | None = Non
 
 
 def connect(
-    role: Role | Literal["admin"] = "owner", settings: Settings | None = None, **kwargs: Any
+    role: Role | Literal["admin"] = "owner",
+    settings: Settings | None = None,
+    areas: tuple[str, ...] = ("*",),
+    **kwargs: Any,
 ) -> psycopg.Connection[Any]:
-    """Open a connection as ``role``.
+    """Open a connection as ``role``, seeing the rows of ``areas`` (``*``: all).
 
-    On an external server without a dedicated login for the role, the session switches to
-    it with ``SET ROLE`` so that its privileges, not the login's, apply.
+    Row-level security limits the dashboard role to ``areas``; the application passes the
+    signed-in user's areas, server-side callers (command line, tests) all of them. On an
+    external server without a dedicated login for the role, the session switches to it
+    with ``SET ROLE`` so that its privileges, not the login's, apply.
     """
     settings = settings or get_settings()
     conn = psycopg.connect(dsn(role, settings), **kwargs)
+    conn.execute("SELECT set_config('contexts.areas', %s, false)", (",".join(areas),))
+    if not conn.autocommit:
+        conn.commit()
     if role != "admin" and not settings.embedded:
         dedicated = (
             settings.dashboard_database_url

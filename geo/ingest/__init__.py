@@ -25,10 +25,11 @@ from psycopg.types.json import Jsonb
 
 from geo import db
 from geo.config import Settings, get_settings
-from geo.ingest import _incidents, _polygons, _records
+from geo.ingest import _incidents, _polygons, _records, _upload_check
 from geo.ingest._guard import IdentifierFound
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._read import Table, UnreadableFile, read_table
+from geo.ingest._upload_check import RefusedUpload
 
 KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
 Kind = Literal[
@@ -235,11 +236,12 @@ def load(
             return res
         try:
             progress(0, 1, "reading")
+            _upload_check.check(path, name)
             table = read_table(path, sheet)
             ctx = _context(conn, settings)
             conn.commit()
             prepared = _prepare(kind, table, ctx, name, settings)
-        except (IdentifierFound, UnreadableFile, ValueError) as exc:
+        except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = len(table) if "table" in locals() else 0
             return _reject(conn, kind, name, sha, rows, str(exc), actor, role)

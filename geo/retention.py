@@ -1,0 +1,42 @@
+"""Retention: data past a configured age is deleted by one audited command.
+
+``contexts purge --older-than 84`` deletes, in one transaction, the incidents whose month
+is more than 84 months before the current month, and the quarantined rows of extracts
+loaded before that cut-off; the purge (with its counts) is written to the audit log in the
+same transaction, so either all of it happens or none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from psycopg.types.json import Jsonb
+
+from geo import db
+from geo.config import Settings, get_settings
+
+DEFAULT_MONTHS = 84
+
+
+def cutoff(months: int, today: date | None = None) -> date:
+    """First day of the month ``months`` before the current one."""
+    t = pd.Timestamp(today or date.today()).to_period("M") - months
+    return t.to_timestamp().date()
+
+
+def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None = None,
+          settings: Settings | None = None) -> dict[str, int | str]:
+    """Delete what is older than ``months``; returns the counts and the cut-off."""
+    if months < 1:
+        raise ValueError("--older-than must be at least 1 month")
+    cut = cutoff(months, today)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        incidents = db.execute(conn, "purge_incidents", {"cutoff": cut})
+        quarantined = db.execute(conn, "purge_quarantine", {"cutoff": cut})
+        detail = {"cutoff": cut.isoformat(), "incidents": incidents,
+                  "quarantine_rows": quarantined, "months": months}
+        db.execute(conn, "audit_insert", {"actor": actor, "role": "cli", "action": "purge",
+                                          "target": f"older than {months} months",
+                                          "outcome": "ok", "detail": Jsonb(detail)})
+    return detail

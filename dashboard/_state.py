@@ -66,6 +66,37 @@ def require(*roles: str) -> str:
     return role
 
 
+def sign_in() -> None:
+    """Outside demo mode: OpenID Connect sign-in, then the role and areas from app_user.
+
+    Stops the script (with a sign-in button, or a "no access" page) until the user is
+    known; an unknown identity is audited as a denied sign-in.
+    """
+    from geo import access
+    from geo.actions import audit
+
+    if not st.user.is_logged_in:
+        st.title("Contexts")
+        st.write("The partnership's map of extra-familial harm. Sign in with your "
+                 "organisation's account.")
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    identity = str(st.user.get("email") or st.user.get("sub") or "")
+    if st.session_state.get("identity") != identity:
+        user = access.lookup(identity)
+        if user is None:
+            audit(identity or "unknown", "", "sign_in", "dashboard", "denied")
+            st.title("No access")
+            st.error("You are signed in, but this account has no access to the dashboard. "
+                     "Ask your partnership's administrator to add you.")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
+        audit(identity, user.role, "sign_in", "dashboard", "ok")
+        st.session_state.update(identity=identity, role=user.role, areas=user.areas)
+    with st.sidebar:
+        st.button("Sign out", on_click=st.logout)
+
+
 def banner() -> None:
     if demo_mode():
         st.warning("**Demo mode**: synthetic data on a private database, with a role "

@@ -22,6 +22,8 @@ if _state.demo_mode():
     with st.sidebar:
         st.selectbox("Demo role", _state.ROLES, key="demo_role",
                      format_func=lambda r: _state.ROLE_LABELS[r])
+else:
+    _state.sign_in()
 
 role = _state.current_role()
 EVERYONE = _state.ROLES

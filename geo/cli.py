@@ -139,6 +139,20 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    from geo import access, db
+
+    _ensure_db()
+    if args.action == "set":
+        access.set_user(args.identity, args.role, tuple(args.areas or ()),
+                        actor=os.environ.get("USER", "cli"), active=not args.inactive)
+        print(f"{args.identity}: {args.role}, areas {', '.join(args.areas or []) or 'none'}")
+    else:
+        with db.connect("auditor") as conn:
+            print(db.frame(conn, "users_list").to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="contexts", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -192,6 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--older-than", type=int, default=84, help="months (default 84)")
     pg.add_argument("--today", help=argparse.SUPPRESS)
     pg.set_defaults(func=_purge)
+
+    us = sub.add_parser("users", help="who may sign in, with which role and areas")
+    ussub = us.add_subparsers(dest="action", required=True)
+    ussub.add_parser("list", help="list users").set_defaults(func=_users)
+    uset = ussub.add_parser("set", help="add or change a user (audited)")
+    uset.add_argument("identity", help="e-mail address (or OIDC subject)")
+    uset.add_argument("--role", required=True, choices=["partner", "board", "analyst", "admin"])
+    uset.add_argument("--areas", nargs="*", help="area codes the user may see, or *")
+    uset.add_argument("--inactive", action="store_true", help="disable the account")
+    uset.set_defaults(func=_users)
 
     from geo import cli_analysis
 

@@ -151,7 +151,8 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
                             "name": table["name"].astype(str),
                             "incidents": display(table["count"], view).to_numpy(),
                             "hotspot": table["bin"].map(BIN_LABELS).to_numpy()},
-                           geometry=table.geometry.to_numpy(), crs=table.crs)
+                           geometry=shapely.set_precision(table.geometry.to_numpy(), 1e-5),
+                           crs=table.crs)  # 1e-5 degrees: ~1 m, a smaller page
     if "category" in table:
         out["trend"] = table["category"].astype(str).to_numpy()
     if colour_by == "hotspots":

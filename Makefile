@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CONTEXTS := $(VENV)/bin/contexts
 PORT ?= 8501
 
-.PHONY: install system-deps run test lint bench clean
+.PHONY: install system-deps run test lint bench bench-scale clean
 
 # Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv.
 system-deps:
@@ -52,6 +52,9 @@ lint: install
 
 bench: install
 	$(PY) -m bench
+
+bench-scale: install
+	$(PY) -m bench.scale
 
 clean:
 	-$(CONTEXTS) db down

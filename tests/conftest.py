@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,45 @@ def admin(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(port: int | None = None, env: dict[str, str] | None = None,
+                extra: tuple[str, ...] = ()) -> Iterator[str]:
+    """``contexts serve`` in a child process; yields its URL once healthy, stops it after."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = port or free_port()
+    args = [sys.executable, "-m", "geo.cli", "serve", "--port", str(port)]
+    if extra:
+        args += ["--", *extra]
+    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    proc.kill()
+                    out = proc.stdout.read() if proc.stdout else ""
+                    raise AssertionError(f"the app did not start:\n{out[-3000:]}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

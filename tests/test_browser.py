@@ -4,45 +4,21 @@ localhost, and clicking a ward opens its profile with a chart."""
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import running_app
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(settings):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise AssertionError("the app did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running_app() as url:
+        yield url
 
 
 def test_map_loads_offline_and_a_ward_click_opens_its_profile(app_url: str,

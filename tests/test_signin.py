@@ -3,27 +3,16 @@ a known analyst gets the analyst pages; an unknown account gets "no access", aud
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import oidc_provider_mock
 import pytest
+from conftest import free_port, running_app
 from playwright.sync_api import sync_playwright
 
 from geo import access, db
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,24 +36,9 @@ def app(settings, provider, tmp_path_factory):
         'cookie_secret = "test-cookie-secret-not-for-production"\n'
         'client_id = "contexts"\nclient_secret = "contexts-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
-    env = {**os.environ, "CONTEXTS_DEMO": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--port", str(port), "--",
-                             f"--secrets.files={secrets}"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise AssertionError("the app did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running_app(port, env={"CONTEXTS_DEMO": "false"},
+                     extra=(f"--secrets.files={secrets}",)) as url:
+        yield url
 
 
 def sign_in(url: str, provider: str, sub: str, shot: Path) -> str:

@@ -66,9 +66,9 @@ def run(quick: bool = False) -> list[Figure]:
     app = str(PROJECT_ROOT / "dashboard" / "app.py")
     figures = []
     runs = 3 if quick else 5
-    for page, unit, label in (("pages/map.py", "ward", "Map page, wards"),
-                              ("pages/map.py", "hex", "Map page, 250 m hexagons"),
-                              ("pages/hotspots.py", "hex", "Hot spots page, hexagons")):
+    for page, unit, label in (("views/map.py", "ward", "Map page, wards"),
+                              ("views/map.py", "hex", "Map page, 250 m hexagons"),
+                              ("views/hotspots.py", "hex", "Hot spots page, hexagons")):
         out = subprocess.run([sys.executable, "-c", CHILD, app, page, unit, str(runs)],
                              env=env, check=True, capture_output=True, text=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])

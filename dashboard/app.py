@@ -28,13 +28,13 @@ else:
 role = _state.current_role()
 EVERYONE = _state.ROLES
 PAGES = [
-    ("pages/map.py", "Map", ":material/map:", EVERYONE),
-    ("pages/hotspots.py", "Hot spots", ":material/local_fire_department:", EVERYONE),
-    ("pages/profile.py", "Place profile", ":material/location_on:", EVERYONE),
-    ("pages/interventions.py", "Interventions", ":material/construction:", EVERYONE),
-    ("pages/upload.py", "Upload", ":material/upload_file:", ("analyst", "admin")),
-    ("pages/board_pack.py", "Board pack", ":material/description:", ("board", "analyst", "admin")),
-    ("pages/admin.py", "Admin", ":material/admin_panel_settings:", ("admin",)),
+    ("views/map.py", "Map", ":material/map:", EVERYONE),
+    ("views/hotspots.py", "Hot spots", ":material/local_fire_department:", EVERYONE),
+    ("views/profile.py", "Place profile", ":material/location_on:", EVERYONE),
+    ("views/interventions.py", "Interventions", ":material/construction:", EVERYONE),
+    ("views/upload.py", "Upload", ":material/upload_file:", ("analyst", "admin")),
+    ("views/board_pack.py", "Board pack", ":material/description:", ("board", "analyst", "admin")),
+    ("views/admin.py", "Admin", ":material/admin_panel_settings:", ("admin",)),
 ]
 pages = [st.Page(path, title=title, icon=icon, default=(k == 0))
          for k, (path, title, icon, roles) in enumerate(PAGES) if role in roles]

@@ -62,3 +62,17 @@ def test_map_loads_offline_and_a_ward_click_opens_its_profile(app_url: str,
         browser.close()
     assert heading.strip()
     assert not outside, f"requests left localhost: {outside[:5]}"
+
+
+def test_a_typed_url_cannot_open_a_page_the_role_may_not_see(app_url: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu",
+                                          "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto(f"{app_url}/admin")  # the demo starts as a community safety partner
+        page.get_by_text("Demo mode").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        text = page.locator("body").inner_text()
+        browser.close()
+    assert "Audit log" not in text and "Upload" not in text

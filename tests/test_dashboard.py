@@ -23,9 +23,9 @@ from geo.ingest import load
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = {
-    "map": "pages/map.py", "hotspots": "pages/hotspots.py", "profile": "pages/profile.py",
-    "interventions": "pages/interventions.py", "upload": "pages/upload.py",
-    "board_pack": "pages/board_pack.py", "admin": "pages/admin.py",
+    "map": "views/map.py", "hotspots": "views/hotspots.py", "profile": "views/profile.py",
+    "interventions": "views/interventions.py", "upload": "views/upload.py",
+    "board_pack": "views/board_pack.py", "admin": "views/admin.py",
 }
 TITLES = {"map": "Map", "hotspots": "Hot spots", "profile": "Place profile",
           "interventions": "Interventions", "upload": "Upload an extract",

@@ -61,4 +61,4 @@ if click and click != st.session_state.get("map_last_click"):
                                      _data.places(v) if show_places else None)
     if target is not None:
         st.session_state["profile"] = target
-        st.switch_page("pages/profile.py")
+        st.switch_page("views/profile.py")

@@ -22,7 +22,7 @@ SAMPLE = PROJECT_ROOT / "sample_data"
 def one(rows: int) -> dict[str, float]:
     from geo.ingest import load
 
-    s = fresh_database("contexts_bench_scale")
+    s = fresh_database("contexts_bench_scale").model_copy(update={"max_upload_mb": 4096})
     for kind, name in (("wards", "birmingham_wards_2018_bng.geojson"),
                        ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
         load(kind, SAMPLE / name, actor="bench", settings=s)

@@ -236,7 +236,7 @@ def load(
             return res
         try:
             progress(0, 1, "reading")
-            _upload_check.check(path, name)
+            _upload_check.check(path, name, settings.max_upload_mb * 2**20)
             table = read_table(path, sheet)
             ctx = _context(conn, settings)
             conn.commit()

@@ -6,7 +6,9 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -59,7 +61,8 @@ def require(*roles: str) -> str:
     if role not in roles:
         from geo.actions import audit
 
-        audit(actor(), str(role), "page", st.session_state.get("page", ""), "denied")
+        page = Path(sys._getframe(1).f_code.co_filename).stem
+        audit(actor(), str(role), "page", page, "denied")
         st.error("You do not have access to this page.")
         st.stop()
     assert role is not None

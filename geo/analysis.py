@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -122,7 +121,3 @@ def complex_strategy(
     places = C.units(conn, "place")[["unit_id", "name", "ref", "category"]]
     flags["unit_id"] = flags["place_id"].astype(str)
     return places.merge(flags.drop(columns=["place_id"]), on="unit_id", how="inner")
-
-
-def last_day(d: date) -> date:
-    return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()

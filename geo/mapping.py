@@ -92,39 +92,19 @@ def colour_for(value: float, breaks: np.ndarray) -> str:
     return PALETTE[1 + min(idx, len(PALETTE) - 2)]
 
 
-def add_areas(
-    m: folium.Map,
-    gdf: gpd.GeoDataFrame,
-    *,
-    name: str,
-    value: str | None,
-    tooltip_fields: Sequence[str],
-    tooltip_aliases: Sequence[str],
-    text_fields: Sequence[str],
-    fill: str | None = None,
-) -> folium.GeoJson:
-    """Polygons coloured by ``value`` (or ``fill``), with an escaped tooltip."""
+def add_areas(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str,
+              tooltip_fields: Sequence[str], tooltip_aliases: Sequence[str],
+              text_fields: Sequence[str]) -> folium.GeoJson:
+    """Polygons filled with their ``_fill`` colour, with an escaped tooltip."""
     safe = escape_text(gdf, text_fields)
-    if value is not None:
-        breaks = class_breaks(safe[value].to_numpy(dtype=float, na_value=0.0))
-        safe["_fill"] = [
-            colour_for(v, breaks) for v in safe[value].to_numpy(dtype=float, na_value=0.0)
-        ]
-    elif "_fill" not in safe or fill is not None:
-        safe["_fill"] = fill or "#3182bd"
     layer = folium.GeoJson(
         safe.to_json(drop_id=True),
         name=name,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_fill"],
-            "color": "#444444",
-            "weight": 1,
-            "fillOpacity": 0.65,
-        },
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#444444",
+                                  "weight": 1, "fillOpacity": 0.65},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=list(tooltip_fields), aliases=list(tooltip_aliases), sticky=False
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip_fields), aliases=list(tooltip_aliases),
+                                      sticky=False),
     )
     layer.add_to(m)
     return layer
@@ -167,8 +147,8 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
 def add_units(m: folium.Map, feats: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
     fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
     aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
-    return add_areas(m, feats, name=name, value=None, tooltip_fields=fields,
-                     tooltip_aliases=aliases, text_fields=fields, fill=None)
+    return add_areas(m, feats, name=name, tooltip_fields=fields, tooltip_aliases=aliases,
+                     text_fields=fields)
 
 
 def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -200,20 +180,6 @@ def add_points(m: folium.Map, points: pd.DataFrame, view: Any) -> None:
                             fill=True, fill_opacity=0.6,
                             tooltip=html.escape(f"{row.harm_type}, {row.month}")).add_to(group)
     group.add_to(m)
-
-
-def map_assets(m: folium.Map) -> list[str]:
-    """Every script and stylesheet URL the map will load (for checks)."""
-    found: list[str] = []
-
-    def walk(el: Any) -> None:
-        for _, url in list(getattr(el, "default_js", [])) + list(getattr(el, "default_css", [])):
-            found.append(url)
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
-    return found
 
 
 def clicked_feature(lat: float, lon: float, wards: gpd.GeoDataFrame,

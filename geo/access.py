@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg.types.json import Jsonb
-
 from geo import db
+from geo.audit import record
 from geo.config import Settings, get_settings
 
 ROLES = ("partner", "board", "analyst", "admin")
@@ -45,7 +44,5 @@ def set_user(identity: str, role: str, areas: tuple[str, ...], actor: str,
     with db.transaction("owner", settings or get_settings()) as conn:
         db.execute(conn, "user_upsert", {"identity": identity, "display_name": display_name,
                                          "role": role, "areas": list(areas), "active": active})
-        db.execute(conn, "audit_insert", {
-            "actor": actor, "role": "admin", "action": "role_change", "target": identity,
-            "outcome": "ok", "detail": Jsonb({"role": role, "areas": list(areas),
-                                              "active": active})})
+        record(conn, actor, "admin", "role_change", identity, "ok",
+               {"role": role, "areas": list(areas), "active": active})

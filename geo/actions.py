@@ -11,9 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
 from geo import db
+from geo.audit import record
 from geo.config import Settings, get_settings
 
 #: who may do what
@@ -35,9 +34,7 @@ def audit(actor: str, role: str, action: str, target: str, outcome: str,
           detail: dict[str, Any] | None = None, settings: Settings | None = None) -> None:
     """One audit row (who, what, when, outcome; never personal data)."""
     with db.transaction("loader", settings or get_settings()) as conn:
-        db.execute(conn, "audit_insert", {"actor": actor, "role": role, "action": action,
-                                          "target": target, "outcome": outcome,
-                                          "detail": Jsonb(detail or {})})
+        record(conn, actor, role, action, target, outcome, detail)
 
 
 def authorise(actor: str, role: str, action: str, target: str = "",
@@ -78,9 +75,7 @@ def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: st
             "start_month": start_month, "end_month": end_month, "description": description})
         if new_id is None:
             raise ValueError(f"no place with id {place_id}")
-        db.execute(conn, "audit_insert", {"actor": actor, "role": role,
-                                          "action": "intervention_edit", "target": ref,
-                                          "outcome": "added", "detail": Jsonb({})})
+        record(conn, actor, role, "intervention_edit", ref, "added")
     return int(new_id)
 
 
@@ -90,8 +85,5 @@ def end_intervention(actor: str, role: str, ref: str, end_month: date,
     authorise(actor, role, "intervention_edit", ref, settings)
     with db.transaction("loader", settings or get_settings()) as conn:
         changed = db.execute(conn, "intervention_end", {"ref": ref, "end_month": end_month})
-        db.execute(conn, "audit_insert", {"actor": actor, "role": role,
-                                          "action": "intervention_edit", "target": ref,
-                                          "outcome": "ended" if changed else "not found",
-                                          "detail": Jsonb({})})
+        record(conn, actor, role, "intervention_edit", ref, "ended" if changed else "not found")
     return changed > 0

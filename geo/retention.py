@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from psycopg.types.json import Jsonb
 
 from geo import db
+from geo.audit import record
 from geo.config import Settings, get_settings
 
 DEFAULT_MONTHS = 84
@@ -36,7 +36,5 @@ def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None =
         quarantined = db.execute(conn, "purge_quarantine", {"cutoff": cut})
         detail = {"cutoff": cut.isoformat(), "incidents": incidents,
                   "quarantine_rows": quarantined, "months": months}
-        db.execute(conn, "audit_insert", {"actor": actor, "role": "cli", "action": "purge",
-                                          "target": f"older than {months} months",
-                                          "outcome": "ok", "detail": Jsonb(detail)})
+        record(conn, actor, "cli", "purge", f"older than {months} months", "ok", detail)
     return detail

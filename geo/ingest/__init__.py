@@ -24,6 +24,7 @@ import shapely
 from psycopg.types.json import Jsonb
 
 from geo import db
+from geo.audit import record
 from geo.config import Settings, get_settings
 from geo.ingest import _incidents, _polygons, _records, _upload_check
 from geo.ingest._guard import IdentifierFound
@@ -160,29 +161,6 @@ _STAGE = {
 }
 
 
-def _audit(
-    conn: psycopg.Connection[Any],
-    actor: str,
-    role: str,
-    action: str,
-    target: str,
-    outcome: str,
-    detail: dict[str, Any],
-) -> None:
-    db.execute(
-        conn,
-        "audit_insert",
-        {
-            "actor": actor,
-            "role": role,
-            "action": action,
-            "target": target,
-            "outcome": outcome,
-            "detail": Jsonb(detail),
-        },
-    )
-
-
 def load(
     kind: str,
     path: str | Path,
@@ -224,7 +202,7 @@ def load(
                 f"{name} was already loaded as extract {int(row.extract_id)}; nothing changed",
             )
             with conn.transaction():
-                _audit(
+                record(
                     conn,
                     actor,
                     role,
@@ -251,22 +229,8 @@ def load(
         assert n_read == n_ok + n_q, "every row is loaded or quarantined"
         reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
         with conn.transaction():
-            extract_id = db.scalar(
-                conn,
-                "extract_insert",
-                {
-                    "kind": kind,
-                    "file_name": name,
-                    "sha256": sha,
-                    "actor": actor,
-                    "rows_read": n_read,
-                    "rows_loaded": n_ok,
-                    "rows_quarantined": n_q,
-                    "reasons": Jsonb(reasons),
-                    "status": "loaded",
-                    "message": "",
-                },
-            )
+            extract_id = _ledger(conn, kind, name, sha, actor, (n_read, n_ok, n_q), reasons,
+                                 "loaded")
             fault("ledger")
             stage, copy_name, inserts = _STAGE[kind]
             db.execute(conn, stage)
@@ -287,7 +251,7 @@ def load(
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
             fault("inserted")
             _copy_quarantine(conn, extract_id, prepared.quarantine)
-            _audit(
+            record(
                 conn,
                 actor,
                 role,
@@ -319,6 +283,17 @@ def load(
         )
 
 
+def _ledger(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, actor: str,
+            counts: tuple[int, int, int], reasons: dict[str, int], status: str,
+            message: str = "") -> int:
+    """The ``extract`` row of a file: rows read, loaded and quarantined, and why."""
+    read, loaded, quarantined = counts
+    return int(db.scalar(conn, "extract_insert", {
+        "kind": kind, "file_name": name, "sha256": sha, "actor": actor, "rows_read": read,
+        "rows_loaded": loaded, "rows_quarantined": quarantined, "reasons": Jsonb(reasons),
+        "status": status, "message": message}))
+
+
 def _reject(
     conn: psycopg.Connection[Any],
     kind: str,
@@ -330,23 +305,8 @@ def _reject(
     role: str,
 ) -> LoadResult:
     with conn.transaction():
-        extract_id = db.scalar(
-            conn,
-            "extract_insert",
-            {
-                "kind": kind,
-                "file_name": name,
-                "sha256": sha,
-                "actor": actor,
-                "rows_read": rows,
-                "rows_loaded": 0,
-                "rows_quarantined": 0,
-                "reasons": Jsonb({}),
-                "status": "rejected",
-                "message": message,
-            },
-        )
-        _audit(
+        extract_id = _ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message)
+        record(
             conn, actor, role, "upload", f"{kind}:{name}", "rejected", {"extract_id": extract_id}
         )
     return LoadResult(int(extract_id), kind, sha, "rejected", rows, 0, 0, {}, message)

@@ -32,7 +32,7 @@ def version() -> Key:
 
     areas = _state.areas()
     with db.connect("dashboard", get_settings(), areas=areas) as conn:
-        return int(db.frame(conn, "data_period").iloc[0]["version"]), areas
+        return int(db.scalar(conn, "data_version")), areas
 
 
 def _conn(v: Key) -> Any:

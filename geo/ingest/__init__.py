@@ -152,13 +152,15 @@ _STAGE = {
         "stage_incident_copy",
         ("incident_insert", "incident_insert_area"),
     ),
-    "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert", "area_refresh")),
+    "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert",)),
     "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
     "places": ("stage_place", "stage_place_copy", ("place_upsert",)),
     "interventions": ("stage_intervention", "stage_intervention_copy", ("intervention_upsert",)),
     "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
     "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
 }
+#: statements run after the inserts (their row counts are not the file's rows)
+_AFTER = {"wards": ("area_refresh",)}
 
 
 def load(
@@ -243,10 +245,10 @@ def load(
                 "boundary_tolerance": BOUNDARY_TOLERANCE_M,
             }
             written = sum(
-                max(db.execute(conn, ins, params), 0) for ins in inserts if ins != "area_refresh"
+                max(db.execute(conn, ins, params), 0) for ins in inserts
             )
-            if "area_refresh" in inserts:
-                db.execute(conn, "area_refresh")
+            for name_after in _AFTER.get(kind, ()):
+                db.execute(conn, name_after)
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
             fault("inserted")

@@ -170,7 +170,7 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         band = np.where(band == None, from_age, band)  # noqa: E711
     _first(reason, bad_t, "bad_timestamp")
 
-    x, y, bad_xy = _coordinates(df, cols, n)
+    x, y, bad_xy, lon, lat = _coordinates(df, cols, n)
     _first(reason, bad_xy, "bad_coordinates")
     has_xy = ~np.isnan(x)
     ward, bad_w = _parse.codes(col("ward_code"), ctx.ward_codes)
@@ -178,13 +178,13 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     boundary = ctx.boundary
     inside = np.zeros(n, dtype=bool)
     inside[has_xy] = shapely.contains_xy(boundary, x[has_xy], y[has_xy])
-    lonlat = _lonlat_mask(df, cols, n) & has_xy & ~inside
+    given_lonlat = ~np.isnan(lon)
+    lonlat = given_lonlat & ~inside
     swapped = np.zeros(n, dtype=bool)
     if lonlat.any():
-        lon, lat = _raw_lonlat(df, cols)
         sx, sy = _TO_BNG.transform(lat[lonlat], lon[lonlat])
         swapped[lonlat] = shapely.contains_xy(boundary, sx, sy)
-    en = has_xy & ~inside & ~_lonlat_mask(df, cols, n)
+    en = has_xy & ~inside & ~given_lonlat
     if en.any():
         swapped[en] = shapely.contains_xy(boundary, y[en], x[en])
     _first(reason, swapped, "swapped_coordinates")
@@ -231,38 +231,16 @@ def _hex_cells(x: np.ndarray, y: np.ndarray) -> tuple[pd.Series, pd.Series]:
     return (pd.Series(i, dtype="Int64").where(has), pd.Series(j, dtype="Int64").where(has))
 
 
-def _lonlat_mask(df: pd.DataFrame, cols: dict[str, str], n: int) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    if "longitude" in cols and "latitude" in cols:
-        lon, _ = _parse.numbers(df[cols["longitude"]])
-        mask |= ~np.isnan(lon)
-    if "x" in cols and "y" in cols:
-        xv, _ = _parse.numbers(df[cols["x"]])
-        mask |= np.abs(xv) <= 180
-    return mask
-
-
-def _raw_lonlat(df: pd.DataFrame, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    if "longitude" in cols and "latitude" in cols:
-        lon, _ = _parse.numbers(df[cols["longitude"]])
-        lat, _ = _parse.numbers(df[cols["latitude"]])
-    else:
-        lon = lat = np.full(len(df), np.nan)
-    if "x" in cols and "y" in cols:
-        xv, _ = _parse.numbers(df[cols["x"]])
-        yv, _ = _parse.numbers(df[cols["y"]])
-        small = np.isnan(lon) & (np.abs(xv) <= 180)
-        lon = np.where(small, xv, lon)
-        lat = np.where(small, yv, lat)
-    return lon, lat
-
-
 def _coordinates(
     df: pd.DataFrame, cols: dict[str, str], n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BNG x, y for every row that has a location (NaN otherwise) and a bad mask."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """BNG x, y for every row that has a location (NaN otherwise), a bad mask, and the
+    longitude and latitude as given for the rows located by them (NaN for the others).
+    """
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
     pairs = [
         ("longitude", "latitude", "lonlat"),
@@ -287,8 +265,8 @@ def _coordinates(
             ll, en = both & small, both & ~small
         if ll.any():
             x[ll], y[ll] = _TO_BNG.transform(a[ll], b[ll])
+            lon[ll], lat[ll] = a[ll], b[ll]
         x[en], y[en] = a[en], b[en]
     bad &= np.isnan(x)
-    x[bad] = np.nan
-    y[bad] = np.nan
-    return x, y, bad
+    x[bad] = y[bad] = lon[bad] = lat[bad] = np.nan
+    return x, y, bad, lon, lat

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import analysis, counts, data, db, interventions, profile
+from geo import analysis, counts, data, db, interventions, mapping, profile
 from geo.config import get_settings
 from geo.counts import Filters
 from geo.disclosure import View, count_text
@@ -57,11 +57,37 @@ def vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+@st.cache_data(ttl=TTL, show_spinner=False)
+def units(v: Key, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
+    with _conn(v) as conn:
+        return counts.units(conn, unit, size)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting incidents...")
+def monthly(v: Key, unit: str, harms: tuple[str, ...] | None, risks: tuple[str, ...] | None,
+            ages: tuple[str, ...] | None, size: float = 250.0) -> pd.DataFrame:
+    """Counts by unit and month over every month: one scan serves every period picked."""
+    with _conn(v) as conn:
+        return counts.counts(conn, unit, Filters(None, None, harms, risks, ages), size,  # type: ignore[arg-type]
+                             by_month=True)
+
+
 @st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
              emerging: bool = False) -> gpd.GeoDataFrame:
-    with _conn(v) as conn:
-        return analysis.hotspot_table(conn, unit, filters, size, emerging_too=emerging)  # type: ignore[arg-type]
+    months = pd.date_range(filters.start, filters.end, freq="MS")
+    by_month = monthly(v, unit, filters.harms, filters.risks, filters.ages, size)
+    return analysis.hotspots_from_counts(units(v, unit, size), unit, by_month, months,  # type: ignore[arg-type]
+                                         emerging_too=emerging)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
+               emerging: bool = False, significant_only: bool = False) -> dict[str, Any]:
+    """The map layer of the units as ``view`` may see them, with their emerging trend if
+    asked (see :func:`geo.mapping.unit_layer`)."""
+    return mapping.unit_layer(hotspots(v, unit, filters, emerging=emerging), unit, view, colour,
+                              significant_only)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

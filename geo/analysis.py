@@ -32,26 +32,26 @@ def unit_weights(
 
 
 def _months(filters: C.Filters, conn: psycopg.Connection[Any]) -> pd.DatetimeIndex:
-    period = C.data_period(conn)
-    start = filters.start or period["first"]
-    end = filters.end or period["last"]
+    start, end = filters.start, filters.end
+    if start is None or end is None:
+        period = C.data_period(conn)
+        start, end = start or period["first"], end or period["last"]
     if start is None or end is None:
         return pd.DatetimeIndex([])
     return pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
 
 
 def cube(
-    conn: psycopg.Connection[Any],
     units: gpd.GeoDataFrame,
-    unit: C.Unit,
-    filters: C.Filters,
-    size: float,
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
     step: Literal["month", "quarter"] = "month",
 ) -> tuple[np.ndarray, list[pd.Timestamp]]:
-    """The space-time cube (units x steps) of counts over the filtered period."""
-    months = _months(filters, conn)
-    by = C.counts(conn, unit, filters, size, by_month=True)
-    table = by.pivot_table(
+    """The space-time cube (units x steps) of the ``monthly`` counts (``unit_id``,
+    ``month``, ``n``) over ``months``; months outside them are left out.
+    """
+    inside = monthly[monthly["month"].isin(months)]
+    table = inside.pivot_table(
         index="unit_id", columns="month", values="n", aggfunc="sum", fill_value=0
     )
     table = table.reindex(index=units["unit_id"], columns=months, fill_value=0)
@@ -61,6 +61,40 @@ def cube(
     else:
         steps = list(table.columns)
     return table.to_numpy(dtype=float), steps
+
+
+def hotspots_from_counts(
+    units: gpd.GeoDataFrame,
+    unit: C.Unit,
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    fdr: bool = True,
+    weight_kind: Weights = "distance",
+    emerging_too: bool = False,
+    step: Literal["month", "quarter"] = "month",
+) -> gpd.GeoDataFrame:
+    """Every unit with its count over ``months``, Gi* z, p and bin, and optionally its
+    emerging category and trend, from counts by unit and month.
+
+    Pure: the monthly counts may cover more months than asked (the dashboard fetches them
+    once for every period). Exact counts: disclosure control is the caller's.
+    """
+    data, steps = cube(units, monthly, months, step)
+    y = data.sum(axis=1)
+    w = unit_weights(units, unit, weight_kind)
+    res = hotspots.hot_spots(y, w, fdr)
+    out = units.drop(columns=["geom_bng"]).copy()
+    out["count"] = y.astype(np.int64)
+    out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
+    out["bin"] = out["bin"].astype(int)
+    if emerging_too:
+        if len(steps) >= 4:
+            em = emerging.emerging_hot_spots(data, w, fdr=fdr)
+            for c in ("category", "trend_z", "trend_p", "final_bin"):
+                out[c] = em[c].to_numpy()
+        else:
+            out["category"] = "too little data"
+    return out
 
 
 def hotspot_table(
@@ -73,27 +107,13 @@ def hotspot_table(
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
 ) -> gpd.GeoDataFrame:
-    """Every unit with its count in the period, Gi* z, p and bin, and optionally its
-    emerging category and trend. Exact counts: disclosure control is the caller's.
+    """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
+    (one counting query, by unit and month).
     """
     units = C.units(conn, unit, size)
-    totals = C.counts(conn, unit, filters, size).set_index("unit_id")["n"]
-    y = totals.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=float)
-    w = unit_weights(units, unit, weight_kind)
-    res = hotspots.hot_spots(y, w, fdr)
-    out = units.drop(columns=["geom_bng"]).copy()
-    out["count"] = y.astype(np.int64)
-    out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
-    out["bin"] = out["bin"].astype(int)
-    if emerging_too:
-        data, steps = cube(conn, units, unit, filters, size, step)
-        if len(steps) >= 4:
-            em = emerging.emerging_hot_spots(data, w, fdr=fdr)
-            for c in ("category", "trend_z", "trend_p", "final_bin"):
-                out[c] = em[c].to_numpy()
-        else:
-            out["category"] = "too little data"
-    return out
+    monthly = C.counts(conn, unit, filters, size, by_month=True)
+    return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
+                                weight_kind, emerging_too, step)
 
 
 def prediction_check(

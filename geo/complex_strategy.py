@@ -8,10 +8,11 @@ Incidents without a timestamp count from the first day of their month.
 
 from __future__ import annotations
 
-from collections import Counter, deque
-
 import numpy as np
 import pandas as pd
+
+#: keeps places apart in one sorted key of (place, day)
+_SPAN = 1 << 40
 
 
 def flag_places(
@@ -21,35 +22,47 @@ def flag_places(
 
     ``incidents`` has columns ``place_id``, ``person_key`` and ``when`` (dates). Returns
     ``place_id``, ``max_people``, ``window_start``, ``window_end`` and ``flagged``.
+
+    A person seen on day ``w`` is in every window ending on days ``w .. w + window_days``.
+    Each person's overlapping spans are merged, and a sweep over the spans' starts and ends
+    counts the people in the window ending on each day: the most, for each place, is
+    ``max_people``; the window is the first that reaches it (ending on an incident's day,
+    starting at the earliest incident of the place still inside it).
     """
     cols = ["place_id", "max_people", "window_start", "window_end", "flagged"]
     df = incidents.dropna(subset=["place_id", "person_key", "when"])
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df = df.assign(when=pd.to_datetime(df["when"])).sort_values(["place_id", "when"])
-    span = np.timedelta64(window_days, "D")
-    rows = []
-    for place, g in df.groupby("place_id", sort=True):
-        window: deque[tuple[np.datetime64, str]] = deque()
-        seen: Counter[str] = Counter()
-        best, best_start, best_end = 0, None, None
-        for when, key in zip(g["when"].to_numpy(), g["person_key"].to_numpy(), strict=True):
-            window.append((when, key))
-            seen[key] += 1
-            while when - window[0][0] > span:
-                _, old = window.popleft()
-                seen[old] -= 1
-                if seen[old] == 0:
-                    del seen[old]
-            if len(seen) > best:
-                best, best_start, best_end = len(seen), window[0][0], when
-        rows.append(
-            {
-                "place_id": place,
-                "max_people": best,
-                "window_start": best_start,
-                "window_end": best_end,
-                "flagged": best >= min_people,
-            }
-        )
-    return pd.DataFrame(rows, columns=cols)
+    day = pd.to_datetime(df["when"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    place = df["place_id"].to_numpy()
+    person = pd.factorize(df["person_key"])[0]
+    order = np.lexsort((day, person, place))
+    place, person, day = place[order], person[order], day[order]
+    # a person's spans [day, day + window] merge while the next day falls inside
+    same = np.r_[False, (place[1:] == place[:-1]) & (person[1:] == person[:-1])]
+    gap = np.r_[True, np.diff(day) > window_days]
+    first = ~same | gap
+    last = np.r_[first[1:], True]
+    starts, ends = day[first], day[last] + window_days + 1
+    ev_place = np.r_[place[first], place[last]]
+    ev_day = np.r_[starts, ends]
+    ev_step = np.r_[np.ones(starts.size, np.int64), -np.ones(ends.size, np.int64)]
+    ev = np.lexsort((ev_step, ev_day, ev_place))  # an end before a start on the same day
+    ev_place, ev_day = ev_place[ev], ev_day[ev]
+    inside = np.cumsum(ev_step[ev])  # each place's spans all end: it starts again from 0
+    places, first_ev = np.unique(ev_place, return_index=True)
+    best = np.maximum.reduceat(inside, first_ev)
+    reaches = np.flatnonzero(inside == np.repeat(best, np.diff(np.r_[first_ev, inside.size])))
+    end_day = ev_day[reaches[np.searchsorted(reaches, first_ev)]]
+    # the earliest incident of the place still in the window ending that day
+    by_day = np.lexsort((day, place))
+    key = np.searchsorted(places, place[by_day]) * _SPAN + day[by_day]
+    start = day[by_day][np.searchsorted(key, np.arange(places.size) * _SPAN + end_day
+                                        - window_days)]
+    return pd.DataFrame({
+        "place_id": places,
+        "max_people": best.astype(int),
+        "window_start": start.astype("datetime64[D]"),
+        "window_end": end_day.astype("datetime64[D]"),
+        "flagged": best >= min_people,
+    }, columns=cols)

@@ -115,13 +115,11 @@ def counts(
     by_harm: bool = False,
 ) -> pd.DataFrame:
     """Incident counts: ``unit_id`` [, ``month``] [, ``harm_type``], ``n``."""
-    params = filters.params() | {
-        "by_month": by_month,
-        "by_harm": by_harm,
-        "size": size,
-        "default_size": DEFAULT_HEX_SIZE,
-    }
-    frame = db.frame(conn, f"counts_{unit}", params)
+    params = filters.params() | {"by_month": by_month, "by_harm": by_harm, "size": size}
+    name = f"counts_{unit}"
+    if unit == "hex" and size != DEFAULT_HEX_SIZE:
+        name = "counts_hex_sized"
+    frame = db.frame(conn, name, params)
     if unit == "hex":
         frame.insert(0, "unit_id", frame.pop("i").astype(str) + ":" + frame.pop("j").astype(str))
     keep = ["unit_id"] + (["month"] if by_month else []) + (["harm_type"] if by_harm else [])
@@ -132,14 +130,9 @@ def counts(
 
 
 def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    """First and last month with incidents, their number, and the latest extract id."""
+    """First and last month with incidents (``None`` for both when there are none)."""
     row = db.frame(conn, "data_period").iloc[0]
-    return {
-        "first": row["first"],
-        "last": row["last"],
-        "incidents": int(row["incidents"]),
-        "version": int(row["version"]),
-    }
+    return {"first": row["first"], "last": row["last"]}
 
 
 def keyed_at_places(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> pd.DataFrame:

@@ -225,6 +225,43 @@ def test_complex_strategy_flag() -> None:
     assert wider.loc[3, "max_people"] == 3
 
 
+def _flags_by_hand(df: pd.DataFrame, min_people: int, window_days: int) -> pd.DataFrame:
+    """The flag the slow, obvious way: slide a window over each place's incidents."""
+    df = df.assign(when=pd.to_datetime(df["when"])).sort_values(["place_id", "when"],
+                                                                  kind="stable")
+    span = np.timedelta64(window_days, "D")
+    rows = []
+    for place, g in df.groupby("place_id", sort=True):
+        window: list = []
+        best, start, end = 0, None, None
+        for when, key in zip(g["when"].to_numpy(), g["person_key"].to_numpy(), strict=True):
+            window = [(w, k) for w, k in window + [(when, key)] if when - w <= span]
+            people = len({k for _, k in window})
+            if people > best:
+                best, start, end = people, window[0][0], when
+        rows.append((place, best, start, end, best >= min_people))
+    return pd.DataFrame(rows, columns=["place_id", "max_people", "window_start",
+                                       "window_end", "flagged"])
+
+
+def test_complex_strategy_flag_matches_a_sliding_window() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n = int(rng.integers(1, 200))
+        people = [f"k{i}" for i in range(int(rng.integers(1, 25)))]
+        df = pd.DataFrame({
+            "place_id": rng.integers(1, 5, n), "person_key": rng.choice(people, n),
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 600, n), "D")})
+        days = int(rng.integers(1, 150))
+        got = flag_places(df, 3, days).reset_index(drop=True)
+        want = _flags_by_hand(df, 3, days)
+        assert got["place_id"].tolist() == want["place_id"].tolist()
+        assert got["max_people"].tolist() == want["max_people"].tolist()
+        assert got["flagged"].tolist() == want["flagged"].tolist()
+        for c in ("window_start", "window_end"):
+            assert (pd.to_datetime(got[c]).to_numpy() == pd.to_datetime(want[c]).to_numpy()).all()
+
+
 def test_hex_index_inverts_centres_and_matches_polygons() -> None:
     rng = np.random.default_rng(0)
     x, y = rng.uniform(-5000, 5000, 2000), rng.uniform(-5000, 5000, 2000)

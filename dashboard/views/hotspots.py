@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _data
+import _maps
 import _state
 import pandas as pd
 import streamlit as st
@@ -54,6 +55,14 @@ shown = pd.DataFrame({
     "Since the previous period": table["change"]})
 if view.exact:
     shown.insert(2, "z", table["z"].round(2).to_numpy())
+st.subheader("Where they are")
+st.caption("The hot and cold spots of the period, coloured by their Gi* confidence; hover "
+           "for the trend, click a ward or place to open its profile.")
+names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
+layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True, significant_only=True)
+_maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
+           f"hotspots_map_{unit}", v, with_places=True, height=480)
+
 st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
 

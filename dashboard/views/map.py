@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import _data
+import _maps
 import _state
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import mapping
 from geo.disclosure import total_text
@@ -29,11 +29,9 @@ show_places = right.toggle("Places of concern", value=True, key="map_places")
 show_points = view.exact and right.toggle("Incident points (analysts)", key="map_points")
 
 table = _data.hotspots(v, unit, filters)
-feats = mapping.unit_features(table, unit, view, colour)
-m = mapping.base_map(_state.settings(), table.total_bounds)
-mapping.add_units(m, feats, name={"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit])
-if show_places:
-    mapping.add_places(m, _data.places(v))
+layer = _data.unit_layer(v, unit, filters, view, colour)
+m = _maps.unit_map(v, layer, {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit],
+                   show_places)
 if show_points:
     mapping.add_points(m, _data.points(v, filters), view)
 
@@ -41,8 +39,7 @@ hot = int((table["bin"] >= 2).sum())
 st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")
-out = st_folium(m, key=f"map_{unit}", height=620, use_container_width=True,
-                returned_objects=["last_object_clicked"])
+_maps.show(m, f"map_{unit}", v, show_places)
 
 with st.expander("Legend", expanded=False):
     if colour == "hotspots":
@@ -53,12 +50,3 @@ with st.expander("Legend", expanded=False):
         if not view.exact:
             st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden).")
     st.write("Circles: places of concern, coloured by category.")
-
-click = (out or {}).get("last_object_clicked")
-if click and click != st.session_state.get("map_last_click"):
-    st.session_state["map_last_click"] = click
-    target = mapping.clicked_feature(click["lat"], click["lng"], _data.wards(v),
-                                     _data.places(v) if show_places else None)
-    if target is not None:
-        st.session_state["profile"] = target
-        st.switch_page("views/profile.py")

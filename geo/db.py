@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import psycopg
+import psycopg.sql
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
 
@@ -102,10 +103,19 @@ def sql(name: str) -> str:
 
 
 def execute(
-    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+    conn: psycopg.Connection[Any],
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    tables: Mapping[str, str] | None = None,
 ) -> int:
-    """Run a named statement; returns the affected row count."""
-    cur = conn.execute(sql(name), params or {})  # type: ignore[arg-type]
+    """Run a named statement; returns the affected row count. ``tables`` fills the
+    statement's ``{name}`` placeholders with quoted table names.
+    """
+    text: Any = sql(name)
+    if tables:
+        text = psycopg.sql.SQL(text).format(  # type: ignore[arg-type]
+            **{k: psycopg.sql.Identifier(v) for k, v in tables.items()})
+    cur = conn.execute(text, params or {})
     return cur.rowcount
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
+import psycopg
 import pytest
 import shapely
 from hypothesis import HealthCheck, given
@@ -485,3 +486,72 @@ def test_messy_csv_every_row_is_accounted_for(
         assert res.rows_read == res.rows_loaded + res.rows_quarantined
         assert counts(ingest_settings)["incident"] == before + res.rows_loaded
         assert sum(res.reasons.values()) == res.rows_quarantined
+
+
+def test_cells_give_the_answer_of_the_polygons(settings: Settings) -> None:
+    """The demo's 20,000 incidents were assigned through the 50 m cells where they could
+    be: every one has the ward, LSOA and place a point-in-polygon test gives."""
+    with db.connect("admin", settings) as conn:
+        share = conn.execute(
+            "SELECT avg((c.ci IS NOT NULL)::int) FROM incident i LEFT JOIN area_cell c "
+            "ON c.ci = floor(ST_X(i.geom) / 50)::int AND c.cj = floor(ST_Y(i.geom) / 50)::int "
+            "WHERE i.geom IS NOT NULL").fetchone()[0]
+        assert share > 0.5  # most points took the shortcut: the comparison means something
+        wrong = conn.execute("""
+            SELECT count(*) FILTER (WHERE w.ward_code IS NOT NULL
+                                      AND w.ward_code IS DISTINCT FROM i.ward_code),
+                   count(*) FILTER (WHERE l.lsoa_code IS NOT NULL
+                                      AND l.lsoa_code IS DISTINCT FROM i.lsoa_code),
+                   count(*) FILTER (WHERE p.place_id IS DISTINCT FROM i.place_id),
+                   count(*)
+            FROM incident i
+            LEFT JOIN LATERAL (SELECT ward_code FROM ward WHERE ST_Intersects(geom, i.geom)
+                               ORDER BY ward_code LIMIT 1) w ON true
+            LEFT JOIN LATERAL (SELECT lsoa_code FROM lsoa WHERE ST_Intersects(geom, i.geom)
+                               ORDER BY lsoa_code LIMIT 1) l ON true
+            LEFT JOIN LATERAL (SELECT place_id FROM place WHERE ST_DWithin(geom, i.geom, 50)
+                               ORDER BY ST_Distance(geom, i.geom), place_id LIMIT 1) p ON true
+            WHERE i.geom IS NOT NULL""").fetchone()
+    assert wrong[:3] == (0, 0, 0) and wrong[3] > 15_000
+
+
+def test_cells_lie_inside_one_ward_and_one_lsoa(settings: Settings) -> None:
+    with db.connect("admin", settings) as conn:
+        n, bad = conn.execute("""
+            WITH c AS (SELECT *, ST_MakeEnvelope(ci * 50.0, cj * 50.0, ci * 50.0 + 50,
+                                                 cj * 50.0 + 50, 27700) AS box
+                       FROM area_cell TABLESAMPLE SYSTEM (10) REPEATABLE (1))
+            SELECT count(*), count(*) FILTER (WHERE
+                NOT ST_ContainsProperly(w.geom, c.box) OR NOT ST_ContainsProperly(l.geom, c.box)
+                OR (SELECT count(*) FROM ward x WHERE ST_Intersects(x.geom, c.box)) <> 1
+                OR (SELECT count(*) FROM lsoa x WHERE ST_Intersects(x.geom, c.box)) <> 1)
+            FROM c JOIN ward w USING (ward_code) JOIN lsoa l USING (lsoa_code)""").fetchone()
+        assert n > 1000 and bad == 0
+        # a layer whose polygons overlap gets no cells: every point is then tested
+        with conn.transaction(force_rollback=True):
+            conn.execute("UPDATE ward SET geom = ST_Multi(ST_Buffer(geom, 100)) "
+                         "WHERE ward_code = 'E05011151'")
+            assert conn.execute("SELECT contexts_refresh_area_cells()").fetchone()[0] == 0
+
+
+def test_each_load_is_a_partition_checked_before_it_is_attached(settings: Settings) -> None:
+    with db.connect("admin", settings) as conn:
+        parts = {r[0] for r in conn.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits "
+            "WHERE inhparent = 'incident'::regclass").fetchall()}
+        loads = {f"incident_x{r[0]}" for r in conn.execute(
+            "SELECT extract_id FROM extract WHERE kind = 'incidents' AND status = 'loaded'")}
+        assert loads and loads <= parts and parts - loads == {"incident_default"}
+        assert conn.execute("SELECT count(*) FROM incident_default").fetchone()[0] == 0
+    with db.connect("loader", settings) as conn:
+        with conn.transaction(force_rollback=True):
+            ext = conn.execute(
+                "INSERT INTO extract (kind, file_name, file_sha256, loaded_by, rows_read, "
+                "rows_loaded, rows_quarantined, status) VALUES ('incidents', 'x.csv', "
+                "repeat('0', 64), 'tests', 1, 1, 0, 'loaded') RETURNING extract_id"
+            ).fetchone()[0]
+            rel = conn.execute("SELECT contexts_new_incident_partition(%s)", (ext,)).fetchone()[0]
+            conn.execute(f"INSERT INTO {rel} (extract_id, source_row, month, harm_type, "  # noqa: S608
+                         "ward_code) VALUES (%s, 2, '2024-01-01', 'cse', 'E05999999')", (ext,))
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match="unknown ward"):
+                conn.execute("SELECT contexts_attach_incident_partition(%s)", (ext,))

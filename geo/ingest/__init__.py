@@ -166,11 +166,14 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
             )
 
 
+#: statements that prepare the incidents' insert (their row counts are not the file's rows)
+_POINT_STEPS = ("stage_point", "stage_point_index", "stage_point_analyze", "stage_point_ward",
+                "stage_point_lsoa", "stage_point_place")
 _STAGE = {
     "incidents": (
         "stage_incident",
         "stage_incident_copy",
-        ("incident_insert_cells", "incident_insert", "incident_insert_area"),
+        ("incident_insert_cells", *_POINT_STEPS, "incident_insert", "incident_insert_area"),
     ),
     "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert",)),
     "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
@@ -252,6 +255,7 @@ def load(
         assert n_read == n_ok + n_q, "every row is loaded or quarantined"
         reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
         with conn.transaction():
+            db.execute(conn, "load_settings")
             extract_id = _ledger(conn, kind, name, sha, actor, (n_read, n_ok, n_q), reasons,
                                  "loaded")
             fault("ledger")
@@ -269,10 +273,10 @@ def load(
             # checked (migration 0008); other kinds go straight into theirs
             target = (db.scalar(conn, "incident_partition_new", params)
                       if kind == "incidents" else None)
-            written = sum(
-                max(db.execute(conn, ins, params, {"target": target} if target else None), 0)
-                for ins in inserts
-            )
+            written = 0
+            for step in inserts:
+                n = db.execute(conn, step, params, {"target": target} if target else None)
+                written += 0 if step in _POINT_STEPS else max(n, 0)
             if target:
                 db.execute(conn, "incident_partition_attach", params)
             for name_after in _AFTER.get(kind, ()):

@@ -17,7 +17,7 @@ import pandas as pd
 def pseudonym(identifier: str, key: str) -> str:
     """The hex HMAC-SHA256 of a trimmed, case-folded identifier."""
     norm = identifier.strip().upper().encode()
-    return hmac.new(key.encode(), norm, hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode(), norm, hashlib.sha256).hex()
 
 
 def pseudonymise(values: np.ndarray, key: str) -> np.ndarray:

@@ -56,7 +56,7 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    head = "\n".join(text.splitlines()[:20])
+    head = "\n".join(text[:65536].splitlines()[:20])
     try:
         return csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
     except csv.Error:

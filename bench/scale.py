@@ -45,8 +45,9 @@ def one(rows: int) -> dict[str, float]:
     with db.connect("admin", s) as conn:
         out["db_mb"] = conn.execute("SELECT pg_database_size(current_database())"
                                     ).fetchone()[0] / 2**20
-        out["incident_mb"] = conn.execute("SELECT pg_total_relation_size('incident')"
-                                          ).fetchone()[0] / 2**20
+        out["incident_mb"] = conn.execute(  # a partitioned table: the sum of its parts
+            "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits "
+            "WHERE inhparent = 'incident'::regclass").fetchone()[0] / 2**20
     return out
 
 

@@ -2,8 +2,9 @@
 
 ``contexts purge --older-than 84`` deletes, in one transaction, the incidents whose month
 is more than 84 months before the current month, and the quarantined rows of extracts
-loaded before that cut-off; the purge (with its counts) is written to the audit log in the
-same transaction, so either all of it happens or none.
+loaded before that cut-off, and drops the tables (partitions) of extracts with no incident
+left; the purge (with its counts) is written to the audit log in the same transaction, so
+either all of it happens or none.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None =
     with db.transaction("loader", settings or get_settings()) as conn:
         incidents = db.execute(conn, "purge_incidents", {"cutoff": cut})
         quarantined = db.execute(conn, "purge_quarantine", {"cutoff": cut})
+        emptied = int(db.scalar(conn, "purge_partitions"))
         detail = {"cutoff": cut.isoformat(), "incidents": incidents,
-                  "quarantine_rows": quarantined, "months": months}
+                  "quarantine_rows": quarantined, "months": months,
+                  "extract_tables_dropped": emptied}
         record(conn, actor, "cli", "purge", f"older than {months} months", "ok", detail)
     return detail

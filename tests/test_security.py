@@ -131,6 +131,12 @@ def test_purge_removes_exactly_the_rows_past_the_cut_off(ingest_settings) -> Non
         audit = conn.execute("SELECT action, outcome, detail FROM audit_log "
                              "WHERE action = 'purge' ORDER BY audit_id DESC LIMIT 1").fetchone()
     assert audit[0:2] == ("purge", "ok") and audit[2]["incidents"] == old
+    with db.connect("admin", s) as conn:  # no extract's table is left empty
+        parts = [r[0] for r in conn.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits "
+            "WHERE inhparent = 'incident'::regclass").fetchall()]
+        assert all(conn.execute(f"SELECT count(*) FROM {p}").fetchone()[0]  # noqa: S608
+                   for p in parts if p != "incident_default")
 
 
 def test_purge_is_one_transaction(ingest_settings, monkeypatch) -> None:

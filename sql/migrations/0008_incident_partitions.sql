@@ -154,13 +154,39 @@ BEGIN
 END
 $$;
 
+-- After a purge: drop the tables of extracts none of whose incidents are left (dropping a
+-- partition locks the parent for a moment; a purge is occasional maintenance).
+CREATE FUNCTION contexts_drop_empty_incident_partitions() RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    rel text;
+    dropped integer := 0;
+    found_row boolean;
+BEGIN
+    FOR rel IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'incident'::regclass AND c.relname LIKE 'incident\_x%'
+               ORDER BY c.relname
+    LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', rel) INTO found_row;
+        IF NOT found_row THEN
+            EXECUTE format('DROP TABLE %I', rel);
+            dropped := dropped + 1;
+        END IF;
+    END LOOP;
+    RETURN dropped;
+END
+$$;
+
 GRANT CREATE ON SCHEMA public TO contexts_owner;
 ALTER TABLE incident OWNER TO contexts_owner;
 ALTER TABLE incident_default OWNER TO contexts_owner;
 ALTER FUNCTION contexts_new_incident_partition(bigint) OWNER TO contexts_owner;
 ALTER FUNCTION contexts_attach_incident_partition(bigint) OWNER TO contexts_owner;
+ALTER FUNCTION contexts_drop_empty_incident_partitions() OWNER TO contexts_owner;
 REVOKE ALL ON FUNCTION contexts_new_incident_partition(bigint),
-    contexts_attach_incident_partition(bigint) FROM PUBLIC;
+    contexts_attach_incident_partition(bigint), contexts_drop_empty_incident_partitions()
+    FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION contexts_new_incident_partition(bigint),
-    contexts_attach_incident_partition(bigint) TO contexts_loader;
+    contexts_attach_incident_partition(bigint), contexts_drop_empty_incident_partitions()
+    TO contexts_loader;
 ANALYZE incident;

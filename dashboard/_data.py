@@ -64,30 +64,35 @@ def units(v: Key, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner="Counting incidents...")
-def monthly(v: Key, unit: str, harms: tuple[str, ...] | None, risks: tuple[str, ...] | None,
-            ages: tuple[str, ...] | None, size: float = 250.0) -> pd.DataFrame:
-    """Counts by unit and month over every month: one scan serves every period picked."""
+def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
+    """Counts by unit and month over the filters' months (one scan of the incidents)."""
     with _conn(v) as conn:
-        return counts.counts(conn, unit, Filters(None, None, harms, risks, ages), size,  # type: ignore[arg-type]
-                             by_month=True)
+        return counts.counts(conn, unit, filters, size, by_month=True)  # type: ignore[arg-type]
 
 
 @st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
-             emerging: bool = False) -> gpd.GeoDataFrame:
+             emerging: bool = False, counted: tuple[date, date] | None = None
+             ) -> gpd.GeoDataFrame:
+    """Hot spots of the filters' period. ``counted``: a wider span of months to count in
+    one scan (a page comparing two periods counts both at once and shares the counts).
+    """
     months = pd.date_range(filters.start, filters.end, freq="MS")
-    by_month = monthly(v, unit, filters.harms, filters.risks, filters.ages, size)
+    span = counted or (filters.start, filters.end)
+    by_month = monthly(v, unit, Filters(span[0], span[1], filters.harms, filters.risks,
+                                        filters.ages), size)
     return analysis.hotspots_from_counts(units(v, unit, size), unit, by_month, months,  # type: ignore[arg-type]
                                          emerging_too=emerging)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
-               emerging: bool = False, significant_only: bool = False) -> dict[str, Any]:
+               emerging: bool = False, significant_only: bool = False,
+               counted: tuple[date, date] | None = None) -> dict[str, Any]:
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.mapping.unit_layer`)."""
-    return mapping.unit_layer(hotspots(v, unit, filters, emerging=emerging), unit, view, colour,
-                              significant_only)
+    table = hotspots(v, unit, filters, emerging=emerging, counted=counted)
+    return mapping.unit_layer(table, unit, view, colour, significant_only)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

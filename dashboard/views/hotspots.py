@@ -26,12 +26,13 @@ unit = st.radio("Areas", ["hex", "ward", "lsoa"], horizontal=True, key="hs_unit"
 st.caption("Getis-Ord Gi* with a false discovery rate correction; the trend is the emerging "
            "hot spot category over the months of the period (Mann-Kendall test).")
 
-now = _data.hotspots(v, unit, filters, emerging=True)
 months = pd.date_range(filters.start, filters.end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
+both = (prev_start, filters.end)  # this period and the one before, counted in one scan
+now = _data.hotspots(v, unit, filters, emerging=True, counted=both)
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
-                                         filters.ages))
+                                         filters.ages), counted=both)
 was = before.set_index("unit_id")["bin"]
 
 table = now[now["bin"] >= 1].copy()
@@ -59,7 +60,8 @@ st.subheader("Where they are")
 st.caption("The hot and cold spots of the period, coloured by their Gi* confidence; hover "
            "for the trend, click a ward or place to open its profile.")
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
-layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True, significant_only=True)
+layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True,
+                         significant_only=True, counted=both)
 _maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
            f"hotspots_map_{unit}", v, with_places=True, height=480)
 

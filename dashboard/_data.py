@@ -21,18 +21,19 @@ from geo.disclosure import View, count_text
 TTL = 3600
 
 
-Key = tuple[int, tuple[str, ...]]
+Key = tuple[str, tuple[str, ...]]
 
 
 def version() -> Key:
     """The cache key of every read: the data version (it changes whenever an extract is
-    loaded) and the areas the user may see (row-level security in the database).
+    loaded or the intervention register is edited, by anyone) and the areas the user may
+    see (row-level security in the database).
     """
     import _state
 
     areas = _state.areas()
     with db.connect("dashboard", get_settings(), areas=areas) as conn:
-        return int(db.scalar(conn, "data_version")), areas
+        return str(db.scalar(conn, "data_version")), areas
 
 
 def _conn(v: Key) -> Any:

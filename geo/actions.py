@@ -64,11 +64,21 @@ def record_export(actor: str, role: str, what: str, rows: int,
     audit(actor, role, action, what, "ok", {"rows": rows}, settings)
 
 
+def _no_identifiers(text: str, field: str) -> None:
+    from geo.ingest._guard import identifier_in
+
+    found = identifier_in(text)
+    if found:
+        raise ValueError(f"The {field} holds {found}: leave personal details out.")
+
+
 def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: str,
                      agency: str, start_month: date, end_month: date | None,
                      description: str, settings: Settings | None = None) -> int:
     """Add an intervention to the register; returns its id."""
     authorise(actor, role, "intervention_edit", ref, settings)
+    _no_identifiers(description, "description")
+    _no_identifiers(agency, "agency")
     with db.transaction("loader", settings or get_settings()) as conn:
         new_id = db.scalar(conn, "intervention_add", {
             "ref": ref, "place_id": place_id, "type": kind, "agency": agency,
@@ -77,6 +87,24 @@ def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: st
             raise ValueError(f"no place with id {place_id}")
         record(conn, actor, role, "intervention_edit", ref, "added")
     return int(new_id)
+
+
+def edit_intervention(actor: str, role: str, ref: str, *, place_id: int, kind: str,
+                      agency: str, start_month: date, end_month: date | None,
+                      description: str, settings: Settings | None = None) -> bool:
+    """Change an intervention's place, type, agency, months or description (its reference
+    stays); returns whether it changed (not when the end month falls before the start).
+    """
+    authorise(actor, role, "intervention_edit", ref, settings)
+    _no_identifiers(description, "description")
+    _no_identifiers(agency, "agency")
+    with db.transaction("loader", settings or get_settings()) as conn:
+        changed = db.execute(conn, "intervention_update", {
+            "ref": ref, "place_id": place_id, "type": kind, "agency": agency,
+            "start_month": start_month, "end_month": end_month, "description": description})
+        record(conn, actor, role, "intervention_edit", ref,
+               "edited" if changed else "not changed")
+    return changed > 0
 
 
 def end_intervention(actor: str, role: str, ref: str, end_month: date,

@@ -192,3 +192,55 @@ def test_place_names_are_escaped_in_the_map(settings, tmp_path: Path) -> None:
     # folium writes & as \\u0026 inside its JSON
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script
     assert "<img" not in script
+
+
+def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
+    from datetime import date
+
+    from geo import actions
+
+    ref = "INT-TEST-EDIT"
+    with db.connect("admin", settings) as conn:
+        place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]
+    actions.add_intervention("tests", "analyst", ref=ref, place_id=place, kind="lighting_cctv",
+                             agency="Council", start_month=date(2025, 3, 1), end_month=None,
+                             description="New lighting", settings=settings)
+    try:
+        at = run("analyst", "interventions", state={"iv_edit_ref": ref})
+        agency = at.text_input(key=f"iv_edit_agency_{ref}")
+        assert agency.value == "Council"
+        agency.input("Council and Youth Service")
+        at.text_area(key=f"iv_edit_description_{ref}").input(
+            "Lighting and detached youth work on Friday evenings")
+        at.checkbox(key=f"iv_edit_ended_{ref}").check()
+        at.date_input(key=f"iv_edit_end_{ref}").set_value(date(2025, 9, 1))
+        [b for b in at.button if b.label == "Save"][-1].click().run()
+        assert not at.exception and f"{ref} saved." in visible_text(at)
+        with db.connect("admin", settings) as conn:
+            row = conn.execute("SELECT agency, description, end_month FROM intervention "
+                               "WHERE ref = %s", (ref,)).fetchone()
+            audited = conn.execute("SELECT outcome FROM audit_log WHERE action = "
+                                   "'intervention_edit' AND target = %s ORDER BY audit_id DESC "
+                                   "LIMIT 1", (ref,)).fetchone()[0]
+        assert row == ("Council and Youth Service",
+                       "Lighting and detached youth work on Friday evenings", date(2025, 9, 1))
+        assert audited == "edited"
+        # personal details in the description are refused, and nothing changes
+        at.text_area(key=f"iv_edit_description_{ref}").input("Met the family at B5 4BU")
+        [b for b in at.button if b.label == "Save"][-1].click().run()
+        assert "full postcode" in visible_text(at)
+        with db.connect("admin", settings) as conn:
+            assert conn.execute("SELECT description FROM intervention WHERE ref = %s",
+                                (ref,)).fetchone()[0].startswith("Lighting")
+        # partners see no form, and the action itself refuses them
+        assert not [w for w in run("partner", "interventions").text_input
+                    if w.label == "Lead agency"]
+        with pytest.raises(actions.Denied):
+            actions.edit_intervention("someone", "partner", ref, place_id=place,
+                                      kind="lighting_cctv", agency="x",
+                                      start_month=date(2025, 3, 1), end_month=None,
+                                      description="", settings=settings)
+    finally:
+        with db.connect("admin", settings) as conn:
+            conn.execute("DELETE FROM intervention WHERE ref = %s", (ref,))
+            conn.commit()

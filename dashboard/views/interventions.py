@@ -1,4 +1,5 @@
-"""Interventions: the register, its results, and (for analysts) adding and ending entries."""
+"""Interventions: the register, its results, and (for analysts) adding, editing and ending
+entries."""
 
 from __future__ import annotations
 
@@ -78,10 +79,50 @@ if role in actions.PERMISSIONS["intervention_edit"]:
                         description=description.strip())
                     st.cache_data.clear()
                     st.success(f"Added {ref}.")
-                except actions.Denied as exc:
+                except (actions.Denied, ValueError) as exc:
                     st.error(str(exc))
                 except Exception as exc:  # a duplicate reference, for one
                     st.error(f"Not added: {type(exc).__name__}")
+    with st.expander("Edit an intervention"):
+        which = st.selectbox("Intervention", reg["ref"].tolist(), key="iv_edit_ref")
+        if which:
+            cur = reg[reg["ref"] == which].iloc[0]
+            place_ids = places["unit_id"].astype(str).tolist()
+            type_codes = [c for c, _ in types]
+            with st.form(f"edit_intervention_{which}"):
+                place = st.selectbox(
+                    "Place", place_ids,
+                    index=place_ids.index(str(cur["place_id"]))
+                    if str(cur["place_id"]) in place_ids else 0,
+                    format_func=dict(zip(place_ids, places["name"], strict=True)).get)
+                kind = st.selectbox("Type", type_codes, index=type_codes.index(cur["type"])
+                                    if cur["type"] in type_codes else 0,
+                                    format_func=dict(types).get)
+                agency = st.text_input("Lead agency", value=str(cur["agency"]),
+                                       key=f"iv_edit_agency_{which}")
+                start = st.date_input("Start month", value=pd.Timestamp(cur["start_month"]).date(),
+                                      key=f"iv_edit_start_{which}")
+                ended = st.checkbox("Ended", value=pd.notna(cur["end_month"]),
+                                    key=f"iv_edit_ended_{which}")
+                end = st.date_input("End month", value=pd.Timestamp(cur["end_month"]).date()
+                                    if pd.notna(cur["end_month"]) else date.today().replace(day=1),
+                                    key=f"iv_edit_end_{which}")
+                description = st.text_area("Description (no names or personal details)",
+                                           value=str(cur["description"] or ""),
+                                           key=f"iv_edit_description_{which}")
+                if st.form_submit_button("Save"):
+                    try:
+                        changed = actions.edit_intervention(
+                            _state.actor(), role, which, place_id=int(place), kind=kind,
+                            agency=agency.strip(), start_month=start.replace(day=1),
+                            end_month=end.replace(day=1) if ended else None,
+                            description=description.strip())
+                        st.cache_data.clear()
+                        (st.success if changed else st.error)(
+                            f"{which} saved." if changed else
+                            "Not saved: the end month is before the start.")
+                    except (actions.Denied, ValueError) as exc:
+                        st.error(str(exc))
     with st.expander("End an intervention"), st.form("end_intervention"):
         open_refs = reg[reg["end_month"].isna()]["ref"].tolist()
         which = st.selectbox("Intervention", open_refs)

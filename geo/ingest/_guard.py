@@ -90,6 +90,13 @@ def _value_kind(value: str, prose_ok: bool = False) -> str | None:
     return None
 
 
+def identifier_in(text: str) -> str | None:
+    """What direct identifier ``text`` holds (an e-mail address, a full postcode, an NHS or
+    phone number), or ``None``; sentences are allowed. For text typed into a form.
+    """
+    return _value_kind(text, prose_ok=True)
+
+
 class IdentifierFound(ValueError):
     """A column holds direct identifiers; the file is rejected."""
 

@@ -1,2 +1,6 @@
--- The data's version stamp: the latest extract (changes whenever a file is loaded).
-SELECT coalesce(max(extract_id), 0) FROM extract
+-- The data's version stamp: the latest extract (changes whenever a file is loaded) and a
+-- digest of the intervention register (changes when an analyst adds, edits or ends one).
+SELECT coalesce(max(extract_id), 0) || '-' || (
+    SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY i.intervention_id), ''))
+    FROM intervention i)
+FROM extract

@@ -168,7 +168,7 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 #: statements that prepare the incidents' insert (their row counts are not the file's rows)
 _POINT_STEPS = ("stage_point", "stage_point_index", "stage_point_analyze", "stage_point_ward",
-                "stage_point_lsoa", "stage_point_place")
+                "stage_point_lsoa", "stage_point_place", "stage_point_found_analyze")
 _STAGE = {
     "incidents": (
         "stage_incident",

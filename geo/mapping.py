@@ -166,15 +166,13 @@ def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
 
 
 def add_areas(m: folium.Map, layer: dict[str, Any], *, name: str) -> folium.GeoJson:
-    """Add an :func:`area_layer`: polygons in their own colours, with a tooltip."""
-    out = _Layer(
-        layer["data"],
-        layer["bounds"],
-        name=name,
-        on_each_feature=_HIGHLIGHT,
-        tooltip=folium.GeoJsonTooltip(fields=layer["fields"], aliases=layer["aliases"],
-                                      sticky=False),
-    )
+    """Add an :func:`area_layer`: polygons in their own colours, with a tooltip (none on a
+    layer with no polygons, say a period without hot spots: folium refuses one there).
+    """
+    tooltip = (folium.GeoJsonTooltip(fields=layer["fields"], aliases=layer["aliases"],
+                                     sticky=False) if layer["data"]["features"] else None)
+    out = _Layer(layer["data"], layer["bounds"], name=name, on_each_feature=_HIGHLIGHT,
+                 tooltip=tooltip)
     out.add_to(m)
     return out
 
@@ -228,8 +226,11 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     return layer
 
 
-def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Places of concern as coloured circles (by category), clickable."""
+def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson | None:
+    """Places of concern as coloured circles (by category), clickable; no layer when no
+    place is loaded yet."""
+    if places.empty:
+        return None
     pts = gpd.GeoDataFrame(
         {"unit_id": places["unit_id"].astype(str), "kind": "place",
          "name": places["name"].astype(str), "category": places["category"].astype(str),

@@ -244,3 +244,28 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
         with db.connect("admin", settings) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = %s", (ref,))
             conn.commit()
+
+
+def test_hot_spots_page_with_no_hot_spot_shows_an_empty_map(settings) -> None:
+    """A harm type with no incidents: no hot or cold spot anywhere, a message, and a map
+    without polygons (folium refuses a tooltip on an empty layer)."""
+    at = run("partner", "hotspots", state={"f_harm_type": ["asb"], "hs_unit": "ward"})
+    assert "No area is a hot or cold spot" in visible_text(at)
+    args = component_args(at)
+    assert args and '"features": []' in args[0]["script"]
+
+
+def test_maps_render_with_no_places_and_no_polygons(settings) -> None:
+    """A partnership that has loaded no places yet, and a layer with nothing to draw."""
+    from geo import mapping
+    from geo.disclosure import View
+
+    units = gpd.GeoDataFrame({"unit_id": ["a"], "name": ["A"], "count": [3], "bin": [0]},
+                             geometry=[shapely.box(-1.9, 52.4, -1.89, 52.41)], crs=4326)
+    layer = mapping.unit_layer(units, "ward", View("partner"), "hotspots", significant_only=True)
+    m = mapping.base_map(settings, layer["bounds"])
+    mapping.add_areas(m, layer, name="Wards")
+    assert mapping.add_places(m, gpd.GeoDataFrame(
+        {"unit_id": [], "name": [], "category": []}, geometry=[], crs=4326)) is None
+    html = m.get_root().render()
+    assert '"features": []' in html and "NaN" not in html

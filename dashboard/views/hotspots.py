@@ -62,6 +62,8 @@ st.caption("The hot and cold spots of the period, coloured by their Gi* confiden
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
 layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True,
                          significant_only=True, counted=both)
+if not layer["data"]["features"]:
+    st.info("No area is a hot or cold spot in this period with these filters.")
 _maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
            f"hotspots_map_{unit}", v, with_places=True, height=480)
 

@@ -8,7 +8,6 @@ import _data
 import _state
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from geo import actions, board_pack
 from geo.counts import Filters
@@ -48,4 +47,4 @@ doc = st.session_state.get("board_pack")
 if doc:
     st.download_button("Download (HTML, print-ready)", doc.encode(), mime="text/html",
                        file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
-    components.html(doc, height=900, scrolling=True)
+    st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

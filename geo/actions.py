@@ -72,17 +72,25 @@ def _no_identifiers(text: str, field: str) -> None:
         raise ValueError(f"The {field} holds {found}: leave personal details out.")
 
 
+def _entry(actor: str, role: str, ref: str, place_id: int, kind: str, agency: str,
+           start_month: date, end_month: date | None, description: str,
+           settings: Settings | None) -> dict[str, Any]:
+    """Check the role and the typed text of a register entry; its statement parameters."""
+    authorise(actor, role, "intervention_edit", ref, settings)
+    _no_identifiers(description, "description")
+    _no_identifiers(agency, "agency")
+    return {"ref": ref, "place_id": place_id, "type": kind, "agency": agency,
+            "start_month": start_month, "end_month": end_month, "description": description}
+
+
 def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: str,
                      agency: str, start_month: date, end_month: date | None,
                      description: str, settings: Settings | None = None) -> int:
     """Add an intervention to the register; returns its id."""
-    authorise(actor, role, "intervention_edit", ref, settings)
-    _no_identifiers(description, "description")
-    _no_identifiers(agency, "agency")
+    params = _entry(actor, role, ref, place_id, kind, agency, start_month, end_month,
+                    description, settings)
     with db.transaction("loader", settings or get_settings()) as conn:
-        new_id = db.scalar(conn, "intervention_add", {
-            "ref": ref, "place_id": place_id, "type": kind, "agency": agency,
-            "start_month": start_month, "end_month": end_month, "description": description})
+        new_id = db.scalar(conn, "intervention_add", params)
         if new_id is None:
             raise ValueError(f"no place with id {place_id}")
         record(conn, actor, role, "intervention_edit", ref, "added")
@@ -95,13 +103,10 @@ def edit_intervention(actor: str, role: str, ref: str, *, place_id: int, kind: s
     """Change an intervention's place, type, agency, months or description (its reference
     stays); returns whether it changed (not when the end month falls before the start).
     """
-    authorise(actor, role, "intervention_edit", ref, settings)
-    _no_identifiers(description, "description")
-    _no_identifiers(agency, "agency")
+    params = _entry(actor, role, ref, place_id, kind, agency, start_month, end_month,
+                    description, settings)
     with db.transaction("loader", settings or get_settings()) as conn:
-        changed = db.execute(conn, "intervention_update", {
-            "ref": ref, "place_id": place_id, "type": kind, "agency": agency,
-            "start_month": start_month, "end_month": end_month, "description": description})
+        changed = db.execute(conn, "intervention_update", params)
         record(conn, actor, role, "intervention_edit", ref,
                "edited" if changed else "not changed")
     return changed > 0

@@ -102,6 +102,15 @@ def sql(name: str) -> str:
     return path.read_text()
 
 
+def statement(name: str, tables: Mapping[str, str] | None = None) -> Any:
+    """The named statement, its ``{name}`` placeholders filled with quoted table names."""
+    text: Any = sql(name)
+    if tables:
+        text = psycopg.sql.SQL(text).format(  # type: ignore[arg-type]
+            **{k: psycopg.sql.Identifier(v) for k, v in tables.items()})
+    return text
+
+
 def execute(
     conn: psycopg.Connection[Any],
     name: str,
@@ -111,11 +120,7 @@ def execute(
     """Run a named statement; returns the affected row count. ``tables`` fills the
     statement's ``{name}`` placeholders with quoted table names.
     """
-    text: Any = sql(name)
-    if tables:
-        text = psycopg.sql.SQL(text).format(  # type: ignore[arg-type]
-            **{k: psycopg.sql.Identifier(v) for k, v in tables.items()})
-    cur = conn.execute(text, params or {})
+    cur = conn.execute(statement(name, tables), params or {})
     return cur.rowcount
 
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
@@ -30,6 +31,7 @@ from geo import db
 from geo.audit import record
 from geo.config import Settings, get_settings
 from geo.ingest import _incidents, _polygons, _records, _upload_check
+from geo.ingest._cells import Cells
 from geo.ingest._guard import IdentifierFound
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._read import Table, UnreadableFile, read_table
@@ -70,7 +72,7 @@ def _noop(done: int, total: int, phase: str) -> None:
     return None
 
 
-def _context(conn: psycopg.Connection[Any], settings: Settings) -> Context:
+def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str) -> Context:
     wkb = db.scalar(conn, "ingest_boundary", {"tolerance": BOUNDARY_TOLERANCE_M})
     codes = db.frame(conn, "ingest_codes")
 
@@ -95,6 +97,9 @@ def _context(conn: psycopg.Connection[Any], settings: Settings) -> Context:
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
+        cells=(Cells.from_frames(db.frame(conn, "ingest_cells"),
+                                 db.frame(conn, "ingest_place_cells"))
+               if kind == "incidents" else None),
     )
 
 
@@ -119,24 +124,29 @@ def _prepare(kind: str, table: Table, ctx: Context, name: str, settings: Setting
 def _copy_frame(
     conn: psycopg.Connection[Any],
     copy_name: str,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | pa.Table,
     progress: Progress,
     phase: str,
+    tables: dict[str, str] | None = None,
+    done: tuple[int, int] | None = None,
 ) -> None:
-    total = len(frame)
-    with conn.cursor() as cur, cur.copy(db.sql(copy_name)) as copy:  # type: ignore[arg-type]
-        for start in range(0, max(total, 1), COPY_CHUNK):
-            copy.write(_csv(frame.iloc[start : start + COPY_CHUNK]))
-            progress(min(start + COPY_CHUNK, total), total, phase)
+    """COPY ``frame`` in chunks; ``done`` = (rows already copied, all rows), for progress."""
+    before, total = done or (0, len(frame))
+    with conn.cursor() as cur, cur.copy(db.statement(copy_name, tables)) as copy:
+        for start in range(0, max(len(frame), 1), COPY_CHUNK):
+            copy.write(_csv(frame.slice(start, COPY_CHUNK) if isinstance(frame, pa.Table)
+                            else frame.iloc[start : start + COPY_CHUNK]))
+            progress(before + min(start + COPY_CHUNK, len(frame)), total, phase)
 
 
-def _csv(chunk: pd.DataFrame) -> bytes:
+def _csv(chunk: pd.DataFrame | pa.Table) -> bytes:
     """Rows as CSV for COPY: missing values and empty strings unquoted (NULL), timestamps
     as ``YYYY-MM-DD HH:MM:SS``. Arrow's writer is ten times faster than pandas'; columns
     Arrow cannot type (mixed Python objects) go through pandas.
     """
     try:
-        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        table = (chunk if isinstance(chunk, pa.Table)
+                 else pa.Table.from_pandas(chunk, preserve_index=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         buf = io.StringIO()
         chunk.to_csv(buf, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S")
@@ -167,13 +177,14 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 
 #: statements that prepare the incidents' insert (their row counts are not the file's rows)
-_POINT_STEPS = ("stage_point", "stage_point_index", "stage_point_analyze", "stage_point_ward",
-                "stage_point_lsoa", "stage_point_place", "stage_point_found_analyze")
+_POINT_STEPS = ("stage_incident_index", "stage_incident_analyze", "stage_point_ward",
+                "stage_point_ward_near", "stage_point_lsoa", "stage_point_lsoa_near",
+                "stage_point_place", "stage_point_found_analyze")
 _STAGE = {
     "incidents": (
         "stage_incident",
         "stage_incident_copy",
-        ("incident_insert_cells", *_POINT_STEPS, "incident_insert", "incident_insert_area"),
+        (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
     ),
     "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert",)),
     "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
@@ -242,7 +253,7 @@ def load(
             progress(0, 1, "reading")
             _upload_check.check(path, name, settings.max_upload_mb * 2**20)
             table = read_table(path, sheet)
-            ctx = _context(conn, settings)
+            ctx = _context(conn, settings, kind)
             conn.commit()
             prepared = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
@@ -251,7 +262,7 @@ def load(
             return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
         n_read = len(table)
         n_q = len(prepared.quarantine)
-        n_ok = len(prepared.rows)
+        n_ok = len(prepared.rows) + (len(prepared.direct) if prepared.direct is not None else 0)
         assert n_read == n_ok + n_q, "every row is loaded or quarantined"
         reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
         with conn.transaction():
@@ -260,10 +271,6 @@ def load(
                                  "loaded")
             fault("ledger")
             stage, copy_name, inserts = _STAGE[kind]
-            db.execute(conn, stage)
-            _copy_frame(conn, copy_name, prepared.rows, progress, "copying")
-            fault("copied")
-            progress(0, 1, "assigning places")
             params = {
                 "extract_id": extract_id,
                 "place_distance": PLACE_DISTANCE_M,
@@ -274,6 +281,17 @@ def load(
             target = (db.scalar(conn, "incident_partition_new", params)
                       if kind == "incidents" else None)
             written = 0
+            direct = prepared.direct
+            if target and direct is not None and len(direct):
+                ids = pa.array(np.full(len(direct), extract_id, dtype=np.int64))
+                _copy_frame(conn, "incident_copy", direct.add_column(0, "extract_id", ids),
+                            progress, "copying", {"target": target}, (0, n_ok))
+                written += len(direct)
+            db.execute(conn, stage)
+            _copy_frame(conn, copy_name, prepared.rows, progress, "copying", None,
+                        (written, n_ok))
+            fault("copied")
+            progress(0, 1, "assigning places")
             for step in inserts:
                 n = db.execute(conn, step, params, {"target": target} if target else None)
                 written += 0 if step in _POINT_STEPS else max(n, 0)

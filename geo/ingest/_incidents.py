@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
-from geo import grid
 from geo.ingest import _guard, _parse
+from geo.ingest._cells import Cells, split
 from geo.ingest._columns import match, normalise, police_shape
 from geo.ingest._pseudonym import pseudonymise
 from geo.ingest._read import Table
@@ -54,15 +55,18 @@ class Context:
     place_categories: set[str]
     intervention_types: set[str]
     pseudonym_key: str
+    cells: Cells | None = None
 
 
 @dataclass
 class Prepared:
-    """Rows to load (columns ready for COPY), rows to quarantine, and other counts."""
+    """Rows to stage (columns ready for COPY), rows to quarantine, other counts, and rows
+    ready for the kind's own table, copied straight in (incidents their cell places)."""
 
-    rows: pd.DataFrame
+    rows: pd.DataFrame | pa.Table
     quarantine: pd.DataFrame
     notes: dict[str, int]
+    direct: pa.Table | None = None
 
 
 def quarantine_frame(
@@ -138,10 +142,8 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         )
 
     reason = np.full(n, None, dtype=object)
-    empty = pd.Series([""] * n, index=df.index, dtype=str)
-
     def col(f: str) -> pd.Series:
-        return df[cols[f]] if f in cols else empty
+        return df[cols[f]] if f in cols else pd.Series([""] * n, index=df.index, dtype=str)
 
     for row in table.formula_cells:
         reason[row - 2] = "formula_cell"
@@ -198,22 +200,18 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     keys = np.full(n, None, dtype=object)
     if "person_id" in cols:
         keys = pseudonymise(col("person_id").to_numpy(dtype=object), ctx.pseudonym_key)
-    rows = pd.DataFrame(
+    direct, staged = split(
         {
-            "source_row": table.row_numbers[ok].astype(int),
+            "source_row": table.row_numbers[ok],
             "month": month[ok],
             "occurred_at": occurred[ok],
             "harm_type": harm[ok],
             "risk_level": risk[ok],
             "age_band": band[ok],
             "person_key": keys[ok],
-            "x": np.where(has_xy, x, np.nan)[ok],
-            "y": np.where(has_xy, y, np.nan)[ok],
-            "ward_code": np.where(has_xy, None, ward)[ok],
-            "lsoa_code": np.where(has_xy, None, lsoa)[ok],
-        }
+        },
+        x[ok], y[ok], ward[ok], lsoa[ok], ctx.cells,
     )
-    rows["hex_i"], rows["hex_j"] = _hex_cells(rows["x"].to_numpy(), rows["y"].to_numpy())
     hide = tuple(cols[f] for f in ("person_id",) if f in cols)
     details = {
         "swapped_coordinates": "longitude and latitude appear to be the wrong way round",
@@ -221,14 +219,7 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         "no_location": "no coordinates, ward code or LSOA code",
         "formula_cell": "a spreadsheet formula; enter the value instead",
     }
-    return Prepared(rows, quarantine_frame(table, reason, details, hide), {})
-
-
-def _hex_cells(x: np.ndarray, y: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    """Cells of the default hexagon grid (nullable: no cell without a point)."""
-    has = ~np.isnan(x)
-    i, j = grid.hex_index(np.where(has, x, 0.0), np.where(has, y, 0.0), grid.DEFAULT_SIZE)
-    return (pd.Series(i, dtype="Int64").where(has), pd.Series(j, dtype="Int64").where(has))
+    return Prepared(staged, quarantine_frame(table, reason, details, hide), {}, direct)
 
 
 def _coordinates(

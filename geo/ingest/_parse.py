@@ -34,8 +34,21 @@ def numbers(s: pd.Series) -> tuple[NDArray[np.float64], Mask]:
     return arr, bad
 
 
+def _by_value(s: pd.Series) -> tuple[NDArray[np.intp], pd.Series]:
+    """Codes into the distinct values of ``s`` (a column of few distinct values is then
+    parsed once per value, not once per row)."""
+    codes, uniques = pd.factorize(s)
+    return np.asarray(codes), pd.Series(np.asarray(uniques, dtype=object), dtype=str)
+
+
 def months(s: pd.Series) -> tuple[NDArray[np.datetime64], Mask]:
     """First day of the month from ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY`` or ``DD/MM/YYYY``."""
+    codes, uniques = _by_value(s)
+    arr, bad = _months(uniques)
+    return arr[codes], bad[codes]
+
+
+def _months(s: pd.Series) -> tuple[NDArray[np.datetime64], Mask]:
     t = s.str.strip()
     out = pd.to_datetime(t, format="%Y-%m", errors="coerce")
     for fmt in ("%Y-%m-%d", "%m/%Y", "%d/%m/%Y", "%Y/%m", "%b %Y", "%B %Y", "%Y-%m-%d %H:%M:%S"):
@@ -68,19 +81,17 @@ def timestamps(s: pd.Series) -> tuple[NDArray[np.datetime64], Mask]:
 
 def vocabulary(s: pd.Series, mapping: dict[str, str]) -> tuple[NDArray[np.object_], Mask]:
     """Map values through ``mapping`` (keys normalised to lower-case, trimmed)."""
-    key = s.str.strip().str.lower()
-    mapped = key.map(mapping)
-    arr = mapped.to_numpy(dtype=object)
-    bad = mapped.isna().to_numpy() & ~blank(s)
-    arr[mapped.isna().to_numpy()] = None
-    return arr, bad
+    codes, uniques = _by_value(s)
+    keys = [str(v).strip().lower() for v in uniques]
+    arr = np.array([mapping.get(k) for k in keys], dtype=object)
+    bad = np.array([bool(k) and k not in mapping for k in keys], dtype=bool)
+    return arr[codes], bad[codes]
 
 
 def codes(s: pd.Series, known: set[str]) -> tuple[NDArray[np.object_], Mask]:
     """Area codes (upper-cased) that must be among ``known``."""
-    key = s.str.strip().str.upper()
-    arr = key.to_numpy(dtype=object)
-    empty = (key == "").to_numpy()
-    bad = ~empty & ~key.isin(known).to_numpy()
-    arr[empty | bad] = None
-    return arr, bad
+    idx, uniques = _by_value(s)
+    keys = [str(v).strip().upper() for v in uniques]
+    arr = np.array([k if k in known else None for k in keys], dtype=object)
+    bad = np.array([bool(k) and k not in known for k in keys], dtype=bool)
+    return arr[idx], bad[idx]

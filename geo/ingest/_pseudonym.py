@@ -22,11 +22,7 @@ def pseudonym(identifier: str, key: str) -> str:
 
 def pseudonymise(values: np.ndarray, key: str) -> np.ndarray:
     """Pseudonyms for an array of identifiers (blank stays None), each distinct value once."""
-    out = np.full(len(values), None, dtype=object)
-    uniques = pd.unique(values)
-    table = {v: pseudonym(str(v), key) for v in uniques if v is not None and str(v).strip()}
-    if table:
-        mapped = pd.Series(values, dtype=object).map(table).to_numpy(dtype=object)
-        has = pd.notna(mapped)
-        out[has] = mapped[has]
-    return out
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    table = np.array([pseudonym(str(v), key) if str(v).strip() else None for v in uniques]
+                     + [None], dtype=object)
+    return table[codes]  # code -1 (a missing value) takes the last entry, None

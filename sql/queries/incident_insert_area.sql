@@ -13,4 +13,4 @@ LEFT JOIN LATERAL (
     WHERE l.geom IS NOT NULL AND ST_Intersects(w2.geom, ST_PointOnSurface(l.geom))
     ORDER BY w2.ward_code LIMIT 1
 ) lw ON s.ward_code IS NULL
-WHERE s.x IS NULL
+WHERE s.geom IS NULL

@@ -1,2 +1,4 @@
 COPY stage_incident (source_row, month, occurred_at, harm_type, risk_level, age_band,
-                     person_key, x, y, ward_code, lsoa_code, hex_i, hex_j) FROM STDIN WITH (FORMAT csv)
+                     person_key, area_code, ward_code, lsoa_code, hex_i, hex_j, geom,
+                     unsettled, near_place)
+FROM STDIN WITH (FORMAT csv)

@@ -3,6 +3,6 @@
 -- boundary takes the lowest code, as a point-in-polygon lookup would.
 CREATE TEMP TABLE stage_point_ward ON COMMIT DROP AS
 SELECT DISTINCT ON (p.source_row) p.source_row, w.ward_code, w.area_code
-FROM ward w JOIN stage_point p ON ST_Intersects(w.geom, p.geom)
-WHERE p.cell_ward IS NULL
+FROM ward w JOIN stage_incident p ON ST_Intersects(w.geom, p.geom)
+WHERE p.unsettled
 ORDER BY p.source_row, w.ward_code

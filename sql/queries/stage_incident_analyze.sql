@@ -1,2 +1,2 @@
 -- Statistics of the staged points, so the planner walks the polygons and probes the points.
-ANALYZE stage_point
+ANALYZE stage_incident

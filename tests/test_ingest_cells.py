@@ -1,0 +1,64 @@
+"""The pure parts of placing incidents by their 50 m cell (geo/ingest/_cells.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.ingest._cells import Cells, ewkb_hex, settle, split
+
+
+def test_ewkb_hex_is_what_shapely_writes() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(390_000, 430_000, 500)
+    y = rng.uniform(270_000, 310_000, 500)
+    x[[3, 70]] = np.nan
+    got = ewkb_hex(x, y).to_pylist()
+    want = shapely.to_wkb(shapely.set_srid(shapely.points(x, y), 27700), hex=True,
+                          include_srid=True)
+    for k in range(500):
+        assert got[k] == (None if np.isnan(x[k]) else want[k])
+
+
+def _cells() -> Cells:
+    area = pd.DataFrame({"ci": [100, 100, 101], "cj": [200, 201, 200],
+                         "ward_code": ["W1", "W1", "W2"], "lsoa_code": ["L1", "L2", "L3"],
+                         "area_code": ["A", "A", "A"]})
+    near = pd.DataFrame({"ci": [100, 102], "cj": [201, 205]})
+    return Cells.from_frames(area, near)
+
+
+def test_settle_finds_each_point_cell_and_nothing_outside() -> None:
+    cells = _cells()
+    x = np.array([5000.0, 5049.9, 5050.0, 5010.0, 5100.0, 4999.9, 5110.0, -3.0])
+    y = np.array([10000.0, 10049.9, 10000.0, 10060.0, 10250.0, 10000.0, 10000.0, 10000.0])
+    row, near = settle(cells, x, y)
+    assert [cells.ward_code[r] if r >= 0 else None for r in row] == [
+        "W1", "W1", "W2", "W1", None, None, None, None]
+    assert [cells.lsoa_code[r] if r >= 0 else None for r in row][:4] == ["L1", "L1", "L3", "L2"]
+    assert near.tolist() == [False, False, False, True, True, False, False, False]
+
+
+def test_split_keeps_every_row_once_and_stages_what_postgis_must_place() -> None:
+    cells = _cells()
+    x = np.array([5000.0, 5010.0, np.nan, 7000.0, 5060.0])
+    y = np.array([10000.0, 10060.0, np.nan, 9000.0, 10010.0])
+    n = len(x)
+    cols = {"source_row": np.arange(2, n + 2), "month": np.full(n, "2024-01-01", "datetime64[D]"),
+            "occurred_at": np.full(n, "NaT", "datetime64[s]"),
+            "harm_type": np.full(n, "cce", object), "risk_level": np.full(n, None, object),
+            "age_band": np.full(n, None, object), "person_key": np.full(n, None, object)}
+    ward = np.array([None, None, "W9", None, None], dtype=object)
+    direct, staged = split(cols, x, y, ward, np.full(n, None, object), cells)
+    assert sorted(direct["source_row"].to_pylist() + staged["source_row"].to_pylist()) == [
+        2, 3, 4, 5, 6]
+    # rows 2 and 6 lie in area cells near no place: ward and LSOA from the cell
+    assert direct.select(["source_row", "ward_code", "lsoa_code"]).to_pylist() == [
+        {"source_row": 2, "ward_code": "W1", "lsoa_code": "L1"},
+        {"source_row": 6, "ward_code": "W2", "lsoa_code": "L3"}]
+    got = {r["source_row"]: r for r in staged.to_pylist()}
+    assert (got[3]["ward_code"], got[3]["unsettled"], got[3]["near_place"]) == ("W1", False, True)
+    assert (got[5]["ward_code"], got[5]["unsettled"], got[5]["near_place"]) == (None, True, False)
+    assert (got[4]["ward_code"], got[4]["geom"], got[4]["hex_i"]) == ("W9", None, None)
+    assert staged["source_row"].to_pylist()[-1] == 4  # rows without a point come last

@@ -13,7 +13,8 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from geo import db
 from geo.audit import record
 from geo.config import Settings, get_settings
 from geo.ingest import _incidents, _polygons, _records, _upload_check
+from geo.ingest._background import ahead
 from geo.ingest._cells import Cells
 from geo.ingest._guard import IdentifierFound
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
@@ -103,9 +105,20 @@ def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str) -> Co
     )
 
 
-def _prepare(kind: str, table: Table, ctx: Context, name: str, settings: Settings) -> Prepared:
+def _prepare(
+    kind: str, table: Table, ctx: Context, name: str, settings: Settings
+) -> Generator[Prepared, None, None]:
+    """The validated rows of a file, in chunks. Whatever rejects a whole file (identifiers,
+    missing columns) raises here; an incidents file is then validated a chunk at a time in
+    the background while the load copies the chunks before (``_background.ahead``)."""
     if kind == "incidents":
-        return _incidents.prepare(table, ctx, name)
+        return ahead(_incidents.prepare_chunks(table, ctx, name))
+    whole = _prepare_whole(kind, table, ctx, name, settings)
+    return (part for part in (whole,))
+
+
+def _prepare_whole(kind: str, table: Table, ctx: Context, name: str,
+                   settings: Settings) -> Prepared:
     if kind in ("wards", "lsoas"):
         return _polygons.prepare_boundaries(
             table, ctx, name, kind, (settings.area_code, settings.area_name)
@@ -255,19 +268,19 @@ def load(
             table = read_table(path, sheet)
             ctx = _context(conn, settings, kind)
             conn.commit()
-            prepared = _prepare(kind, table, ctx, name, settings)
+            parts = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = len(table) if "table" in locals() else 0
             return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
         n_read = len(table)
-        n_q = len(prepared.quarantine)
-        n_ok = len(prepared.rows) + (len(prepared.direct) if prepared.direct is not None else 0)
-        assert n_read == n_ok + n_q, "every row is loaded or quarantined"
-        reasons = dict(Counter(prepared.quarantine["reason"])) | prepared.notes
-        with conn.transaction():
+        n_ok = n_q = 0
+        reasons: dict[str, int] = {}
+        quarantined: list[pd.DataFrame] = []
+        with closing(parts), conn.transaction():
             db.execute(conn, "load_settings")
-            extract_id = _ledger(conn, kind, name, sha, actor, (n_read, n_ok, n_q), reasons,
+            # counted as the chunks are validated; updated below, in this transaction
+            extract_id = _ledger(conn, kind, name, sha, actor, (n_read, 0, n_read), {},
                                  "loaded")
             fault("ledger")
             stage, copy_name, inserts = _STAGE[kind]
@@ -280,16 +293,29 @@ def load(
             # checked (migration 0008); other kinds go straight into theirs
             target = (db.scalar(conn, "incident_partition_new", params)
                       if kind == "incidents" else None)
-            written = 0
-            direct = prepared.direct
-            if target and direct is not None and len(direct):
-                ids = pa.array(np.full(len(direct), extract_id, dtype=np.int64))
-                _copy_frame(conn, "incident_copy", direct.add_column(0, "extract_id", ids),
-                            progress, "copying", {"target": target}, (0, n_ok))
-                written += len(direct)
             db.execute(conn, stage)
-            _copy_frame(conn, copy_name, prepared.rows, progress, "copying", None,
-                        (written, n_ok))
+            written = 0
+            for part in parts:  # on an error, closing parts stops the background thread
+                direct = part.direct
+                if target and direct is not None and len(direct):
+                    ids = pa.array(np.full(len(direct), extract_id, dtype=np.int64))
+                    _copy_frame(conn, "incident_copy", direct.add_column(0, "extract_id", ids),
+                                progress, "copying", {"target": target}, (n_ok, n_read))
+                    written += len(direct)
+                    n_ok += len(direct)
+                _copy_frame(conn, copy_name, part.rows, progress, "copying", None,
+                            (n_ok, n_read))
+                n_ok += len(part.rows)
+                n_q += len(part.quarantine)
+                quarantined.append(part.quarantine)
+                for k, v in [*Counter(part.quarantine["reason"]).items(), *part.notes.items()]:
+                    reasons[k] = reasons.get(k, 0) + int(v)
+            if n_read != n_ok + n_q:
+                raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
+                                   f"{n_q} quarantined")
+            db.execute(conn, "extract_counts", {
+                "extract_id": extract_id, "rows_loaded": n_ok, "rows_quarantined": n_q,
+                "reasons": Jsonb(reasons)})
             fault("copied")
             progress(0, 1, "assigning places")
             for step in inserts:
@@ -302,7 +328,8 @@ def load(
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
             fault("inserted")
-            _copy_quarantine(conn, extract_id, prepared.quarantine)
+            for q in quarantined:
+                _copy_quarantine(conn, extract_id, q)
             record(
                 conn,
                 actor,

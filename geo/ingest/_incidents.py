@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,10 +95,36 @@ def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
     reason[(reason == None) & mask] = code  # noqa: E711
 
 
+#: rows validated at a time: the database takes in one chunk while the next is validated
+CHUNK_ROWS = 200_000
+
+
 def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
     """Validate every row; return the valid rows shaped for loading and the rest."""
+    parts = list(prepare_chunks(table, ctx, file_name, max(len(table), 1)))
+    return parts[0]
+
+
+def prepare_chunks(
+    table: Table, ctx: Context, file_name: str, size: int = CHUNK_ROWS
+) -> Iterator[Prepared]:
+    """Check the file as a whole (columns, identifiers: raises at once), then validate and
+    shape its rows ``size`` at a time, lazily."""
+    cols = _check(table, ctx, file_name)
+    return (_prepare_rows(_rows(table, start, start + size), ctx, cols)
+            for start in range(0, max(len(table), 1), size))
+
+
+def _rows(table: Table, start: int, stop: int) -> Table:
+    numbers = table.row_numbers[start:stop]
+    mine = set(numbers.tolist()) if table.formula_cells else set()
+    formulas = {r: c for r, c in table.formula_cells.items() if r in mine}
+    return Table(table.columns.iloc[start:stop], numbers, formula_cells=formulas)
+
+
+def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
+    """The file's columns by field; raises if it holds identifiers or cannot be placed."""
     df = table.columns
-    n = len(df)
     shape = police_shape(list(df.columns))
     cols = match(list(df.columns), FIELDS)
     if shape == "api":
@@ -140,13 +167,19 @@ def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
         raise ValueError(
             "no area boundary is loaded yet: load wards first (contexts load wards FILE)"
         )
+    return cols
 
+
+def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
+    df = table.columns
+    n = len(df)
     reason = np.full(n, None, dtype=object)
     def col(f: str) -> pd.Series:
         return df[cols[f]] if f in cols else pd.Series([""] * n, index=df.index, dtype=str)
 
+    at = {r: k for k, r in enumerate(table.row_numbers.tolist())}
     for row in table.formula_cells:
-        reason[row - 2] = "formula_cell"
+        reason[at[row]] = "formula_cell"
 
     month, bad_m = _parse.months(col("month"))
     occurred, bad_t = _parse.timestamps(col("occurred_at"))

@@ -6,17 +6,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.ingest._cells import Cells, ewkb_hex, settle, split
+from geo.ingest._cells import Cells, ewkb, settle, split
 
 
-def test_ewkb_hex_is_what_shapely_writes() -> None:
+def test_ewkb_is_what_shapely_writes() -> None:
     rng = np.random.default_rng(1)
     x = rng.uniform(390_000, 430_000, 500)
     y = rng.uniform(270_000, 310_000, 500)
     x[[3, 70]] = np.nan
-    got = ewkb_hex(x, y).to_pylist()
-    want = shapely.to_wkb(shapely.set_srid(shapely.points(x, y), 27700), hex=True,
-                          include_srid=True)
+    got = ewkb(x, y).to_pylist()
+    want = shapely.to_wkb(shapely.set_srid(shapely.points(x, y), 27700), include_srid=True)
     for k in range(500):
         assert got[k] == (None if np.isnan(x[k]) else want[k])
 
@@ -26,23 +25,31 @@ def _cells() -> Cells:
                          "ward_code": ["W1", "W1", "W2"], "lsoa_code": ["L1", "L2", "L3"],
                          "area_code": ["A", "A", "A"]})
     near = pd.DataFrame({"ci": [100, 102], "cj": [201, 205]})
-    return Cells.from_frames(area, near)
+    # 10 m cells: one inside W3/L9 in a 50 m cell that is not an area cell; in the place
+    # cell (100, 201) one 10 m cell whose only place is 7, one near no place
+    area_fine = pd.DataFrame({"fi": [510], "fj": [1000], "ward_code": ["W3"],
+                              "lsoa_code": ["L9"], "area_code": ["A"]})
+    place_fine = pd.DataFrame({"fi": [500, 501], "fj": [1005, 1005], "place_id": [7, None]})
+    return Cells.from_frames(area, near, area_fine, place_fine)
 
 
 def test_settle_finds_each_point_cell_and_nothing_outside() -> None:
     cells = _cells()
-    x = np.array([5000.0, 5049.9, 5050.0, 5010.0, 5100.0, 4999.9, 5110.0, -3.0])
-    y = np.array([10000.0, 10049.9, 10000.0, 10060.0, 10250.0, 10000.0, 10000.0, 10000.0])
-    row, near = settle(cells, x, y)
+    x = np.array([5000.0, 5049.9, 5050.0, 5005.0, 5015.0, 5025.0, 5105.0, 5200.0, -3.0])
+    y = np.array([10000.0, 10049.9, 10000.0, 10055.0, 10055.0, 10055.0, 10005.0, 10250.0,
+                  10000.0])
+    row, place = settle(cells, x, y)
     assert [cells.ward_code[r] if r >= 0 else None for r in row] == [
-        "W1", "W1", "W2", "W1", None, None, None, None]
-    assert [cells.lsoa_code[r] if r >= 0 else None for r in row][:4] == ["L1", "L1", "L3", "L2"]
-    assert near.tolist() == [False, False, False, True, True, False, False, False]
+        "W1", "W1", "W2", "W1", "W1", "W1", "W3", None, None]
+    assert [cells.lsoa_code[r] if r >= 0 else None for r in row][:7] == [
+        "L1", "L1", "L3", "L2", "L2", "L2", "L9"]
+    # place: -1 none, -2 for PostGIS to find (a 10 m cell of a place cell not settled)
+    assert place.tolist() == [-1, -1, -1, 7, -1, -2, -1, -1, -1]
 
 
 def test_split_keeps_every_row_once_and_stages_what_postgis_must_place() -> None:
     cells = _cells()
-    x = np.array([5000.0, 5010.0, np.nan, 7000.0, 5060.0])
+    x = np.array([5000.0, 5025.0, np.nan, 7000.0, 5060.0])
     y = np.array([10000.0, 10060.0, np.nan, 9000.0, 10010.0])
     n = len(x)
     cols = {"source_row": np.arange(2, n + 2), "month": np.full(n, "2024-01-01", "datetime64[D]"),

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import shapely
+from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
 from geo import db
@@ -48,6 +49,8 @@ Progress = Callable[[int, int, str], None]
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
+#: below this many rows, PostGIS tests every point: quicker than fetching the cells
+CELLS_MIN_ROWS = 10_000
 
 __all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
 
@@ -74,7 +77,10 @@ def _noop(done: int, total: int, phase: str) -> None:
     return None
 
 
-def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str) -> Context:
+def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str,
+             rows: int = 0) -> Context:
+    """What validation needs from the database. The cells (``_cells``) only for an
+    incidents file large enough that fetching them (about half a second) pays."""
     wkb = db.scalar(conn, "ingest_boundary", {"tolerance": BOUNDARY_TOLERANCE_M})
     codes = db.frame(conn, "ingest_codes")
 
@@ -99,9 +105,11 @@ def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str) -> Co
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
-        cells=(Cells.from_frames(db.frame(conn, "ingest_cells"),
-                                 db.frame(conn, "ingest_place_cells"))
-               if kind == "incidents" else None),
+        cells=(Cells.from_frames(db.arrow(conn, "ingest_cells"),
+                                 db.arrow(conn, "ingest_place_cells"),
+                                 db.arrow(conn, "ingest_cells_fine"),
+                                 db.arrow(conn, "ingest_place_cells_fine"))
+               if kind == "incidents" and rows >= CELLS_MIN_ROWS else None),
     )
 
 
@@ -143,23 +151,35 @@ def _copy_frame(
     tables: dict[str, str] | None = None,
     done: tuple[int, int] | None = None,
 ) -> None:
-    """COPY ``frame`` in chunks; ``done`` = (rows already copied, all rows), for progress."""
+    """COPY ``frame`` in chunks; ``done`` = (rows already copied, all rows), for progress.
+
+    An Arrow table goes in PostgreSQL's binary format (``pgpq`` encodes it; its types must
+    be those of the columns), a pandas frame as CSV.
+    """
     before, total = done or (0, len(frame))
+    binary = isinstance(frame, pa.Table)
+    encoder = ArrowToPostgresBinaryEncoder(frame.schema) if binary else None
     with conn.cursor() as cur, cur.copy(db.statement(copy_name, tables)) as copy:
+        if encoder is not None:
+            copy.write(encoder.write_header())
         for start in range(0, max(len(frame), 1), COPY_CHUNK):
-            copy.write(_csv(frame.slice(start, COPY_CHUNK) if isinstance(frame, pa.Table)
-                            else frame.iloc[start : start + COPY_CHUNK]))
+            if encoder is not None:
+                for batch in frame.slice(start, COPY_CHUNK).to_batches():
+                    copy.write(encoder.write_batch(batch))
+            else:
+                copy.write(_csv(frame.iloc[start : start + COPY_CHUNK]))
             progress(before + min(start + COPY_CHUNK, len(frame)), total, phase)
+        if encoder is not None:
+            copy.write(encoder.finish())
 
 
-def _csv(chunk: pd.DataFrame | pa.Table) -> bytes:
+def _csv(chunk: pd.DataFrame) -> bytes:
     """Rows as CSV for COPY: missing values and empty strings unquoted (NULL), timestamps
     as ``YYYY-MM-DD HH:MM:SS``. Arrow's writer is ten times faster than pandas'; columns
     Arrow cannot type (mixed Python objects) go through pandas.
     """
     try:
-        table = (chunk if isinstance(chunk, pa.Table)
-                 else pa.Table.from_pandas(chunk, preserve_index=False))
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         buf = io.StringIO()
         chunk.to_csv(buf, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S")
@@ -266,7 +286,7 @@ def load(
             progress(0, 1, "reading")
             _upload_check.check(path, name, settings.max_upload_mb * 2**20)
             table = read_table(path, sheet)
-            ctx = _context(conn, settings, kind)
+            ctx = _context(conn, settings, kind, len(table))
             conn.commit()
             parts = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:

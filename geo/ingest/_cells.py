@@ -1,12 +1,15 @@
-"""What an incident's 50 m cell already tells, and its point as EWKB for COPY.
+"""What an incident's cell already tells, and its rows shaped for a binary COPY.
 
 When wards, LSOAs or places are loaded, PostGIS decides which 50 m cells lie wholly inside
 exactly one ward and one LSOA (``area_cell``) and which lie within the place distance of a
-place (``place_cell``; migration 0007). A point's cell is arithmetic, ``floor(x / 50)``, so
-a point in an area cell takes that cell's ward and LSOA with no geometry test, and a point
-in no place cell is near no place. Only the other points go through PostGIS's polygon
-tests during a load. A test checks that every demo incident gets the ward, LSOA and place a
-point-in-polygon lookup gives it.
+place (``place_cell``; migration 0007), and, in the 50 m cells these do not settle, which
+10 m cells lie wholly inside one ward and one LSOA (``area_cell_fine``) and which have
+their place settled (``place_cell_fine``: none, or the only place within the distance of
+every point of the cell; migration 0009). A point's cell is arithmetic, ``floor(x / 50)``
+and ``floor(x / 10)``, so a point in such cells takes their ward, LSOA and place with no
+geometry test. Only the other points go through PostGIS's polygon tests during a load. A
+test checks that every demo incident gets the ward, LSOA and place a point-in-polygon
+lookup gives it.
 """
 
 from __future__ import annotations
@@ -22,58 +25,107 @@ from numpy.typing import NDArray
 
 from geo import grid
 
-#: side of the cells of ``area_cell`` and ``place_cell`` (metres; migration 0007)
+#: sides of the cells of ``area_cell`` and ``place_cell``, and of their ``_fine`` cells
+#: (metres; migrations 0007 and 0009)
 CELL_M = 50.0
+FINE_M = 10.0
+#: ``settle``'s place for a point whose place PostGIS must find
+PLACE_UNKNOWN = -2
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Values of cells (i, j) as a dense array over their extent."""
+
+    origin: tuple[int, int]
+    values: NDArray[Any]
+    missing: Any
+
+    @classmethod
+    def of(cls, i: NDArray[np.int64], j: NDArray[np.int64], values: NDArray[Any],
+           missing: Any) -> _Grid:
+        if not len(i):
+            return cls((0, 0), np.full((1, 1), missing, dtype=values.dtype), missing)
+        i0, j0 = int(i.min()), int(j.min())
+        grid_ = np.full((int(i.max()) - i0 + 1, int(j.max()) - j0 + 1), missing,
+                        dtype=values.dtype)
+        grid_[i - i0, j - j0] = values
+        return cls((i0, j0), grid_, missing)
+
+    def at(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[Any]:
+        a, b = i - self.origin[0], j - self.origin[1]
+        inside = (a >= 0) & (b >= 0) & (a < self.values.shape[0]) & (b < self.values.shape[1])
+        got = self.values[np.where(inside, a, 0), np.where(inside, b, 0)]
+        return np.where(inside, got, self.missing)
+
+
+def _ints(frame: pd.DataFrame | pa.Table, name: str) -> NDArray[np.int64]:
+    col = frame[name]
+    return np.asarray(col.to_numpy() if isinstance(frame, pd.DataFrame)
+                      else col.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _objects(frame: pd.DataFrame | pa.Table, name: str) -> NDArray[np.object_]:
+    col = frame[name]
+    return np.asarray(col.to_numpy(object) if isinstance(frame, pd.DataFrame)
+                      else col.to_numpy(zero_copy_only=False), dtype=object)
 
 
 @dataclass(frozen=True)
 class Cells:
-    """The area cells and place cells as dense grids over their extent: for each cell,
-    its row among the area cells' codes (-1: none) and whether it is a place cell."""
+    """The cells as dense grids: for each area cell its row among the codes (the 50 m
+    cells' rows first, then the 10 m cells'), the 50 m place cells, and the place of each
+    settled 10 m place cell (-1: none)."""
 
-    origin: tuple[int, int]
-    row: NDArray[np.int32]
-    near: NDArray[np.bool_]
+    row: _Grid
+    near: _Grid
+    fine_row: _Grid
+    fine_place: _Grid
     ward_code: NDArray[np.object_]
     lsoa_code: NDArray[np.object_]
     area_code: NDArray[np.object_]
 
     @classmethod
-    def from_frames(cls, area: pd.DataFrame, near: pd.DataFrame) -> Cells:
-        """From ``area_cell`` rows (ci, cj, ward_code, lsoa_code, area_code) and
-        ``place_cell`` rows (ci, cj)."""
-        ai, aj = area["ci"].to_numpy(np.int64), area["cj"].to_numpy(np.int64)
-        ni, nj = near["ci"].to_numpy(np.int64), near["cj"].to_numpy(np.int64)
-        all_i, all_j = np.concatenate([ai, ni]), np.concatenate([aj, nj])
-        if not len(all_i):
-            all_i = all_j = np.zeros(1, dtype=np.int64)
-        i0, j0 = int(all_i.min()), int(all_j.min())
-        shape = (int(all_i.max()) - i0 + 1, int(all_j.max()) - j0 + 1)
-        row = np.full(shape, -1, dtype=np.int32)
-        row[ai - i0, aj - j0] = np.arange(len(ai), dtype=np.int32)
-        grid_near = np.zeros(shape, dtype=bool)
-        grid_near[ni - i0, nj - j0] = True
-        return cls((i0, j0), row, grid_near, area["ward_code"].to_numpy(object),
-                   area["lsoa_code"].to_numpy(object), area["area_code"].to_numpy(object))
-
-
-def cell_of(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.int64],
-                                                                    NDArray[np.int64]]:
-    """The cell ``(floor(x / 50), floor(y / 50))`` of each point (finite x, y only)."""
-    return (np.floor(x / CELL_M).astype(np.int64), np.floor(y / CELL_M).astype(np.int64))
+    def from_frames(cls, area: pd.DataFrame | pa.Table, near: pd.DataFrame | pa.Table,
+                    area_fine: pd.DataFrame | pa.Table | None = None,
+                    place_fine: pd.DataFrame | pa.Table | None = None) -> Cells:
+        """From ``area_cell`` rows (ci, cj, ward_code, lsoa_code, area_code), ``place_cell``
+        rows (ci, cj), and optionally ``area_cell_fine`` rows (fi, fj, ward_code,
+        lsoa_code, area_code) and ``place_cell_fine`` rows (fi, fj, place_id)."""
+        n50 = len(area)
+        fine = area_fine if area_fine is not None else pd.DataFrame(
+            {"fi": [], "fj": [], "ward_code": [], "lsoa_code": [], "area_code": []})
+        places = place_fine if place_fine is not None else pd.DataFrame(
+            {"fi": [], "fj": [], "place_id": []})
+        place_ids = (places["place_id"].to_numpy(dtype=float, na_value=np.nan)
+                     if isinstance(places, pd.DataFrame)
+                     else places["place_id"].to_numpy(zero_copy_only=False).astype(float))
+        return cls(
+            row=_Grid.of(_ints(area, "ci"), _ints(area, "cj"),
+                         np.arange(n50, dtype=np.int32), -1),
+            near=_Grid.of(_ints(near, "ci"), _ints(near, "cj"),
+                          np.ones(len(near), dtype=bool), False),
+            fine_row=_Grid.of(_ints(fine, "fi"), _ints(fine, "fj"),
+                              np.arange(n50, n50 + len(fine), dtype=np.int32), -1),
+            fine_place=_Grid.of(_ints(places, "fi"), _ints(places, "fj"),
+                                np.where(np.isnan(place_ids), -1, place_ids).astype(np.int64),
+                                PLACE_UNKNOWN),
+            **{k: np.concatenate([_objects(area, k), _objects(fine, k)])
+               for k in ("ward_code", "lsoa_code", "area_code")},
+        )
 
 
 def settle(cells: Cells, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[
-        NDArray[np.int64], NDArray[np.bool_]]:
-    """For points (finite x, y): the row of their cell among the area cells (-1 when it
-    does not lie inside one ward and one LSOA), and whether a place may be within the
-    place distance (their cell is a place cell)."""
-    ci, cj = cell_of(x, y)
-    i, j = ci - cells.origin[0], cj - cells.origin[1]
-    inside = (i >= 0) & (j >= 0) & (i < cells.row.shape[0]) & (j < cells.row.shape[1])
-    i, j = np.where(inside, i, 0), np.where(inside, j, 0)
-    return (np.where(inside, cells.row[i, j], -1).astype(np.int64),
-            inside & cells.near[i, j])
+        NDArray[np.int64], NDArray[np.int64]]:
+    """For points (finite x, y): the row of their cell's ward, LSOA and area codes (-1 when
+    no cell of theirs lies inside one ward and one LSOA), and their place: its id, -1 for
+    none, or ``PLACE_UNKNOWN`` when PostGIS must find it."""
+    ci, cj = np.floor(x / CELL_M).astype(np.int64), np.floor(y / CELL_M).astype(np.int64)
+    fi, fj = np.floor(x / FINE_M).astype(np.int64), np.floor(y / FINE_M).astype(np.int64)
+    row = cells.row.at(ci, cj)
+    row = np.where(row >= 0, row, cells.fine_row.at(fi, fj)).astype(np.int64)
+    place = np.where(cells.near.at(ci, cj), cells.fine_place.at(fi, fj), -1)
+    return row, place.astype(np.int64)
 
 
 def split(
@@ -84,22 +136,26 @@ def split(
     lsoa: NDArray[np.object_],
     cells: Cells | None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The valid rows of an incidents extract as two Arrow tables for COPY.
+    """The valid rows of an incidents extract as two Arrow tables for a binary COPY (their
+    types those of the columns they go to: int4, date, timestamp, text, int8, EWKB).
 
     ``columns`` are the validated values (source_row, month, occurred_at, harm_type,
     risk_level, age_band, person_key); ``x``, ``y`` the BNG point (NaN when located by a
-    ``ward`` or ``lsoa`` code only). Returns the rows their cell places (a ward, an LSOA,
-    near no place: ready for the partition) and the rows PostGIS must place, flagged
-    ``unsettled`` (no ward and LSOA yet) and ``near_place``, neighbours together so that
-    each polygon finds its points on few pages, rows without a point last.
+    ``ward`` or ``lsoa`` code only). Returns the rows their cells place (ward, LSOA and
+    place or none: ready for the partition) and the rows PostGIS must place, flagged
+    ``unsettled`` (no ward and LSOA yet) and ``near_place`` (place not known yet),
+    neighbours together so that each polygon finds its points on few pages, rows without
+    a point last.
     """
     n = len(x)
     has_xy = ~np.isnan(x)
     pos = np.full(n, -1, dtype=np.int64)
-    near = np.zeros(n, dtype=bool)
+    place = np.full(n, PLACE_UNKNOWN, dtype=np.int64)
     if cells is not None and has_xy.any():
-        pos[has_xy], near[has_xy] = settle(cells, x[has_xy], y[has_xy])
+        pos[has_xy], place[has_xy] = settle(cells, x[has_xy], y[has_xy])
+    place[~has_xy] = -1  # located by a code only: never at a place
     known = pos >= 0
+    near = place == PLACE_UNKNOWN
     take = pa.array(np.where(known, pos, 0), mask=~known)
 
     def code(from_cells: NDArray[np.object_], given: NDArray[np.object_]) -> pa.Array:
@@ -114,16 +170,17 @@ def split(
     table = pa.table({
         "source_row": pa.array(columns["source_row"], type=pa.int32()),
         "month": pa.array(columns["month"].astype("datetime64[D]"), type=pa.date32()),
-        "occurred_at": pa.array(columns["occurred_at"].astype("datetime64[s]"),
-                                type=pa.timestamp("s"), from_pandas=True),
+        "occurred_at": pa.array(columns["occurred_at"].astype("datetime64[us]"),
+                                type=pa.timestamp("us"), from_pandas=True),
         **{k: pa.array(columns[k], type=pa.string())
            for k in ("harm_type", "risk_level", "age_band", "person_key")},
         "area_code": code(cells.area_code if cells else empty, np.full(n, None)),
         "ward_code": code(cells.ward_code if cells else empty, ward),
         "lsoa_code": code(cells.lsoa_code if cells else empty, lsoa),
-        "hex_i": pa.array(hex_i, mask=~has_xy),
-        "hex_j": pa.array(hex_j, mask=~has_xy),
-        "geom": ewkb_hex(x, y),
+        "place_id": pa.array(place, mask=place < 0),
+        "hex_i": pa.array(hex_i.astype(np.int32), mask=~has_xy),
+        "hex_j": pa.array(hex_j.astype(np.int32), mask=~has_xy),
+        "geom": ewkb(x, y),
     })
     placed = has_xy & known & ~near
     rest = np.flatnonzero(~placed)
@@ -134,26 +191,21 @@ def split(
     return table.filter(placed), staged
 
 
-_POINT_HEADER = {
-    # little-endian EWKB point with an SRID: byte order, type 0x20000001, SRID
-    27700: bytes.fromhex("01" "01000020") + (27700).to_bytes(4, "little"),
-}
+def ewkb(x: NDArray[np.float64], y: NDArray[np.float64], srid: int = 27700) -> pa.Array:
+    """Points as EWKB (what PostGIS reads in a binary COPY), NULL where x is NaN.
 
-
-def ewkb_hex(x: NDArray[np.float64], y: NDArray[np.float64], srid: int = 27700) -> pa.Array:
-    """Points as hex EWKB text (what PostGIS reads in COPY), NULL where x is NaN.
-
-    The same bytes as ``shapely.to_wkb(..., hex=True, include_srid=True)``, written with
-    numpy: thirty times faster for a million points (0.09 s against 2.9 s).
+    The same bytes as ``shapely.to_wkb(..., include_srid=True)``, written with numpy:
+    thirty times faster for a million points (0.09 s against 2.9 s).
     """
     n = len(x)
-    header = _POINT_HEADER.get(srid) or bytes.fromhex("0101000020") + srid.to_bytes(4, "little")
+    # little-endian point with an SRID: byte order, type 0x20000001, SRID, x, y
+    header = bytes.fromhex("0101000020") + srid.to_bytes(4, "little")
     raw = np.empty((n, 25), dtype=np.uint8)
     raw[:, :9] = np.frombuffer(header, dtype=np.uint8)
     raw[:, 9:17] = np.ascontiguousarray(x, dtype="<f8").view(np.uint8).reshape(n, 8)
     raw[:, 17:25] = np.ascontiguousarray(y, dtype="<f8").view(np.uint8).reshape(n, 8)
-    text = raw.tobytes().hex().upper().encode()
-    offsets = np.arange(0, 50 * (n + 1), 50, dtype=np.int64)
+    offsets = np.arange(0, 25 * (n + 1), 25, dtype=np.int32)
     valid = ~np.isnan(x)
     mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text), mask)
+    return pa.BinaryArray.from_buffers(pa.binary(), n, [mask, pa.py_buffer(offsets),
+                                                        pa.py_buffer(raw.tobytes())])

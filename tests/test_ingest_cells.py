@@ -39,9 +39,10 @@ def test_settle_finds_each_point_cell_and_nothing_outside() -> None:
     y = np.array([10000.0, 10049.9, 10000.0, 10055.0, 10055.0, 10055.0, 10005.0, 10250.0,
                   10000.0])
     row, place = settle(cells, x, y)
-    assert [cells.ward_code[r] if r >= 0 else None for r in row] == [
+    wards, lsoas = cells.ward_code.to_pylist(), cells.lsoa_code.to_pylist()
+    assert [wards[r] if r >= 0 else None for r in row] == [
         "W1", "W1", "W2", "W1", "W1", "W1", "W3", None, None]
-    assert [cells.lsoa_code[r] if r >= 0 else None for r in row][:7] == [
+    assert [lsoas[r] if r >= 0 else None for r in row][:7] == [
         "L1", "L1", "L3", "L2", "L2", "L2", "L9"]
     # place: -1 none, -2 for PostGIS to find (a 10 m cell of a place cell not settled)
     assert place.tolist() == [-1, -1, -1, 7, -1, -2, -1, -1, -1]

@@ -14,6 +14,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,8 +50,9 @@ Progress = Callable[[int, int, str], None]
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
-#: below this many rows, PostGIS tests every point: quicker than fetching the cells
-CELLS_MIN_ROWS = 10_000
+#: below this size, PostGIS tests every point of an incidents file: quicker than
+#: fetching the cells (half a second; about 8,000 rows of a typical extract)
+CELLS_MIN_BYTES = 500_000
 
 __all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
 
@@ -77,10 +79,18 @@ def _noop(done: int, total: int, phase: str) -> None:
     return None
 
 
-def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str,
-             rows: int = 0) -> Context:
-    """What validation needs from the database. The cells (``_cells``) only for an
-    incidents file large enough that fetching them (about half a second) pays."""
+def _fetch_cells(settings: Settings) -> Cells:
+    """The cells that place most incidents with no geometry test (``_cells``), fetched on a
+    connection of their own, so that a load can fetch them while it reads its file."""
+    with db.connect("loader", settings) as conn:
+        return Cells.from_frames(*(db.arrow(conn, name) for name in (
+            "ingest_cells", "ingest_place_cells", "ingest_cells_fine",
+            "ingest_place_cells_fine")))
+
+
+def _context(conn: psycopg.Connection[Any], settings: Settings,
+             cells: Future[Cells] | None = None) -> Context:
+    """What validation needs from the database (and the cells, when fetched)."""
     wkb = db.scalar(conn, "ingest_boundary", {"tolerance": BOUNDARY_TOLERANCE_M})
     codes = db.frame(conn, "ingest_codes")
 
@@ -105,11 +115,7 @@ def _context(conn: psycopg.Connection[Any], settings: Settings, kind: str,
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
-        cells=(Cells.from_frames(db.arrow(conn, "ingest_cells"),
-                                 db.arrow(conn, "ingest_place_cells"),
-                                 db.arrow(conn, "ingest_cells_fine"),
-                                 db.arrow(conn, "ingest_place_cells_fine"))
-               if kind == "incidents" and rows >= CELLS_MIN_ROWS else None),
+        cells=cells.result() if cells is not None else None,
     )
 
 
@@ -210,6 +216,8 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 
 #: statements that prepare the incidents' insert (their row counts are not the file's rows)
+_FETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
+
 _POINT_STEPS = ("stage_incident_index", "stage_incident_analyze", "stage_point_ward",
                 "stage_point_ward_near", "stage_point_lsoa", "stage_point_lsoa_near",
                 "stage_point_place", "stage_point_found_analyze")
@@ -285,8 +293,11 @@ def load(
         try:
             progress(0, 1, "reading")
             _upload_check.check(path, name, settings.max_upload_mb * 2**20)
+            # fetched while the file is read
+            cells = (_FETCH.submit(_fetch_cells, settings)
+                     if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
             table = read_table(path, sheet)
-            ctx = _context(conn, settings, kind, len(table))
+            ctx = _context(conn, settings, cells)
             conn.commit()
             parts = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:

@@ -65,10 +65,12 @@ def _ints(frame: pd.DataFrame | pa.Table, name: str) -> NDArray[np.int64]:
                       else col.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _objects(frame: pd.DataFrame | pa.Table, name: str) -> NDArray[np.object_]:
+def _strings(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
     col = frame[name]
-    return np.asarray(col.to_numpy(object) if isinstance(frame, pd.DataFrame)
-                      else col.to_numpy(zero_copy_only=False), dtype=object)
+    if isinstance(col, pa.ChunkedArray):
+        return pc.cast(col.combine_chunks() if col.num_chunks else pa.array([], pa.string()),
+                       pa.string())
+    return pa.array(col.to_numpy(object), type=pa.string())
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,9 @@ class Cells:
     near: _Grid
     fine_row: _Grid
     fine_place: _Grid
-    ward_code: NDArray[np.object_]
-    lsoa_code: NDArray[np.object_]
-    area_code: NDArray[np.object_]
+    ward_code: pa.Array
+    lsoa_code: pa.Array
+    area_code: pa.Array
 
     @classmethod
     def from_frames(cls, area: pd.DataFrame | pa.Table, near: pd.DataFrame | pa.Table,
@@ -110,7 +112,7 @@ class Cells:
             fine_place=_Grid.of(_ints(places, "fi"), _ints(places, "fj"),
                                 np.where(np.isnan(place_ids), -1, place_ids).astype(np.int64),
                                 PLACE_UNKNOWN),
-            **{k: np.concatenate([_objects(area, k), _objects(fine, k)])
+            **{k: pa.concat_arrays([_strings(area, k), _strings(fine, k)])
                for k in ("ward_code", "lsoa_code", "area_code")},
         )
 
@@ -156,39 +158,47 @@ def split(
     place[~has_xy] = -1  # located by a code only: never at a place
     known = pos >= 0
     near = place == PLACE_UNKNOWN
-    take = pa.array(np.where(known, pos, 0), mask=~known)
-
-    def code(from_cells: NDArray[np.object_], given: NDArray[np.object_]) -> pa.Array:
-        given_arr = pa.array(np.where(has_xy, None, given), type=pa.string())
-        if not len(from_cells):
-            return given_arr
-        return pc.coalesce(pc.take(pa.array(from_cells, type=pa.string()), take), given_arr)
-
     hex_i, hex_j = grid.hex_index(np.where(has_xy, x, 0.0), np.where(has_xy, y, 0.0),
                                   grid.DEFAULT_SIZE)
-    empty = np.array([], dtype=object)
-    table = pa.table({
-        "source_row": pa.array(columns["source_row"], type=pa.int32()),
-        "month": pa.array(columns["month"].astype("datetime64[D]"), type=pa.date32()),
-        "occurred_at": pa.array(columns["occurred_at"].astype("datetime64[us]"),
-                                type=pa.timestamp("us"), from_pandas=True),
-        **{k: pa.array(columns[k], type=pa.string())
-           for k in ("harm_type", "risk_level", "age_band", "person_key")},
-        "area_code": code(cells.area_code if cells else empty, np.full(n, None)),
-        "ward_code": code(cells.ward_code if cells else empty, ward),
-        "lsoa_code": code(cells.lsoa_code if cells else empty, lsoa),
-        "place_id": pa.array(place, mask=place < 0),
-        "hex_i": pa.array(hex_i.astype(np.int32), mask=~has_xy),
-        "hex_j": pa.array(hex_j.astype(np.int32), mask=~has_xy),
-        "geom": ewkb(x, y),
-    })
     placed = has_xy & known & ~near
+    direct = np.flatnonzero(placed)
     rest = np.flatnonzero(~placed)
     rest = rest[np.lexsort((hex_j[rest], hex_i[rest], ~has_xy[rest]))]
-    staged = (table.take(rest)
+
+    def table(idx: NDArray[np.intp]) -> pa.Table:
+        """The rows ``idx``, each column built from its values (no filtering afterwards)."""
+        m = len(idx)
+        point, found = has_xy[idx], known[idx]
+        take = pa.array(np.where(found, pos[idx], 0), mask=~found)
+
+        def code(name: str, given: NDArray[np.object_] | None) -> pa.Array:
+            out = (pc.take(getattr(cells, name), take) if cells is not None
+                   else pa.nulls(m, pa.string()))
+            if given is None or point.all():
+                return out
+            return pc.coalesce(out, pa.array(np.where(point, None, given[idx]),
+                                             type=pa.string()))
+
+        return pa.table({
+            "source_row": pa.array(columns["source_row"][idx], type=pa.int32()),
+            "month": pa.array(columns["month"][idx].astype("datetime64[D]"), type=pa.date32()),
+            "occurred_at": pa.array(columns["occurred_at"][idx].astype("datetime64[us]"),
+                                    type=pa.timestamp("us"), from_pandas=True),
+            **{k: pa.array(columns[k][idx], type=pa.string())
+               for k in ("harm_type", "risk_level", "age_band", "person_key")},
+            "area_code": code("area_code", None),
+            "ward_code": code("ward_code", ward),
+            "lsoa_code": code("lsoa_code", lsoa),
+            "place_id": pa.array(place[idx], mask=place[idx] < 0),
+            "hex_i": pa.array(hex_i[idx].astype(np.int32), mask=~point),
+            "hex_j": pa.array(hex_j[idx].astype(np.int32), mask=~point),
+            "geom": ewkb(x[idx], y[idx]),
+        })
+
+    staged = (table(rest)
               .append_column("unsettled", pa.array(has_xy[rest] & ~known[rest]))
               .append_column("near_place", pa.array(near[rest])))
-    return table.filter(placed), staged
+    return table(direct), staged
 
 
 def ewkb(x: NDArray[np.float64], y: NDArray[np.float64], srid: int = 27700) -> pa.Array:

@@ -174,12 +174,19 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     df = table.columns
     n = len(df)
     reason = np.full(n, None, dtype=object)
-    def col(f: str) -> pd.Series:
-        return df[cols[f]] if f in cols else pd.Series([""] * n, index=df.index, dtype=str)
+    blank: list[pd.Series] = []
 
-    at = {r: k for k, r in enumerate(table.row_numbers.tolist())}
-    for row in table.formula_cells:
-        reason[at[row]] = "formula_cell"
+    def col(f: str) -> pd.Series:
+        if f in cols:
+            return df[cols[f]]
+        if not blank:  # one column of empty values serves every missing field
+            blank.append(pd.Series(np.full(n, ""), index=df.index, dtype=str))
+        return blank[0]
+
+    if table.formula_cells:
+        at = {r: k for k, r in enumerate(table.row_numbers.tolist())}
+        for row in table.formula_cells:
+            reason[at[row]] = "formula_cell"
 
     month, bad_m = _parse.months(col("month"))
     occurred, bad_t = _parse.timestamps(col("occurred_at"))
@@ -208,8 +215,11 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     x, y, bad_xy, lon, lat = _coordinates(df, cols, n)
     _first(reason, bad_xy, "bad_coordinates")
     has_xy = ~np.isnan(x)
-    ward, bad_w = _parse.codes(col("ward_code"), ctx.ward_codes)
-    lsoa, bad_l = _parse.codes(col("lsoa_code"), ctx.lsoa_codes)
+    none, clean = np.full(n, None, dtype=object), np.zeros(n, dtype=bool)
+    ward, bad_w = (_parse.codes(col("ward_code"), ctx.ward_codes) if "ward_code" in cols
+                   else (none, clean))
+    lsoa, bad_l = (_parse.codes(col("lsoa_code"), ctx.lsoa_codes) if "lsoa_code" in cols
+                   else (none, clean))
     boundary = ctx.boundary
     inside = np.zeros(n, dtype=bool)
     inside[has_xy] = shapely.contains_xy(boundary, x[has_xy], y[has_xy])
@@ -232,7 +242,7 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     ok = reason == None  # noqa: E711
     keys = np.full(n, None, dtype=object)
     if "person_id" in cols:
-        keys = pseudonymise(col("person_id").to_numpy(dtype=object), ctx.pseudonym_key)
+        keys = pseudonymise(col("person_id"), ctx.pseudonym_key)
     direct, staged = split(
         {
             "source_row": table.row_numbers[ok],

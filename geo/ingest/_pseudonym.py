@@ -20,9 +20,9 @@ def pseudonym(identifier: str, key: str) -> str:
     return hmac.digest(key.encode(), norm, hashlib.sha256).hex()
 
 
-def pseudonymise(values: np.ndarray, key: str) -> np.ndarray:
+def pseudonymise(values: np.ndarray | pd.Series, key: str) -> np.ndarray:
     """Pseudonyms for an array of identifiers (blank stays None), each distinct value once."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    codes, uniques = pd.factorize(values)
     table = np.array([pseudonym(str(v), key) if str(v).strip() else None for v in uniques]
                      + [None], dtype=object)
     return table[codes]  # code -1 (a missing value) takes the last entry, None

@@ -123,11 +123,15 @@ def settle(cells: Cells, x: NDArray[np.float64], y: NDArray[np.float64]) -> tupl
     no cell of theirs lies inside one ward and one LSOA), and their place: its id, -1 for
     none, or ``PLACE_UNKNOWN`` when PostGIS must find it."""
     ci, cj = np.floor(x / CELL_M).astype(np.int64), np.floor(y / CELL_M).astype(np.int64)
-    fi, fj = np.floor(x / FINE_M).astype(np.int64), np.floor(y / FINE_M).astype(np.int64)
-    row = cells.row.at(ci, cj)
-    row = np.where(row >= 0, row, cells.fine_row.at(fi, fj)).astype(np.int64)
-    place = np.where(cells.near.at(ci, cj), cells.fine_place.at(fi, fj), -1)
-    return row, place.astype(np.int64)
+    row = cells.row.at(ci, cj).astype(np.int64)
+    near = cells.near.at(ci, cj)
+    place = np.full(len(x), -1, dtype=np.int64)
+    fine = (row < 0) | near  # only these need their 10 m cell
+    fi = np.floor(x[fine] / FINE_M).astype(np.int64)
+    fj = np.floor(y[fine] / FINE_M).astype(np.int64)
+    row[fine] = np.where(row[fine] >= 0, row[fine], cells.fine_row.at(fi, fj))
+    place[fine] = np.where(near[fine], cells.fine_place.at(fi, fj), -1)
+    return row, place
 
 
 def split(

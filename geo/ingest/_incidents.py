@@ -96,7 +96,7 @@ def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
 
 
 #: rows validated at a time: the database takes in one chunk while the next is validated
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 
 
 def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:

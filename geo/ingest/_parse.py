@@ -25,7 +25,9 @@ def _arrow(s: pd.Series) -> pa.Array | None:
         arr = pa.array(s.array) if not isinstance(s.dtype, np.dtype) else None
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    return arr if arr is not None and pa.types.is_string(arr.type) else None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
 
 
 def numbers(s: pd.Series) -> tuple[NDArray[np.float64], Mask]:

@@ -23,6 +23,15 @@ def pseudonym(identifier: str, key: str) -> str:
 def pseudonymise(values: np.ndarray | pd.Series, key: str) -> np.ndarray:
     """Pseudonyms for an array of identifiers (blank stays None), each distinct value once."""
     codes, uniques = pd.factorize(values)
-    table = np.array([pseudonym(str(v), key) if str(v).strip() else None for v in uniques]
-                     + [None], dtype=object)
+    keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)  # the key's state, made once
+
+    def one(value: object) -> str | None:
+        norm = str(value).strip().upper().encode()
+        if not norm:
+            return None
+        h = keyed.copy()
+        h.update(norm)
+        return h.hexdigest()
+
+    table = np.array([one(v) for v in uniques] + [None], dtype=object)
     return table[codes]  # code -1 (a missing value) takes the last entry, None

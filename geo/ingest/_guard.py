@@ -137,11 +137,11 @@ def check(
     for col in frame.columns:
         if col in skip:
             continue
-        values = frame[col].to_numpy(dtype=object)
-        for value in pd.unique(values):
-            if not value:
+        for value in frame[col].unique():  # each distinct value once
+            if pd.isna(value) or not str(value):
                 continue
             kind = _value_kind(str(value), prose_ok=col in prose_cols)
             if kind is not None:
+                values = frame[col].to_numpy(dtype=object)
                 pos = int(np.flatnonzero(values == value)[0])
                 raise IdentifierFound(file_name, col, kind, int(row_numbers[pos]))

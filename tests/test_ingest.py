@@ -543,6 +543,10 @@ def test_each_load_is_a_partition_checked_before_it_is_attached(settings: Settin
             "SELECT extract_id FROM extract WHERE kind = 'incidents' AND status = 'loaded'")}
         assert loads and loads <= parts and parts - loads == {"incident_default"}
         assert conn.execute("SELECT count(*) FROM incident_default").fetchone()[0] == 0
+        # a load's ids are its extract and row, unique without a sequence
+        assert conn.execute("SELECT count(*), count(*) FILTER (WHERE incident_id <> "
+                            "extract_id * 4294967296 + source_row) FROM incident"
+                            ).fetchone()[1] == 0
     with db.connect("loader", settings) as conn:
         with conn.transaction(force_rollback=True):
             ext = conn.execute(

@@ -47,6 +47,8 @@ Kind = Literal[
 ]
 Progress = Callable[[int, int, str], None]
 
+#: a load's incident ids are extract_id * 2**32 + source_row (sql/queries/incident_copy.sql)
+INCIDENT_ID_SHIFT = 32
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
@@ -329,9 +331,14 @@ def load(
             for part in parts:  # on an error, closing parts stops the background thread
                 direct = part.direct
                 if target and direct is not None and len(direct):
-                    ids = pa.array(np.full(len(direct), extract_id, dtype=np.int64))
-                    _copy_frame(conn, "incident_copy", direct.add_column(0, "extract_id", ids),
-                                progress, "copying", {"target": target}, (n_ok, n_read))
+                    rows = direct.column("source_row").to_numpy().astype(np.int64)
+                    keyed = (direct
+                             .add_column(0, "extract_id", pa.array(
+                                 np.full(len(direct), extract_id, dtype=np.int64)))
+                             .add_column(0, "incident_id", pa.array(
+                                 (int(extract_id) << INCIDENT_ID_SHIFT) + rows)))
+                    _copy_frame(conn, "incident_copy", keyed, progress, "copying",
+                                {"target": target}, (n_ok, n_read))
                     written += len(direct)
                     n_ok += len(direct)
                 _copy_frame(conn, copy_name, part.rows, progress, "copying", None,

@@ -99,12 +99,6 @@ def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
 CHUNK_ROWS = 100_000
 
 
-def prepare(table: Table, ctx: Context, file_name: str) -> Prepared:
-    """Validate every row; return the valid rows shaped for loading and the rest."""
-    parts = list(prepare_chunks(table, ctx, file_name, max(len(table), 1)))
-    return parts[0]
-
-
 def prepare_chunks(
     table: Table, ctx: Context, file_name: str, size: int = CHUNK_ROWS
 ) -> Iterator[Prepared]:

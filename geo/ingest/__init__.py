@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -154,19 +154,15 @@ def _copy_frame(
     conn: psycopg.Connection[Any],
     copy_name: str,
     frame: pd.DataFrame | pa.Table,
-    progress: Progress,
-    phase: str,
+    progress: Callable[[int], None],
     tables: dict[str, str] | None = None,
-    done: tuple[int, int] | None = None,
 ) -> None:
-    """COPY ``frame`` in chunks; ``done`` = (rows already copied, all rows), for progress.
+    """COPY ``frame`` in chunks, calling ``progress`` with the rows copied so far.
 
     An Arrow table goes in PostgreSQL's binary format (``pgpq`` encodes it; its types must
     be those of the columns), a pandas frame as CSV.
     """
-    before, total = done or (0, len(frame))
-    binary = isinstance(frame, pa.Table)
-    encoder = ArrowToPostgresBinaryEncoder(frame.schema) if binary else None
+    encoder = ArrowToPostgresBinaryEncoder(frame.schema) if isinstance(frame, pa.Table) else None
     with conn.cursor() as cur, cur.copy(db.statement(copy_name, tables)) as copy:
         if encoder is not None:
             copy.write(encoder.write_header())
@@ -176,7 +172,7 @@ def _copy_frame(
                     copy.write(encoder.write_batch(batch))
             else:
                 copy.write(_csv(frame.iloc[start : start + COPY_CHUNK]))
-            progress(before + min(start + COPY_CHUNK, len(frame)), total, phase)
+            progress(min(start + COPY_CHUNK, len(frame)))
         if encoder is not None:
             copy.write(encoder.finish())
 
@@ -307,9 +303,6 @@ def load(
             rows = len(table) if "table" in locals() else 0
             return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
         n_read = len(table)
-        n_ok = n_q = 0
-        reasons: dict[str, int] = {}
-        quarantined: list[pd.DataFrame] = []
         with closing(parts), conn.transaction():
             db.execute(conn, "load_settings")
             # counted as the chunks are validated; updated below, in this transaction
@@ -327,27 +320,9 @@ def load(
             target = (db.scalar(conn, "incident_partition_new", params)
                       if kind == "incidents" else None)
             db.execute(conn, stage)
-            written = 0
-            for part in parts:  # on an error, closing parts stops the background thread
-                direct = part.direct
-                if target and direct is not None and len(direct):
-                    rows = direct.column("source_row").to_numpy().astype(np.int64)
-                    keyed = (direct
-                             .add_column(0, "extract_id", pa.array(
-                                 np.full(len(direct), extract_id, dtype=np.int64)))
-                             .add_column(0, "incident_id", pa.array(
-                                 (int(extract_id) << INCIDENT_ID_SHIFT) + rows)))
-                    _copy_frame(conn, "incident_copy", keyed, progress, "copying",
-                                {"target": target}, (n_ok, n_read))
-                    written += len(direct)
-                    n_ok += len(direct)
-                _copy_frame(conn, copy_name, part.rows, progress, "copying", None,
-                            (n_ok, n_read))
-                n_ok += len(part.rows)
-                n_q += len(part.quarantine)
-                quarantined.append(part.quarantine)
-                for k, v in [*Counter(part.quarantine["reason"]).items(), *part.notes.items()]:
-                    reasons[k] = reasons.get(k, 0) + int(v)
+            copied = _copy_parts(conn, parts, copy_name, target, extract_id,
+                                 lambda done, phase: progress(done, n_read, phase))
+            n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
             if n_read != n_ok + n_q:
                 raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
                                    f"{n_q} quarantined")
@@ -356,6 +331,7 @@ def load(
                 "reasons": Jsonb(reasons)})
             fault("copied")
             progress(0, 1, "assigning places")
+            written = copied.direct
             for step in inserts:
                 n = db.execute(conn, step, params, {"target": target} if target else None)
                 written += 0 if step in _POINT_STEPS else max(n, 0)
@@ -366,7 +342,7 @@ def load(
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
             fault("inserted")
-            for q in quarantined:
+            for q in copied.quarantine:
                 _copy_quarantine(conn, extract_id, q)
             record(
                 conn,
@@ -398,6 +374,45 @@ def load(
             {k: int(v) for k, v in reasons.items()},
             message,
         )
+
+
+@dataclass
+class _Copied:
+    """What the chunks of a file came to, as they were copied in."""
+
+    loaded: int = 0
+    quarantined: int = 0
+    direct: int = 0  # rows copied straight into their table (incidents their cells place)
+    reasons: dict[str, int] = field(default_factory=dict)
+    quarantine: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _copy_parts(conn: psycopg.Connection[Any], parts: Iterator[Prepared], copy_name: str,
+                target: str | None, extract_id: int,
+                progress: Callable[[int, str], None]) -> _Copied:
+    """COPY each validated chunk as it comes: rows their cells place straight into the
+    extract's table ``target`` (ids = extract and row), the others into the stage."""
+    out = _Copied()
+    for part in parts:
+        direct = part.direct
+        if target and direct is not None and len(direct):
+            rows = direct.column("source_row").to_numpy().astype(np.int64)
+            keyed = (direct
+                     .add_column(0, "extract_id",
+                                 pa.array(np.full(len(direct), extract_id, dtype=np.int64)))
+                     .add_column(0, "incident_id",
+                                 pa.array((int(extract_id) << INCIDENT_ID_SHIFT) + rows)))
+            _copy_frame(conn, "incident_copy", keyed,
+                        lambda d: progress(out.loaded + d, "copying"), {"target": target})
+            out.loaded += len(direct)
+            out.direct += len(direct)
+        _copy_frame(conn, copy_name, part.rows, lambda d: progress(out.loaded + d, "copying"))
+        out.loaded += len(part.rows)
+        out.quarantined += len(part.quarantine)
+        out.quarantine.append(part.quarantine)
+        for k, v in [*Counter(part.quarantine["reason"]).items(), *part.notes.items()]:
+            out.reasons[k] = out.reasons.get(k, 0) + int(v)
+    return out
 
 
 def _ledger(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, actor: str,

@@ -488,6 +488,40 @@ def test_messy_csv_every_row_is_accounted_for(
         assert sum(res.reasons.values()) == res.rows_quarantined
 
 
+def test_a_file_in_many_chunks_is_loaded_as_one(
+    ingest_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are validated and copied a chunk at a time: with chunks of 700 rows, every row
+    of a 3,000-row file is still loaded or quarantined once, with its own row number."""
+    from geo.ingest import _incidents
+
+    monkeypatch.setattr(_incidents, "CHUNK_ROWS", 700)
+    lines = (PROJECT_ROOT / "sample_data" / "incidents.csv").read_text().splitlines()[:3001]
+    header = lines[0].split(",")
+    bad = {5: ("month", "13/13/13"), 1500: ("harm_type", "not_a_harm"),
+           2999: ("easting", "9")}  # data rows, 0-based; their row number is k + 2
+    for k, (column, value) in bad.items():
+        cells = lines[k + 1].split(",")
+        cells[header.index(column)] = value
+        lines[k + 1] = ",".join(cells)
+    f = write(tmp_path, "chunks.csv", "\n".join(lines) + "\n")
+    before = counts(ingest_settings)["incident"]
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_read, res.rows_loaded, res.rows_quarantined) == (
+        "loaded", 3000, 2997, 3)
+    assert counts(ingest_settings)["incident"] == before + 2997
+    from geo.ingest import quarantine_report
+
+    report = quarantine_report(res.extract_id, ingest_settings)
+    assert dict(zip(report["row_number"], report["reason"], strict=True)) == {
+        7: "bad_month", 1502: "unknown_harm_type", 3001: "outside_area"}
+    with db.connect("admin", ingest_settings) as conn:
+        rows = conn.execute("SELECT count(DISTINCT source_row), min(source_row), "
+                            "max(source_row) FROM incident WHERE extract_id = %s",
+                            (res.extract_id,)).fetchone()
+    assert rows == (2997, 2, 3000)
+
+
 def test_cells_give_the_answer_of_the_polygons(settings: Settings) -> None:
     """The demo's 20,000 incidents were assigned through the 50 m cells where they could
     be: every one has the ward, LSOA and place a point-in-polygon test gives."""

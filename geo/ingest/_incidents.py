@@ -100,11 +100,12 @@ CHUNK_ROWS = 100_000
 
 
 def prepare_chunks(
-    table: Table, ctx: Context, file_name: str, size: int = CHUNK_ROWS
+    table: Table, ctx: Context, file_name: str, size: int | None = None
 ) -> Iterator[Prepared]:
     """Check the file as a whole (columns, identifiers: raises at once), then validate and
-    shape its rows ``size`` at a time, lazily."""
+    shape its rows ``size`` (default ``CHUNK_ROWS``) at a time, lazily."""
     cols = _check(table, ctx, file_name)
+    size = size or CHUNK_ROWS
     return (_prepare_rows(_rows(table, start, start + size), ctx, cols)
             for start in range(0, max(len(table), 1), size))
 
@@ -165,6 +166,7 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
 
 
 def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
+    """Validate the rows of ``table`` (a chunk of a file) and shape the valid ones."""
     df = table.columns
     n = len(df)
     reason = np.full(n, None, dtype=object)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.ingest._cells import Cells, ewkb, settle, split
+from geo.ingest._cells import Cells, ewkb, settle, split, unpack
 
 
 def test_ewkb_is_what_shapely_writes() -> None:
@@ -27,10 +27,18 @@ def _cells() -> Cells:
     near = pd.DataFrame({"ci": [100, 102], "cj": [201, 205]})
     # 10 m cells: one inside W3/L9 in a 50 m cell that is not an area cell; in the place
     # cell (100, 201) one 10 m cell whose only place is 7, one near no place
-    area_fine = pd.DataFrame({"fi": [510], "fj": [1000], "ward_code": ["W3"],
-                              "lsoa_code": ["L9"], "area_code": ["A"]})
+    # (as area_cell_fine_pack holds it: slot 5 * 0 + 0 of 50 m cell (102, 200), pair 0)
+    fine = unpack(pd.DataFrame({"ci": [102], "cj": [200], "cells": ["0 0"]}))
+    pairs = pd.DataFrame({"pair": [0], "ward_code": ["W3"], "lsoa_code": ["L9"],
+                          "area_code": ["A"]})
     place_fine = pd.DataFrame({"fi": [500, 501], "fj": [1005, 1005], "place_id": [7, None]})
-    return Cells.from_frames(area, near, area_fine, place_fine)
+    return Cells.from_frames(area, near, fine, pairs, place_fine)
+
+
+def test_unpack_reads_each_10m_cell_of_a_50m_cell() -> None:
+    got = unpack(pd.DataFrame({"ci": [10, 11], "cj": [20, 21], "cells": ["0 3 24 1 7 3", "12 0"]}))
+    assert got.to_dict("list") == {"fi": [50, 54, 51, 57], "fj": [100, 104, 102, 107],
+                                   "pair": [3, 1, 3, 0]}
 
 
 def test_settle_finds_each_point_cell_and_nothing_outside() -> None:

@@ -35,7 +35,7 @@ from geo.audit import record
 from geo.config import Settings, get_settings
 from geo.ingest import _incidents, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
-from geo.ingest._cells import Cells
+from geo.ingest._cells import Cells, unpack
 from geo.ingest._guard import IdentifierFound
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._read import Table, UnreadableFile, read_table
@@ -85,9 +85,10 @@ def _fetch_cells(settings: Settings) -> Cells:
     """The cells that place most incidents with no geometry test (``_cells``), fetched on a
     connection of their own, so that a load can fetch them while it reads its file."""
     with db.connect("loader", settings) as conn:
-        return Cells.from_frames(*(db.arrow(conn, name) for name in (
-            "ingest_cells", "ingest_place_cells", "ingest_cells_fine",
-            "ingest_place_cells_fine")))
+        area, near, packed, pairs, place_fine = (db.arrow(conn, name) for name in (
+            "ingest_cells", "ingest_place_cells", "ingest_cells_fine", "ingest_area_pairs",
+            "ingest_place_cells_fine"))
+    return Cells.from_frames(area, near, unpack(packed), pairs, place_fine)
 
 
 def _context(conn: psycopg.Connection[Any], settings: Settings,

@@ -59,13 +59,16 @@ class _Grid:
         return np.where(inside, got, self.missing)
 
 
-def _ints(frame: pd.DataFrame | pa.Table, name: str) -> NDArray[np.int64]:
+Frame = pd.DataFrame | pa.Table
+
+
+def _ints(frame: Frame, name: str) -> NDArray[np.int64]:
     col = frame[name]
     return np.asarray(col.to_numpy() if isinstance(frame, pd.DataFrame)
                       else col.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _strings(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
+def _strings(frame: Frame, name: str) -> pa.Array:
     col = frame[name]
     if isinstance(col, pa.ChunkedArray):
         return pc.cast(col.combine_chunks() if col.num_chunks else pa.array([], pa.string()),
@@ -88,15 +91,17 @@ class Cells:
     area_code: pa.Array
 
     @classmethod
-    def from_frames(cls, area: pd.DataFrame | pa.Table, near: pd.DataFrame | pa.Table,
-                    area_fine: pd.DataFrame | pa.Table | None = None,
-                    place_fine: pd.DataFrame | pa.Table | None = None) -> Cells:
+    def from_frames(cls, area: Frame, near: Frame, fine: Frame | None = None,
+                    pairs: Frame | None = None, place_fine: Frame | None = None) -> Cells:
         """From ``area_cell`` rows (ci, cj, ward_code, lsoa_code, area_code), ``place_cell``
-        rows (ci, cj), and optionally ``area_cell_fine`` rows (fi, fj, ward_code,
-        lsoa_code, area_code) and ``place_cell_fine`` rows (fi, fj, place_id)."""
+        rows (ci, cj), and optionally the 10 m cells inside one ward and one LSOA as
+        (fi, fj, pair) rows with ``area_pair`` rows (pair, ward_code, lsoa_code,
+        area_code; pairs numbered from 0), and ``place_cell_fine`` rows (fi, fj,
+        place_id)."""
         n50 = len(area)
-        fine = area_fine if area_fine is not None else pd.DataFrame(
-            {"fi": [], "fj": [], "ward_code": [], "lsoa_code": [], "area_code": []})
+        if fine is None or pairs is None:
+            fine = pd.DataFrame({"fi": [], "fj": [], "pair": []})
+            pairs = pd.DataFrame({"pair": [], "ward_code": [], "lsoa_code": [], "area_code": []})
         places = place_fine if place_fine is not None else pd.DataFrame(
             {"fi": [], "fj": [], "place_id": []})
         place_ids = (places["place_id"].to_numpy(dtype=float, na_value=np.nan)
@@ -108,13 +113,29 @@ class Cells:
             near=_Grid.of(_ints(near, "ci"), _ints(near, "cj"),
                           np.ones(len(near), dtype=bool), False),
             fine_row=_Grid.of(_ints(fine, "fi"), _ints(fine, "fj"),
-                              np.arange(n50, n50 + len(fine), dtype=np.int32), -1),
+                              (n50 + _ints(fine, "pair")).astype(np.int32), -1),
             fine_place=_Grid.of(_ints(places, "fi"), _ints(places, "fj"),
                                 np.where(np.isnan(place_ids), -1, place_ids).astype(np.int64),
                                 PLACE_UNKNOWN),
-            **{k: pa.concat_arrays([_strings(area, k), _strings(fine, k)])
+            **{k: pa.concat_arrays([_strings(area, k), _strings(pairs, k)])
                for k in ("ward_code", "lsoa_code", "area_code")},
         )
+
+
+def unpack(packed: Frame) -> pd.DataFrame:
+    """The (fi, fj, pair) rows of ``area_cell_fine_pack`` rows (ci, cj, cells), whose
+    ``cells`` are "slot pair slot pair ..." with slot = 5 * (fi - 5 ci) + (fj - 5 cj)."""
+    texts = (pa.chunked_array([packed["cells"]]) if isinstance(packed, pd.DataFrame)
+             else packed["cells"])
+    if len(texts) == 0:
+        return pd.DataFrame({"fi": [], "fj": [], "pair": []})
+    tokens = pc.split_pattern(pc.cast(texts, pa.string()), " ")
+    per_row = pc.list_value_length(tokens).to_numpy(zero_copy_only=False) // 2
+    flat = pc.cast(pc.list_flatten(tokens), pa.int64()).to_numpy(zero_copy_only=False)
+    slot, pair = flat[0::2], flat[1::2]
+    row = np.repeat(np.arange(len(per_row)), per_row)
+    ci, cj = _ints(packed, "ci")[row], _ints(packed, "cj")[row]
+    return pd.DataFrame({"fi": ci * 5 + slot // 5, "fj": cj * 5 + slot % 5, "pair": pair})
 
 
 def settle(cells: Cells, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[

@@ -24,14 +24,30 @@ CREATE TABLE area_cell_fine (
     area_code text NOT NULL,
     PRIMARY KEY (fi, fj)
 );
+-- What a load reads of area_cell_fine: one row per 50 m cell, its 10 m cells as text
+-- "slot pair slot pair ..." (slot = 5 * (fi - 5 ci) + (fj - 5 cj); pair = area_pair),
+-- 20 times fewer rows to fetch than one per 10 m cell.
+CREATE TABLE area_pair (
+    pair      integer PRIMARY KEY,
+    ward_code text NOT NULL,
+    lsoa_code text NOT NULL,
+    area_code text NOT NULL
+);
+CREATE TABLE area_cell_fine_pack (
+    ci    integer NOT NULL,
+    cj    integer NOT NULL,
+    cells text NOT NULL,
+    PRIMARY KEY (ci, cj)
+);
 CREATE TABLE place_cell_fine (
     fi       integer NOT NULL,
     fj       integer NOT NULL,
     place_id bigint,
     PRIMARY KEY (fi, fj)
 );
-GRANT SELECT, INSERT, DELETE ON area_cell_fine, place_cell_fine TO contexts_loader;
-GRANT ALL ON area_cell_fine, place_cell_fine TO contexts_owner;
+GRANT SELECT, INSERT, DELETE ON area_cell_fine, place_cell_fine, area_pair,
+    area_cell_fine_pack TO contexts_loader;
+GRANT ALL ON area_cell_fine, place_cell_fine, area_pair, area_cell_fine_pack TO contexts_owner;
 
 -- The 10 m cells in the interior of each polygon of a layer, in the 50 m cells that cross
 -- its boundary (found through the 200 m squares that cross it).
@@ -80,6 +96,8 @@ DECLARE
 BEGIN
     DELETE FROM area_cell;
     DELETE FROM area_cell_fine;
+    DELETE FROM area_cell_fine_pack;
+    DELETE FROM area_pair;
     IF EXISTS (SELECT 1 FROM ward a JOIN ward b ON a.ward_code < b.ward_code
                AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, 'T********'))
        OR EXISTS (SELECT 1 FROM lsoa a JOIN lsoa b ON a.lsoa_code < b.lsoa_code
@@ -113,6 +131,17 @@ BEGIN
     LEFT JOIN cells_l50 l50 ON l50.ci = floor(s.fi / 5.0)::int AND l50.cj = floor(s.fj / 5.0)::int
     WHERE coalesce(w10.code, w50.code) IS NOT NULL AND coalesce(l10.code, l50.code) IS NOT NULL;
     DROP TABLE cells_w50, cells_l50, cells_w10, cells_l10;
+    INSERT INTO area_pair (pair, ward_code, lsoa_code, area_code)
+    SELECT (row_number() OVER (ORDER BY d.ward_code, d.lsoa_code))::int - 1, d.ward_code,
+           d.lsoa_code, d.area_code
+    FROM (SELECT DISTINCT f.ward_code, f.lsoa_code, f.area_code FROM area_cell_fine f) d;
+    INSERT INTO area_cell_fine_pack (ci, cj, cells)
+    SELECT c.ci, c.cj, string_agg(((c.fi - 5 * c.ci) * 5 + (c.fj - 5 * c.cj)) || ' ' || c.pair, ' ')
+    FROM (SELECT f.fi, f.fj, floor(f.fi / 5.0)::int AS ci, floor(f.fj / 5.0)::int AS cj, p.pair
+          FROM area_cell_fine f
+          JOIN area_pair p ON p.ward_code = f.ward_code AND p.lsoa_code = f.lsoa_code
+                          AND p.area_code = f.area_code) c
+    GROUP BY c.ci, c.cj;
     RETURN n;
 END
 $f$;

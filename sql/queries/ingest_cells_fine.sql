@@ -1,2 +1,3 @@
--- The 10 m cells wholly inside one ward and one LSOA (migration 0009).
-SELECT fi, fj, ward_code, lsoa_code, area_code FROM area_cell_fine
+-- The 10 m cells wholly inside one ward and one LSOA, one row per 50 m cell (migration
+-- 0009): "slot pair slot pair ...", decoded by geo.ingest._cells.
+SELECT ci, cj, cells FROM area_cell_fine_pack

@@ -56,6 +56,22 @@ def test_settle_finds_each_point_cell_and_nothing_outside() -> None:
     assert place.tolist() == [-1, -1, -1, 7, -1, -2, -1, -1, -1]
 
 
+def test_a_large_extent_is_looked_up_in_sorted_keys(monkeypatch) -> None:  # noqa: ANN001
+    """A region's or a country's 10 m cells would not fit a dense array: the same answers
+    come from sorted keys."""
+    from geo.ingest import _cells as cells_module
+
+    x = np.array([5000.0, 5049.9, 5050.0, 5005.0, 5015.0, 5025.0, 5105.0, 5200.0, -3.0])
+    y = np.array([10000.0, 10049.9, 10000.0, 10055.0, 10055.0, 10055.0, 10005.0, 10250.0,
+                  10000.0])
+    dense = settle(_cells(), x, y)
+    monkeypatch.setattr(cells_module, "DENSE_MAX", 0)
+    sparse_cells = _cells()
+    assert sparse_cells.fine_row.keys is not None and sparse_cells.row.keys is not None
+    sparse = settle(sparse_cells, x, y)
+    assert dense[0].tolist() == sparse[0].tolist() and dense[1].tolist() == sparse[1].tolist()
+
+
 def test_split_keeps_every_row_once_and_stages_what_postgis_must_place() -> None:
     cells = _cells()
     x = np.array([5000.0, 5025.0, np.nan, 7000.0, 5060.0])

@@ -33,30 +33,47 @@ FINE_M = 10.0
 PLACE_UNKNOWN = -2
 
 
+#: a grid of cells is a dense array up to this many cells (64 MB of int32: a city's 10 m
+#: cells); a larger extent (a region, a country) is looked up in sorted keys instead
+DENSE_MAX = 16_000_000
+
+
 @dataclass(frozen=True)
 class _Grid:
-    """Values of cells (i, j) as a dense array over their extent."""
+    """Values of cells (i, j) over their extent: a dense array, or sorted keys when the
+    extent is too large for one (``DENSE_MAX``)."""
 
     origin: tuple[int, int]
+    shape: tuple[int, int]
     values: NDArray[Any]
+    keys: NDArray[np.int64] | None
     missing: Any
 
     @classmethod
     def of(cls, i: NDArray[np.int64], j: NDArray[np.int64], values: NDArray[Any],
            missing: Any) -> _Grid:
         if not len(i):
-            return cls((0, 0), np.full((1, 1), missing, dtype=values.dtype), missing)
+            return cls((0, 0), (1, 1), np.full((1, 1), missing, dtype=values.dtype), None,
+                       missing)
         i0, j0 = int(i.min()), int(j.min())
-        grid_ = np.full((int(i.max()) - i0 + 1, int(j.max()) - j0 + 1), missing,
-                        dtype=values.dtype)
-        grid_[i - i0, j - j0] = values
-        return cls((i0, j0), grid_, missing)
+        shape = (int(i.max()) - i0 + 1, int(j.max()) - j0 + 1)
+        if shape[0] * shape[1] > DENSE_MAX:
+            keys = (i - i0) * shape[1] + (j - j0)
+            order = np.argsort(keys)
+            return cls((i0, j0), shape, values[order], keys[order], missing)
+        dense = np.full(shape, missing, dtype=values.dtype)
+        dense[i - i0, j - j0] = values
+        return cls((i0, j0), shape, dense, None, missing)
 
     def at(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[Any]:
         a, b = i - self.origin[0], j - self.origin[1]
-        inside = (a >= 0) & (b >= 0) & (a < self.values.shape[0]) & (b < self.values.shape[1])
-        got = self.values[np.where(inside, a, 0), np.where(inside, b, 0)]
-        return np.where(inside, got, self.missing)
+        inside = (a >= 0) & (b >= 0) & (a < self.shape[0]) & (b < self.shape[1])
+        a, b = np.where(inside, a, 0), np.where(inside, b, 0)
+        if self.keys is None:
+            return np.where(inside, self.values[a, b], self.missing)
+        key = a * self.shape[1] + b
+        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        return np.where(inside & (self.keys[pos] == key), self.values[pos], self.missing)
 
 
 Frame = pd.DataFrame | pa.Table

@@ -1,7 +1,7 @@
 -- Finer cells for spatial assignment.
 --
 -- Migration 0007's 50 m cells settle a point with no geometry test when its cell lies
--- wholly inside one ward and one LSOA and near no place; in the sample's million
+-- wholly inside one ward and one LSOA and near no place; in the benchmark's million
 -- incidents 46% still had to be tested, those within about 70 m of a boundary or of the
 -- place distance around a place. Here the 50 m cells it could not settle are split into
 -- 10 m cells, on the same rules, so only points within about 14 m of a boundary are

@@ -49,10 +49,13 @@ GRANT SELECT, INSERT, DELETE ON area_cell_fine, place_cell_fine, area_pair,
     area_cell_fine_pack TO contexts_loader;
 GRANT ALL ON area_cell_fine, place_cell_fine, area_pair, area_cell_fine_pack TO contexts_owner;
 
--- The 10 m cells in the interior of each polygon of a layer, in the 50 m cells that cross
--- its boundary (found through the 200 m squares that cross it).
-CREATE FUNCTION contexts_interior_fine_cells(layer text)
-RETURNS TABLE (fi integer, fj integer, code text, area_code text)
+-- The cells in the interior of each polygon of a layer (ward or lsoa), in one pass down
+-- three levels: 200 m squares, the 50 m squares of those that cross a boundary (all 16
+-- of those that do not), and the 10 m squares of the 50 m squares that cross one. Returns
+-- the interior 50 m cells (as 0007's contexts_interior_cells, which it replaces) and the
+-- interior 10 m cells of the crossing 50 m cells, each 50 m test made once.
+CREATE FUNCTION contexts_interior_cells_by_size(layer text)
+RETURNS TABLE (size integer, i integer, j integer, code text, area_code text)
 LANGUAGE plpgsql STABLE AS $f$
 BEGIN
     IF layer NOT IN ('ward', 'lsoa') THEN
@@ -60,7 +63,9 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE format($q$
         WITH c200 AS MATERIALIZED (
-            SELECT p.%2$I AS code, p.area_code, p.geom, i, j
+            SELECT p.%2$I AS code, p.area_code, p.geom, i, j,
+                   ST_ContainsProperly(p.geom, ST_MakeEnvelope(i * 200.0, j * 200.0,
+                       (i + 1) * 200.0, (j + 1) * 200.0, 27700)) AS inside
             FROM %1$I p,
                  generate_series(floor(ST_XMin(p.geom) / 200)::int,
                                  floor(ST_XMax(p.geom) / 200)::int) i,
@@ -68,21 +73,21 @@ BEGIN
                                  floor(ST_YMax(p.geom) / 200)::int) j
             WHERE ST_Intersects(p.geom, ST_MakeEnvelope(i * 200.0, j * 200.0,
                                 (i + 1) * 200.0, (j + 1) * 200.0, 27700))
-              AND NOT ST_ContainsProperly(p.geom, ST_MakeEnvelope(i * 200.0, j * 200.0,
-                                (i + 1) * 200.0, (j + 1) * 200.0, 27700))
         ), c50 AS MATERIALIZED (
-            SELECT c.code, c.area_code, c.geom, c.i * 4 + a AS i, c.j * 4 + b AS j
+            SELECT c.code, c.area_code, c.geom, c.i * 4 + a AS i, c.j * 4 + b AS j,
+                   c.inside OR ST_ContainsProperly(c.geom, ST_MakeEnvelope(
+                       (c.i * 4 + a) * 50.0, (c.j * 4 + b) * 50.0,
+                       (c.i * 4 + a + 1) * 50.0, (c.j * 4 + b + 1) * 50.0, 27700)) AS inside
             FROM c200 c, generate_series(0, 3) a, generate_series(0, 3) b
-            WHERE ST_Intersects(c.geom, ST_MakeEnvelope((c.i * 4 + a) * 50.0,
-                      (c.j * 4 + b) * 50.0, (c.i * 4 + a + 1) * 50.0,
-                      (c.j * 4 + b + 1) * 50.0, 27700))
-              AND NOT ST_ContainsProperly(c.geom, ST_MakeEnvelope((c.i * 4 + a) * 50.0,
-                      (c.j * 4 + b) * 50.0, (c.i * 4 + a + 1) * 50.0,
-                      (c.j * 4 + b + 1) * 50.0, 27700))
+            WHERE c.inside OR ST_Intersects(c.geom, ST_MakeEnvelope(
+                      (c.i * 4 + a) * 50.0, (c.j * 4 + b) * 50.0,
+                      (c.i * 4 + a + 1) * 50.0, (c.j * 4 + b + 1) * 50.0, 27700))
         )
-        SELECT (c.i * 5 + a)::int, (c.j * 5 + b)::int, c.code, c.area_code
+        SELECT 50, c.i, c.j, c.code, c.area_code FROM c50 c WHERE c.inside
+        UNION ALL
+        SELECT 10, (c.i * 5 + a)::int, (c.j * 5 + b)::int, c.code, c.area_code
         FROM c50 c, generate_series(0, 4) a, generate_series(0, 4) b
-        WHERE ST_ContainsProperly(c.geom, ST_MakeEnvelope(
+        WHERE NOT c.inside AND ST_ContainsProperly(c.geom, ST_MakeEnvelope(
             (c.i * 5 + a) * 10.0, (c.j * 5 + b) * 10.0,
             (c.i * 5 + a + 1) * 10.0, (c.j * 5 + b + 1) * 10.0, 27700))
     $q$, layer, layer || '_code');
@@ -107,30 +112,31 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM ward) OR NOT EXISTS (SELECT 1 FROM lsoa) THEN
         RETURN 0;  -- a cell needs both layers (wards are loaded before LSOAs)
     END IF;
-    DROP TABLE IF EXISTS pg_temp.cells_w50, pg_temp.cells_l50, pg_temp.cells_w10,
-        pg_temp.cells_l10;
-    CREATE TEMP TABLE cells_w50 ON COMMIT DROP AS SELECT * FROM contexts_interior_cells('ward');
-    CREATE TEMP TABLE cells_l50 ON COMMIT DROP AS SELECT * FROM contexts_interior_cells('lsoa');
+    DROP TABLE IF EXISTS pg_temp.cells_w, pg_temp.cells_l;
+    CREATE TEMP TABLE cells_w ON COMMIT DROP AS
+        SELECT * FROM contexts_interior_cells_by_size('ward');
+    CREATE TEMP TABLE cells_l ON COMMIT DROP AS
+        SELECT * FROM contexts_interior_cells_by_size('lsoa');
     INSERT INTO area_cell (ci, cj, ward_code, lsoa_code, area_code)
-    SELECT w.ci, w.cj, w.code, l.code, w.area_code
-    FROM cells_w50 w JOIN cells_l50 l USING (ci, cj);
+    SELECT w.i, w.j, w.code, l.code, w.area_code
+    FROM cells_w w JOIN cells_l l USING (size, i, j)
+    WHERE w.size = 50;
     GET DIAGNOSTICS n = ROW_COUNT;
     -- a 10 m cell inside one ward and one LSOA whose 50 m cell is not an area cell: its
     -- 50 m cell crosses a boundary of at least one layer, where the cell is found at 10 m
-    CREATE TEMP TABLE cells_w10 ON COMMIT DROP AS
-        SELECT * FROM contexts_interior_fine_cells('ward');
-    CREATE TEMP TABLE cells_l10 ON COMMIT DROP AS
-        SELECT * FROM contexts_interior_fine_cells('lsoa');
     INSERT INTO area_cell_fine (fi, fj, ward_code, lsoa_code, area_code)
-    SELECT s.fi, s.fj, coalesce(w10.code, w50.code), coalesce(l10.code, l50.code),
+    SELECT s.i, s.j, coalesce(w10.code, w50.code), coalesce(l10.code, l50.code),
            coalesce(w10.area_code, w50.area_code)
-    FROM (SELECT c.fi, c.fj FROM cells_w10 c UNION SELECT c.fi, c.fj FROM cells_l10 c) s
-    LEFT JOIN cells_w10 w10 ON w10.fi = s.fi AND w10.fj = s.fj
-    LEFT JOIN cells_l10 l10 ON l10.fi = s.fi AND l10.fj = s.fj
-    LEFT JOIN cells_w50 w50 ON w50.ci = floor(s.fi / 5.0)::int AND w50.cj = floor(s.fj / 5.0)::int
-    LEFT JOIN cells_l50 l50 ON l50.ci = floor(s.fi / 5.0)::int AND l50.cj = floor(s.fj / 5.0)::int
+    FROM (SELECT c.i, c.j FROM cells_w c WHERE c.size = 10
+          UNION SELECT c.i, c.j FROM cells_l c WHERE c.size = 10) s
+    LEFT JOIN cells_w w10 ON w10.size = 10 AND w10.i = s.i AND w10.j = s.j
+    LEFT JOIN cells_l l10 ON l10.size = 10 AND l10.i = s.i AND l10.j = s.j
+    LEFT JOIN cells_w w50 ON w50.size = 50 AND w50.i = floor(s.i / 5.0)::int
+                         AND w50.j = floor(s.j / 5.0)::int
+    LEFT JOIN cells_l l50 ON l50.size = 50 AND l50.i = floor(s.i / 5.0)::int
+                         AND l50.j = floor(s.j / 5.0)::int
     WHERE coalesce(w10.code, w50.code) IS NOT NULL AND coalesce(l10.code, l50.code) IS NOT NULL;
-    DROP TABLE cells_w50, cells_l50, cells_w10, cells_l10;
+    DROP TABLE cells_w, cells_l;
     INSERT INTO area_pair (pair, ward_code, lsoa_code, area_code)
     SELECT (row_number() OVER (ORDER BY d.ward_code, d.lsoa_code))::int - 1, d.ward_code,
            d.lsoa_code, d.area_code
@@ -182,7 +188,8 @@ BEGIN
     RETURN n;
 END
 $f$;
-GRANT EXECUTE ON FUNCTION contexts_interior_fine_cells(text) TO contexts_loader, contexts_owner;
+GRANT EXECUTE ON FUNCTION contexts_interior_cells_by_size(text) TO contexts_loader, contexts_owner;
+DROP FUNCTION contexts_interior_cells(text);
 
 SELECT contexts_refresh_area_cells();
 SELECT contexts_refresh_place_cells(50);

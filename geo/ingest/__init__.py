@@ -295,7 +295,7 @@ def load(
             # fetched while the file is read
             cells = (_FETCH.submit(_fetch_cells, settings)
                      if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
-            table = read_table(path, sheet)
+            table = read_table(path, sheet, data)  # the bytes hashed above, not read again
             ctx = _context(conn, settings, cells)
             conn.commit()
             parts = _prepare(kind, table, ctx, name, settings)

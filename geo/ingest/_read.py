@@ -194,16 +194,17 @@ def read_spatial(path: Path, name: str) -> Table:
     return Table(attrs, np.arange(1, len(gdf) + 1), geometry=geom, crs=crs)
 
 
-def read_table(path: Path, sheet: str | None = None) -> Table:
-    """Read any supported file, by extension, checking that content matches it."""
+def read_table(path: Path, sheet: str | None = None, data: bytes | None = None) -> Table:
+    """Read any supported file, by extension, checking that content matches it (``data``:
+    its bytes, when the caller has read them already)."""
     name = path.name
     suffix = path.suffix.lower()
     if suffix in SPATIAL:
         table = read_spatial(path, name)
     elif suffix == ".xlsx":
-        table = read_xlsx(path.read_bytes(), name, sheet)
+        table = read_xlsx(data if data is not None else path.read_bytes(), name, sheet)
     elif suffix in TABULAR:
-        table = read_csv(path.read_bytes(), name)
+        table = read_csv(data if data is not None else path.read_bytes(), name)
     else:
         raise UnreadableFile(
             f"{name}: unsupported file type {suffix!r}; use CSV, .xlsx, "

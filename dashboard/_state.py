@@ -100,6 +100,14 @@ def sign_in() -> None:
 
 
 def banner() -> None:
+    from geo.services import pages
+
+    if pages.read_source() is not None:
+        pages.version(areas())  # a first read: falls back now if the replica is gone
+    if pages.read_source() == "primary":
+        st.info("The read replica is not answering: this page reads from the main "
+                "database server instead. Figures are the same; pages may be slower.",
+                icon=":material/dns:")
     if demo_mode():
         st.warning("**Demo mode**: synthetic data on a private database, with a role "
                    "switcher in the sidebar. Not for real data.", icon=":material/science:")

@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard import _state
 from geo import roles
 from geo.render.mapping import install_template_cache
+from geo.services import pages as reads
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
 install_template_cache()  # once per process; see its docstring
@@ -34,4 +35,8 @@ if role is None:
 nav = st.navigation(pages)
 _state.banner()
 st.sidebar.caption(f"Signed in as: {_state.ROLE_LABELS.get(role, role)}")
-nav.run()
+try:
+    nav.run()
+except reads.TooSlow:
+    # the read was cancelled by the statement timeout: nothing was written, nothing cached
+    st.warning(reads.TOO_SLOW, icon=":material/hourglass_disabled:")

@@ -37,6 +37,24 @@ class Settings(BaseSettings):
     loader_database_url: str | None = Field(
         default=None, description="URL loads use (the loader role); derived when unset."
     )
+    read_replica: str | None = Field(
+        default=None,
+        description="Where the dashboard's page reads go: 'local' (the private cluster's "
+        "streaming replica, `contexts db replica up`) or a libpq URL of a hot standby "
+        "(the dashboard login). Unset: the primary. Loads and audit writes always go to "
+        "the primary; a replica that does not answer falls back to the primary.",
+    )
+    pool_size: int = Field(
+        default=4, ge=1,
+        description="Most database connections one dashboard process holds for page "
+        "reads (per server: primary, replica). Sessions borrow one per read and give it "
+        "back, so open browsers hold none between reruns.",
+    )
+    statement_timeout_ms: int = Field(
+        default=20_000, ge=1,
+        description="A page read running longer is cancelled; the page says to narrow "
+        "the period or the area.",
+    )
     home: Path = Field(default=PROJECT_ROOT, description="Project folder; holds var/.")
     database_name: str = "contexts"
     area_code: str = Field(

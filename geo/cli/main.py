@@ -24,6 +24,8 @@ def _db(args: argparse.Namespace) -> int:
     if args.action == "status":
         print(cluster.status(settings))
         return 0
+    if args.action == "replica":
+        return _replica(args.what or "status", args.remove)
     if not settings.embedded:
         if args.action == "psql":
             os.execvp("psql", ["psql", db.dsn("admin", settings)])
@@ -40,6 +42,29 @@ def _db(args: argparse.Namespace) -> int:
     elif args.action == "psql":
         cluster.up(settings)
         os.execvp("psql", ["psql", db.dsn("admin", settings)])
+    return 0
+
+
+def _replica(what: str, remove: bool) -> int:
+    from geo.store import cluster, replica
+
+    settings = get_settings()
+    if what == "status":
+        print(replica.status(settings))
+        return 0
+    if not settings.embedded:
+        print(replica.status(settings), file=sys.stderr)
+        return 2
+    try:
+        if what == "up":
+            rep = replica.up(settings)
+            print(f"replica running; socket in {rep.socket_dir}. Send the dashboard's reads "
+                  "there with CONTEXTS_READ_REPLICA=local")
+        else:
+            print("stopped" if replica.down(settings, remove) else "was not running")
+    except cluster.ClusterError as e:
+        print(e, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -102,7 +127,8 @@ def _load(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from geo.cli import serve
 
-    return serve.run(port=args.port, address=args.address, headless=True, extra=args.extra)
+    return serve.run(port=args.port, address=args.address, headless=True, extra=args.extra,
+                     workers=args.workers)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -163,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("db", help="the private PostGIS cluster")
-    d.add_argument("action", choices=["up", "down", "status", "reset", "psql", "url"])
+    d.add_argument("action", choices=["up", "down", "status", "reset", "psql", "url",
+                                      "replica"])
+    d.add_argument("what", nargs="?", choices=["up", "down", "status"],
+                   help="with replica: start, stop or show the streaming read replica")
+    d.add_argument("--remove", action="store_true",
+                   help="with replica down: delete the replica's files and slot too")
     d.set_defaults(func=_db)
 
     m = sub.add_parser("migrate", help="apply pending SQL migrations")
@@ -191,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--address", default="127.0.0.1")
+    s.add_argument("--workers", type=int, default=int(os.environ.get("CONTEXTS_WORKERS", "1")),
+                   help="Streamlit processes behind a sticky proxy (default 1: no proxy; "
+                        "about one per core)")
     s.add_argument("extra", nargs=argparse.REMAINDER, help="further streamlit options")
     s.set_defaults(func=_serve)
 

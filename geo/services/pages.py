@@ -24,60 +24,68 @@ Areas = tuple[str, ...]
 VOCABULARIES = ("harm_type", "risk_level", "age_band", "place_category", "intervention_type")
 
 
-def _conn(areas: Areas) -> Any:
-    return db.connect("dashboard", get_settings(), areas=areas)
+TooSlow = db.TooSlow
+#: what a page shows when its read hits the statement timeout
+TOO_SLOW = "This view is taking too long — narrow the period or the area."
+
+
+def _read(areas: Areas, fn: Any) -> Any:
+    """``fn(conn)`` on a pooled read-only connection (the replica's when configured and
+    answering; see :func:`geo.store.db.read`)."""
+    return db.read(fn, areas, get_settings())
+
+
+def read_source() -> str | None:
+    """None without a read replica; else where page reads go now ("replica", or
+    "primary" while the replica does not answer)."""
+    return db.replica_state(get_settings())
 
 
 def version(areas: Areas) -> str:
     """The data version: it changes whenever an extract is loaded or the intervention
     register is edited, by anyone."""
-    with _conn(areas) as conn:
-        return reads.data_version(conn)
+    return str(_read(areas, reads.data_version))
 
 
 def period(areas: Areas) -> tuple[date, date] | None:
     """The first and last month with data, or None when nothing is loaded."""
-    with _conn(areas) as conn:
-        p = counts.data_period(conn)
+    p = _read(areas, counts.data_period)
     return (p["first"], p["last"]) if p["first"] else None
 
 
 def vocabularies(areas: Areas) -> dict[str, list[tuple[str, str]]]:
     """Each vocabulary as (code, label) pairs."""
-    with _conn(areas) as conn:
-        return {name: reads.vocabulary(conn, name) for name in VOCABULARIES}
+    found: dict[str, list[tuple[str, str]]] = _read(
+        areas, lambda conn: {name: reads.vocabulary(conn, name) for name in VOCABULARIES})
+    return found
 
 
 def units(areas: Areas, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
-    with _conn(areas) as conn:
-        return counts.units(conn, unit, size)  # type: ignore[arg-type]
+    return _read(areas, lambda conn: counts.units(conn, unit, size))  # type: ignore[arg-type]
 
 
 def monthly(areas: Areas, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
     """Counts by unit and month over the filters' months (one scan of the incidents)."""
-    with _conn(areas) as conn:
-        return counts.counts(conn, unit, filters, size, by_month=True)  # type: ignore[arg-type]
+    return _read(areas, lambda conn: counts.counts(
+        conn, unit, filters, size, by_month=True))  # type: ignore[arg-type]
 
 
 def places(areas: Areas) -> gpd.GeoDataFrame:
-    with _conn(areas) as conn:
-        return counts.units(conn, "place").drop(columns=["geom_bng"])
+    return _read(areas, lambda conn: counts.units(conn, "place").drop(columns=["geom_bng"]))
 
 
 def wards(areas: Areas) -> gpd.GeoDataFrame:
-    with _conn(areas) as conn:
-        return data.wards(conn)
+    return _read(areas, lambda conn: data.wards(conn))
 
 
 def complex_places(areas: Areas, filters: Filters) -> pd.DataFrame:
-    with _conn(areas) as conn:
-        return analysis.complex_strategy(conn, filters)
+    return _read(areas, lambda conn: analysis.complex_strategy(conn, filters))
 
 
 def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
     """What a place or ward profile shows: monthly counts, the day x hour grid, and the
     place's assessments or the ward's places."""
-    with _conn(areas) as conn:
+    def read(conn: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
             "monthly": profile.monthly(conn, kind, unit_id, filters),  # type: ignore[arg-type]
             "times": profile.times(conn, kind, unit_id, filters),  # type: ignore[arg-type]
@@ -86,26 +94,26 @@ def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dic
             out["assessments"] = profile.assessments(conn, unit_id)
         else:
             out["places"] = profile.ward_places(conn, unit_id)
-    return out
+        return out
+
+    return _read(areas, read)  # type: ignore[no-any-return]
 
 
 def register(areas: Areas) -> pd.DataFrame:
-    with _conn(areas) as conn:
-        return interventions.register(conn)
+    return _read(areas, lambda conn: interventions.register(conn))
 
 
 def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results, their sentences written for ``view`` (small counts as "<5")."""
-    with _conn(areas) as conn:
-        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+    found = _read(areas, lambda conn: interventions.impacts(
+        conn, params, place_ref=place_ref, fmt=count_text(view)))
     return [i.as_dict() for i in found]
 
 
 def points(areas: Areas, filters: Filters, limit: int = 3000) -> pd.DataFrame:
     """Point-level incidents (analysts only: the page checks the role first)."""
-    with _conn(areas) as conn:
-        return profile.points(conn, filters, limit)
+    return _read(areas, lambda conn: profile.points(conn, filters, limit))
 
 
 def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -20,6 +22,7 @@ import psycopg
 import psycopg.sql
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
 
@@ -157,6 +160,151 @@ def scalar(
 ) -> Any:
     row = conn.execute(sql(name), params or {}).fetchone()
     return None if row is None else row[0]
+
+
+# --- pooled page reads ----------------------------------------------------------------
+
+
+class TooSlow(RuntimeError):
+    """A read ran past ``statement_timeout_ms`` and was cancelled."""
+
+
+_POOLS: dict[tuple[str, int, int], ConnectionPool[Any]] = {}
+_POOLS_LOCK = threading.Lock()
+#: seconds a replica that failed is left alone before it is tried again
+REPLICA_RETRY_S = 15.0
+#: how long a read waits for a replica connection before falling back to the primary
+REPLICA_WAIT_S = 2.0
+_replica_down_since: float | None = None
+_replica_checked = 0.0
+
+
+def _pool(url: str, settings: Settings) -> ConnectionPool[Any]:
+    """The process's pool for ``url``: at most ``settings.pool_size`` connections, opened
+    lazily, checked on borrow, each with the statement timeout of the settings."""
+    key = (url, settings.pool_size, settings.statement_timeout_ms)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = ConnectionPool(
+                url, min_size=1, max_size=settings.pool_size, open=True, name="reads",
+                kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}",
+                        "connect_timeout": 5},
+                check=ConnectionPool.check_connection, reset=_forget_areas,
+                configure=None if settings.embedded or settings.dashboard_database_url
+                or url == settings.read_replica else _as_dashboard,
+                max_idle=300, timeout=60)
+            _POOLS[key] = pool
+    return pool
+
+
+def _as_dashboard(conn: psycopg.Connection[Any]) -> None:
+    """An external server's shared login: take the dashboard role, read-only (as
+    :func:`connect` does)."""
+    conn.execute(psycopg.sql.SQL("SET ROLE {}").format(
+        psycopg.sql.Identifier(ROLE_LOGINS["dashboard"])))
+    conn.execute("SET default_transaction_read_only = on")
+    conn.commit()
+
+
+def _forget_areas(conn: psycopg.Connection[Any]) -> None:
+    """Run when a connection goes back to its pool: it sees no area until lent again."""
+    conn.execute("SELECT set_config('contexts.areas', '', false)")
+
+
+def close_pools() -> None:
+    """Close every pool of this process (tests; a server shutting down)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for p in pools:
+        p.close()
+
+
+def pool_stats() -> dict[str, dict[str, int]]:
+    """Each pool's size and use (``psycopg_pool`` statistics), by server."""
+    with _POOLS_LOCK:
+        return {k[0].split("?")[-1]: dict(p.get_stats()) for k, p in _POOLS.items()}
+
+
+def replica_url(settings: Settings) -> str | None:
+    """The URL page reads use on the replica, or None when no replica is configured."""
+    if not settings.read_replica:
+        return None
+    if settings.read_replica == "local":
+        from geo.store.replica import locate
+
+        return locate(settings).url(settings.database_name, ROLE_LOGINS["dashboard"])
+    return settings.read_replica
+
+
+def replica_state(settings: Settings | None = None) -> str | None:
+    """None without a replica; ``"replica"`` while reads go there; ``"primary"`` while the
+    replica does not answer and reads fall back to the primary."""
+    settings = settings or get_settings()
+    if not settings.read_replica:
+        return None
+    return "primary" if _replica_down_since is not None else "replica"
+
+
+def _borrow(url: str, settings: Settings, wait: float | None
+            ) -> tuple[ConnectionPool[Any], psycopg.Connection[Any]]:
+    pool = _pool(url, settings)
+    return pool, pool.getconn(timeout=wait)
+
+
+@contextmanager
+def _lent(pool: ConnectionPool[Any], conn: psycopg.Connection[Any],
+          areas: tuple[str, ...]) -> Iterator[psycopg.Connection[Any]]:
+    ok = False
+    try:
+        conn.execute("SELECT set_config('contexts.areas', %s, false)", (",".join(areas),))
+        yield conn
+        ok = True
+    finally:
+        if ok and not conn.closed:
+            conn.rollback()  # a read: nothing to keep
+        pool.putconn(conn)
+
+
+def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = ("*",),
+         settings: Settings | None = None) -> Any:
+    """``fn(conn)`` on a pooled read-only connection seeing ``areas``: on the replica when
+    one is configured and answering, else on the primary.
+
+    A replica that cannot be reached, or that drops the read (stopped, or a conflict with
+    recovery), is left alone for :data:`REPLICA_RETRY_S` seconds and the read runs on the
+    primary; :func:`replica_state` says so. A read cancelled by the statement timeout
+    raises :class:`TooSlow`.
+    """
+    global _replica_down_since, _replica_checked
+    settings = settings or get_settings()
+    replica = replica_url(settings)
+    now = time.monotonic()
+    if replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S):
+        try:
+            pool, conn = _borrow(replica, settings, REPLICA_WAIT_S)
+            with _lent(pool, conn, areas) as c:
+                out = fn(c)
+            if _replica_down_since is not None:
+                log.warning("read replica answers again; reads go back to it")
+            _replica_down_since = None
+            return out
+        except psycopg.errors.QueryCanceled as e:
+            raise TooSlow(str(e)) from e
+        except (PoolTimeout, psycopg.OperationalError, psycopg.errors.SerializationFailure,
+                psycopg.errors.AdminShutdown) as e:
+            if _replica_down_since is None:
+                log.warning("read replica does not answer (%s): reading from the primary",
+                            str(e).strip().splitlines()[0] if str(e).strip() else type(e))
+                _replica_down_since = now
+            _replica_checked = now
+    try:
+        pool, conn = _borrow(dsn("dashboard", settings), settings, None)
+        with _lent(pool, conn, areas) as c:
+            return fn(c)
+    except psycopg.errors.QueryCanceled as e:
+        raise TooSlow(str(e)) from e
 
 
 # --- migrations -------------------------------------------------------------------------

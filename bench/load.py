@@ -201,7 +201,7 @@ async def person(url: str, role: str, rng: random.Random, until: float, tally: T
             r = await s.set("Demo role", ROLE_LABELS[role], sticky=True)
             if not r.ok:
                 raise RuntimeError(r.error)
-        while time.monotonic() < until:
+        while once or time.monotonic() < until:
             for step in STEPS:
                 if step == "Map":
                     run = await s.page("Map")
@@ -212,6 +212,8 @@ async def person(url: str, role: str, rng: random.Random, until: float, tally: T
                 else:
                     run = await s.page("Place profile")
                 note(step, run)
+                if once:
+                    continue  # one pass, no thinking (the warm-up)
                 if time.monotonic() >= until:
                     break
                 await asyncio.sleep(rng.uniform(3, 8))
@@ -256,15 +258,14 @@ async def load_run(url: str, server: Server, people: int, seconds: float, dbname
                    seed: int = 7) -> tuple[Tally, float]:
     rng = random.Random(seed)
     # warm-up: one untimed pass per role
-    await asyncio.gather(*(person(url, r, random.Random(i), time.monotonic() + 3600, None,
-                                  once=True) for i, r in enumerate(("partner", "board",
-                                                                    "analyst"))))
+    await asyncio.gather(*(person(url, r, random.Random(i), 0, None, once=True)
+                           for i, r in enumerate(("partner", "board", "analyst"))))
     tally = Tally()
     cpu0 = server.cpu_s()
     until = time.monotonic() + seconds
     roles = [ROLES[i % len(ROLES)] for i in range(people)]
     tasks = []
-    for i, role in enumerate(roles):  # people arrive over the first 5 s
+    for role in roles:  # people arrive over the first 5 s
         tasks.append(asyncio.create_task(person(url, role, random.Random(rng.random()),
                                                 until, tally)))
         await asyncio.sleep(5 / max(people, 1))

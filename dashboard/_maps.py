@@ -1,23 +1,73 @@
 """The interactive map as pages show it: a folium map in streamlit-folium that reruns the
 page only on a click, and a click on a ward or place opens its profile.
+
+Rendering a folium map to Leaflet JavaScript is the costliest part of a page: about 0.6 s
+of CPU for the 250 m hexagons (folium renders the whole figure twice and streamlit-folium
+rewrites its variable names with regular expressions over 0.9 MB). ``st_folium`` does it on
+every rerun. Here a unit layer's map is rendered once per data version, filters and view
+(:func:`layer_map`, shared by every session of the process) and each rerun only sends the
+rendered parts to the same streamlit-folium component, with the same arguments
+``st_folium`` would send (tested in ``tests/test_load.py``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import branca
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit_folium as sf
 
 from dashboard import _data, _state
+from geo.filters import Filters
 from geo.render import mapping
+from geo.render.text import View
+
+RETURNED = ["last_object_clicked"]
 
 
-def show(m: folium.Map, key: str, v: _data.Key, with_places: bool, height: int = 620) -> None:
-    """Draw ``m``; on a new click on a ward or place, open that profile."""
-    out = st_folium(m, key=key, height=height, use_container_width=True,
-                    returned_objects=["last_object_clicked"])
+def rendered(m: folium.Map) -> dict[str, Any]:
+    """What ``st_folium`` sends its component for ``m`` (the same steps, in its order)."""
+    m.get_root().render()
+    m.render()  # type: ignore[no-untyped-call]
+    html = sf._get_html(m)
+    header = sf._get_header(m)
+    script = sf._get_map_string(m)
+
+    def walk(fig: Any) -> Any:
+        if isinstance(fig, branca.colormap.ColorMap | folium.elements.JSCSSMixin):
+            yield fig
+        for child in getattr(fig, "_children", {}).values():
+            yield from walk(child)
+
+    css: list[str] = []
+    js: list[str] = []
+    for elem in walk(m):
+        css += [href for _, href in getattr(elem, "default_css", [])]
+        js += [src for _, src in getattr(elem, "default_js", [])]
+    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
+            "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+
+
+def show(m: folium.Map | dict[str, Any], key: str, v: _data.Key, with_places: bool,
+         height: int = 620) -> None:
+    """Draw ``m`` (a map, or its :func:`rendered` parts); on a new click on a ward or place,
+    open that profile."""
+    parts = rendered(m) if isinstance(m, folium.Map) else m
+    hash_key = sf.generate_js_hash(parts["script"], key, False)
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    out = sf._component_func(
+        script=parts["script"], header=parts["header"], html=parts["html"], id=parts["id"],
+        key=hash_key, height=height, width=None, returned_objects=RETURNED,
+        default={"last_object_clicked": None}, zoom=None, center=None, feature_group=None,
+        return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=parts["css_links"], js_links=parts["js_links"], on_change=on_change,
+        wrap_longitude=False)
     click = (out or {}).get("last_object_clicked")
     if click and click != st.session_state.get(f"{key}_last_click"):
         st.session_state[f"{key}_last_click"] = click
@@ -35,3 +85,15 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool) 
     if with_places:
         mapping.add_places(m, _data.places(v))
     return m
+
+
+@st.cache_resource(ttl=_data.TTL, max_entries=64, show_spinner=False)
+def layer_map(v: _data.Key, unit: str, filters: Filters, view: View, colour: str, name: str,
+              with_places: bool, emerging: bool = False, significant_only: bool = False,
+              counted: tuple[date, date] | None = None) -> dict[str, Any]:
+    """The :func:`rendered` map of :func:`_data.unit_layer`, made once and shared (its
+    parts are strings, never changed); ``empty``: the layer has no polygon."""
+    layer = _data.unit_layer(v, unit, filters, view, colour, emerging=emerging,
+                             significant_only=significant_only, counted=counted)
+    parts = rendered(unit_map(v, layer, name, with_places))
+    return parts | {"empty": not layer["data"]["features"]}

@@ -58,12 +58,11 @@ st.subheader("Where they are")
 st.caption("The hot and cold spots of the period, coloured by their Gi* confidence; hover "
            "for the trend, click a ward or place to open its profile.")
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
-layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True,
-                         significant_only=True, counted=both)
-if not layer["data"]["features"]:
+drawn = _maps.layer_map(v, unit, filters, view, "hotspots", names[unit], with_places=True,
+                        emerging=True, significant_only=True, counted=both)
+if drawn["empty"]:
     st.info("No area is a hot or cold spot in this period with these filters.")
-_maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
-           f"hotspots_map_{unit}", v, with_places=True, height=480)
+_maps.show(drawn, f"hotspots_map_{unit}", v, with_places=True, height=480)
 
 st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")

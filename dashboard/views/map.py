@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import folium
 import streamlit as st
 
 from dashboard import _data, _maps, _state
@@ -27,11 +30,14 @@ show_places = right.toggle("Places of concern", value=True, key="map_places")
 show_points = view.exact and right.toggle("Incident points (analysts)", key="map_points")
 
 table = _data.hotspots(v, unit, filters)
-layer = _data.unit_layer(v, unit, filters, view, colour)
-m = _maps.unit_map(v, layer, {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit],
-                   show_places)
-if show_points:
-    mapping.add_points(m, _data.points(v, filters), view)
+name = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit]
+if show_points:  # an analyst's own points: this map is drawn for them alone
+    own = _maps.unit_map(v, _data.unit_layer(v, unit, filters, view, colour), name,
+                         show_places)
+    mapping.add_points(own, _data.points(v, filters), view)
+    m: folium.Map | dict[str, Any] = own
+else:  # rendered once, shared by every session
+    m = _maps.layer_map(v, unit, filters, view, colour, name, show_places)
 
 hot = int((table["bin"] >= 2).sum())
 st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "

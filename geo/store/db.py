@@ -190,7 +190,7 @@ def _pool(url: str, settings: Settings) -> ConnectionPool[Any]:
                 url, min_size=1, max_size=settings.pool_size, open=True, name="reads",
                 kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}",
                         "connect_timeout": 5},
-                check=ConnectionPool.check_connection, reset=_forget_areas,
+                check=ConnectionPool.check_connection,
                 configure=None if settings.embedded or settings.dashboard_database_url
                 or url == settings.read_replica else _as_dashboard,
                 max_idle=300, timeout=60)
@@ -205,11 +205,6 @@ def _as_dashboard(conn: psycopg.Connection[Any]) -> None:
         psycopg.sql.Identifier(ROLE_LOGINS["dashboard"])))
     conn.execute("SET default_transaction_read_only = on")
     conn.commit()
-
-
-def _forget_areas(conn: psycopg.Connection[Any]) -> None:
-    """Run when a connection goes back to its pool: it sees no area until lent again."""
-    conn.execute("SELECT set_config('contexts.areas', '', false)")
 
 
 def close_pools() -> None:
@@ -256,14 +251,15 @@ def _borrow(url: str, settings: Settings, wait: float | None
 @contextmanager
 def _lent(pool: ConnectionPool[Any], conn: psycopg.Connection[Any],
           areas: tuple[str, ...]) -> Iterator[psycopg.Connection[Any]]:
-    ok = False
+    """Lend ``conn`` seeing ``areas``. The setting is made inside the read's transaction,
+    which is rolled back at the end (a read keeps nothing): the rollback undoes the setting
+    too, so a connection back in the pool sees no area."""
     try:
         conn.execute("SELECT set_config('contexts.areas', %s, false)", (",".join(areas),))
         yield conn
-        ok = True
     finally:
-        if ok and not conn.closed:
-            conn.rollback()  # a read: nothing to keep
+        if not conn.closed:
+            conn.rollback()
         pool.putconn(conn)
 
 

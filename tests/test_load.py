@@ -1,0 +1,153 @@
+"""Serving many people: the shared map rendering, the sticky proxy in front of several
+Streamlit processes, and the load test's protocol client against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import urllib.request
+from http.cookies import SimpleCookie
+from typing import Any
+
+import geopandas as gpd
+import pytest
+import shapely
+import streamlit_folium as sf
+
+from bench.load import Server, Tally, person
+from bench.streamlit_client import Session
+from dashboard import _maps
+from geo.cli.proxy import COOKIE, StickyProxy
+from geo.config import Settings, get_settings
+from geo.render import mapping
+
+
+def _map() -> Any:
+    """A small map as the pages make one: two polygons with tooltips."""
+    gdf = gpd.GeoDataFrame({"name": ["A <b>", "B"], "count": ["3", "12"],
+                            "_fill": ["#eeeeee", "#d95f02"]},
+                           geometry=[shapely.box(-1.9, 52.4, -1.89, 52.41),
+                                     shapely.box(-1.89, 52.4, -1.88, 52.41)], crs=4326)
+    layer = mapping.area_layer(gdf, ["name", "count"], ["Area", "Incidents"], ["name"])
+    m = mapping.base_map(get_settings(), layer["bounds"])
+    mapping.add_areas(m, layer, name="Test")
+    return m
+
+
+def test_shared_rendering_sends_what_st_folium_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def record(**kwargs: Any) -> None:
+        sent.append(kwargs)
+
+    monkeypatch.setattr(sf, "_component_func", record)
+    sf.st_folium(_map(), key="k", height=620, use_container_width=True,
+                 returned_objects=_maps.RETURNED)
+    _maps.show(_maps.rendered(_map()), "k", ("v", ("*",)), with_places=False)
+    a, b = sent
+    for d in (a, b):
+        assert callable(d.pop("on_change"))
+        d.pop("id")  # a map's random id: folium names each new map afresh
+    assert a == b
+    assert "L.map" in a["script"]
+
+
+def _get(url: str, cookie: str = "") -> tuple[bytes, str]:
+    req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.read(), r.headers.get("Set-Cookie", "")
+
+
+def test_sticky_proxy_pins_a_browser_and_spreads_new_ones() -> None:
+    """Two tiny HTTP servers behind the proxy: a browser with the cookie always reaches
+    the same one; browsers without it are spread over both."""
+    from conftest import free_port
+
+    async def main() -> list[tuple[bytes, str]]:
+        async def backend(name: bytes, reader: Any, writer: Any) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                         % (len(name), name))
+            await writer.drain()
+            writer.close()
+
+        ports = [free_port(), free_port()]
+        servers = [await asyncio.start_server(lambda r, w, n=n: backend(n, r, w),
+                                              "127.0.0.1", p)
+                   for n, p in zip((b"one", b"two"), ports, strict=True)]
+        front = free_port()
+        ready = asyncio.Event()
+        task = asyncio.create_task(StickyProxy([("127.0.0.1", p) for p in ports])
+                                   .serve("127.0.0.1", front, ready))
+        await ready.wait()
+        url = f"http://127.0.0.1:{front}/"
+        out = []
+        try:
+            for _ in range(4):
+                out.append(await asyncio.to_thread(_get, url))
+            first = SimpleCookie(out[0][1])[COOKIE].value
+            for _ in range(4):
+                out.append(await asyncio.to_thread(_get, url, f"{COOKIE}={first}"))
+        finally:
+            task.cancel()
+            for s in servers:
+                s.close()
+        return out
+
+    out = asyncio.run(main())
+    fresh, pinned = out[:4], out[4:]
+    assert {body for body, _ in fresh} == {b"one", b"two"}
+    assert all(COOKIE in cookie for _, cookie in fresh)
+    assert len({body for body, _ in pinned}) == 1 and pinned[0][0] == fresh[0][0]
+    assert all(cookie == "" for _, cookie in pinned)
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_people_use_the_served_app_through_the_proxy(settings: Settings, workers: int) -> None:
+    """The load test's client, as three people (one per role), against ``contexts serve
+    --workers 2`` on the test database: every step runs, without error; the browsers are
+    spread over both processes; each holds a pooled connection at most per process."""
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
+    server = Server(workers, env)
+    server.start()
+    try:
+        url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
+        tally = Tally()
+
+        async def main() -> None:
+            await asyncio.gather(*(person(url, role, random.Random(i), 0, tally, once=True)
+                                   for i, role in enumerate(("partner", "board", "analyst"))))
+
+        asyncio.run(main())
+        assert not tally.errors, tally.errors
+        assert all(len(runs) >= 1 for runs in tally.runs.values()), tally.runs
+        # a hexagon map went over the wire whole
+        assert max(r.payload_bytes for r in tally.runs["Map → hexagons"]) > 100_000
+        # the server is the proxy and the workers
+        assert len(server.pids()) >= workers + 1
+    finally:
+        server.stop()
+
+
+def test_a_session_sees_the_role_it_chose(settings: Settings) -> None:
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
+    server = Server(1, env)
+    server.start()
+    try:
+        async def main() -> list[str]:
+            s = Session(f"ws://127.0.0.1:{server.port}/_stcore/stream", timeout=60)
+            await s.open()
+            before = sorted(s.pages)
+            r = await s.set("Demo role", "Analyst", sticky=True)
+            assert r.ok, r.error
+            after = sorted(s.pages)
+            await s.page("Hot spots")
+            await s.close()
+            return [json.dumps(before), json.dumps(after)]
+
+        before, after = asyncio.run(main())
+        assert "Upload" not in before and "Upload" in after
+    finally:
+        server.stop()

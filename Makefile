@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CONTEXTS := $(VENV)/bin/contexts
 PORT ?= 8501
 
-.PHONY: install install-dev system-deps run test test-fast lint bench bench-scale clean
+.PHONY: install install-dev system-deps run test test-fast lint bench bench-scale bench-load clean
 
 # Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv.
 system-deps:
@@ -70,6 +70,12 @@ bench: install-dev
 
 bench-scale: install-dev
 	$(PY) -m bench.scale
+
+# 25 people (real Streamlit sessions over websockets, 5:3:2 partner:board:analyst) for
+# 100 s against 1 M incidents, served by 1 then 2 processes behind the sticky proxy; loopback
+# only, stops by itself. BENCH_LOAD_PEOPLE / _SECONDS / _ROWS / _WORKERS=1,2 change it.
+bench-load: install-dev
+	$(PY) -m bench --only load
 
 clean:
 	-$(CONTEXTS) db down

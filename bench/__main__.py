@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ("sample", "hotspots", "ingest", "dashboard")
+MODULES = ("sample", "hotspots", "ingest", "dashboard", "load")
 
 
 def main() -> None:
@@ -37,8 +37,17 @@ def main() -> None:
         if f.note:
             print(f"    {f.note}")
     out = Path(__file__).parent / "results.json"
+    ran = {g for g, _ in figures}
+    kept = []  # the figures of the benchmarks not run this time stay
+    if out.exists():
+        try:
+            kept = [f for f in json.loads(out.read_text()).get("figures", [])
+                    if f.get("group") not in ran]
+        except (ValueError, AttributeError):
+            kept = []
     out.write_text(json.dumps({"machine": platform.platform(), "quick": args.quick,
-                               "figures": [dict(f.as_dict(), group=g) for g, f in figures]},
+                               "figures": kept + [dict(f.as_dict(), group=g)
+                                                  for g, f in figures]},
                               indent=2, default=str))
     print(f"\nwritten to {out}")
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         "back, so open browsers hold none between reruns.",
     )
     statement_timeout_ms: int = Field(
-        default=20_000, ge=1,
+        default=10_000, ge=1,
         description="A page read running longer is cancelled; the page says to narrow "
         "the period or the area.",
     )

@@ -160,11 +160,11 @@ class Server:
                 pass
         return total / 1024
 
-    def cpu_s(self) -> float:
-        """CPU seconds (user + system) the server's processes have used."""
+    def cpu_s(self, only: int | None = None) -> float:
+        """CPU seconds (user + system) the server's processes (or process ``only``) used."""
         tick = os.sysconf("SC_CLK_TCK")
         total = 0
-        for pid in self.pids():
+        for pid in [only] if only else self.pids():
             try:
                 parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += int(parts[11]) + int(parts[12])
@@ -180,6 +180,7 @@ class Tally:
     rss: list[float] = field(default_factory=list)
     conns: list[int] = field(default_factory=list)
     active: list[int] = field(default_factory=list)
+    proxy_cpu: float = 0.0
 
 
 async def person(url: str, role: str, rng: random.Random, until: float, tally: Tally | None,
@@ -262,6 +263,8 @@ async def load_run(url: str, server: Server, people: int, seconds: float, dbname
                            for i, r in enumerate(("partner", "board", "analyst"))))
     tally = Tally()
     cpu0 = server.cpu_s()
+    assert server.proc is not None
+    proxy0 = server.cpu_s(server.proc.pid)
     until = time.monotonic() + seconds
     roles = [ROLES[i % len(ROLES)] for i in range(people)]
     tasks = []
@@ -272,6 +275,7 @@ async def load_run(url: str, server: Server, people: int, seconds: float, dbname
     sampler = asyncio.create_task(sample(server, tally, until, dbname))
     await asyncio.gather(*tasks)
     await sampler
+    tally.proxy_cpu = server.cpu_s(server.proc.pid) - proxy0
     return tally, server.cpu_s() - cpu0
 
 
@@ -299,6 +303,7 @@ def measure(people: int, seconds: float, workers: int, rows: int) -> dict[str, A
                   for s, rs in tally.runs.items()},
         "errors": len(tally.errors), "error_samples": tally.errors[:10],
         "steps_per_s": steps / seconds, "server_cpu_s_per_step": cpu / max(steps, 1),
+        "proxy_cpu_share": tally.proxy_cpu / seconds if workers > 1 else 0.0,
         "rss_mb_max": max(tally.rss, default=0), "rss_mb_end": tally.rss[-1] if tally.rss else 0,
         "db_connections_max": max(tally.conns, default=0),
         "db_connections_active_max": max(tally.active, default=0),
@@ -322,7 +327,8 @@ def figures(r: dict[str, Any]) -> list[Figure]:
                       "", f"<= {r['workers']} x pool", None, 1,
                       f"active at once at most {r['db_connections_active_max']}"))
     out.append(Figure(f"load {label}: server CPU per step", r["server_cpu_s_per_step"], "s",
-                      "", None, 1, f"{r['steps_per_s']:.2f} steps/s"))
+                      "", None, 1, f"{r['steps_per_s']:.2f} steps/s; the proxy used "
+                      f"{100 * r['proxy_cpu_share']:.1f}% of a core"))
     return out
 
 

@@ -6,7 +6,8 @@ Each loops: open Map (wards) -> switch the map to 250 m hexagons -> open Hot spo
 Place profile, thinking 3-8 s between steps, for a fixed time. The server is
 ``contexts serve`` (with ``--workers``) on loopback, on a database of 1,000,000 incidents.
 Before the timed run every role makes one untimed pass (the caches of a morning after the
-first viewers). Reported per page: p50/p95 rerun time (from the message sent to the run's
+first viewers; with several server processes, a pass per role in each, since each process
+has its own cache). Reported per page: p50/p95 rerun time (from the message sent to the run's
 ``script_finished``), errors (exceptions, statement timeouts, no answer within 60 s,
 dropped connections), the server's RSS (all its processes) and the database connections
 in use, sampled every second.
@@ -258,9 +259,11 @@ def pct(xs: list[float], q: float) -> float:
 async def load_run(url: str, server: Server, people: int, seconds: float, dbname: str,
                    seed: int = 7) -> tuple[Tally, float]:
     rng = random.Random(seed)
-    # warm-up: one untimed pass per role
+    # warm-up: one untimed pass per role in each server process (each has its own cache;
+    # sessions arriving together are spread over the processes in turn)
+    warm = ("partner", "board", "analyst") * server.workers
     await asyncio.gather(*(person(url, r, random.Random(i), 0, None, once=True)
-                           for i, r in enumerate(("partner", "board", "analyst"))))
+                           for i, r in enumerate(warm)))
     tally = Tally()
     cpu0 = server.cpu_s()
     assert server.proc is not None

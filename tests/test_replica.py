@@ -142,23 +142,24 @@ def test_audit_writes_go_to_the_primary_while_reads_use_the_replica(
 
 def test_replica_down_falls_back_to_the_primary_and_says_so(
         reading_replica: Settings) -> None:
-    expected = _page("partner", "map")
-    assert not expected.exception
-    shown = [m.value for m in expected.metric] + [c.value for c in expected.caption]
-    replica.down(reading_replica)
+    at = _page("partner", "map")
+    assert not at.exception
+    shown = [m.value for m in at.metric] + [c.value for c in at.caption]
+    replica.down(reading_replica)  # killed under an open session
     try:
         st.cache_data.clear()
-        at = _page("partner", "map")
+        at.run()  # the same session's next rerun
         assert not at.exception, [e.message for e in at.exception]
         assert pages.read_source() == "primary"
         assert any("read replica is not answering" in i.value for i in at.info)
-        # the same figures, from the primary
+        # the same figures, from the primary, in the same session
         assert [m.value for m in at.metric] + [c.value for c in at.caption] == shown
+        assert at.session_state["demo_role"] == "partner"
     finally:
         replica.up(reading_replica)
         replica.wait_caught_up(reading_replica)
     st.cache_data.clear()
-    at = _page("partner", "hotspots")
+    at.switch_page("views/hotspots.py").run()
     assert not at.exception
     assert pages.read_source() == "replica"
     assert not any("replica" in i.value for i in at.info)
@@ -191,3 +192,21 @@ def test_pool_is_bounded_and_lends_each_read_its_areas(settings: Settings) -> No
     assert seen == [f"E0{i}" for i in range(20)]
     stats = db.pool_stats()
     assert stats and all(v["pool_size"] <= settings.pool_size for v in stats.values())
+
+
+def test_a_connection_back_in_the_pool_sees_no_area(settings: Settings) -> None:
+    db.read(lambda c: c.execute("SELECT 1").fetchone(), ("E08000025",), settings)
+    pool = db._pool(db.dsn("dashboard", settings), settings)
+    for _ in range(settings.pool_size):  # whichever connection comes back
+        with pool.connection() as c:
+            seen = c.execute("SELECT current_setting('contexts.areas', true)").fetchone()
+            assert seen is not None and seen[0] in (None, "")
+            assert c.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+
+
+def test_replica_command(standby: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from geo.cli.main import main
+
+    assert main(["db", "replica", "status"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("running (hot standby)") and "replayed" in out

@@ -21,6 +21,9 @@ from geo.services import analysis, pages
 from geo.services.interventions import ImpactParams
 
 TTL = 3600
+#: most answers a cached read keeps per process (oldest out first): with the pool's bound
+#: on connections, what bounds a server's memory whatever the filters people try
+ENTRIES = 128
 
 
 Key = tuple[str, tuple[str, ...]]
@@ -35,28 +38,28 @@ def version() -> Key:
     return pages.version(areas), areas
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def period(v: Key) -> tuple[date, date] | None:
     return pages.period(v[1])
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
     return pages.vocabularies(v[1])
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def units(v: Key, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
     return pages.units(v[1], unit, size)
 
 
-@st.cache_data(ttl=TTL, show_spinner="Counting incidents...")
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Counting incidents...")
 def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
     """Counts by unit and month over the filters' months (one scan of the incidents)."""
     return pages.monthly(v[1], unit, filters, size)
 
 
-@st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
              emerging: bool = False, counted: tuple[date, date] | None = None
              ) -> gpd.GeoDataFrame:
@@ -71,7 +74,7 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
                                          emerging_too=emerging)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
                emerging: bool = False, significant_only: bool = False,
                counted: tuple[date, date] | None = None) -> dict[str, Any]:
@@ -81,32 +84,32 @@ def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
     return mapping.unit_layer(table, unit, view, colour, significant_only)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def places(v: Key) -> gpd.GeoDataFrame:
     return pages.places(v[1])
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def wards(v: Key) -> gpd.GeoDataFrame:
     return pages.wards(v[1])
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def complex_places(v: Key, filters: Filters) -> pd.DataFrame:
     return pages.complex_places(v[1], filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def profile_data(v: Key, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
     return pages.profile_data(v[1], kind, unit_id, filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def register(v: Key) -> pd.DataFrame:
     return pages.register(v[1])
 
 
-@st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Measuring impact...")
 def impacts(v: Key, params: ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results, their sentences written for ``view`` (small counts as "<5")."""

@@ -39,6 +39,7 @@ import psycopg
 
 from bench._common import Figure, fresh_database
 from bench.streamlit_client import Run, Session
+from geo.cli.proxy import COOKIE
 from geo.config import PROJECT_ROOT, get_settings
 from geo.roles import ROLE_LABELS
 from geo.store import cluster
@@ -185,9 +186,10 @@ class Tally:
 
 
 async def person(url: str, role: str, rng: random.Random, until: float, tally: Tally | None,
-                 once: bool = False) -> None:
-    """One person: sign-in (the role), then the loop of :data:`STEPS` until ``until``."""
-    s = Session(url, timeout=60)
+                 once: bool = False, worker: int | None = None) -> None:
+    """One person: sign-in (the role), then the loop of :data:`STEPS` until ``until``
+    (``worker``: go to that server process, as a browser with the proxy's cookie does)."""
+    s = Session(url, timeout=60, cookie="" if worker is None else f"{COOKIE}={worker}")
 
     def note(step: str, run: Run) -> None:
         if tally is not None:
@@ -259,11 +261,11 @@ def pct(xs: list[float], q: float) -> float:
 async def load_run(url: str, server: Server, people: int, seconds: float, dbname: str,
                    seed: int = 7) -> tuple[Tally, float]:
     rng = random.Random(seed)
-    # warm-up: one untimed pass per role in each server process (each has its own cache;
-    # sessions arriving together are spread over the processes in turn)
-    warm = ("partner", "board", "analyst") * server.workers
-    await asyncio.gather(*(person(url, r, random.Random(i), 0, None, once=True)
-                           for i, r in enumerate(warm)))
+    # warm-up: one untimed pass per role in each server process (each has its own cache)
+    for w in range(server.workers):
+        await asyncio.gather(*(person(url, r, random.Random(i), 0, None, once=True,
+                                      worker=w if server.workers > 1 else None)
+                               for i, r in enumerate(("partner", "board", "analyst"))))
     tally = Tally()
     cpu0 = server.cpu_s()
     assert server.proc is not None
@@ -290,7 +292,7 @@ def measure(people: int, seconds: float, workers: int, rows: int) -> dict[str, A
     server.start()
     try:
         url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
-        t = time.monotonic()
+        t = t0 = time.monotonic()
         tally, cpu = asyncio.run(load_run(url, server, people, seconds, dbname))
         wall = time.monotonic() - t
     finally:
@@ -305,6 +307,12 @@ def measure(people: int, seconds: float, workers: int, rows: int) -> dict[str, A
                       if rs else 0}
                   for s, rs in tally.runs.items()},
         "errors": len(tally.errors), "error_samples": tally.errors[:10],
+        "slowest": sorted(([s, round(r.seconds, 2), round(r.started - t0, 1), r.worker]
+                           for s, rs in tally.runs.items() for r in rs),
+                          key=lambda x: -float(x[1]))[:12],
+        "reruns_by_worker": {w: sum(r.worker == w for rs in tally.runs.values() for r in rs)
+                             for w in sorted({r.worker for rs in tally.runs.values()
+                                              for r in rs})},
         "steps_per_s": steps / seconds, "server_cpu_s_per_step": cpu / max(steps, 1),
         "proxy_cpu_share": tally.proxy_cpu / seconds if workers > 1 else 0.0,
         "rss_mb_max": max(tally.rss, default=0), "rss_mb_end": tally.rss[-1] if tally.rss else 0,

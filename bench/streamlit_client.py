@@ -30,6 +30,8 @@ class Run:
     ok: bool
     error: str = ""
     payload_bytes: int = 0
+    started: float = 0.0  # time.monotonic() when the rerun was asked for
+    worker: str = ""  # the server process (the proxy's cookie), when behind the proxy
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Session:
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # id -> (kind, value)
     sticky: set[str] = field(default_factory=set)  # ids of widgets on every page (sidebar)
     page_hash: str = ""
+    worker: str = ""
     ws: Any = None
 
     async def open(self) -> Run:
@@ -51,6 +54,8 @@ class Session:
         self.ws = await websockets.connect(
             self.url, subprotocols=["streamlit"], max_size=2**27,  # type: ignore[list-item]
             additional_headers=headers, open_timeout=self.timeout, ping_interval=None)
+        cookie = self.ws.response.headers.get("Set-Cookie", "")
+        self.worker = cookie.split(";")[0].partition("=")[2]
         return await self.rerun()
 
     async def close(self) -> None:
@@ -90,6 +95,7 @@ class Session:
             w.id = wid
             setattr(w, kind, value)
         t = time.perf_counter()
+        started = time.monotonic()
         await self.ws.send(msg.SerializeToString())
         error, size = "", 0
         self.widgets = {}
@@ -97,11 +103,13 @@ class Session:
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
-                return Run(time.perf_counter() - t, False, "no answer in time", size)
+                return Run(time.perf_counter() - t, False, "no answer in time", size, started,
+                           self.worker)
             try:
                 data = await asyncio.wait_for(self.ws.recv(), left)
             except TimeoutError:
-                return Run(time.perf_counter() - t, False, "no answer in time", size)
+                return Run(time.perf_counter() - t, False, "no answer in time", size, started,
+                           self.worker)
             size += len(data)
             fm = ForwardMsg.FromString(data)
             kind = fm.WhichOneof("type")
@@ -126,4 +134,4 @@ class Session:
                 took = time.perf_counter() - t
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     error = error or "compile error"
-                return Run(took, not error, error, size)
+                return Run(took, not error, error, size, started, self.worker)

@@ -15,9 +15,10 @@ import stat
 from pathlib import Path
 
 import psycopg
+import pytest
 
-from geo import cluster, db
 from geo.config import Settings
+from geo.store import cluster, db
 
 AS_ROOT = os.geteuid() == 0
 
@@ -51,6 +52,7 @@ def test_folder_names_differ_by_path_and_stay_short() -> None:
     assert len(str(socket)) < 107
 
 
+@pytest.mark.db
 def test_checkout_in_closed_folder_starts_migrates_resets_and_stops(tmp_path: Path) -> None:
     closed = tmp_path / "home"
     home, s = _checkout(closed)
@@ -106,6 +108,7 @@ def test_checkout_in_closed_folder_starts_migrates_resets_and_stops(tmp_path: Pa
     assert not link.exists() and not link.is_symlink()
 
 
+@pytest.mark.db
 def test_two_checkouts_get_two_clusters(tmp_path: Path) -> None:
     # The same folder name in two places, as two people's clones would be.
     home_a, sa = _checkout(tmp_path / "ann")
@@ -142,6 +145,7 @@ def test_two_checkouts_get_two_clusters(tmp_path: Path) -> None:
         assert not root.exists()
 
 
+@pytest.mark.db
 def test_a_cluster_already_in_the_checkout_stays_there(tmp_path: Path) -> None:
     # Clusters made in var/pg before this rule keep working where they are.
     home, s = _checkout(tmp_path / "old")

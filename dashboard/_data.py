@@ -16,7 +16,7 @@ import streamlit as st
 from geo import analysis, counts, data, db, interventions, mapping, profile
 from geo.config import get_settings
 from geo.counts import Filters
-from geo.disclosure import View, count_text
+from geo.disclosure import View
 
 TTL = 3600
 
@@ -137,9 +137,9 @@ def register(v: Key) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
 def impacts(v: Key, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    """Impact results as ``view`` may see them (every number through the disclosure gate)."""
     with _conn(v) as conn:
-        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+        found = interventions.impacts(conn, params, place_ref=place_ref, view=view)
     return [i.as_dict() for i in found]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +50,17 @@ class Settings(BaseSettings):
     )
     tiles_attribution: str = "© OpenStreetMap contributors"
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
-    suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
+    suppression_k: int = Field(
+        default=5, description="Published counts 1..k-1 are shown as '<k' (2..20).")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
+
+    @field_validator("suppression_k")
+    @classmethod
+    def _k_in_range(cls, k: int) -> int:
+        from geo.disclosure import check_k
+
+        return check_k(k)
 
     @property
     def embedded(self) -> bool:

@@ -232,6 +232,8 @@ class Impact:
     total_net_effect: float | None = None
     wdd: dict[str, float] = field(default_factory=dict)
     its: ItsResult | None = None
+    #: the six counts as the viewer may see them (geo.interventions.published_impact)
+    counts_text: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -8,9 +8,8 @@ import _state
 import pandas as pd
 import streamlit as st
 
-from geo import mapping
+from geo import mapping, published
 from geo.counts import Filters
-from geo.disclosure import display
 
 _state.require(*_state.ROLES)
 view = _state.view()
@@ -51,7 +50,7 @@ c2.metric("New since the previous period", int((table["change"] == "new since la
 c3.metric("No longer hot", len(gone))
 
 shown = pd.DataFrame({
-    "Area": table["name"], "Incidents": display(table["count"], view).to_numpy(),
+    "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Gi*": table["bin"].map(mapping.BIN_LABELS), "Trend": table["category"],
     "Since the previous period": table["change"]})
 if view.exact:
@@ -79,12 +78,8 @@ if not emerging.empty:
 st.subheader("Complex-strategy flags")
 st.caption("Places where at least 3 distinct young people were linked within 90 days: "
            "a multi-agency complex strategy meeting should be considered.")
-flags = _data.complex_places(v, filters)
-flagged = flags[flags["flagged"]]
+flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
     st.write("No place meets the threshold in this period.")
 else:
-    st.dataframe(pd.DataFrame({
-        "Place": flagged["name"], "Category": flagged["category"],
-        "Distinct young people": display(flagged["max_people"], view).to_numpy()}),
-        hide_index=True, width="stretch")
+    st.dataframe(flagged, hide_index=True, width="stretch")

@@ -1,0 +1,446 @@
+"""Differencing attacks on what partners and board members see (issue #14).
+
+Each attack of the issue is played generically, over every ward, LSOA, place (and hexagon
+for the map caption) and every month or window of the demo data, as a partner and as a
+board member, through the gate the pages use (:func:`geo.disclosure.publish` and the
+:mod:`geo.published` functions built on it; a sample is checked to equal what those
+functions and the pages return). For each attack we count the cells whose true value is 1-4
+that the attack targets, and how many of them it recovers exactly.
+
+* Attacks that the method makes impossible (percentages: suppressed when either side is;
+  flags: never a number) must recover none.
+* The others (parts vs total, months vs total, windows one month apart, caption vs areas,
+  neighbouring impact settings, harm filter complements) difference perturbed cells: the
+  estimate is the hidden count plus the sum of two or more independent perturbations, and
+  it is right only when that noise happens to be zero. The **chance rate** is what an
+  attacker gets by guessing a hidden count uniformly among 1..k-1 (25 % at k = 5); an
+  attack must not do better than that (with a three-standard-error allowance). Its
+  expected rate, the chance that the noise cancels, is computed from the perturbation
+  table and reported beside it.
+* The same attacks against plain suppression (true counts, 1-4 hidden) recover every
+  targeted cell: the suite can fail.
+
+The figures are written to ``test-artifacts/disclosure_attacks.json`` (docs/disclosure.md
+quotes them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import counts as C
+from geo import db, interventions, profile, published
+from geo.disclosure import KEYS, View, change_text, people_text, ptable, publish, publish_one
+
+K = 5
+VIEWS = (View("partner", K), View("board", K))
+CHANCE = 1 / (K - 1)
+RESULTS: dict[str, dict] = {}
+
+
+def gate(view: View):
+    """Published values (NaN when suppressed) of arrays of counts and cell keys."""
+
+    def f(n: np.ndarray, ck: np.ndarray) -> np.ndarray:
+        return publish(n.ravel(), ck.ravel(), view).value.reshape(n.shape)
+
+    return f
+
+
+def naive(n: np.ndarray, ck: np.ndarray) -> np.ndarray:
+    """Plain suppression (the method before issue #14): true counts, 1..k-1 hidden."""
+    out = n.astype(float)
+    out[(n > 0) & (n < K)] = np.nan
+    return out
+
+
+@dataclass
+class Tally:
+    cells: int = 0
+    hits: int = 0
+    noise_terms: list[int] | None = None
+
+    def add(self, truth: np.ndarray, estimate: np.ndarray, terms: np.ndarray | None = None
+            ) -> None:
+        small = (truth >= 1) & (truth < K) & np.isfinite(estimate)
+        self.cells += int(small.sum())
+        self.hits += int((estimate[small] == truth[small]).sum())
+        if terms is not None:
+            self.noise_terms = (self.noise_terms or []) + np.asarray(terms)[small].tolist()
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.cells if self.cells else 0.0
+
+
+def zero_noise_rate(terms: list[int]) -> float:
+    """The chance that the sum of ``terms`` independent perturbations (of counts above
+    D, signs irrelevant: the table is symmetric there) is zero: the attack's expected
+    rate of exact recovery."""
+    p = ptable().probs[-1]
+    out = []
+    for t in sorted(set(terms)):
+        dist = np.array([1.0])
+        for _ in range(t):
+            dist = np.convolve(dist, p)
+        out.append((dist[dist.size // 2], terms.count(t)))
+    return sum(a * w for a, w in out) / max(1, len(terms))
+
+
+def record(name: str, view: View, t: Tally, perturbation: bool = True) -> None:
+    entry = {"cells": t.cells, "exact": t.hits, "rate": round(t.rate, 4),
+             "chance": round(CHANCE, 4) if perturbation else 0.0}
+    if t.noise_terms:
+        entry["expected"] = round(zero_noise_rate(t.noise_terms), 4)
+    RESULTS[f"{name} ({view.role})"] = entry
+
+
+def assert_no_better_than_chance(t: Tally) -> None:
+    assert t.cells > 0, "the attack found no small cell to try"
+    allowance = 3 * np.sqrt(CHANCE * (1 - CHANCE) / t.cells)
+    assert t.rate <= CHANCE + allowance, (t.hits, t.cells)
+
+
+# --- the data, counted once ---------------------------------------------------------
+
+
+@dataclass
+class Cube:
+    units: np.ndarray  # unit ids
+    months: pd.DatetimeIndex
+    harms: list[str]
+    n: np.ndarray  # units x months x harms
+    ck: np.ndarray
+
+    def window(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and keys of every unit x harm over months a..b (inclusive)."""
+        return self.n[:, a:b + 1].sum(1), self.ck[:, a:b + 1].sum(1) % KEYS
+
+
+@pytest.fixture(scope="module")
+def cubes(settings) -> dict[str, Cube]:
+    out = {}
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        period = C.data_period(conn)
+        months = pd.date_range(period["first"], period["last"], freq="MS")
+        harms = db.frame(conn, "vocabulary", {"vocab": "harm_type"})["code"].tolist()
+        for unit in ("ward", "lsoa", "place", "hex"):
+            f = C.counts(conn, unit, C.Filters(), by_month=True, by_harm=True)  # type: ignore[arg-type]
+            ids = np.sort(f["unit_id"].unique())
+            u = np.searchsorted(ids, f["unit_id"])
+            m = months.get_indexer(f["month"])
+            h = np.array([harms.index(x) for x in f["harm_type"]])
+            n = np.zeros((ids.size, months.size, len(harms)), np.int64)
+            ck = np.zeros_like(n)
+            n[u, m, h] = f["n"]
+            ck[u, m, h] = f["ck"]
+            out[unit] = Cube(ids, months, harms, n, ck)
+    return out
+
+
+def windows(n_months: int, lengths: tuple[int, ...]) -> list[tuple[int, int]]:
+    return [(a, a + L - 1) for L in lengths for a in range(n_months - L + 1)]
+
+
+# --- the attacks, each a function of a gate ------------------------------------------
+
+
+def parts_vs_total(cube: Cube, g, wins) -> Tally:
+    """Place profile: the harm-mix bars against the total."""
+    t = Tally()
+    for a, b in wins:
+        n, ck = cube.window(a, b)
+        parts = g(n, ck)
+        total = g(n.sum(1), ck.sum(1) % KEYS)
+        hidden = (n > 0) & np.isnan(parts)  # the attacker sees "<5" (a zero is not listed)
+        one = hidden.sum(1) == 1
+        est = total - np.nansum(np.where(hidden, 0, parts), 1)
+        truth = np.where(hidden, n, 0).sum(1)
+        shown = (n > 0).sum(1)
+        t.add(np.where(one, truth, 0), np.where(one, est, np.nan), shown + 0)
+    return t
+
+
+def months_vs_total(cube: Cube, g, wins) -> Tally:
+    """Place profile: the monthly trend against the total."""
+    t = Tally()
+    for a, b in wins:
+        n = cube.n[:, a:b + 1].sum(2)
+        ck = cube.ck[:, a:b + 1].sum(2) % KEYS
+        months = g(n, ck)
+        total = g(n.sum(1), ck.sum(1) % KEYS)
+        hidden = (n > 0) & np.isnan(months)
+        one = hidden.sum(1) == 1
+        est = total - np.nansum(np.where(hidden, 0, months), 1)
+        truth = np.where(hidden, n, 0).sum(1)
+        t.add(np.where(one, truth, 0), np.where(one, est, np.nan), (n > 0).sum(1))
+    return t
+
+
+def two_windows(cube: Cube, g) -> Tally:
+    """Every pair of windows that differ by one month at either end."""
+    t = Tally()
+    n = cube.n.sum(2)
+    ck = cube.ck.sum(2)
+    cn = np.concatenate([np.zeros((n.shape[0], 1), np.int64), n.cumsum(1)], 1)
+    cc = np.concatenate([np.zeros((n.shape[0], 1), np.int64), ck.cumsum(1)], 1)
+    M = n.shape[1]
+    a, b = np.triu_indices(M)  # every window a..b
+    wn, wk = cn[:, b + 1] - cn[:, a], (cc[:, b + 1] - cc[:, a]) % KEYS
+    pub = g(wn, wk)
+    index = {(x, y): i for i, (x, y) in enumerate(zip(a, b, strict=True))}
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
+            continue
+        for j, month in ((index[(x + 1, y)], x), (index[(x, y - 1)], y)):
+            t.add(n[:, month], pub[:, i] - pub[:, j], np.full(n.shape[0], 2))
+    return t
+
+
+def caption_vs_areas(cube: Cube, g, wins) -> Tally:
+    """Map: the caption's period total against the areas' counts, with all harms and
+    with each harm type alone (the harm filter)."""
+    t = Tally()
+    for (a, b), h in ((w, h) for w in wins for h in [None, *range(len(cube.harms))]):
+        sel = slice(None) if h is None else slice(h, h + 1)
+        n = cube.n[:, a:b + 1, sel].sum((1, 2))
+        ck = cube.ck[:, a:b + 1, sel].sum((1, 2)) % KEYS
+        areas = g(n, ck)
+        total = g(np.array([n.sum()]), np.array([ck.sum() % KEYS]))[0]
+        hidden = (n > 0) & np.isnan(areas)
+        if hidden.sum() == 1:
+            est = total - np.nansum(areas)
+            terms = ((n > 0) & ~np.isnan(areas)).sum() + 1
+            t.add(n[hidden], np.array([est]), np.array([terms]))
+    return t
+
+
+def harm_complements(cube: Cube, g, wins) -> Tally:
+    """All harms minus all harms but one, per unit (the filter's two settings)."""
+    t = Tally()
+    for a, b in wins:
+        n, ck = cube.window(a, b)
+        alln, allk = n.sum(1), ck.sum(1) % KEYS
+        everything = g(alln, allk)
+        for h in range(n.shape[1]):
+            rest = g(alln - n[:, h], (allk - ck[:, h]) % KEYS)
+            t.add(n[:, h], everything - rest, np.full(n.shape[0], 2))
+    return t
+
+
+def percentages(cube: Cube, view: View | None, wins) -> Tally:
+    """Board pack: a count and its change on the period before give the count before."""
+    t = Tally()
+    for a, b in wins:
+        L = b - a + 1
+        if a - L < 0:
+            continue
+        now_n = cube.n[:, a:b + 1].sum((1, 2))
+        now_k = cube.ck[:, a:b + 1].sum((1, 2)) % KEYS
+        bef_n = cube.n[:, a - L:a].sum((1, 2))
+        bef_k = cube.ck[:, a - L:a].sum((1, 2)) % KEYS
+        small = (bef_n >= 1) & (bef_n < K)
+        est = np.full(now_n.size, np.nan)
+        for u in np.flatnonzero(small):
+            if view is None:  # plain suppression, the percentage from true counts
+                now_v = now_n[u] if now_n[u] >= K or now_n[u] == 0 else None
+                pct = f"{(now_n[u] - bef_n[u]) / bef_n[u]:+.0%}" if now_v is not None else "n/a"
+            else:
+                now = publish_one(int(now_n[u]), int(now_k[u]), view)
+                pct = change_text(now, publish_one(int(bef_n[u]), int(bef_k[u]), view))
+                now_v = now.value
+            m = re.fullmatch(r"([+-]?\d+)%", pct)
+            if m and now_v is not None and int(m.group(1)) != -100:
+                est[u] = round(now_v / (1 + int(m.group(1)) / 100))
+        t.add(np.where(small, bef_n, 0), est)
+    return t
+
+
+# --- the tests ------------------------------------------------------------------------
+
+
+ATTACKS = {
+    "parts vs total": lambda cubes, g: sum_tallies(
+        parts_vs_total(cubes[u], g, windows(36, (1, 3, 12, 36))) for u in ("ward", "place")),
+    "months vs total": lambda cubes, g: sum_tallies(
+        months_vs_total(cubes[u], g, windows(36, (6, 12, 24, 36))) for u in ("ward", "place")),
+    "two windows one month apart": lambda cubes, g: sum_tallies(
+        two_windows(cubes[u], g) for u in ("ward", "lsoa", "place")),
+    "caption vs areas": lambda cubes, g: sum_tallies(
+        caption_vs_areas(cubes[u], g, windows(36, (1, 2, 3, 6, 12, 36)))
+        for u in ("ward", "lsoa", "hex")),
+    "harm filter complements": lambda cubes, g: sum_tallies(
+        harm_complements(cubes[u], g, windows(36, (3, 12, 36))) for u in ("ward", "place")),
+}
+
+
+def sum_tallies(tallies) -> Tally:
+    out = Tally(noise_terms=[])
+    for t in tallies:
+        out.cells += t.cells
+        out.hits += t.hits
+        out.noise_terms += t.noise_terms or []
+    return out
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_perturbation_attacks_do_no_better_than_chance(cubes, attack: str) -> None:
+    for view in VIEWS:
+        t = ATTACKS[attack](cubes, gate(view))
+        record(attack, view, t)
+        assert_no_better_than_chance(t)
+    # the same attack against plain suppression recovers every cell it targets
+    t = ATTACKS[attack](cubes, naive)
+    RESULTS[f"{attack} (plain suppression)"] = {"cells": t.cells, "exact": t.hits}
+    assert t.cells > 0 and t.hits == t.cells
+
+
+def test_percentages_never_reveal_a_small_count(cubes) -> None:
+    wins = windows(36, (1, 3, 6, 12))
+    for view in VIEWS:
+        t = sum_tallies(percentages(cubes[u], view, wins) for u in ("ward", "place"))
+        record("percentages", view, t, perturbation=False)
+        assert t.hits == 0
+    t = sum_tallies(percentages(cubes[u], None, wins) for u in ("ward", "place"))
+    RESULTS["percentages (plain suppression)"] = {"cells": t.cells, "exact": t.hits}
+    assert t.hits > 0
+
+
+def test_change_text_is_from_published_values_and_never_minus_zero() -> None:
+    v = View("board", K)
+    assert change_text(publish_one(0, 0, View("analyst")), publish_one(0, 0, View("analyst"))
+                       ) == "n/a"
+    exact = View("analyst")
+    assert change_text(publish_one(1000, 0, exact), publish_one(1001, 0, exact)) == "0%"
+    assert change_text(publish_one(6, 0, exact), publish_one(1, 0, exact)) == "+500%"
+    for before in range(1, K):  # a small count before: suppressed, so no percentage
+        for ck in range(KEYS):
+            b = publish_one(before, ck, v)
+            if b.suppressed:
+                assert change_text(publish_one(60, 3, v), b) == "n/a"
+    with pytest.raises(TypeError):
+        change_text(60, 50)  # type: ignore[arg-type]
+
+
+def test_flags_show_three_or_more_never_a_number() -> None:
+    for view in VIEWS:
+        assert {people_text(n, view) for n in range(3, 40)} == {"3 or more"}
+    assert people_text(4, View("analyst")) == "4"
+
+
+def test_neighbouring_impact_settings(settings) -> None:
+    """Interventions: months before (or after) n and n + 1 differ by one month of the
+    target, buffer and control counts."""
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        reg = interventions.register(conn)
+        truth = {r["ref"]: interventions.monthly_series(
+            conn, int(r["place_id"]), r["start_month"],
+            interventions.ImpactParams(before=16, after=16)) for _, r in reg.iterrows()}
+        last = pd.Timestamp(C.data_period(conn)["last"])
+        for view in [*VIEWS, None]:
+            shown = {}
+            for side in ("before", "after"):
+                for m in range(3, 12):
+                    p = interventions.ImpactParams(**{side: m})
+                    found = interventions.impacts(conn, p, view=view or View("analyst"))
+                    if view is None:  # plain suppression of the true counts
+                        for i in found:
+                            i.counts_text = {f: (str(getattr(i.counts, f))
+                                                 if getattr(i.counts, f) >= K
+                                                 or getattr(i.counts, f) == 0 else "<5")
+                                             for f in ("rb", "ra", "db", "da", "cb", "ca")}
+                    shown[(side, m)] = {i.intervention: i.counts_text for i in found}
+            t = Tally()
+            for ref, series in truth.items():
+                start = pd.Timestamp(reg.set_index("ref").loc[ref, "start_month"])
+                for side, pre in (("before", "b"), ("after", "a")):
+                    for m in range(3, 11):
+                        month = start + pd.DateOffset(months=-(m + 1) if side == "before"
+                                                      else m + 1)
+                        if month > last:
+                            continue
+                        row = series[series["month"] == month]
+                        for zone, f in (("target", "r"), ("buffer", "d"), ("control", "c")):
+                            one = shown[(side, m + 1)][ref][f + pre]
+                            two = shown[(side, m)][ref][f + pre]
+                            val = [float(x.replace(",", "")) if x.replace(",", "").isdigit()
+                                   else np.nan for x in (one, two)]
+                            t.add(np.array([int(row[zone].iloc[0])]),
+                                  np.array([val[0] - val[1]]), np.array([2]))
+            if view is None:
+                RESULTS["neighbouring impact settings (plain suppression)"] = {
+                    "cells": t.cells, "exact": t.hits}
+                assert t.cells > 0 and t.hits == t.cells
+            else:
+                record("neighbouring impact settings", view, t)
+                assert t.rate <= CHANCE + 3 * np.sqrt(CHANCE * (1 - CHANCE) / max(t.cells, 1))
+
+
+def test_the_gate_is_what_the_pages_use(settings, cubes) -> None:
+    """The vectorised attacks above use the same published values as the pages'
+    functions: a sample of wards and places through geo.published."""
+    view = VIEWS[0]
+    months = cubes["ward"].months
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        for kind in ("ward", "place"):
+            cube = cubes[kind]
+            for u in range(0, cube.units.size, max(1, cube.units.size // 8)):
+                unit = str(cube.units[u])
+                f = C.Filters(months[0].date(), months[-1].date())
+                monthly = profile.monthly(conn, kind, unit, f)  # type: ignore[arg-type]
+                times = profile.times(conn, kind, unit, f)  # type: ignore[arg-type]
+                shown = published.profile(monthly, times, months, view)
+                n, ck = cube.window(0, months.size - 1)
+                want = gate(view)(n.sum(1)[u:u + 1], ck.sum(1)[u:u + 1] % KEYS)[0]
+                got = shown["total"].value
+                assert (got is None and np.isnan(want)) or got == want
+                trend = gate(view)(cube.n[u].sum(1), cube.ck[u].sum(1) % KEYS)
+                np.testing.assert_array_equal(shown["trend"]["n"].to_numpy(), trend)
+        # the harm filter's complement counted by the database is the derived cell
+        cube = cubes["ward"]
+        rest = tuple(h for h in cube.harms if h != cube.harms[0])
+        f = C.counts(conn, "ward", C.Filters(harms=rest))
+        n, ck = cube.window(0, months.size - 1)
+        got = f.set_index("unit_id").reindex(cube.units, fill_value=0)
+        np.testing.assert_array_equal(got["n"].to_numpy(), n.sum(1) - n[:, 0])
+        np.testing.assert_array_equal(got["ck"].to_numpy(),
+                                      (ck.sum(1) - ck[:, 0]) % KEYS)
+
+
+def test_same_cell_same_number_everywhere(settings, cubes) -> None:
+    """A ward's count over a period: map layer, hot-spot table, profile and board pack
+    total agree, because the cell (the same incidents) has one count and one key."""
+    from geo import analysis, mapping
+
+    view = VIEWS[1]
+    months = cubes["ward"].months
+    f = C.Filters(months[-12].date(), months[-1].date())
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        units = C.units(conn, "ward")
+        monthly = C.counts(conn, "ward", f, by_month=True)
+        table = analysis.hotspots_from_counts(units, "ward", monthly, months[-12:])
+        layer = mapping.unit_layer(table, "ward", view, "incidents")
+        rows = published.unit_rows(table, view)
+        for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
+                                        table.iterrows(), strict=True):
+            assert feat["properties"]["incidents"] == row.incidents
+            prof = published.total(profile.monthly(conn, "ward", unit["unit_id"], f), view)
+            assert prof.text == row.incidents, unit["name"]
+        whole = published.total(table, view, n="count")
+        assert whole.text == published.total(monthly, view).text
+
+
+def test_write_the_figures(cubes) -> None:
+    """Runs last (file order): the measured figures for docs/disclosure.md."""
+    from geo.config import PROJECT_ROOT
+
+    out = PROJECT_ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "disclosure_attacks.json").write_text(json.dumps(RESULTS, indent=1))
+    assert RESULTS

@@ -444,3 +444,92 @@ def test_write_the_figures(cubes) -> None:
     out.mkdir(exist_ok=True)
     (out / "disclosure_attacks.json").write_text(json.dumps(RESULTS, indent=1))
     assert RESULTS
+
+
+# --- every count a partner or board member sees came out of the gate ------------------
+
+NUM = r"(<?\d+(?:,\d{3})*)"
+COUNT_PATTERNS = tuple(re.compile(p.replace("NUM", NUM)) for p in (
+    r"NUM incidents in the period",
+    r"(?:place|200 m ring|surrounding wards) NUM→NUM",
+    r"\(NUM before, NUM after",
+    r"and NUM after \(at least",
+))
+
+
+def _seen_counts(at) -> list[str]:
+    """Every count a page showed: tables, metrics, chart data and tooltips, the map's
+    tooltips, captions and sentences, and the board pack."""
+    from test_dashboard import chart_frames, component_args, visible_text
+
+    out: list[str] = []
+    for df in at.dataframe:
+        for col in ("Incidents", "Distinct young people"):
+            if col in df.value:
+                out += df.value[col].astype(str).tolist()
+    out += [str(m.value) for m in at.get("metric") if "incident" in m.label.lower()]
+    for frame in chart_frames(at):
+        if "incidents" in frame:
+            out += frame["incidents"].astype(str).tolist()
+        if "n" in frame:
+            out += [f"{int(x):,}" for x in frame["n"].dropna()]
+    for args in component_args(at):
+        out += [html_unescape(json.loads(f'"{x}"'))  # JSON in the page, HTML-escaped
+                for x in re.findall(r'"incidents": ?"([^"]*)"', args["script"])]
+    text = visible_text(at)
+    doc = at.session_state["board_pack"] if "board_pack" in at.session_state else ""
+    for pat in COUNT_PATTERNS:
+        for m in pat.finditer(text + "\n" + re.sub(r"<[^>]+>", " ", doc)):
+            out += list(m.groups())
+    if doc:
+        figures = re.findall(r'<div class="figure"><b>([^<]*)</b>([^<]*)</div>', doc)
+        out += [html_unescape(v) for v, k in figures if k.startswith(("Incidents", "Change"))]
+        flags = doc[doc.index("Complex-strategy flags"):doc.index("Did the interventions")]
+        out += [html_unescape(x) for x in re.findall(r"<td>([^<]*)</td>", flags)[1::2]]
+    return out
+
+
+def html_unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)
+
+
+@pytest.mark.parametrize(("role", "page"), [
+    (r, p) for r in ("partner", "board")
+    for p in ("map", "hotspots", "profile", "interventions", "board_pack")
+    if not (r == "partner" and p == "board_pack")])
+def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) -> None:
+    import streamlit as st
+    from test_dashboard import _place_id, run
+
+    from geo.disclosure import issued, record_issued
+
+    st.cache_data.clear()  # cached results would not pass through the gate again
+    record_issued(True)
+    try:
+        state = {"profile": ("ward", _ward_code(settings, "Castle Vale"))}
+        if page == "profile":
+            state = {"profile": ("place", _place_id(settings, "STN-AST"))}
+        at = run(role, page, state)
+        seen = _seen_counts(at)
+        if page == "board_pack":
+            at.button[0].click().run()
+            seen += _seen_counts(at)
+        if page == "profile":  # a ward too (the issue's Castle Vale)
+            at.session_state["profile"] = state = ("ward", _ward_code(settings, "Castle Vale"))
+            at.run()
+            seen += _seen_counts(at)
+        gate = issued()
+    finally:
+        record_issued(False)
+    assert seen, "the page showed no count at all"
+    assert gate
+    stray = sorted(set(seen) - gate)
+    assert not stray, f"counts shown that the gate did not issue: {stray[:10]}"
+
+
+def _ward_code(settings, name: str) -> str:
+    with db.connect("admin", settings) as conn:
+        return str(conn.execute("SELECT ward_code FROM ward WHERE name = %s", (name,)
+                                ).fetchone()[0])

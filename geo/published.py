@@ -10,6 +10,7 @@ functions.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -29,6 +30,30 @@ from geo.disclosure import (
 )
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: the periods partners and board members may choose: the last L months of the data
+PERIOD_MONTHS = (1, 3, 6, 12, 24, 36)
+
+
+def periods(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The periods an aggregate view may choose: the last 1, 3, 6, 12, 24 or 36 months
+    of the data (as far as the data go back), as (label, first month, last month).
+
+    Free choice of periods would let someone average the noise of the cell key method
+    away: month x is the difference of [x, y] and [x+1, y] for every y, and the average
+    of thirty such differences is nearly exact (docs/disclosure.md measures it). Windows
+    that all end at the latest month never differ by one month, and no month lies in more
+    than six of them.
+    """
+    months = pd.date_range(first, last, freq="MS")
+    out = []
+    for n in PERIOD_MONTHS:
+        if n > len(months):
+            break
+        start = months[-n].date()
+        label = ("Latest month" if n == 1 else f"Last {n} months") + (
+            f" ({start:%b %Y})" if n == 1 else f" ({start:%b %Y} – {last:%b %Y})")
+        out.append((label, start, months[-1].date()))
+    return out  # no "all N months": with N = 25 it would differ from 24 by one month
 
 
 def unit_counts(table: pd.DataFrame, view: View) -> PublishedCounts:

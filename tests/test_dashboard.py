@@ -249,7 +249,7 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
 def test_hot_spots_page_with_no_hot_spot_shows_an_empty_map(settings) -> None:
     """A harm type with no incidents: no hot or cold spot anywhere, a message, and a map
     without polygons (folium refuses a tooltip on an empty layer)."""
-    at = run("partner", "hotspots", state={"f_harm_type": ["asb"], "hs_unit": "ward"})
+    at = run("partner", "hotspots", state={"f_harm_type_one": "asb", "hs_unit": "ward"})
     assert "No area is a hot or cold spot" in visible_text(at)
     args = component_args(at)
     assert args and '"features": []' in args[0]["script"]

@@ -37,6 +37,7 @@ import pytest
 from geo import counts as C
 from geo import db, interventions, profile, published
 from geo.disclosure import KEYS, View, change_text, people_text, ptable, publish, publish_one
+from geo.published import periods
 
 K = 5
 VIEWS = (View("partner", K), View("board", K))
@@ -436,16 +437,6 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
         assert whole.text == published.total(monthly, view).text
 
 
-def test_write_the_figures(cubes) -> None:
-    """Runs last (file order): the measured figures for docs/disclosure.md."""
-    from geo.config import PROJECT_ROOT
-
-    out = PROJECT_ROOT / "test-artifacts"
-    out.mkdir(exist_ok=True)
-    (out / "disclosure_attacks.json").write_text(json.dumps(RESULTS, indent=1))
-    assert RESULTS
-
-
 # --- every count a partner or board member sees came out of the gate ------------------
 
 NUM = r"(<?\d+(?:,\d{3})*)"
@@ -533,3 +524,108 @@ def _ward_code(settings, name: str) -> str:
     with db.connect("admin", settings) as conn:
         return str(conn.execute("SELECT ward_code FROM ward WHERE name = %s", (name,)
                                 ).fetchone()[0])
+
+
+def test_utility_cost(settings, cubes) -> None:
+    """What the protection costs, on the demo data: the mean absolute change of a
+    published cell, and how often a unit's Gi* bin would differ if it were computed from
+    published rather than true counts (the pages compute it from true counts)."""
+    from geo import analysis
+    from geo.disclosure import perturbed
+
+    view = VIEWS[0]
+    cost: dict[str, dict] = {}
+    for unit in ("ward", "lsoa", "place", "hex"):
+        cube = cubes[unit]
+        for label, (a, b) in (("month", (35, 35)), ("12 months", (24, 35)),
+                              ("36 months", (0, 35))):
+            n, ck = cube.window(a, b)
+            for what, nn, kk in (("all harms", n.sum(1), ck.sum(1) % KEYS),
+                                 ("by harm", n.ravel(), ck.ravel())):
+                pos = nn > 0
+                change = np.abs(perturbed(nn, kk, view) - nn)[pos]
+                pub = publish(nn, kk, view).value[pos]
+                cost[f"{unit}, {label}, {what}"] = {
+                    "cells": int(pos.sum()), "mean_abs_change": round(float(change.mean()), 3),
+                    "changed": round(float((change > 0).mean()), 3),
+                    "suppressed": round(float(np.isnan(pub).mean()), 3)}
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        months = cubes["ward"].months[-12:]
+        f = C.Filters(months[0].date(), months[-1].date())
+        for unit in ("ward", "lsoa", "hex"):
+            units = C.units(conn, unit)  # type: ignore[arg-type]
+            monthly = C.counts(conn, unit, f, by_month=True)  # type: ignore[arg-type]
+            true = analysis.hotspots_from_counts(units, unit, monthly, months)  # type: ignore[arg-type]
+            shown = monthly.assign(n=perturbed(monthly["n"], monthly["ck"], view))
+            pub = analysis.hotspots_from_counts(units, unit, shown, months)  # type: ignore[arg-type]
+            moved = true["bin"].to_numpy() != pub["bin"].to_numpy()
+            hot = true["bin"].to_numpy() != 0
+            cost[f"Gi* bin, {unit}, 12 months"] = {
+                "units": int(moved.size), "bin_changed": round(float(moved.mean()), 4),
+                "hot_or_cold_units": int(hot.sum()),
+                "of_those_changed": round(float(moved[hot].mean()) if hot.any() else 0, 4)}
+    RESULTS["utility cost"] = cost
+    assert cost["ward, 36 months, all harms"]["mean_abs_change"] < 2
+
+
+def test_averaging_many_windows(cubes) -> None:
+    """A known limit of the cell key method: an attacker who averages the differences of
+    *many* window pairs (month x from [x, y] - [x+1, y] for every y) averages independent
+    noises away. Measured over free windows (what a free period slider would allow: the
+    reason partners and board members choose among fixed periods), and over the periods
+    they are offered (geo.published.periods), where it must do no better than chance:
+    every estimate of month x there is a window total minus its other months, averaged
+    over every offered window in which x is the only hidden month."""
+    view = VIEWS[0]
+    g = gate(view)
+    cube = cubes["ward"]
+    n, ck = cube.n.sum(2), cube.ck.sum(2)
+    cn = np.concatenate([np.zeros((n.shape[0], 1), np.int64), n.cumsum(1)], 1)
+    cc = np.concatenate([np.zeros((n.shape[0], 1), np.int64), ck.cumsum(1)], 1)
+    M = n.shape[1]
+    free = Tally()
+    for x in range(M - 12):
+        ys = np.arange(x + 1, M)
+        w1 = g(cn[:, ys + 1] - cn[:, [x]], (cc[:, ys + 1] - cc[:, [x]]) % KEYS)
+        w2 = g(cn[:, ys + 1] - cn[:, [x + 1]], (cc[:, ys + 1] - cc[:, [x + 1]]) % KEYS)
+        with np.errstate(all="ignore"):
+            free.add(n[:, x], np.round(np.nanmean(w1 - w2, 1)))
+    RESULTS[f"averaging over free windows ({view.role}; why periods are fixed)"] = {
+        "cells": free.cells, "exact": free.hits, "rate": round(free.rate, 4),
+        "chance": round(CHANCE, 4)}
+    assert free.rate > CHANCE  # the limit is real: the suite would see free periods
+
+    offered = periods(cube.months[0].date(), cube.months[-1].date())
+    starts = [cube.months.get_loc(pd.Timestamp(a)) for _, a, _ in offered]
+    ends = [cube.months.get_loc(pd.Timestamp(b)) for _, _, b in offered]
+    pairs = [(a, b) for a in starts for b in ends if a <= b]
+    assert not any(abs(a1 - a2) + abs(b1 - b2) == 1 for a1, b1 in pairs for a2, b2 in pairs)
+    fixed = Tally()
+    for selection in [None, *range(len(cube.harms))]:
+        sel = slice(None) if selection is None else slice(selection, selection + 1)
+        n, ck = cube.n[:, :, sel].sum(2), cube.ck[:, :, sel].sum(2) % KEYS
+        months = g(n, ck)
+        hidden = (n > 0) & np.isnan(months)
+        total, count = np.zeros(n.shape), np.zeros(n.shape)
+        for a, b in zip(starts, ends, strict=True):
+            win = slice(a, b + 1)
+            tot = g(n[:, win].sum(1), ck[:, win].sum(1) % KEYS)
+            one = hidden[:, win].sum(1) == 1
+            est = tot - np.nansum(np.where(hidden[:, win], 0, months[:, win]), 1)
+            where = one[:, None] & hidden[:, win] & np.isfinite(est)[:, None]
+            total[:, win] += np.where(where, est[:, None], 0)
+            count[:, win] += where
+        with np.errstate(all="ignore"):
+            fixed.add(np.where(count > 0, n, 0).ravel(), np.round(total / count).ravel())
+    record("averaging over the offered periods", view, fixed)
+    assert_no_better_than_chance(fixed)
+
+
+def test_zz_write_the_figures(cubes) -> None:
+    """Runs last (file order): the measured figures for docs/disclosure.md."""
+    from geo.config import PROJECT_ROOT
+
+    out = PROJECT_ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "disclosure_attacks.json").write_text(json.dumps(RESULTS, indent=1))
+    assert RESULTS

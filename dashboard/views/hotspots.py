@@ -8,8 +8,9 @@ import _state
 import pandas as pd
 import streamlit as st
 
-from geo import mapping, published
+from geo import actions, mapping, published
 from geo.counts import Filters
+from geo.exports import safe_csv
 
 _state.require(*_state.ROLES)
 view = _state.view()
@@ -68,6 +69,10 @@ _maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
 
 st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
+if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
+                      file_name=f"hotspots-{unit}.csv", key="hs_csv"):
+    actions.record_export(_state.actor(), _state.current_role() or "", f"hotspots-{unit}.csv",
+                          len(shown))
 
 emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]

@@ -14,6 +14,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the smallest and largest CONTEXTS_SUPPRESSION_K the app starts with
+SUPPRESSION_K_RANGE = (2, 20)
 
 #: The key used to pseudonymise person identifiers when none is configured. It is public,
 #: so pseudonyms made with it protect nothing: fit only for the synthetic demo data.
@@ -58,9 +60,12 @@ class Settings(BaseSettings):
     @field_validator("suppression_k")
     @classmethod
     def _k_in_range(cls, k: int) -> int:
-        from geo.disclosure import check_k
-
-        return check_k(k)
+        if not SUPPRESSION_K_RANGE[0] <= k <= SUPPRESSION_K_RANGE[1]:
+            raise ValueError(
+                f"CONTEXTS_SUPPRESSION_K is {k}: it must be a whole number from "
+                f"{SUPPRESSION_K_RANGE[0]} to {SUPPRESSION_K_RANGE[1]} (published counts "
+                f'from 1 to k-1 are shown as "<k"; 5 is the usual value)')
+        return k
 
     @property
     def embedded(self) -> bool:

@@ -2,8 +2,8 @@
 
 Each attack of the issue is played generically, over every ward, LSOA, place (and hexagon
 for the map caption) and every month or window of the demo data, as a partner and as a
-board member, through the gate the pages use (:func:`geo.disclosure.publish` and the
-:mod:`geo.published` functions built on it; a sample is checked to equal what those
+board member, through the gate the pages use (:func:`geo.stats.disclosure.publish` and the
+:mod:`geo.render.text` functions built on it; a sample is checked to equal what those
 functions and the pages return). For each attack we count the cells whose true value is 1-4
 that the attack targets, and how many of them it recovers exactly.
 
@@ -34,10 +34,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import counts as C
-from geo import db, interventions, profile, published
-from geo.disclosure import KEYS, View, change_text, people_text, ptable, publish, publish_one
-from geo.published import periods
+from geo.render import text as published
+from geo.render.text import periods
+from geo.services import interventions
+from geo.stats.disclosure import (
+    KEYS,
+    View,
+    change_text,
+    people_text,
+    ptable,
+    publish,
+    publish_one,
+)
+from geo.store import counts as C
+from geo.store import db, profile
 
 K = 5
 VIEWS = (View("partner", K), View("board", K))
@@ -385,7 +395,7 @@ def test_neighbouring_impact_settings(settings) -> None:
 
 def test_the_gate_is_what_the_pages_use(settings, cubes) -> None:
     """The vectorised attacks above use the same published values as the pages'
-    functions: a sample of wards and places through geo.published."""
+    functions: a sample of wards and places through geo.render.text."""
     view = VIEWS[0]
     months = cubes["ward"].months
     with db.connect("dashboard", settings, areas=("*",)) as conn:
@@ -417,7 +427,8 @@ def test_the_gate_is_what_the_pages_use(settings, cubes) -> None:
 def test_same_cell_same_number_everywhere(settings, cubes) -> None:
     """A ward's count over a period: map layer, hot-spot table, profile and board pack
     total agree, because the cell (the same incidents) has one count and one key."""
-    from geo import analysis, mapping
+    from geo.render import mapping
+    from geo.services import analysis
 
     view = VIEWS[1]
     months = cubes["ward"].months
@@ -494,7 +505,7 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
     import streamlit as st
     from test_dashboard import _place_id, run
 
-    from geo.disclosure import issued, record_issued
+    from geo.stats.disclosure import issued, record_issued
 
     st.cache_data.clear()  # cached results would not pass through the gate again
     record_issued(True)
@@ -530,8 +541,8 @@ def test_utility_cost(settings, cubes) -> None:
     """What the protection costs, on the demo data: the mean absolute change of a
     published cell, and how often a unit's Gi* bin would differ if it were computed from
     published rather than true counts (the pages compute it from true counts)."""
-    from geo import analysis
-    from geo.disclosure import perturbed
+    from geo.services import analysis
+    from geo.stats.disclosure import perturbed
 
     view = VIEWS[0]
     cost: dict[str, dict] = {}
@@ -573,7 +584,7 @@ def test_averaging_many_windows(cubes) -> None:
     *many* window pairs (month x from [x, y] - [x+1, y] for every y) averages independent
     noises away. Measured over free windows (what a free period slider would allow: the
     reason partners and board members choose among fixed periods), and over the periods
-    they are offered (geo.published.periods), where it must do no better than chance:
+    they are offered (geo.render.text.periods), where it must do no better than chance:
     every estimate of month x there is a window total minus its other months, averaged
     over every offered window in which x is the only hidden month."""
     view = VIEWS[0]

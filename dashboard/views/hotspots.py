@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import actions, mapping, published
-from geo.counts import Filters
-from geo.exports import safe_csv
+from dashboard import _data, _maps, _state
+from geo.filters import Filters
+from geo.render import mapping
+from geo.render import text as published
+from geo.render.exports import safe_csv
+from geo.services import actions
 
-_state.require(*_state.ROLES)
+role = _state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")
@@ -71,8 +71,7 @@ st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
 if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
                       file_name=f"hotspots-{unit}.csv", key="hs_csv"):
-    actions.record_export(_state.actor(), _state.current_role() or "", f"hotspots-{unit}.csv",
-                          len(shown))
+    actions.record_export(_state.actor(), role, f"hotspots-{unit}.csv", len(shown))
 
 emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import _data
-import _state
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import published
-from geo.disclosure import text
-from geo.interventions import ImpactParams
+from dashboard import _data, _state
+from geo.render import text as published
+from geo.render.text import text
+from geo.services.interventions import ImpactParams
 
-_state.require(*_state.ROLES)
+_state.require("profile")
 view = _state.view()
 v = _data.version()
 st.title("Place profile")

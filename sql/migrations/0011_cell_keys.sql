@@ -6,7 +6,7 @@
 -- same key). The seed is drawn at random once, when this migration runs, and is secret:
 -- without it nobody can tell which key a record has. A cell's key is the sum of its
 -- records' keys mod 256 (the queries return it as ck); the published value is looked up
--- from the count and the cell key in the perturbation table (geo/disclosure.py).
+-- from the count and the cell key in the perturbation table (geo/stats/disclosure.py).
 CREATE TABLE disclosure_key (
     one  boolean PRIMARY KEY DEFAULT true CHECK (one),
     seed bigint NOT NULL

@@ -1,0 +1,343 @@
+"""Did it work? The effect of an intervention at a place, from monthly counts.
+
+Three views, each a pure function of counts:
+
+* **Weighted Displacement Quotient** (Bowers & Johnson 2003). With R the target, D the
+  buffer ring and C the control, before (b) and after (a): success = Ra/Ca - Rb/Cb,
+  buffer = Da/Ca - Db/Cb, WDQ = buffer / success. Only meaningful when harm fell in the
+  target relative to the control (success < 0). WDQ > 0: the buffer also improved
+  (diffusion of benefit); -1 < WDQ < 0: some harm moved to the buffer but less than was
+  prevented; WDQ < -1: more moved than was prevented; WDQ = 0: neither.
+* **Total net effect** (Guerette 2009): incidents prevented in target and buffer together,
+  relative to what the control's change predicts: (Rb*Ca/Cb - Ra) + (Db*Ca/Cb - Da).
+* **Weighted Displacement Difference** (Wheeler & Ratcliffe 2018):
+  WDD = dT - dCT + dD - dCD, with Poisson variance the sum of the counts' variances
+  (a control used for both target and buffer enters twice, so its variance four times);
+  z = WDD / sqrt(var), two-sided p. Negative WDD: fewer incidents than the controls imply.
+* **Interrupted time series**: a comparative segmented regression of the monthly target
+  and control series. Headline (step) model: log mu = b0 + g + b1 t + b2 post + d g.post
+  (+ a seasonal harmonic when there are 24 months or more); the target's change after the
+  start relative to the control is exp(d) - 1, with a 95 % interval. A second model adds
+  the target's own trend and slope changes: g.t, (t - t0).post and g.(t - t0).post, for
+  the slope change. Poisson, or negative binomial when the Pearson dispersion exceeds 1.5.
+
+A result states the data it rests on, and says "too little data" below
+:data:`MIN_TARGET_INCIDENTS` target incidents (before and after together) or
+:data:`MIN_BEFORE_INCIDENTS` before, rather than print a number from three incidents.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+#: below these the result is "too little data to say"
+MIN_TARGET_INCIDENTS = 20
+MIN_BEFORE_INCIDENTS = 10
+#: Pearson chi-square / df above which the count model is negative binomial
+OVERDISPERSION = 1.5
+
+
+@dataclass
+class Counts:
+    """Incidents before (b) and after (a) in the target, buffer and control."""
+
+    rb: int
+    ra: int
+    db: int
+    da: int
+    cb: int
+    ca: int
+
+
+def wdq(c: Counts) -> dict[str, Any]:
+    """Success, buffer measure, WDQ and its reading (Bowers & Johnson 2003)."""
+    if c.cb == 0 or c.ca == 0:
+        return {
+            "success": None,
+            "buffer": None,
+            "wdq": None,
+            "reading": "not meaningful: no incidents in the control area in one period",
+        }
+    success = c.ra / c.ca - c.rb / c.cb
+    buffer = c.da / c.ca - c.db / c.cb
+    if success >= 0:
+        return {
+            "success": success,
+            "buffer": buffer,
+            "wdq": None,
+            "reading": "not meaningful: harm did not fall in the target relative to the control",
+        }
+    q = buffer / success
+    if q > 0:
+        reading = "diffusion of benefit: harm also fell in the surrounding area"
+    elif q == 0:
+        reading = "no displacement or diffusion"
+    elif q >= -1:
+        reading = "some displacement, smaller than the reduction: a net gain"
+    else:
+        reading = "displacement larger than the reduction: a net loss"
+    return {"success": success, "buffer": buffer, "wdq": q, "reading": reading}
+
+
+def total_net_effect(c: Counts) -> float | None:
+    """Incidents prevented in target and buffer, given the control's change (None if Cb=0)."""
+    if c.cb == 0:
+        return None
+    ratio = c.ca / c.cb
+    return (c.rb * ratio - c.ra) + (c.db * ratio - c.da)
+
+
+def wdd(c: Counts, cdb: int | None = None, cda: int | None = None) -> dict[str, float]:
+    """Weighted Displacement Difference with its variance, z and p.
+
+    ``cdb``/``cda`` are the buffer's own control counts; without them the target's control
+    serves both, and its variance counts four times.
+    """
+    d_t, d_d, d_c = c.ra - c.rb, c.da - c.db, c.ca - c.cb
+    if cdb is None or cda is None:
+        value = d_t + d_d - 2 * d_c
+        var = c.ra + c.rb + c.da + c.db + 4 * (c.ca + c.cb)
+    else:
+        value = d_t - d_c + d_d - (cda - cdb)
+        var = c.ra + c.rb + c.da + c.db + c.ca + c.cb + cda + cdb
+    z = value / math.sqrt(var) if var > 0 else 0.0
+    return {"wdd": float(value), "variance": float(var), "z": z, "p": 2 * norm.sf(abs(z))}
+
+
+@dataclass
+class ItsResult:
+    """The interrupted time series estimate of the target's change relative to control."""
+
+    model: str
+    level_change: float  # proportional change at the start, e.g. -0.38
+    level_low: float
+    level_high: float
+    slope_change: float  # proportional change per month after the start
+    slope_low: float
+    slope_high: float
+    p_level: float
+    dispersion: float
+    months_before: int
+    months_after: int
+
+
+def _design(
+    y_t: np.ndarray,
+    y_c: np.ndarray,
+    post: np.ndarray,
+    month_of_year: np.ndarray | None,
+    slopes: bool,
+) -> pd.DataFrame:
+    n = y_t.size
+    t = np.arange(n, dtype=float)
+    t0 = float(np.flatnonzero(post)[0]) if post.any() else float(n)
+    since = np.where(post, t - t0, 0.0)
+    rows = []
+    for g, y in ((1.0, y_t), (0.0, y_c)):
+        cols = {
+            "const": np.ones(n),
+            "g": np.full(n, g),
+            "t": t,
+            "post": post.astype(float),
+            "g_post": g * post,
+        }
+        if slopes:
+            cols |= {"g_t": g * t, "since": since, "g_since": g * since}
+        if month_of_year is not None and n >= 24:
+            angle = 2 * np.pi * np.asarray(month_of_year, dtype=float) / 12
+            cols |= {"sin": np.sin(angle), "cos": np.cos(angle)}
+        rows.append(pd.DataFrame(cols).assign(y=y))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _fit(data: pd.DataFrame) -> tuple[pd.Series, pd.Series, str, float]:
+    """Poisson GLM, or negative binomial when overdispersed: params, SEs, model, dispersion."""
+    import statsmodels.api as sm
+
+    x = data.drop(columns="y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(data["y"], x, family=sm.families.Poisson()).fit()
+        dispersion = float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else 1.0
+        if dispersion > OVERDISPERSION:
+            try:
+                nb = sm.NegativeBinomial(data["y"], x).fit(disp=False, maxiter=200)
+                se = pd.Series(np.sqrt(np.diag(nb.cov_params())), index=nb.params.index)
+                if nb.mle_retvals.get("converged", False) and np.isfinite(se).all():
+                    return (
+                        nb.params.drop("alpha"),
+                        se.drop("alpha"),
+                        "negative binomial",
+                        dispersion,
+                    )
+            except (ValueError, np.linalg.LinAlgError):
+                pass
+            # the negative binomial did not converge: Pearson-scaled (quasi-Poisson) errors
+            quasi = sm.GLM(data["y"], x, family=sm.families.Poisson()).fit(scale="X2")
+            return quasi.params, quasi.bse, "quasi-Poisson", dispersion
+    return fit.params, fit.bse, "Poisson", dispersion
+
+
+def its(
+    target: np.ndarray,
+    control: np.ndarray,
+    post: np.ndarray,
+    month_of_year: np.ndarray | None = None,
+) -> ItsResult:
+    """Comparative segmented regression (see the module docstring).
+
+    ``target`` and ``control`` are monthly counts of equal length; ``post`` is True for
+    months after the start (the start month itself already left out by the caller).
+    The level change is the target's average change after the start relative to the
+    control (a step model, the headline); the slope change comes from the model with
+    separate trends and slope changes.
+    """
+    y_t = np.asarray(target, dtype=float)
+    y_c = np.asarray(control, dtype=float)
+    post = np.asarray(post, dtype=bool)
+    z975 = norm.ppf(0.975)
+
+    def change(params: pd.Series, se: pd.Series, name: str) -> tuple[float, float, float]:
+        b, s = params[name], se[name]
+        return math.expm1(b), math.expm1(b - z975 * s), math.expm1(b + z975 * s)
+
+    params, se, model, dispersion = _fit(_design(y_t, y_c, post, month_of_year, False))
+    lvl, lo, hi = change(params, se, "g_post")
+    p_level = float(2 * norm.sf(abs(params["g_post"] / se["g_post"])))
+    params2, se2, _, _ = _fit(_design(y_t, y_c, post, month_of_year, True))
+    slp, slo, shi = change(params2, se2, "g_since")
+    return ItsResult(
+        model, lvl, lo, hi, slp, slo, shi, p_level, dispersion, int((~post).sum()), int(post.sum())
+    )
+
+
+@dataclass
+class Impact:
+    """Everything a page or the command line shows for one intervention."""
+
+    intervention: str
+    place: str
+    counts: Counts
+    sufficient: bool
+    sentence: str
+    wdq: dict[str, Any] = field(default_factory=dict)
+    total_net_effect: float | None = None
+    wdd: dict[str, float] = field(default_factory=dict)
+    its: ItsResult | None = None
+    #: the six counts as the viewer may see them (geo.services.interventions.published_impact)
+    counts_text: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["its"] = asdict(self.its) if self.its else None
+        return out
+
+
+def _pct(x: float) -> str:
+    return f"{abs(x) * 100:.0f}%"
+
+
+def _signed_pct(x: float) -> str:
+    """A signed percentage; one that rounds to zero is "0%", never "-0%" or "+0%"."""
+    p = round(x * 100)
+    return "0%" if p == 0 else f"{p:+d}%"
+
+
+def sentence(
+    place: str,
+    action: str,
+    months_after: int,
+    c: Counts,
+    w: dict[str, Any],
+    res: ItsResult | None,
+    sufficient: bool,
+    fmt: Callable[[int], str] = str,
+) -> str:
+    """One plain sentence a board member can read (counts written with ``fmt``)."""
+    if not sufficient or res is None:
+        return (
+            f"Too little data to say whether harm changed at {place}: "
+            f"{fmt(c.rb)} incidents in the period before {action} began and {fmt(c.ra)} after "
+            f"(at least {MIN_TARGET_INCIDENTS} are needed)."
+        )
+    lo, hi = sorted((res.level_low, res.level_high))
+    if res.level_high < 0:
+        head = (
+            f"Incidents at {place} fell by {_pct(res.level_change)} (95% CI "
+            f"{abs(res.level_high) * 100:.0f}–{_pct(res.level_low)}) in the {months_after} months "
+            f"after {action} began, compared with the surrounding area"
+        )
+    elif res.level_low > 0:
+        head = (
+            f"Incidents at {place} rose by {_pct(res.level_change)} (95% CI "
+            f"{res.level_low * 100:.0f}–{_pct(res.level_high)}) in the {months_after} months "
+            f"after {action} began, compared with the surrounding area"
+        )
+    else:
+        head = (
+            f"No clear change in incidents at {place} in the {months_after} months after "
+            f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
+            f"{_signed_pct(lo)} to {_signed_pct(hi)})"
+        )
+    q = w.get("wdq")
+    if q is None or res.level_high >= 0:
+        tail = ""
+    elif q < -0.1:
+        tail = f"; some harm appears to have moved to the surrounding streets (WDQ {q:.2f})"
+    elif q > 0.1:
+        tail = "; the surrounding streets saw less harm too (diffusion of benefit)"
+    else:
+        tail = "; no sign that harm moved to the surrounding streets"
+    return head + tail + "."
+
+
+def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
+           fmt: Callable[[int], str] = str) -> Impact:
+    """The full impact of one intervention from its monthly series.
+
+    ``monthly`` has one row per month (start month already excluded) with columns
+    ``month`` (timestamps), ``post`` (bool), ``target``, ``buffer``, ``control``.
+    """
+    pre, aft = monthly[~monthly["post"]], monthly[monthly["post"]]
+    c = Counts(
+        int(pre["target"].sum()),
+        int(aft["target"].sum()),
+        int(pre["buffer"].sum()),
+        int(aft["buffer"].sum()),
+        int(pre["control"].sum()),
+        int(aft["control"].sum()),
+    )
+    sufficient = (
+        c.rb + c.ra >= MIN_TARGET_INCIDENTS
+        and c.rb >= MIN_BEFORE_INCIDENTS
+        and len(pre) > 0
+        and len(aft) > 0
+    )
+    w = wdq(c)
+    res = None
+    if sufficient:
+        res = its(
+            monthly["target"].to_numpy(),
+            monthly["control"].to_numpy(),
+            monthly["post"].to_numpy(),
+            pd.DatetimeIndex(monthly["month"]).month.to_numpy(),
+        )
+    return Impact(
+        intervention,
+        place,
+        c,
+        sufficient,
+        sentence(place, action, len(aft), c, w, res, sufficient, fmt),
+        w,
+        total_net_effect(c),
+        wdd(c),
+        res,
+    )

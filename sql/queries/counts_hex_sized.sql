@@ -5,7 +5,7 @@ SELECT cell[1] AS i, cell[2] AS j,
        CASE WHEN %(by_month)s THEN month END AS month,
        CASE WHEN %(by_harm)s THEN harm_type END AS harm_type,
        count(*) AS n,
-       (sum(hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::bigint & 255)::int AS ck
+       (sum((hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM (
     SELECT contexts_hex(ST_X(geom), ST_Y(geom), %(size)s) AS cell, month, harm_type, incident_id
     FROM incident

@@ -4,7 +4,7 @@ SELECT lsoa_code::text AS unit_id,
        CASE WHEN %(by_month)s THEN month END AS month,
        CASE WHEN %(by_harm)s THEN harm_type END AS harm_type,
        count(*) AS n,
-       (sum(hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::bigint & 255)::int AS ck
+       (sum((hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM incident
 WHERE lsoa_code IS NOT NULL AND month >= %(start)s AND month <= %(end)s
   AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[]))

@@ -18,7 +18,7 @@ SELECT i.month,
             WHEN ST_Intersects(p.outer_ring, i.geom) THEN 'buffer'
             ELSE 'control' END AS zone,
        count(*) AS n,
-       (sum(hashint8extended(i.incident_id, (SELECT seed FROM disclosure_key)) & 255)::bigint & 255)::int AS ck
+       (sum((hashint8extended(i.incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM incident i, p
 WHERE i.ward_code IN (SELECT ward_code FROM region) AND i.geom IS NOT NULL
   AND i.month >= %(start)s AND i.month <= %(end)s

@@ -1,7 +1,7 @@
 -- Incidents by day of week (1 = Monday) and hour, where a timestamp exists, at one ward.
 -- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
 SELECT extract(isodow FROM occurred_at)::int AS dow, extract(hour FROM occurred_at)::int AS hour,
-       count(*) AS n, (sum(hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::bigint & 255)::int AS ck
+       count(*) AS n, (sum((hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM incident
 WHERE ward_code::text = %(unit_id)s AND occurred_at IS NOT NULL
   AND month >= %(start)s AND month <= %(end)s

@@ -122,12 +122,20 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
         out.counts, out.sufficient = c, sufficient
         out.its = out.its if sufficient else None
         out.sentence = sentence(place, action, len(aft), c, out.wdq, out.its, sufficient, fmt)
+    out.counts_text = published_counts(series, view)
+    return out
+
+
+def published_counts(series: pd.DataFrame, view: View) -> dict[str, str]:
+    """The six counts of an impact (target, buffer and control, before and after: ``rb``,
+    ``ra``, ``db``, ``da``, ``cb``, ``ca``) as ``view`` may see them, each a cell of its
+    own from a monthly series with cell keys (:func:`monthly_series`)."""
+    out = {}
     for name, z, post in (("rb", "target", False), ("ra", "target", True),
                           ("db", "buffer", False), ("da", "buffer", True),
                           ("cb", "control", False), ("ca", "control", True)):
         part = series[series["post"] == post]
-        out.counts_text[name] = publish_one(int(part[z].sum()), int(part[f"{z}_ck"].sum()),
-                                            view).text
+        out[name] = publish_one(int(part[z].sum()), int(part[f"{z}_ck"].sum()), view).text
     return out
 
 

@@ -222,8 +222,19 @@ class PublishedCounts:
         return float(np.nansum(self.value))
 
 
+@lru_cache(maxsize=1)
+def _texts(upto: int = 10_000) -> np.ndarray:
+    return np.array([f"{i:,}" for i in range(upto)], dtype=object)
+
+
 def _fmt(values: np.ndarray) -> np.ndarray:
-    return np.array([f"{int(x):,}" for x in values], dtype=object)
+    """Counts as text with thousands separators (looked up: tables have many cells)."""
+    table = _texts()
+    small = (values >= 0) & (values < table.size)
+    out = np.empty(values.size, dtype=object)
+    out[small] = table[values[small]]
+    out[~small] = [f"{int(x):,}" for x in values[~small]]
+    return out
 
 
 def publish(n: Any, ck: Any, view: View) -> PublishedCounts:

@@ -449,27 +449,39 @@ def test_the_gate_is_what_the_pages_use(settings, cubes) -> None:
 
 
 def test_same_cell_same_number_everywhere(settings, cubes) -> None:
-    """A ward's count over a period: map layer, hot-spot table, profile and board pack
-    total agree, because the cell (the same incidents) has one count and one key."""
-    from geo.render import mapping
+    """A ward's count over a period, with or without a harm filter: map tooltip, hot-spot
+    table and place profile agree, and so do the map caption's total and the board
+    pack's, because the cell (the same incidents) has one count and one key."""
+    from geo.render import board_pack, mapping
     from geo.services import analysis
 
     view = VIEWS[1]
-    months = cubes["ward"].months
-    f = C.Filters(months[-12].date(), months[-1].date())
-    with db.connect("dashboard", settings, areas=("*",)) as conn:
-        units = C.units(conn, "ward")
-        monthly = C.counts(conn, "ward", f, by_month=True)
-        table = analysis.hotspots_from_counts(units, "ward", monthly, months[-12:])
-        layer = mapping.unit_layer(table, "ward", view, "incidents")
-        rows = published.unit_rows(table, view)
-        for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
-                                        table.iterrows(), strict=True):
-            assert feat["properties"]["incidents"] == row.incidents
-            prof = published.total(profile.monthly(conn, "ward", unit["unit_id"], f), view)
-            assert prof.text == row.incidents, unit["name"]
-        whole = published.total(table, view, n="count")
-        assert whole.text == published.total(monthly, view).text
+    months = cubes["ward"].months[-12:]
+    for harms in (None, (cubes["ward"].harms[0],)):
+        f = C.Filters(months[0].date(), months[-1].date(), harms)
+        with db.connect("dashboard", settings, areas=("*",)) as conn:
+            units = C.units(conn, "ward")
+            monthly = C.counts(conn, "ward", f, by_month=True)
+            table = analysis.hotspots_from_counts(units, "ward", monthly, months)
+            layer = mapping.unit_layer(table, "ward", view, "incidents")
+            rows = published.unit_rows(table, view)
+            for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
+                                            table.iterrows(), strict=True):
+                assert feat["properties"]["incidents"] == row.incidents
+                prof = published.total(profile.monthly(conn, "ward", unit["unit_id"], f),
+                                       view)
+                assert prof.text == row.incidents, unit["name"]
+            assert (published.total(table, view, n="count").text
+                    == published.total(monthly, view).text)
+            hexes = analysis.hotspots_from_counts(
+                C.units(conn, "hex"), "hex", C.counts(conn, "hex", f, by_month=True), months,
+                emerging_too=True)
+        doc = board_pack.render(title="t", start=f.start, end=f.end, view=view,
+                                hex_table=hexes, previous=hexes.iloc[0:0],
+                                complex_flags=pd.DataFrame(), impacts=[], made_by="test",
+                                made_on=f.end)
+        caption = published.total(hexes, view, n="count").text
+        assert f'<div class="figure"><b>{caption}</b>Incidents</div>' in doc
 
 
 # --- every count a partner or board member sees came out of the gate ------------------

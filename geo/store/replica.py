@@ -23,7 +23,8 @@ SLOT = "contexts_replica"
 
 
 def locate(settings: Settings) -> C.Cluster:
-    """The replica's folder: beside the primary's, with ``-replica`` added."""
+    """The replica's folder: beside the primary's (``var/pg-replica``, or as root under the
+    state directory), its name with ``-replica`` added."""
     primary = C.locate(settings)
     return C.Cluster(root=primary.root.with_name(primary.root.name + "-replica"),
                      bindir=primary.bindir)
@@ -37,7 +38,7 @@ def up(settings: Settings) -> C.Cluster:
     """Create (first time) and start the standby; idempotent. Starts the primary too."""
     primary = C.up(settings)
     rep = locate(settings)
-    C._prepare_dirs(rep)
+    C._prepare_dirs(rep, settings.home.resolve())  # no link: beside the primary's folder
     if not (rep.data / "PG_VERSION").exists():
         with psycopg.connect(primary.url("postgres"), autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s",

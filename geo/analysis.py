@@ -25,7 +25,11 @@ def unit_weights(
     kind: Weights = "distance",
     threshold: float | None = None,
 ) -> sp.csr_matrix:
-    """Binary weights of the units: fixed distance band on centroids, or queen contiguity."""
+    """Binary weights of the units: fixed distance band on centroids, or queen contiguity
+    (hexagons: their six neighbours by grid index; wards and LSOAs: shared boundaries)."""
+    if kind == "contiguity" and unit == "hex":
+        ij = units["unit_id"].str.split(":", expand=True).astype(np.int64)
+        return weights.hex_contiguity(ij[0].to_numpy(), ij[1].to_numpy())
     if kind == "contiguity" and unit != "place":
         return weights.contiguity(units["geom_bng"].to_numpy())
     return weights.distance_band(np.column_stack([units["x"], units["y"]]), threshold)

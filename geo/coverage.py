@@ -76,5 +76,5 @@ def sentence(coverage: Coverage) -> str:
     if coverage.whole:
         return "The data selected covers the whole area."
     return (f"The data selected covers {coverage.share:.0%} of the area ({coverage.labels}). "
-            "Areas outside it have no data (not zero incidents): they are left out of the "
-            "statistics and shown hatched grey.")
+            "Areas outside it have no data (not zero incidents) and are left out of the "
+            "statistics.")

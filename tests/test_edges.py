@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import shapely
@@ -105,3 +106,193 @@ def test_rook_leaves_out_corner_contacts_with_float_corners() -> None:
     rook = weights.contiguity(cells, rook=True)
     queen = weights.contiguity(cells)
     assert rook.nnz == 2 * 12 and queen.nnz == 2 * 20
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+CENTRE = {  # the city-centre wards the police.uk 2017 file covers (2018 boundaries)
+    "E05011151": "Ladywood", "E05011155": "Nechells", "E05011168": "Soho & Jewellery Quarter",
+    "E05011156": "Newtown", "E05011126": "Bordesley & Highgate"}
+POLICE = "birmingham_city_centre_crime_2017_api.csv"
+
+
+@pytest.fixture(scope="module")
+def covered_db(settings, tmp_path_factory):
+    """A database with the boundaries and the police.uk 2017 file, declared (by ward
+    names) as covering the city-centre wards."""
+    from conftest import _recreate
+
+    from geo.ingest import load
+
+    s = settings.model_copy(update={"database_name": "contexts_test_coverage"})
+    _recreate(s)
+    for kind, name in (("wards", "birmingham_wards_2018_bng.geojson"),
+                       ("lsoas", "birmingham_lsoa21_bng.geojson")):
+        assert load(kind, SAMPLE / name, actor="tests", settings=s).status == "loaded"
+    res = load("incidents", SAMPLE / POLICE, actor="tests", settings=s,
+               covers=list(CENTRE.values()))
+    assert res.status == "loaded", res.message
+    return s, res
+
+
+def _centre(conn) -> shapely.Geometry:
+    wards = C.units(conn, "ward")
+    return shapely.union_all(wards.loc[wards["unit_id"].isin(CENTRE), "geom_bng"].to_numpy())
+
+
+@pytest.mark.parametrize("unit", ["ward", "lsoa", "hex"])
+@pytest.mark.parametrize("kind", ["distance", "contiguity"])
+def test_police_file_covering_the_city_centre_has_no_hot_spot_outside_it(
+        covered_db, unit: str, kind: str) -> None:
+    from geo.analysis import hotspot_table, hotspots_from_counts
+
+    s, _ = covered_db
+    with db.connect("dashboard", s) as conn:
+        table = hotspot_table(conn, unit, weight_kind=kind, emerging_too=True)
+        centre = _centre(conn)
+        units = C.units(conn, unit)
+        monthly = C.counts(conn, unit, by_month=True)
+    geoms = units.set_index("unit_id").loc[table["unit_id"], "geom_bng"].to_numpy()
+    inside = shapely.area(shapely.intersection(geoms, centre)) / shapely.area(geoms) >= 0.5
+    assert (table["covered"].to_numpy() == inside).all()
+    assert 0 < inside.sum() < len(table)
+    out = table[~table["covered"]]
+    assert (out["bin"] == 0).all() and out["z"].isna().all() and out["p"].isna().all()
+    assert (out["category"] == "no data").all()
+    hot = table[table["bin"] != 0]
+    assert hot["covered"].all()
+    if unit != "ward":  # five wards are too few for a hot spot among them
+        assert (hot["bin"] > 0).any()
+    if unit == "ward":
+        # the same counts taken as covering the whole area: the zeros around the city
+        # centre make a 99 % hot spot of North Edgbaston, with no incident in the file
+        months = pd.date_range("2017-01-01", "2017-11-01", freq="MS")
+        naive = hotspots_from_counts(units, unit, monthly, months, weight_kind=kind)
+        naive = naive.set_index("unit_id").loc["E05011157"]
+        assert naive["bin"] == 3 and naive["count"] == 0
+        assert not table.set_index("unit_id").loc["E05011157", "covered"]
+
+
+def test_the_ledger_records_the_coverage(covered_db) -> None:
+    s, res = covered_db
+    assert "covers 5 wards: Bordesley & Highgate, Ladywood" in res.message
+    with db.connect("dashboard", s) as conn:
+        ledger = db.frame(conn, "extracts_list", {"limit": 10}).set_index("extract_id")
+        outside = conn.execute(
+            "SELECT count(*) FROM incident WHERE extract_id = %s AND NOT ward_code = ANY(%s)",
+            (res.extract_id, list(CENTRE))).fetchone()[0]
+        area = conn.execute("SELECT ST_Area(ST_Union(geom)) FROM ward").fetchone()[0]
+        centre = _centre(conn)
+    row = ledger.loc[res.extract_id]
+    assert row["covers"].startswith("5 wards: ")
+    assert row["covers_share"] == pytest.approx(centre.area / area, rel=1e-6)
+    assert 0 < row["rows_outside_coverage"] == outside  # the file's few Edgbaston rows
+    assert "54 of its incidents lie outside it" in res.message
+    assert ledger.loc[ledger["kind"] == "wards", "covers"].eq("").all()
+
+
+def test_hotspots_json_marks_units_outside_the_coverage(covered_db) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    s, _ = covered_db
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "hotspots", "--unit", "ward", "--json"],
+        check=True, capture_output=True, text=True,
+        env={**os.environ, "CONTEXTS_DATABASE_NAME": s.database_name})
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 69
+    inside = {r["unit_id"] for r in rows if r["covered"]}
+    assert inside == set(CENTRE)
+    for r in rows:
+        if not r["covered"]:
+            assert r["z"] is None and r["p"] is None and r["bin"] is None
+    assert "covers 7% of the area" in out.stderr
+
+
+def test_coverage_is_that_of_the_data_selected(covered_db, tmp_path) -> None:
+    from geo.analysis import coverage, hotspot_table
+    from geo.counts import Filters, month
+    from geo.ingest import load
+
+    s, _ = covered_db
+    f = tmp_path / "youth_service_2024.csv"  # a whole-area extract of another period
+    f.write_text("month,harm_type,easting,northing\n" + "".join(
+        f"2024-06,cse,{406900 + 37 * k},{286600 + 53 * k}\n" for k in range(40)))
+    assert load("incidents", f, actor="tests", settings=s).status == "loaded"
+    in_2017 = Filters(start=month("2017-01"), end=month("2017-11"))
+    in_2024 = Filters(start=month("2024-01"), end=month("2024-12"))
+    with db.connect("dashboard", s) as conn:
+        c17, c24, both = (coverage(conn, f) for f in (in_2017, in_2024, Filters()))
+        weapons = coverage(conn, Filters(harms=("weapons",)))  # only the police file's
+        t24 = hotspot_table(conn, "ward", in_2024)
+    assert not c17.whole and c17.share == pytest.approx(0.0736, abs=0.001)
+    assert c17.extracts == 1 and "Ladywood" in c17.labels
+    assert c24.whole and both.whole and both.extracts == 2
+    assert not weapons.whole
+    assert t24["covered"].all()
+
+
+def test_a_polygon_file_as_coverage_and_bad_declarations(covered_db, tmp_path) -> None:
+    import json
+
+    from geo.ingest import load
+
+    s, _ = covered_db
+    with db.connect("dashboard", s) as conn:
+        ladywood = C.units(conn, "ward").set_index("unit_id").loc["E05011151"]
+    poly = tmp_path / "patch.geojson"  # in WGS84, as most tools write it
+    poly.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {},
+        "geometry": shapely.geometry.mapping(ladywood.geometry)}]}))
+    f = tmp_path / "patch_incidents.csv"
+    f.write_text("month,harm_type,easting,northing\n2023-03,cce,406900,286600\n"
+                 "2023-03,cce,410000,300000\n")
+    res = load("incidents", f, actor="tests", settings=s, covers=poly)
+    assert res.status == "loaded", res.message
+    with db.connect("admin", s) as conn:
+        kind, share, outside, same = conn.execute(
+            "SELECT c.kind, c.share, c.rows_outside, ST_Area(ST_SymDifference(c.geom, w.geom))"
+            " / ST_Area(w.geom) FROM extract_coverage c, ward w"
+            " WHERE c.extract_id = %s AND w.ward_code = 'E05011151'",
+            (res.extract_id,)).fetchone()
+    assert kind == "polygon" and 0.005 < share < 0.05
+    assert same < 0.01  # the polygon is Ladywood's (simplified for display)
+    assert outside == 1  # the row at 410000, 300000 lies outside Ladywood
+    bad = tmp_path / "bad_covers.csv"
+    bad.write_text("month,harm_type,easting,northing\n2023-04,cce,406900,286600\n")
+    res = load("incidents", bad, actor="tests", settings=s, covers=["Ladywood", "Atlantis"])
+    assert res.status == "rejected" and "'Atlantis'" in res.message
+    res = load("wards", SAMPLE / "birmingham_wards_2018_bng.geojson", actor="tests",
+               settings=s, covers=["Ladywood"])
+    assert res.status in ("rejected", "already_loaded")
+
+
+def test_the_demo_covers_the_whole_area_and_is_unchanged(settings) -> None:
+    from geo import hotspots
+    from geo.analysis import coverage, hotspot_table
+
+    with db.connect("dashboard", settings) as conn:
+        assert coverage(conn).whole
+        for unit in ("hex", "ward"):
+            table = hotspot_table(conn, unit)
+            units = C.units(conn, unit)
+            assert table["covered"].all()
+            w = weights.distance_band(np.column_stack([units["x"], units["y"]]))
+            want = hotspots.hot_spots(table["count"].to_numpy(float), w)
+            np.testing.assert_array_equal(table["z"].to_numpy(), want["z"].to_numpy())
+            np.testing.assert_array_equal(table["bin"].to_numpy(), want["bin"].to_numpy())
+
+
+def test_covered_units_by_share_of_surface() -> None:
+    from geo.coverage import WHOLE, Coverage, covered
+
+    i, j = grid.covering_cells(shapely.box(0, 0, 3000, 3000), 250)
+    polys = grid.hex_polygons(i, j, 250)
+    cover = Coverage(shapely.box(0, 10, 1440, 3000), 0.48, 1, "west part")
+    got = covered(polys, cover)
+    share = shapely.area(shapely.intersection(polys, cover.geom)) / shapely.area(polys)
+    assert (got == (share >= 0.5)).all() and 0 < got.sum() < got.size
+    assert covered(polys, WHOLE).all()

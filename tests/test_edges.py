@@ -291,7 +291,7 @@ def test_covered_units_by_share_of_surface() -> None:
 
     i, j = grid.covering_cells(shapely.box(0, 0, 3000, 3000), 250)
     polys = grid.hex_polygons(i, j, 250)
-    cover = Coverage(shapely.box(0, 10, 1440, 3000), 0.48, 1, "west part")
+    cover = Coverage(shapely.box(7, 13, 1440, 2990), 0.48, 1, "west part")
     got = covered(polys, cover)
     share = shapely.area(shapely.intersection(polys, cover.geom)) / shapely.area(polys)
     assert (got == (share >= 0.5)).all() and 0 < got.sum() < got.size

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import analysis, counts, data, db, interventions, mapping, profile
+from geo import coverage as cov
 from geo.config import get_settings
 from geo.counts import Filters
 from geo.disclosure import View, count_text
@@ -82,8 +83,31 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
     span = counted or (filters.start, filters.end)
     by_month = monthly(v, unit, Filters(span[0], span[1], filters.harms, filters.risks,
                                         filters.ages), size)
-    return analysis.hotspots_from_counts(units(v, unit, size), unit, by_month, months,  # type: ignore[arg-type]
-                                         emerging_too=emerging)
+    shapes = units(v, unit, size)
+    inside = cov.covered(shapes["geom_bng"].to_numpy(), coverage(v, filters))
+    return analysis.hotspots_from_counts(shapes, unit, by_month, months,  # type: ignore[arg-type]
+                                         emerging_too=emerging, covered=inside)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def coverage(v: Key, filters: Filters) -> cov.Coverage:
+    """What the data the filters select covers (the union of their extracts' coverage)."""
+    with _conn(v) as conn:
+        return analysis.coverage(conn, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def coverage_names(v: Key) -> pd.DataFrame:
+    """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
+    with _conn(v) as conn:
+        return db.frame(conn, "coverage_names")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def extracts(v: Key, limit: int = 50) -> pd.DataFrame:
+    """The ledger of files loaded, newest first, with what each incidents file covers."""
+    with _conn(v) as conn:
+        return db.frame(conn, "extracts_list", {"limit": limit})
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -296,3 +296,35 @@ def test_covered_units_by_share_of_surface() -> None:
     share = shapely.area(shapely.intersection(polys, cover.geom)) / shapely.area(polys)
     assert (got == (share >= 0.5)).all() and 0 < got.sum() < got.size
     assert covered(polys, WHOLE).all()
+
+
+def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
+    from datetime import date
+
+    from geo import board_pack, mapping
+    from geo.analysis import hotspot_table
+    from geo.disclosure import View
+
+    s, _ = covered_db
+    with db.connect("dashboard", s) as conn:
+        table = hotspot_table(conn, "hex", emerging_too=True)
+    outside = int((~table["covered"]).sum())
+    for role in ("partner", "analyst"):
+        layer = mapping.unit_layer(table, "hex", View(role), "hotspots", significant_only=True)
+        feats = layer["data"]["features"]
+        no_data = [f for f in feats if f["properties"]["hotspot"] == mapping.NO_DATA_LABEL]
+        assert len(no_data) == outside  # drawn, although not hot or cold
+        assert all(f["properties"]["incidents"] == "no data" for f in no_data)
+        assert all(f["properties"]["style"]["dashArray"] for f in no_data)
+        assert layer["no_data"]
+    m = mapping.base_map(s, layer["bounds"])
+    mapping.add_areas(m, layer, name="Hexagons")
+    mapping.add_legend(m, layer)
+    page = m.get_root().render()
+    assert mapping.NO_DATA_LABEL in page and "Hot spot, 99% confidence" in page
+    doc = board_pack.render(title="t", start=date(2017, 1, 1), end=date(2017, 11, 1),
+                            view=View("board"), hex_table=table, previous_total=0,
+                            complex_flags=pd.DataFrame(), impacts=[], made_by="tests",
+                            made_on=date(2017, 12, 1))
+    assert doc.count('fill="url(#no-data)"') == outside + 1  # the units and the legend
+    assert board_pack.NO_DATA_LABEL in doc

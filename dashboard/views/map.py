@@ -8,6 +8,7 @@ import _state
 import streamlit as st
 
 from geo import mapping
+from geo.coverage import sentence as coverage_sentence
 from geo.disclosure import total_text
 
 _state.require(*_state.ROLES)
@@ -36,6 +37,9 @@ if show_points:
     mapping.add_points(m, _data.points(v, filters), view)
 
 hot = int((table["bin"] >= 2).sum())
+covers = _data.coverage(v, filters)
+if not covers.whole:
+    st.info(coverage_sentence(covers))
 st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")
@@ -50,3 +54,6 @@ with st.expander("Legend", expanded=False):
         if not view.exact:
             st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden).")
     st.write("Circles: places of concern, coloured by category.")
+    if layer.get("no_data"):
+        st.write(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
+                 "statistics leave these areas out.")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import mapping
-from geo.counts import Filters
-from geo.coverage import sentence as coverage_sentence
-from geo.disclosure import display
+from dashboard import _data, _maps, _state
+from geo.filters import Filters
+from geo.render import mapping
+from geo.render.text import coverage_text, display
 
-_state.require(*_state.ROLES)
+_state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")
@@ -36,7 +33,7 @@ covers = _data.coverage(v, filters)
 if covers.whole:
     st.caption("The data selected covers the whole area.")
 else:
-    st.info(coverage_sentence(covers) + " On the map they are grey with a dashed outline.")
+    st.info(coverage_text(covers) + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
                                          filters.ages), counted=both)
 was = before.set_index("unit_id")["bin"]

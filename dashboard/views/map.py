@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import streamlit as st
 
-from geo import mapping
-from geo.coverage import sentence as coverage_sentence
-from geo.disclosure import total_text
+from dashboard import _data, _maps, _state
+from geo.render import mapping
+from geo.render.text import coverage_text, total_text
 
-_state.require(*_state.ROLES)
+_state.require("map")
 view = _state.view()
 v = _data.version()
 st.title("Map")
@@ -39,7 +36,7 @@ if show_points:
 hot = int((table["bin"] >= 2).sum())
 covers = _data.coverage(v, filters)
 if not covers.whole:
-    st.info(coverage_sentence(covers))
+    st.info(coverage_text(covers))
 st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")

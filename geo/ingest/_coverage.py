@@ -18,9 +18,9 @@ import numpy as np
 import psycopg
 import shapely
 
-from geo import db
 from geo.ingest._polygons import to_bng
 from geo.ingest._read import SPATIAL, read_spatial
+from geo.store import db
 
 #: a coverage polygon's file types (the spatial files an upload may be)
 POLYGON_SUFFIXES = tuple(sorted(SPATIAL | {".shp"}))

@@ -1,0 +1,180 @@
+"""Hot-spot analysis of the data in PostGIS: counts from :mod:`geo.counts`, statistics from
+:mod:`geo.hotspots` and :mod:`geo.emerging`. Used by ``contexts hotspots`` and the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+
+from geo.filters import Filters
+from geo.stats import coverage as cov
+from geo.stats import emerging, hotspots, weights
+from geo.stats.complex_strategy import flag_places
+from geo.store import counts as C
+from geo.store import coverage as store_coverage
+
+Weights = Literal["distance", "contiguity"]
+
+
+def unit_weights(
+    units: gpd.GeoDataFrame,
+    unit: C.Unit,
+    kind: Weights = "distance",
+    threshold: float | None = None,
+) -> sp.csr_matrix:
+    """Binary weights of the units: fixed distance band on centroids, or queen contiguity
+    (hexagons: their six neighbours by grid index; wards and LSOAs: shared boundaries)."""
+    if kind == "contiguity" and unit == "hex":
+        ij = units["unit_id"].str.split(":", expand=True).astype(np.int64)
+        return weights.hex_contiguity(ij[0].to_numpy(), ij[1].to_numpy())
+    if kind == "contiguity" and unit != "place":
+        return weights.contiguity(units["geom_bng"].to_numpy())
+    return weights.distance_band(np.column_stack([units["x"], units["y"]]), threshold)
+
+
+def _months(filters: Filters, conn: psycopg.Connection[Any]) -> pd.DatetimeIndex:
+    start, end = filters.start, filters.end
+    if start is None or end is None:
+        period = C.data_period(conn)
+        start, end = start or period["first"], end or period["last"]
+    if start is None or end is None:
+        return pd.DatetimeIndex([])
+    return pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
+
+
+def cube(
+    units: gpd.GeoDataFrame,
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    step: Literal["month", "quarter"] = "month",
+) -> tuple[np.ndarray, list[pd.Timestamp]]:
+    """The space-time cube (units x steps) of the ``monthly`` counts (``unit_id``,
+    ``month``, ``n``) over ``months``; months outside them are left out.
+    """
+    inside = monthly[monthly["month"].isin(months)]
+    table = inside.pivot_table(
+        index="unit_id", columns="month", values="n", aggfunc="sum", fill_value=0
+    )
+    table = table.reindex(index=units["unit_id"], columns=months, fill_value=0)
+    if step == "quarter":
+        table = table.T.groupby(table.columns.to_period("Q")).sum().T
+        steps = [p.start_time for p in table.columns]
+    else:
+        steps = list(table.columns)
+    return table.to_numpy(dtype=float), steps
+
+
+def hotspots_from_counts(
+    units: gpd.GeoDataFrame,
+    unit: C.Unit,
+    monthly: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    fdr: bool = True,
+    weight_kind: Weights = "distance",
+    emerging_too: bool = False,
+    step: Literal["month", "quarter"] = "month",
+    covered: ArrayLike | None = None,
+) -> gpd.GeoDataFrame:
+    """Every unit with its count over ``months``, Gi* z, p and bin, and optionally its
+    emerging category and trend, from counts by unit and month.
+
+    ``covered``: which units the data covers (default all; :func:`geo.stats.coverage.covered`).
+    The statistics run over those only, with their own weights; the others are "no data":
+    ``covered`` False, z and p NaN, bin 0, category "no data" (their count is what was
+    counted there, usually nothing).
+
+    Pure: the monthly counts may cover more months than asked (the dashboard fetches them
+    once for every period). Exact counts: disclosure control is the caller's.
+    """
+    data, steps = cube(units, monthly, months, step)
+    y = data.sum(axis=1)
+    n = len(units)
+    inside = np.ones(n, dtype=bool) if covered is None else np.asarray(covered, dtype=bool)
+    out = units.drop(columns=["geom_bng"]).copy()
+    out["count"] = y.astype(np.int64)
+    out["covered"] = inside
+    z, p, bins = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=int)
+    w = None
+    if inside.sum() >= 2:
+        w = unit_weights(units[inside], unit, weight_kind)
+        res = hotspots.hot_spots(y[inside], w, fdr)
+        z[inside], p[inside] = res["z"].to_numpy(), res["p"].to_numpy()
+        bins[inside] = res["bin"].to_numpy()
+    out["z"], out["p"], out["bin"] = z, p, bins
+    if emerging_too:
+        if len(steps) >= 4 and w is not None:
+            em = emerging.emerging_hot_spots(data[inside], w, fdr=fdr)
+            for c, empty in (("category", "no data"), ("trend_z", np.nan),
+                             ("trend_p", np.nan), ("final_bin", 0)):
+                col = np.full(n, empty, dtype=object if c == "category" else type(empty))
+                col[inside] = em[c].to_numpy()
+                out[c] = col
+        else:
+            out["category"] = np.where(inside, "too little data", "no data")
+    return out
+
+
+def hotspot_table(
+    conn: psycopg.Connection[Any],
+    unit: C.Unit = "hex",
+    filters: Filters = Filters(),
+    size: float = C.DEFAULT_HEX_SIZE,
+    fdr: bool = True,
+    weight_kind: Weights = "distance",
+    emerging_too: bool = False,
+    step: Literal["month", "quarter"] = "month",
+) -> gpd.GeoDataFrame:
+    """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
+    (one counting query, by unit and month), over the units their extracts cover.
+    """
+    units = C.units(conn, unit, size)
+    monthly = C.counts(conn, unit, filters, size, by_month=True)
+    inside = cov.covered(units["geom_bng"].to_numpy(), coverage(conn, filters))
+    return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
+                                weight_kind, emerging_too, step, inside)
+
+
+def covered_units(units: gpd.GeoDataFrame, coverage: cov.Coverage) -> np.ndarray:
+    """Which of ``units`` (with ``geom_bng``) lie inside ``coverage``."""
+    return cov.covered(units["geom_bng"].to_numpy(), coverage)
+
+
+def coverage(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> cov.Coverage:
+    """What the incidents passing ``filters`` cover (their extracts' declared coverage)."""
+    return store_coverage.of_selection(conn, filters)
+
+
+def prediction_check(
+    conn: psycopg.Connection[Any],
+    unit: C.Unit,
+    period_a: Filters,
+    period_b: Filters,
+    size: float = C.DEFAULT_HEX_SIZE,
+) -> dict[str, float]:
+    """PAI of period A's hot spots (bins +2 and +3) against period B's incidents, over
+    the units period A's data covers."""
+    table = hotspot_table(conn, unit, period_a, size)
+    table = table[table["covered"].to_numpy()]
+    later = C.counts(conn, unit, period_b, size).set_index("unit_id")["n"]
+    b = later.reindex(table["unit_id"], fill_value=0).to_numpy(dtype=float)
+    return hotspots.pai(table["bin"].to_numpy() >= 2, b, table["area_m2"].to_numpy())
+
+
+def complex_strategy(
+    conn: psycopg.Connection[Any],
+    filters: Filters = Filters(),
+    min_people: int = 3,
+    window_days: int = 90,
+) -> pd.DataFrame:
+    """Places with their most distinct young people in any window, flagged at ``min_people``."""
+    flags = flag_places(C.keyed_at_places(conn, filters), min_people, window_days)
+    places = C.units(conn, "place")[["unit_id", "name", "ref", "category"]]
+    flags["unit_id"] = flags["place_id"].astype(str)
+    return places.merge(flags.drop(columns=["place_id"]), on="unit_id", how="inner")

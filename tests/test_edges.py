@@ -332,3 +332,41 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
                             made_on=date(2017, 12, 1))
     assert doc.count('fill="url(#no-data)"') == outside + 1  # the units and the legend
     assert board_pack.NO_DATA_LABEL in doc
+
+
+def test_pages_say_what_the_data_covers(covered_db, monkeypatch) -> None:
+    import json
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import get_settings
+    from geo.render import mapping
+
+    s, _ = covered_db
+    monkeypatch.setenv("CONTEXTS_DATABASE_NAME", s.database_name)
+    get_settings.cache_clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=120)
+        at.session_state["demo_role"] = "analyst"
+        at.session_state["hs_unit"] = "hex"
+        at.session_state["period"] = (IN_2017.start, IN_2017.end)  # the police file's months
+        at.run()
+        at.switch_page("views/hotspots.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any("covers 7% of the area" in i.value for i in at.info)
+        script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+        assert mapping.NO_DATA_LABEL in script  # the units drawn as no data, and the legend
+        at.switch_page("views/upload.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert at.radio(key="upload_covers_how").options == [
+            "The whole area", "Some wards or LSOAs", "The area in a polygon file"]
+        ledger = at.dataframe[-1].value
+        assert ledger["Covers"].str.startswith("5 wards: Bordesley & Highgate").any()
+        loaded = ledger[(ledger["Kind"] == "incidents") & (ledger["Status"] == "loaded")]
+        assert (loaded["Covers"] != "").all()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        st.cache_data.clear()

@@ -6,13 +6,16 @@ WITH chosen AS (
     SELECT e.extract_id, coalesce(c.kind, 'area') AS kind, coalesce(c.label, '') AS label,
            c.geom
     FROM extract e LEFT JOIN extract_coverage c USING (extract_id)
+    -- LIMIT 1 in a lateral: each extract's own partition is probed until its first such
+    -- incident (an EXISTS is planned as a semi-join that reads every incident)
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM incident i
+        WHERE i.extract_id = e.extract_id AND i.month >= %(start)s AND i.month <= %(end)s
+          AND (%(harms)s::text[] IS NULL OR i.harm_type = ANY (%(harms)s::text[]))
+          AND (%(risks)s::text[] IS NULL OR i.risk_level = ANY (%(risks)s::text[]))
+          AND (%(ages)s::text[] IS NULL OR i.age_band = ANY (%(ages)s::text[]))
+        LIMIT 1) hit
     WHERE e.kind = 'incidents' AND e.status = 'loaded'
-      AND EXISTS (
-          SELECT 1 FROM incident i
-          WHERE i.extract_id = e.extract_id AND i.month >= %(start)s AND i.month <= %(end)s
-            AND (%(harms)s::text[] IS NULL OR i.harm_type = ANY (%(harms)s::text[]))
-            AND (%(risks)s::text[] IS NULL OR i.risk_level = ANY (%(risks)s::text[]))
-            AND (%(ages)s::text[] IS NULL OR i.age_band = ANY (%(ages)s::text[])))
 ), cover AS (
     SELECT count(*) AS extracts, coalesce(bool_or(kind = 'area'), true) AS whole,
            coalesce(string_agg(label, '; ' ORDER BY extract_id)

@@ -268,9 +268,9 @@ def test_a_polygon_file_as_coverage_and_bad_declarations(covered_db, tmp_path) -
     bad.write_text("month,harm_type,easting,northing\n2023-04,cce,406900,286600\n")
     res = load("incidents", bad, actor="tests", settings=s, covers=["Ladywood", "Atlantis"])
     assert res.status == "rejected" and "'Atlantis'" in res.message
-    res = load("wards", SAMPLE / "birmingham_wards_2018_bng.geojson", actor="tests",
-               settings=s, covers=["Ladywood"])
-    assert res.status in ("rejected", "already_loaded")
+    res = load("population", SAMPLE / "population.csv", actor="tests", settings=s,
+               covers=["Ladywood"])
+    assert res.status == "rejected" and "only an incidents file" in res.message
 
 
 def test_the_demo_covers_the_whole_area_and_is_unchanged(settings) -> None:

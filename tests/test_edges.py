@@ -327,7 +327,7 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
     page = m.get_root().render()
     assert mapping.NO_DATA_LABEL in page and "Hot spot, 99% confidence" in page
     doc = board_pack.render(title="t", start=date(2017, 1, 1), end=date(2017, 11, 1),
-                            view=View("board"), hex_table=table, previous_total=0,
+                            view=View("board"), hex_table=table, previous=table,
                             complex_flags=pd.DataFrame(), impacts=[], made_by="tests",
                             made_on=date(2017, 12, 1))
     assert doc.count('fill="url(#no-data)"') == outside + 1  # the units and the legend

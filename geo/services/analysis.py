@@ -82,7 +82,8 @@ def hotspots_from_counts(
     step: Literal["month", "quarter"] = "month",
     covered: ArrayLike | None = None,
 ) -> gpd.GeoDataFrame:
-    """Every unit with its count over ``months``, Gi* z, p and bin, and optionally its
+    """Every unit with its count (and cell key ``ck`` when the counts have them) over
+    ``months``, Gi* z, p and bin, and optionally its
     emerging category and trend, from counts by unit and month.
 
     ``covered``: which units the data covers (default all; :func:`geo.stats.coverage.covered`).
@@ -100,6 +101,10 @@ def hotspots_from_counts(
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
     out["covered"] = inside
+    if "ck" in monthly:  # the cell key of each unit's count over the months (geo.stats.disclosure)
+        in_period = monthly[monthly["month"].isin(months)]
+        keys = in_period.groupby("unit_id")["ck"].sum() % 256
+        out["ck"] = keys.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=np.int64)
     z, p, bins = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=int)
     w = None
     if inside.sum() >= 2:

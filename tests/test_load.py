@@ -33,6 +33,7 @@ def _map() -> Any:
     layer = mapping.area_layer(gdf, ["name", "count"], ["Area", "Incidents"], ["name"])
     m = mapping.base_map(get_settings(), layer["bounds"])
     mapping.add_areas(m, layer, name="Test")
+    mapping.add_legend(m, layer, colour_by="hotspots")  # a legend element too
     return m
 
 

@@ -33,12 +33,14 @@ show_points = view.exact and right.toggle("Incident points (analysts)", key="map
 table = _data.hotspots(v, unit, filters)
 name = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit]
 if show_points:  # an analyst's own points: this map is drawn for them alone
-    own = _maps.unit_map(v, _data.unit_layer(v, unit, filters, view, colour), name,
-                         show_places)
+    layer = _data.unit_layer(v, unit, filters, view, colour)
+    own = _maps.unit_map(v, layer, name, show_places)
     mapping.add_points(own, _data.points(v, filters), view)
     m: folium.Map | dict[str, Any] = own
+    no_data = bool(layer.get("no_data"))
 else:  # rendered once, shared by every session
     m = _maps.layer_map(v, unit, filters, view, colour, name, show_places)
+    no_data = m["no_data"]
 
 hot = int((table["bin"] >= 2).sum())
 covers = _data.coverage(v, filters)
@@ -60,6 +62,6 @@ with st.expander("Legend", expanded=False):
                      "Counts are published by the cell key method: each may differ from "
                      f"the true count by up to {view.d}, the same way every time.")
     st.write("Circles: places of concern, coloured by category.")
-    if layer.get("no_data"):
+    if no_data:
         st.write(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
                  "statistics leave these areas out.")

@@ -73,20 +73,18 @@ def monthly(areas: Areas, unit: str, filters: Filters, size: float = 250.0) -> p
 
 def data_coverage(areas: Areas, filters: Filters) -> Coverage:
     """What the data the filters select covers (the union of its extracts' coverage)."""
-    with _conn(areas) as conn:
-        return coverage.of_selection(conn, filters)
+    found: Coverage = _read(areas, lambda conn: coverage.of_selection(conn, filters))
+    return found
 
 
 def coverage_names(areas: Areas) -> pd.DataFrame:
     """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
-    with _conn(areas) as conn:
-        return coverage.names(conn)
+    return _read(areas, coverage.names)
 
 
 def ledger(areas: Areas, limit: int = 50) -> pd.DataFrame:
     """The files loaded, newest first, with what each incidents file covers (analysts)."""
-    with _conn(areas) as conn:
-        return coverage.ledger(conn, limit)
+    return _read(areas, lambda conn: coverage.ledger(conn, limit))
 
 
 def places(areas: Areas) -> gpd.GeoDataFrame:

@@ -12,11 +12,15 @@ import pandas as pd
 import psycopg
 import scipy.sparse as sp
 
+from geo import concentration, db, emerging, hotspots, weights
 from geo import counts as C
-from geo import emerging, hotspots, weights
 from geo.complex_strategy import flag_places
 
 Weights = Literal["distance", "contiguity"]
+#: what Gi* runs on: EB-smoothed rates per 1,000 young people (areas with a population
+#: table), raw counts, or "auto" (rates for wards and LSOAs when every one has a
+#: population, counts otherwise and for hexagons and places)
+Measure = Literal["auto", "rate", "count"]
 
 
 def unit_weights(
@@ -72,9 +76,18 @@ def hotspots_from_counts(
     weight_kind: Weights = "distance",
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
+    population: pd.Series | None = None,
+    measure: Measure = "auto",
+    outliers: bool | None = None,
 ) -> gpd.GeoDataFrame:
-    """Every unit with its count over ``months``, Gi* z, p and bin, and optionally its
-    emerging category and trend, from counts by unit and month.
+    """Every unit with its count over ``months``, Gi* z, p and bin, its label ("hot spot",
+    "hot area around", ...), and optionally its emerging category and trend, from counts
+    by unit and month.
+
+    For wards and LSOAs with a ``population`` (unit_id -> young people) Gi* runs on
+    empirical Bayes rates per 1,000 (``measure`` "auto" or "rate"); columns ``measure``
+    (what Gi* ran on), ``value``, ``rate`` (crude, per 1,000) and ``measure_note`` say so.
+    ``outliers`` (default: for wards and LSOAs) adds Local Moran's I clusters (``lisa``).
 
     Pure: the monthly counts may cover more months than asked (the dashboard fetches them
     once for every period). Exact counts: disclosure control is the caller's.
@@ -82,11 +95,31 @@ def hotspots_from_counts(
     data, steps = cube(units, monthly, months, step)
     y = data.sum(axis=1)
     w = unit_weights(units, unit, weight_kind)
-    res = hotspots.hot_spots(y, w, fdr)
+    value, used, note = y.astype(float), "count", ""
+    rate = np.full(y.size, np.nan)
+    if unit in ("ward", "lsoa") and measure != "count":
+        pop = (population.reindex(units["unit_id"]).to_numpy(dtype=float)
+               if population is not None else np.full(y.size, np.nan))
+        rate = concentration.raw_rates(y, pop)
+        try:
+            value, used = concentration.eb_rates(y, pop), "rate"
+        except ValueError as exc:
+            note = f"counts used: {exc} (load a population table for rates per 1,000)"
+            if measure == "rate":
+                raise
+    res = hotspots.hot_spots(value, w, fdr)
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
+    out["measure"] = used
+    out["measure_note"] = note
+    out["value"] = value
+    out["rate"] = rate
     out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
     out["bin"] = out["bin"].astype(int)
+    out["label"] = concentration.labels(out["bin"].to_numpy(), value)
+    if outliers if outliers is not None else unit in ("ward", "lsoa"):
+        out["lisa"] = (hotspots.local_moran(value, w)["cluster"].to_numpy()
+                       if len(out) > 2 and np.ptp(value) > 0 else "not significant")
     if emerging_too:
         if len(steps) >= 4:
             em = emerging.emerging_hot_spots(data, w, fdr=fdr)
@@ -106,14 +139,26 @@ def hotspot_table(
     weight_kind: Weights = "distance",
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
+    measure: Measure = "auto",
 ) -> gpd.GeoDataFrame:
     """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
     (one counting query, by unit and month).
     """
     units = C.units(conn, unit, size)
     monthly = C.counts(conn, unit, filters, size, by_month=True)
+    pop = population(conn, unit) if unit in ("ward", "lsoa") and measure != "count" else None
     return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
-                                weight_kind, emerging_too, step)
+                                weight_kind, emerging_too, step, pop, measure)
+
+
+def population(conn: psycopg.Connection[Any], unit: C.Unit) -> pd.Series | None:
+    """Young people per ward or LSOA (latest year loaded), or None when none is loaded."""
+    if unit not in ("ward", "lsoa"):
+        return None
+    frame = db.frame(conn, "population_latest", {"kind": unit})
+    if frame.empty:
+        return None
+    return frame.set_index("unit_id")["young_people"].astype(float)
 
 
 def prediction_check(

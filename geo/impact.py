@@ -50,8 +50,6 @@ OVERDISPERSION = 1.5
 WDQ_DEAD_BAND = 0.1
 #: the placebo-in-space p-value at or below which a change is clear
 PLACEBO_ALPHA = 0.10
-#: the placebo-in-time p-value below which the comparison had drifted before the start
-TIME_PLACEBO_ALPHA = 0.05
 VERDICTS = ("reduced", "no clear change", "increased", "too little data",
             "comparison too poor")
 
@@ -268,8 +266,8 @@ def verdict(sufficient: bool, res: ItsResult | None,
 
     1. too little data: the target's counts are below the minimum (no ITS);
     2. comparison too poor: no matched comparison (fewer than ``MIN_DONORS`` donors or
-       before-months), a poor before-period fit, or a placebo-in-time change (p below
-       :data:`TIME_PLACEBO_ALPHA`);
+       before-months), a poor before-period fit, or a placebo-in-time change (the
+       comparison drifted apart before the start, see :mod:`geo.synth`);
     3. reduced / increased: the ITS 95 % interval excludes 0, the placebo-in-space p is at
        most :data:`PLACEBO_ALPHA`, and the matched effect has the ITS change's sign;
     4. otherwise no clear change.
@@ -280,7 +278,7 @@ def verdict(sufficient: bool, res: ItsResult | None,
         return "comparison too poor", "no matched comparison"
     if sc.poor_fit:
         return "comparison too poor", "poor before-period fit"
-    if sc.time_placebo_p is not None and sc.time_placebo_p < TIME_PLACEBO_ALPHA:
+    if sc.time_drift:
         return "comparison too poor", "placebo in time"
     its_clear = res.level_high < 0 or res.level_low > 0
     placebo_clear = sc.placebo_p is not None and sc.placebo_p <= PLACEBO_ALPHA

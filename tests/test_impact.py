@@ -11,8 +11,17 @@ import pytest
 
 from geo import db
 from geo.config import PROJECT_ROOT
-from geo.impact import MIN_TARGET_INCIDENTS, Counts, assess, its, total_net_effect, wdd, wdq
-from geo.interventions import ImpactParams, impacts
+from geo.impact import (
+    MIN_TARGET_INCIDENTS,
+    Counts,
+    assess,
+    displacement,
+    its,
+    total_net_effect,
+    wdd,
+    wdq,
+)
+from geo.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
 
@@ -135,6 +144,52 @@ def test_no_effect_interval_covers_zero(sample_impacts) -> None:
     assert res.sentence.startswith("No clear change")
 
 
+def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
+    planted = TRUTH["interventions"]
+    aston = sample_impacts[planted["effective"]["intervention"]]
+    lozells = sample_impacts[planted["displaced"]["intervention"]]
+    erdington = sample_impacts[planted["null"]["intervention"]]
+    assert aston.verdict == "reduced" and aston.displacement == "none"
+    assert lozells.verdict == "reduced" and lozells.displacement == "moved"
+    assert erdington.verdict == "no clear change" and erdington.displacement is None
+    for res in sample_impacts.values():
+        d = displacement(res.wdq)
+        reading = res.wdq["reading"]
+        # the WDQ reading and the sentence draw on the same displacement claim
+        if "no sign that harm moved" in res.sentence:
+            assert d == "none" and reading == "no displacement or diffusion"
+        if "moved to the surrounding streets" in res.sentence and "no sign" not in res.sentence:
+            assert d == "moved" and "displacement" in reading
+        if res.verdict != "reduced":
+            assert "moved" not in res.sentence.split(";")[-1] or "no sign" in res.sentence
+        # WDD is against the matched comparison whenever there is one
+        if res.synthetic is not None:
+            assert res.wdd["comparison"] == "matched"
+            assert res.synthetic.comparison_before == pytest.approx(res.counts.rb)
+
+
+def test_placebo_p_separates_the_planted_fall_from_no_effect(sample_impacts) -> None:
+    planted = TRUTH["interventions"]
+    aston = sample_impacts[planted["effective"]["intervention"]].synthetic
+    erdington = sample_impacts[planted["null"]["intervention"]].synthetic
+    assert aston.placebo_p < 0.05 and aston.placebos >= 30
+    assert erdington.placebo_p > 0.2
+    assert aston.effect == pytest.approx(-0.40, abs=0.1) and not aston.poor_fit
+
+
+def test_pooled_effects_recover_the_planted_types(sample_impacts) -> None:
+    pooled = pooled_by_type(list(sample_impacts.values()))
+    labels = {i.intervention: i.intervention_type for i in sample_impacts.values()}
+    works, null = TRUTH["pooled"]["works"], TRUTH["pooled"]["no_effect"]
+    w = pooled[labels[works["interventions"][0]]]
+    n = pooled[labels[null["interventions"][0]]]
+    assert w.places == 4 and n.places == 4
+    assert w.low <= works["effect"] <= w.high and w.high < 0
+    assert n.low <= 0 <= n.high
+    text = pooled_sentence("Environmental design", w)
+    assert text.startswith("Environmental design: ") and "fewer incidents on average over 4" in text
+
+
 def test_impact_command_json(settings) -> None:
     ref = TRUTH["interventions"]["effective"]["intervention"]
     out = subprocess.run(
@@ -163,3 +218,7 @@ def test_impact_command_json(settings) -> None:
     assert {"wdq", "reading"} <= set(doc["wdq"]) and "wdd" in doc["wdd"]
     assert doc["its"]["level_change"] < 0
     assert doc["sentence"].startswith("Incidents at Aston station fell by")
+    assert doc["verdict"] == "reduced"
+    sc = doc["synthetic"]
+    assert sc["placebo_p"] < 0.05 and sc["pre_rmspe"] >= 0 and sc["weights"]
+    assert doc["wdd"]["comparison"] == "matched"

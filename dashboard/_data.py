@@ -73,26 +73,41 @@ def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.Data
 
 @st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
-             emerging: bool = False, counted: tuple[date, date] | None = None
-             ) -> gpd.GeoDataFrame:
+             emerging: bool = False, counted: tuple[date, date] | None = None,
+             measure: str = "auto") -> gpd.GeoDataFrame:
     """Hot spots of the filters' period. ``counted``: a wider span of months to count in
     one scan (a page comparing two periods counts both at once and shares the counts).
+    ``measure``: "auto" (rates per 1,000 for areas with a population), "rate" or "count".
     """
     months = pd.date_range(filters.start, filters.end, freq="MS")
     span = counted or (filters.start, filters.end)
     by_month = monthly(v, unit, Filters(span[0], span[1], filters.harms, filters.risks,
                                         filters.ages), size)
     return analysis.hotspots_from_counts(units(v, unit, size), unit, by_month, months,  # type: ignore[arg-type]
-                                         emerging_too=emerging)
+                                         emerging_too=emerging, population=population(v, unit),
+                                         measure=measure)  # type: ignore[arg-type]
+
+
+def concentration(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, float]:
+    """Concentration, stability and forecast accuracy of two periods' hot-spot tables."""
+    return analysis.concentration_summary(now, before)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def population(v: Key, unit: str) -> pd.Series | None:
+    """Young people per ward or LSOA (None for other units or when none is loaded)."""
+    with _conn(v) as conn:
+        return analysis.population(conn, unit)  # type: ignore[arg-type]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
                emerging: bool = False, significant_only: bool = False,
-               counted: tuple[date, date] | None = None) -> dict[str, Any]:
+               counted: tuple[date, date] | None = None,
+               measure: str = "auto") -> dict[str, Any]:
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.mapping.unit_layer`)."""
-    table = hotspots(v, unit, filters, emerging=emerging, counted=counted)
+    table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure)
     return mapping.unit_layer(table, unit, view, colour, significant_only)
 
 
@@ -141,6 +156,11 @@ def impacts(v: Key, params: interventions.ImpactParams, view: View,
     with _conn(v) as conn:
         found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
     return [i.as_dict() for i in found]
+
+
+def pooled(v: Key, params: interventions.ImpactParams, view: View) -> list[dict[str, Any]]:
+    """The pooled effect of each type of intervention (from the cached impacts)."""
+    return interventions.pooled_rows(impacts(v, params, view))
 
 
 @st.cache_data(ttl=60, show_spinner=False)

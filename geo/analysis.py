@@ -186,3 +186,30 @@ def complex_strategy(
     places = C.units(conn, "place")[["unit_id", "name", "ref", "category"]]
     flags["unit_id"] = flags["place_id"].astype(str)
     return places.merge(flags.drop(columns=["place_id"]), on="unit_id", how="inner")
+
+
+def concentration_summary(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, float]:
+    """How concentrated harm is this period and how stable last period's hot spots were,
+    from two :func:`hotspots_from_counts` tables of the same units (this period, the one
+    before): share of harm in the densest 5 % of the area, Gini, share of last period's hot
+    spots (95 %+) still hot, Spearman's rho of the counts, and PAI, PEI* and RRI of last
+    period's hot spots against this period's incidents.
+    """
+    b = before.set_index("unit_id").reindex(now["unit_id"])
+    areas = now["area_m2"].to_numpy(dtype=float) if "area_m2" in now else None
+    c_now = now["count"].to_numpy(dtype=float)
+    c_before = b["count"].fillna(0).to_numpy(dtype=float)
+    hot_before = b["bin"].fillna(0).to_numpy() >= 2
+    hot_now = now["bin"].to_numpy() >= 2
+    stab = concentration.stability(hot_before, hot_now, c_before, c_now)
+    fc = concentration.forecast_accuracy(hot_before, c_before, c_now, areas)
+    return {
+        "top_share": concentration.share_in_top_area(c_now, areas),
+        "gini": concentration.gini(c_now, areas),
+        "hot_before": stab["hot_before"],
+        "share_still_hot": stab["share_still_hot"],
+        "spearman": stab["spearman"],
+        "pai": fc["pai"],
+        "pei_star": fc["pei_star"],
+        "rri": fc["rri"],
+    }

@@ -63,8 +63,12 @@ def _table(frame: pd.DataFrame) -> str:
 
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
            previous_total: int, complex_flags: pd.DataFrame,
-           impacts: list[dict[str, Any]], made_by: str, made_on: date) -> str:
-    """The whole report as one HTML document."""
+           impacts: list[dict[str, Any]], made_by: str, made_on: date,
+           pooled: list[dict[str, Any]] | None = None,
+           concentration: dict[str, float] | None = None) -> str:
+    """The whole report as one HTML document. ``pooled``: the pooled effect of each type
+    of intervention (:func:`geo.interventions.pooled_rows`); ``concentration``: from
+    :func:`geo.analysis.concentration_summary`."""
     total = hex_table["count"].sum()
     hot = hex_table[hex_table["bin"] >= 2]
     change = (total - previous_total) / previous_total if previous_total else np.nan
@@ -90,7 +94,24 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
         "Place": flags.get("name", pd.Series(dtype=str)),
         "Distinct young people": display(flags.get("max_people", pd.Series(dtype=int)),
                                          view).to_numpy() if not flags.empty else []})
-    results = "".join(f"<li>{html.escape(r['sentence'])}</li>" for r in impacts)
+    results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
+                      f"{html.escape(r['sentence'])}</li>" for r in impacts)
+    works = "".join(f"<li>{html.escape(p['sentence'])}</li>" for p in pooled or [])
+    conc = ""
+    if concentration:
+        def pct(x: float) -> str:
+            return "n/a" if pd.isna(x) else f"{x:.0%}"
+
+        def num(x: float) -> str:
+            return "n/a" if pd.isna(x) else f"{x:.2f}"
+
+        c = concentration
+        conc = (f"<p>{pct(c['top_share'])} of incidents happened in the densest 5% of the "
+                f"area (Gini {num(c['gini'])}). Of last period's {int(c['hot_before'])} hot "
+                f"spots, {pct(c['share_still_hot'])} are still hot (rank correlation "
+                f"{num(c['spearman'])}). As a forecast, last period's hot spots had a PAI of "
+                f"{num(c['pai'])}, PEI* {num(c['pei_star'])} (1 = as good as hindsight) and "
+                f"RRI {num(c['rri'])}.</p>")
     legend = " ".join(f'<span style="background:{HOTSPOT_COLOURS[b]};padding:0 .6rem"></span> '
                       f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, -1, -2, -3))
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -100,8 +121,13 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 {html.escape(made_by)}. Counts from 1 to {view.k - 1} are shown as "{view.label}".</p>
 <h2>Headline figures</h2><div class="figures">{fig_html}</div>
 <h2>Hot spots</h2>{svg_map(hex_table, fills)}<p class="note">{legend}</p>
+<h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}
 <h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
 {_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
+<h2>What works across places</h2>
+<ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
+<p class="note">Each type over all its places and start dates, against matched comparisons,
+pooled with a 95% interval (docs/methods.md).</p>
 <h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
 </body></html>"""

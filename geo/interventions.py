@@ -185,21 +185,29 @@ def impacts(
     return [impact(conn, row, params, end, fmt, donors, full) for _, row in reg.iterrows()]
 
 
-def pooled_by_type(found: list[Impact]) -> dict[str, Pooled]:
+def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:
     """The pooled effect of each type of intervention over its places with a verdict
-    (those with too little data or too poor a comparison are left out)."""
+    (those with too little data or too poor a comparison are left out). Takes impacts or
+    their :meth:`Impact.as_dict` forms."""
     groups: dict[str, list[tuple[float, float]]] = {}
     for i in found:
-        sc = i.synthetic
-        if (i.verdict in ("too little data", "comparison too poor") or sc is None
-                or sc.log_effect is None or sc.log_se is None):
+        d = i.as_dict() if isinstance(i, Impact) else i
+        sc = d.get("synthetic")
+        if (d["verdict"] in ("too little data", "comparison too poor") or not sc
+                or sc["log_effect"] is None or sc["log_se"] is None):
             continue
-        groups.setdefault(i.intervention_type, []).append((sc.log_effect, sc.log_se))
+        groups.setdefault(d["intervention_type"], []).append((sc["log_effect"], sc["log_se"]))
     out = {}
     for kind, pairs in sorted(groups.items()):
         y, s = np.array(pairs).T
         out[kind] = pooled_effect(y, s)
     return out
+
+
+def pooled_rows(found: list[Impact] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per type: type, places, effect, low, high and the sentence."""
+    return [p.as_dict() | {"type": kind, "sentence": pooled_sentence(kind, p)}
+            for kind, p in pooled_by_type(found).items()]
 
 
 def pooled_sentence(kind: str, p: Pooled | dict[str, Any]) -> str:

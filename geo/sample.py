@@ -12,7 +12,9 @@ Planted: ward background rates falling with distance from the centre, a seasonal
 a weekly and daily rhythm; persistent hot spots; one new, one intensifying and one
 diminishing hot spot; an intervention with a 40 % fall and no displacement, one with a
 40 % fall of which a quarter moves into the 200 m ring, one with no effect; a place where
-4 distinct young people appear within 90 days and one where 2 do. Planted monthly counts
+4 distinct young people appear within 90 days and one where 2 do; two types of
+intervention at 4 places each with staggered starts, one cutting incidents by 30 % at
+every place (environmental design), one with no effect (licensing action). Planted monthly counts
 are fixed (rounded expectations), so truths hold exactly; background counts are random.
 """
 

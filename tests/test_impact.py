@@ -222,3 +222,15 @@ def test_impact_command_json(settings) -> None:
     sc = doc["synthetic"]
     assert sc["placebo_p"] < 0.05 and sc["pre_rmspe"] >= 0 and sc["weights"]
     assert doc["wdd"]["comparison"] == "matched"
+
+
+def test_impact_command_by_type(settings) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "impact", "--by-type", "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout.splitlines()
+    rows = {r["type"]: r for r in map(json.loads, out)}
+    works = rows["Environmental design"]
+    assert works["places"] == 4 and works["low"] <= -0.30 <= works["high"] < 0
+    assert works["sentence"].startswith("Environmental design: 30% fewer")
+    assert rows["Licensing action"]["low"] <= 0 <= rows["Licensing action"]["high"]

@@ -146,5 +146,10 @@ def test_hotspots_command_json(settings) -> None:
         "category",
         "trend_z",
         "trend_p",
+        "measure",
+        "value",
+        "label",
+        "lisa",
     }
     assert rows[0]["z"] >= rows[-1]["z"]
+    assert {r["measure"] for r in rows} == {"rate"}  # wards: rates per 1,000 by default

@@ -73,7 +73,10 @@ for r in results:
                                  f"months): {sc['time_placebo_effect']:+.0%}, p = "
                                  f"{sc['time_placebo_p']:.2f}"
                                  f"{' — the comparison drifted' if sc['time_drift'] else ''}.")
-            lines.append(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
+            # one source for displacement: the reading is shown only where the sentence
+            # makes the claim (a reduction); otherwise the quotient is not read
+            reading = w["reading"] if r["displacement"] else "not read: no clear reduction"
+            lines.append(f"WDQ: {w['wdq']:.2f} ({reading})" if w["wdq"] is not None
                          else f"WDQ: {w['reading']}")
             comp = "matched comparison" if r["wdd"].get("comparison") == "matched" else \
                 "surrounding area"

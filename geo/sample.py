@@ -159,6 +159,7 @@ def pooled_starts(role: str, months: int) -> list[int]:
 class Geography:
     wards: pd.DataFrame  # ward_code, name, geometry (shapely, BNG)
     stations: pd.DataFrame  # name, crs, x, y
+    lsoa_codes: list[str]  # sorted; empty when the LSOA boundaries are not at hand
 
 
 def _reference(shared: Path | None) -> Geography:
@@ -187,7 +188,12 @@ def _reference(shared: Path | None) -> Geography:
             "y": np.round(y[inside], 1),
         }
     )
-    return Geography(wards, stations.sort_values("crs").reset_index(drop=True))
+    lsoa_file = src / "birmingham_lsoa21_bng.geojson"
+    codes: list[str] = []
+    if lsoa_file.exists():
+        codes = sorted(pyogrio.read_dataframe(lsoa_file, read_geometry=False,
+                                              columns=["LSOA21"])["LSOA21"].astype(str))
+    return Geography(wards, stations.sort_values("crs").reset_index(drop=True), codes)
 
 
 def _points_in(poly: shapely.Geometry, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -595,11 +601,18 @@ def _assessments(
 
 
 def _population(geo: Geography, rng: np.random.Generator) -> pd.DataFrame:
+    """Young people per ward (by area) and per LSOA (LSOAs are drawn to similar
+    populations: 200-500 young people each), so areas can be compared by rate."""
     area = shapely.area(geo.wards["geometry"].to_numpy()) / 1e6
     people = np.round(area * rng.uniform(1100, 2400, len(area)) / 10) * 10
-    return pd.DataFrame(
+    wards = pd.DataFrame(
         {"unit_code": geo.wards["ward_code"], "year": 2024, "young_people": people.astype(int)}
     )
+    if not geo.lsoa_codes:
+        return wards
+    lsoa = pd.DataFrame({"unit_code": geo.lsoa_codes, "year": 2024,
+                         "young_people": rng.integers(200, 501, len(geo.lsoa_codes))})
+    return pd.concat([wards, lsoa], ignore_index=True)
 
 
 def _truth(

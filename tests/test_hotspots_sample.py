@@ -153,3 +153,13 @@ def test_hotspots_command_json(settings) -> None:
     }
     assert rows[0]["z"] >= rows[-1]["z"]
     assert {r["measure"] for r in rows} == {"rate"}  # wards: rates per 1,000 by default
+
+
+def test_lsoa_hot_spots_on_rates_with_outliers(settings) -> None:
+    with db.connect("dashboard", settings) as conn:
+        t = hotspot_table(conn, "lsoa")
+    assert len(t) > 600 and (t["measure"] == "rate").all()
+    spots = t[t["label"] == "hot spot"]
+    assert len(spots) > 0 and (spots["count"] > 0).all()
+    assert (t.loc[t["label"] == "hot area around", "bin"] > 0).all()
+    assert {"high-high", "low-low"} <= set(t["lisa"])

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.impact import Counts, ItsResult, assess, displacement, verdict, wdq
-from geo.synth import (
+from geo.stats.impact import Counts, ItsResult, assess, displacement, verdict, wdq
+from geo.stats.synth import (
     MIN_DONORS,
     index,
     permutation_p,

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from geo import db
 from geo.config import PROJECT_ROOT
-from geo.impact import (
+from geo.services.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
+from geo.stats.impact import (
     MIN_TARGET_INCIDENTS,
     Counts,
     assess,
@@ -21,7 +21,7 @@ from geo.impact import (
     wdd,
     wdq,
 )
-from geo.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
+from geo.store import db
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
 

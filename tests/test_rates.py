@@ -9,9 +9,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geo import concentration as K
-from geo.analysis import hotspots_from_counts
 from geo.config import PROJECT_ROOT
+from geo.services.analysis import hotspots_from_counts
+from geo.stats import concentration as K
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 

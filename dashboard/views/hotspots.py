@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import mapping
-from geo.counts import Filters
-from geo.disclosure import display
+from dashboard import _data, _maps, _state
+from geo.filters import Filters
+from geo.render import mapping
+from geo.render.text import display
 
 
 def _pct(x: float) -> str:
@@ -21,7 +19,7 @@ def _num(x: float) -> str:
     return "n/a" if pd.isna(x) else f"{x:.2f}"
 
 
-_state.require(*_state.ROLES)
+_state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")

@@ -435,7 +435,7 @@ def generate(
 
 def _pooled_start_of(places: pd.DataFrame, months: int) -> dict[str, int]:
     """Place ref -> start month index, for the places of the pooled roles (in ref order)."""
-    out = {}
+    out: dict[str, int] = {}
     for role in POOLED:
         refs = sorted(places.loc[places["role"] == role, "ref"])
         out |= dict(zip(refs, pooled_starts(role, months), strict=True))

@@ -240,7 +240,7 @@ def displacement(w: dict[str, Any]) -> str | None:
     return "diffusion" if q > 0 else "moved"
 
 
-def wdd_matched(c: Counts, sc: SynthResult) -> dict[str, float]:
+def wdd_matched(c: Counts, sc: SynthResult) -> dict[str, Any]:
     """WDD against the matched comparison, scaled to the target's and the buffer's own
     before-levels (Wheeler & Ratcliffe 2018 intend a control of similar size).
 
@@ -250,14 +250,14 @@ def wdd_matched(c: Counts, sc: SynthResult) -> dict[str, float]:
     """
     if sc.comparison_before <= 0:
         return {"wdd": float("nan"), "variance": float("nan"), "z": float("nan"),
-                "p": float("nan"), "comparison": "matched"}  # type: ignore[dict-item]
+                "p": float("nan"), "comparison": "matched"}
     r = sc.comparison_after / sc.comparison_before
     value = (c.ra - c.rb * r) + (c.da - c.db * r)
     k = (c.rb + c.db) / c.rb if c.rb > 0 else 1.0
     var = c.ra + c.rb + c.da + c.db + k**2 * sc.comparison_variance
     z = value / math.sqrt(var) if var > 0 else 0.0
     return {"wdd": float(value), "variance": float(var), "z": z, "p": 2 * norm.sf(abs(z)),
-            "comparison": "matched"}  # type: ignore[dict-item]
+            "comparison": "matched"}
 
 
 def verdict(sufficient: bool, res: ItsResult | None,
@@ -303,7 +303,7 @@ class Impact:
     sentence: str
     wdq: dict[str, Any] = field(default_factory=dict)
     total_net_effect: float | None = None
-    wdd: dict[str, float] = field(default_factory=dict)
+    wdd: dict[str, Any] = field(default_factory=dict)
     its: ItsResult | None = None
     verdict: str = "too little data"
     rule: str = ""

@@ -160,8 +160,9 @@ def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
             assert d == "none" and reading == "no displacement or diffusion"
         if "moved to the surrounding streets" in res.sentence and "no sign" not in res.sentence:
             assert d == "moved" and "displacement" in reading
-        if res.verdict != "reduced":
-            assert "moved" not in res.sentence.split(";")[-1] or "no sign" in res.sentence
+        if res.verdict != "reduced":  # no reduction: no displacement claim either way
+            assert res.displacement is None
+            assert "surrounding streets" not in res.sentence
         # WDD is against the matched comparison whenever there is one
         if res.synthetic is not None:
             assert res.wdd["comparison"] == "matched"

@@ -68,7 +68,8 @@ def monthly_series(
 
 @dataclass
 class Donors:
-    """Monthly counts of every place and ward (months x units), with their geometry."""
+    """Monthly counts of every place and ward (months x units), with their geometry and
+    which wards each place and each ward touches (found once, for every intervention)."""
 
     places: pd.DataFrame  # columns: place_id (str)
     wards: pd.DataFrame  # columns: ward_code
@@ -77,6 +78,30 @@ class Donors:
     ward_geom: pd.Series  # ward_code -> shapely (BNG)
     ward_name: pd.Series
 
+    def __post_init__(self) -> None:
+        self.ward_codes = np.asarray(self.ward_geom.index.astype(str))
+        self._ward_tree = shapely.STRtree(self.ward_geom.to_numpy())
+        p, w = self._ward_tree.query(self.place_geom.to_numpy(), predicate="intersects")
+        ids = self.place_geom.index.astype(str).to_numpy()
+        self.place_wards: dict[str, set[int]] = {}
+        for a, b in zip(p, w, strict=True):
+            self.place_wards.setdefault(str(ids[a]), set()).add(int(b))
+        a2, b2 = self._ward_tree.query(self.ward_geom.to_numpy(), predicate="intersects")
+        self.ward_touches: list[set[int]] = [set() for _ in range(len(self.ward_codes))]
+        for a, b in zip(a2, b2, strict=True):
+            self.ward_touches[int(a)].add(int(b))
+        self._place_tree = shapely.STRtree(self.place_geom.to_numpy())
+        self.place_ids = ids
+        self.places_named = self.places.rename(columns=self.place_name.to_dict())
+        self.wards_named = self.wards.rename(columns=lambda c: f"{self.ward_name[c]} ward")
+
+    def wards_touching(self, geom: shapely.Geometry) -> set[int]:
+        return {int(i) for i in self._ward_tree.query(geom, predicate="intersects")}
+
+    def places_touching(self, geom: shapely.Geometry) -> set[str]:
+        return {str(self.place_ids[i]) for i in
+                self._place_tree.query(geom, predicate="intersects")}
+
 
 def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
     """The donors' monthly counts over the whole data period (two counting queries)."""
@@ -84,8 +109,8 @@ def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
 
     def wide(unit: counts.Unit) -> pd.DataFrame:
         rows = counts.counts(conn, unit, f, by_month=True)
-        return rows.pivot_table(index="month", columns="unit_id", values="n", aggfunc="sum",
-                                fill_value=0)
+        return (rows.groupby(["month", "unit_id"])["n"].sum().unstack(fill_value=0)
+                .rename_axis(columns=None))
 
     places = counts.units(conn, "place").set_index("unit_id")
     wards = counts.units(conn, "ward").set_index("unit_id")
@@ -105,33 +130,31 @@ def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, An
     if target is None:
         return pd.DataFrame(index=months)
     ring = shapely.buffer(target, buffer)
-    pg = donors.place_geom
-    near = set(pg.index[shapely.intersects(pg.to_numpy(), ring)])
-    treated_geoms = [pg[t] for t in treated if t in pg.index]
-    wg = donors.ward_geom
-    touched = shapely.intersects(wg.to_numpy(), ring)
-    for g in treated_geoms:
-        touched |= shapely.intersects(wg.to_numpy(), g)
-    ok_places = [p for p in donors.places.columns if p not in treated and p not in near]
-    ok_wards = [w for w, t in zip(wg.index, touched, strict=True)
-                if not t and w in donors.wards.columns]
-    frame = pd.concat(
-        [donors.places[ok_places].rename(columns=donors.place_name.to_dict()),
-         donors.wards[ok_wards].rename(columns=lambda w: f"{donors.ward_name[w]} ward")],
-        axis=1)
+    near = donors.places_touching(ring)
+    touched = donors.wards_touching(ring)
+    for t in treated:
+        touched |= donors.place_wards.get(t, set())
+    place_ok = ~donors.places.columns.astype(str).isin(list(treated | near))
+    bad_wards = set(donors.ward_codes[sorted(touched)])
+    ward_ok = ~donors.wards.columns.astype(str).isin(list(bad_wards))
+    frame = pd.concat([donors.places_named.loc[:, place_ok],
+                       donors.wards_named.loc[:, ward_ok]], axis=1)
     frame = frame.loc[:, ~frame.columns.duplicated()]
     return frame.reindex(months, fill_value=0)
 
 
-def _region(donors: Donors, place: shapely.Geometry, buffer: float) -> list[str]:
-    """The surrounding wards, as in ``impact_series.sql``: the wards the place touches, the
-    wards next to them, and any the ring reaches."""
-    wg = donors.ward_geom
-    geoms = wg.to_numpy()
-    home = shapely.union_all(geoms[shapely.intersects(geoms, place)])
-    ring = shapely.buffer(place, buffer)
-    keep = shapely.intersects(geoms, home) | shapely.intersects(geoms, ring)
-    return [str(c) for c in wg.index[keep]]
+def _region(donors: Donors, place_id: str, place: shapely.Geometry,
+            buffer: float) -> tuple[list[str], list[str]]:
+    """The surrounding wards, as in ``impact_series.sql`` (the wards the place touches,
+    the wards next to them, and any the ring reaches), and the wards the ring touches."""
+    home = donors.place_wards.get(place_id, set())
+    region = set(home)
+    for h in home:
+        region |= donors.ward_touches[h]
+    ring = donors.wards_touching(shapely.buffer(place, buffer))
+    region |= ring
+    codes = donors.ward_codes
+    return [str(codes[i]) for i in sorted(region)], [str(codes[i]) for i in sorted(ring)]
 
 
 def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, start: date,
@@ -147,21 +170,19 @@ def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, st
         return monthly_series(conn, place_id, start, params)
     first, last = _shift(start, -params.before), _shift(start, params.after)
     months = pd.date_range(first, last, freq="MS")
-    wards = _region(donors, place, params.buffer)
-    ring = shapely.buffer(place, params.buffer)
     # the target and ring lie in the wards the ring touches: only those are scanned
-    wg = donors.ward_geom
-    touched = [str(c) for c in wg.index[shapely.intersects(wg.to_numpy(), ring)]]
+    wards, touched = _region(donors, str(place_id), place, params.buffer)
+    ring = shapely.buffer(place, params.buffer)
     hi, hj = grid.covering_cells(ring, grid.DEFAULT_SIZE)
     rows = store.near(conn, place_id, params.buffer, first.date(), last.date(),
                       list(params.harms) if params.harms else None, touched,
                       [int(x) for x in hi], [int(x) for x in hj])
     wide = (
         rows.assign(month=pd.to_datetime(rows["month"]))
-        .pivot_table(index="month", columns="zone", values="n", aggfunc="sum", fill_value=0)
+        .groupby(["month", "zone"])["n"].sum().unstack(fill_value=0)
         .reindex(index=months, columns=["target", "buffer"], fill_value=0)
     )
-    region = donors.wards.reindex(columns=[w for w in wards if w in donors.wards.columns])
+    region = donors.wards.loc[:, donors.wards.columns.astype(str).isin(wards)]
     total = region.sum(axis=1).reindex(months, fill_value=0)
     wide["control"] = (total - wide["target"] - wide["buffer"]).clip(lower=0)
     wide = wide.astype(np.int64).drop(index=pd.Timestamp(start)).rename_axis("month")

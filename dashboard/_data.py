@@ -73,9 +73,10 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
                                          measure=measure)  # type: ignore[arg-type]
 
 
-def concentration(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, float]:
-    """Concentration, stability and forecast accuracy of two periods' hot-spot tables."""
-    return pages.concentration(now, before)
+def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
+    """Concentration, stability and forecast accuracy of two periods' hot-spot tables (from
+    published counts for an aggregate view)."""
+    return pages.concentration(now, before, view)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -123,7 +124,7 @@ def register(v: Key) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
 def impacts(v: Key, params: ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    """Impact results as ``view`` may see them (every number through the gate)."""
     return pages.impacts(v[1], params, view, place_ref)
 
 

@@ -35,11 +35,11 @@ if st.button("Make the board pack", type="primary"):
     before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end))
     doc = board_pack.render(
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
-        view=view, hex_table=now, previous_total=int(before["count"].sum()),
+        view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
-        concentration=_data.concentration(now, before))
+        concentration=_data.concentration(now, before, view))
     actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 

@@ -8,7 +8,9 @@ import streamlit as st
 from dashboard import _data, _maps, _state
 from geo.filters import Filters
 from geo.render import mapping
-from geo.render.text import display
+from geo.render import text as published
+from geo.render.exports import safe_csv
+from geo.services import actions
 
 
 def _pct(x: float) -> str:
@@ -19,7 +21,7 @@ def _num(x: float) -> str:
     return "n/a" if pd.isna(x) else f"{x:.2f}"
 
 
-_state.require("hotspots")
+role = _state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")
@@ -68,7 +70,7 @@ c2.metric("New since the previous period", int((table["change"] == "new since la
 c3.metric("No longer hot", len(gone))
 
 shown = pd.DataFrame({
-    "Area": table["name"], "Incidents": display(table["count"], view).to_numpy(),
+    "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Hot spot or hot area around": table["label"].to_numpy(),
     "Gi*": table["bin"].map(mapping.BIN_LABELS), "Trend": table["category"],
     "Since the previous period": table["change"]})
@@ -91,9 +93,12 @@ _maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
 
 st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
+if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
+                      file_name=f"hotspots-{unit}.csv", key="hs_csv"):
+    actions.record_export(_state.actor(), role, f"hotspots-{unit}.csv", len(shown))
 
 st.subheader("How concentrated, how stable")
-summary = _data.concentration(now, before)
+summary = _data.concentration(now, before, view)
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Share of harm in the densest 5% of the area", _pct(summary["top_share"]))
 k2.metric("Last period's hot spots still hot", _pct(summary["share_still_hot"]))
@@ -114,12 +119,8 @@ if not emerging.empty:
 st.subheader("Complex-strategy flags")
 st.caption("Places where at least 3 distinct young people were linked within 90 days: "
            "a multi-agency complex strategy meeting should be considered.")
-flags = _data.complex_places(v, filters)
-flagged = flags[flags["flagged"]]
+flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
     st.write("No place meets the threshold in this period.")
 else:
-    st.dataframe(pd.DataFrame({
-        "Place": flagged["name"], "Category": flagged["category"],
-        "Distinct young people": display(flagged["max_people"], view).to_numpy()}),
-        hide_index=True, width="stretch")
+    st.dataframe(flagged, hide_index=True, width="stretch")

@@ -81,9 +81,9 @@ def hotspots_from_counts(
     measure: Measure = "auto",
     outliers: bool | None = None,
 ) -> gpd.GeoDataFrame:
-    """Every unit with its count over ``months``, Gi* z, p and bin, its label ("hot spot",
-    "hot area around", ...), and optionally its emerging category and trend, from counts
-    by unit and month.
+    """Every unit with its count (and cell key ``ck`` when the counts have them) over
+    ``months``, Gi* z, p and bin, its label ("hot spot", "hot area around", ...), and
+    optionally its emerging category and trend, from counts by unit and month.
 
     For wards and LSOAs with a ``population`` (unit_id -> young people) Gi* runs on
     empirical Bayes rates per 1,000 (``measure`` "auto" or "rate"); columns ``measure``
@@ -115,6 +115,10 @@ def hotspots_from_counts(
     out["measure_note"] = note
     out["value"] = value
     out["rate"] = rate
+    if "ck" in monthly:  # the cell key of each unit's count over the months (geo.stats.disclosure)
+        inside = monthly[monthly["month"].isin(months)]
+        keys = inside.groupby("unit_id")["ck"].sum() % 256
+        out["ck"] = keys.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=np.int64)
     out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
     out["bin"] = out["bin"].astype(int)
     out["label"] = concentration.labels(out["bin"].to_numpy(), value)

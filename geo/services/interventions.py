@@ -23,10 +23,22 @@ import shapely
 
 from geo.filters import Filters
 from geo.stats import grid
-from geo.stats.impact import Impact, assess
+from geo.stats.disclosure import View, count_formatter, perturbed, publish_one
+from geo.stats.impact import (
+    MIN_BEFORE_INCIDENTS,
+    MIN_TARGET_INCIDENTS,
+    Counts,
+    Impact,
+    assess,
+    displacement,
+    sentence,
+    verdict,
+)
 from geo.stats.synth import Pooled, pooled_effect
 from geo.store import counts
 from geo.store import interventions as store
+
+ZONES = ("target", "buffer", "control")
 
 
 @dataclass(frozen=True)
@@ -51,16 +63,21 @@ def _shift(d: date, months: int) -> pd.Timestamp:
 def monthly_series(
     conn: psycopg.Connection[Any], place_id: int, start: date, params: ImpactParams
 ) -> pd.DataFrame:
-    """Target, buffer and control counts per month around a start month (excluded)."""
+    """Target, buffer and control counts per month around a start month (excluded), with
+    their cell keys (``target_ck``, ...; see :mod:`geo.stats.disclosure`)."""
     first, last = _shift(start, -params.before), _shift(start, params.after)
     rows = store.series(conn, place_id, params.buffer, first.date(), last.date(),
                         list(params.harms) if params.harms else None)
     months = pd.date_range(first, last, freq="MS")
-    wide = (
-        rows.assign(month=pd.to_datetime(rows["month"]))
-        .pivot_table(index="month", columns="zone", values="n", aggfunc="sum", fill_value=0)
-        .reindex(index=months, columns=["target", "buffer", "control"], fill_value=0)
-    )
+    rows = rows.assign(month=pd.to_datetime(rows["month"]))
+
+    def by_zone(col: str) -> pd.DataFrame:
+        return (rows.pivot_table(index="month", columns="zone", values=col, aggfunc="sum",
+                                 fill_value=0)
+                .reindex(index=months, columns=list(ZONES), fill_value=0))
+
+    keys = by_zone("ck") % 256
+    wide = by_zone("n").join(keys.add_suffix("_ck"))
     wide = wide.drop(index=pd.Timestamp(start)).rename_axis("month").reset_index()
     wide["post"] = wide["month"] > pd.Timestamp(start)
     return wide
@@ -77,6 +94,8 @@ class Donors:
     place_name: pd.Series
     ward_geom: pd.Series  # ward_code -> shapely (BNG)
     ward_name: pd.Series
+    places_ck: pd.DataFrame  # the cells' keys (geo.stats.disclosure), as ``places``
+    wards_ck: pd.DataFrame
 
     def __post_init__(self) -> None:
         self.ward_codes = np.asarray(self.ward_geom.index.astype(str))
@@ -94,6 +113,8 @@ class Donors:
         self.place_ids = ids
         self.places_named = self.places.rename(columns=self.place_name.to_dict())
         self.wards_named = self.wards.rename(columns=lambda c: f"{self.ward_name[c]} ward")
+        self.places_ck_named = self.places_ck.set_axis(self.places_named.columns, axis=1)
+        self.wards_ck_named = self.wards_ck.set_axis(self.wards_named.columns, axis=1)
 
     def wards_touching(self, geom: shapely.Geometry) -> set[int]:
         return {int(i) for i in self._ward_tree.query(geom, predicate="intersects")}
@@ -107,20 +128,25 @@ def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
     """The donors' monthly counts over the whole data period (two counting queries)."""
     f = Filters(harms=params.harms)
 
-    def wide(unit: counts.Unit) -> pd.DataFrame:
+    def wide(unit: counts.Unit) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows = counts.counts(conn, unit, f, by_month=True)
-        return (rows.groupby(["month", "unit_id"])["n"].sum().unstack(fill_value=0)
-                .rename_axis(columns=None))
+        g = rows.groupby(["month", "unit_id"])
+        n = g["n"].sum().unstack(fill_value=0).rename_axis(columns=None)
+        ck = (g["ck"].sum() % 256).unstack(fill_value=0).rename_axis(columns=None)
+        return n, ck.reindex_like(n).fillna(0).astype(np.int64)
 
     places = counts.units(conn, "place").set_index("unit_id")
     wards = counts.units(conn, "ward").set_index("unit_id")
-    return Donors(wide("place"), wide("ward"), places["geom_bng"], places["name"],
-                  wards["geom_bng"], wards["name"])
+    (pn, pck), (wn, wck) = wide("place"), wide("ward")
+    return Donors(pn, wn, places["geom_bng"], places["name"], wards["geom_bng"],
+                  wards["name"], pck, wck)
 
 
 def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, Any],
-                months: pd.DatetimeIndex, buffer: float) -> pd.DataFrame:
-    """The donor series of one intervention, one column per donor, one row per month."""
+                months: pd.DatetimeIndex, buffer: float
+                ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The donor series of one intervention, one column per donor, one row per month, and
+    their cell keys; None when the place has no geometry."""
     first, last = months.min(), months.max()
     starts = pd.to_datetime(reg["start_month"])
     ends = pd.to_datetime(reg["end_month"])
@@ -128,7 +154,7 @@ def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, An
     treated = {str(x) for x in busy["place_id"]} | {str(row["place_id"])}
     target = donors.place_geom.get(str(row["place_id"]))
     if target is None:
-        return pd.DataFrame(index=months)
+        return None
     ring = shapely.buffer(target, buffer)
     near = donors.places_touching(ring)
     touched = donors.wards_touching(ring)
@@ -139,8 +165,11 @@ def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, An
     ward_ok = ~donors.wards.columns.astype(str).isin(list(bad_wards))
     frame = pd.concat([donors.places_named.loc[:, place_ok],
                        donors.wards_named.loc[:, ward_ok]], axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    return frame.reindex(months, fill_value=0)
+    keys = pd.concat([donors.places_ck_named.loc[:, place_ok],
+                      donors.wards_ck_named.loc[:, ward_ok]], axis=1)
+    unique = ~frame.columns.duplicated()
+    return (frame.loc[:, unique].reindex(months, fill_value=0),
+            keys.loc[:, unique].reindex(months, fill_value=0))
 
 
 def _region(donors: Donors, place_id: str, place: shapely.Geometry,
@@ -177,14 +206,20 @@ def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, st
     rows = store.near(conn, place_id, params.buffer, first.date(), last.date(),
                       list(params.harms) if params.harms else None, touched,
                       [int(x) for x in hi], [int(x) for x in hj])
-    wide = (
-        rows.assign(month=pd.to_datetime(rows["month"]))
-        .groupby(["month", "zone"])["n"].sum().unstack(fill_value=0)
-        .reindex(index=months, columns=["target", "buffer"], fill_value=0)
-    )
-    region = donors.wards.loc[:, donors.wards.columns.astype(str).isin(wards)]
-    total = region.sum(axis=1).reindex(months, fill_value=0)
+    g = rows.assign(month=pd.to_datetime(rows["month"])).groupby(["month", "zone"])
+
+    def by_zone(col: str) -> pd.DataFrame:
+        return (g[col].sum().unstack(fill_value=0)
+                .reindex(index=months, columns=["target", "buffer"], fill_value=0))
+
+    wide, keys = by_zone("n"), by_zone("ck")
+    inside = donors.wards.columns.astype(str).isin(wards)
+    total = donors.wards.loc[:, inside].sum(axis=1).reindex(months, fill_value=0)
+    total_ck = donors.wards_ck.loc[:, inside].sum(axis=1).reindex(months, fill_value=0)
     wide["control"] = (total - wide["target"] - wide["buffer"]).clip(lower=0)
+    # the control's records are the wards' less the target's and ring's: so is its key
+    keys["control"] = total_ck - keys["target"] - keys["buffer"]
+    wide = wide.join((keys % 256).add_suffix("_ck"))
     wide = wide.astype(np.int64).drop(index=pd.Timestamp(start)).rename_axis("month")
     wide = wide.reset_index()
     wide["post"] = wide["month"] > pd.Timestamp(start)
@@ -197,13 +232,15 @@ def impact(
     params: ImpactParams = ImpactParams(),
     data_end: date | None = None,
     fmt: Callable[[int], str] = str,
+    view: View | None = None,
     donors: Donors | None = None,
     reg: pd.DataFrame | None = None,
 ) -> Impact:
     """The impact of one intervention (a row of :func:`register`).
 
     When the data stop before the after-period ends, only the months with data are used
-    and the sentence says how many. With ``donors`` (from :func:`donor_panel`) and the
+    and the sentence says how many. With a ``view``, the result is what that view may see
+    (:func:`published_impact`). With ``donors`` (from :func:`donor_panel`) and the
     register, the matched comparison and its placebo tests are part of the verdict.
     """
     start = intervention["start_month"]
@@ -217,8 +254,71 @@ def impact(
     if donors is not None and reg is not None and len(series):
         donor_frame = _donors_for(donors, reg, intervention,
                                   pd.DatetimeIndex(series["month"]), params.buffer)
-    return assess(str(intervention["ref"]), str(intervention["place_name"]), action, series,
-                  fmt, donor_frame, str(intervention.get("type_label", "")))
+    kind = str(intervention.get("type_label", ""))
+    if view is not None:
+        return published_impact(str(intervention["ref"]), str(intervention["place_name"]),
+                                action, series, view, donor_frame, kind)
+    return assess(str(intervention["ref"]), str(intervention["place_name"]), action,
+                  series[["month", "post", *ZONES]], fmt,
+                  None if donor_frame is None else donor_frame[0], kind)
+
+
+def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, view: View,
+                     donors: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                     kind: str = "") -> Impact:
+    """An impact as ``view`` may see it, every number from published values.
+
+    For an aggregate view the model is fitted to the monthly series perturbed month by
+    month (each month a cell with its own key), the before and after counts are cells of
+    their own (perturbed, "<k" when small), and "too little data" is decided on those
+    published counts: so changing a setting by one month moves nothing that the gate has
+    not perturbed. ``counts_text`` holds the texts of the six counts. Exact views get the
+    plain :func:`geo.stats.impact.assess` with exact counts. ``donors``: the donors' monthly
+    counts and their cell keys (:func:`_donors_for`); for an aggregate view the matched
+    comparison is built from their perturbed values too.
+    """
+    fmt = count_formatter(view)
+    if view.exact:
+        out = assess(ref, place, action, series[["month", "post", *ZONES]], fmt,
+                     None if donors is None else donors[0], kind)
+    else:
+        shown = series[["month", "post"]].copy()
+        for z in ZONES:
+            shown[z] = perturbed(series[z].to_numpy(), series[f"{z}_ck"].to_numpy(), view)
+        donor_shown = None
+        if donors is not None:
+            n, ck = donors
+            donor_shown = pd.DataFrame(perturbed(n.to_numpy(), ck.to_numpy(), view),
+                                       index=n.index, columns=n.columns)
+        out = assess(ref, place, action, shown, fmt, donor_shown, kind)
+        pre, aft = series[~series["post"]], series[series["post"]]
+        cells = [(int(part[z].sum()), int(part[f"{z}_ck"].sum()))
+                 for z in ZONES for part in (pre, aft)]
+        c = Counts(*(int(perturbed(n, ck, view)) for n, ck in cells))
+        sufficient = (out.sufficient and c.rb + c.ra >= MIN_TARGET_INCIDENTS
+                      and c.rb >= MIN_BEFORE_INCIDENTS)
+        out.counts, out.sufficient = c, sufficient
+        out.its = out.its if sufficient else None
+        decided = verdict(sufficient, out.its, out.synthetic)
+        out.verdict, out.rule = decided
+        out.displacement = displacement(out.wdq) if decided[0] == "reduced" else None
+        out.sentence = sentence(place, action, len(aft), c, out.wdq, out.its, sufficient, fmt,
+                                out.synthetic, decided)
+    out.counts_text = published_counts(series, view)
+    return out
+
+
+def published_counts(series: pd.DataFrame, view: View) -> dict[str, str]:
+    """The six counts of an impact (target, buffer and control, before and after: ``rb``,
+    ``ra``, ``db``, ``da``, ``cb``, ``ca``) as ``view`` may see them, each a cell of its
+    own from a monthly series with cell keys (:func:`monthly_series`)."""
+    out = {}
+    for name, z, post in (("rb", "target", False), ("ra", "target", True),
+                          ("db", "buffer", False), ("da", "buffer", True),
+                          ("cb", "control", False), ("ca", "control", True)):
+        part = series[series["post"] == post]
+        out[name] = publish_one(int(part[z].sum()), int(part[f"{z}_ck"].sum()), view).text
+    return out
 
 
 def impacts(
@@ -227,10 +327,12 @@ def impacts(
     place_ref: str | None = None,
     intervention_ref: str | None = None,
     fmt: Callable[[int], str] = str,
+    view: View | None = None,
 ) -> list[Impact]:
     """Impacts of all interventions, or of those at one place, or of one.
 
-    ``fmt`` writes counts in the sentences (see :func:`geo.stats.disclosure.count_text`).
+    ``fmt`` writes counts in the sentences; with a ``view``, everything is as that view
+    may see it (:func:`published_impact`).
     """
     full = register(conn)
     reg = full
@@ -245,7 +347,8 @@ def impacts(
         return []
     end = counts.data_period(conn)["last"]
     donors = donor_panel(conn, params)
-    return [impact(conn, row, params, end, fmt, donors, full) for _, row in reg.iterrows()]
+    return [impact(conn, row, params, end, fmt, view, donors, full)
+            for _, row in reg.iterrows()]
 
 
 def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:

@@ -2,8 +2,8 @@
 connection limited to the viewer's areas (row-level security in the database).
 
 The pages cache these answers (``dashboard/_data.py``); this module knows nothing of
-Streamlit. Exact counts: what a role may see is applied by :mod:`geo.render.text` and the
-disclosure gate in :mod:`geo.stats.disclosure`.
+Streamlit. Exact counts with their cell keys: what a role may see is applied by
+:mod:`geo.render.text` through the disclosure gate in :mod:`geo.stats.disclosure`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
-from geo.stats.disclosure import View, count_text
+from geo.stats.disclosure import View, perturbed
 from geo.store import counts, data, db, profile, reads
 
 Areas = tuple[str, ...]
@@ -67,8 +67,12 @@ def population(areas: Areas, unit: str) -> pd.Series | None:
         return analysis.population(conn, unit)  # type: ignore[arg-type]
 
 
-def concentration(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, float]:
-    """Concentration, stability and forecast accuracy of two periods' hot-spot tables."""
+def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
+    """Concentration, stability and forecast accuracy of two periods' hot-spot tables, for
+    an aggregate view from the published (perturbed) counts of the units."""
+    if not view.exact:
+        now, before = (t.assign(count=perturbed(t["count"], t["ck"], view)) if "ck" in t
+                       else t for t in (now, before))
     return analysis.concentration_summary(now, before)
 
 
@@ -114,9 +118,10 @@ def register(areas: Areas) -> pd.DataFrame:
 
 def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    """Impact results as ``view`` may see them (every number through the disclosure gate:
+    :func:`geo.services.interventions.published_impact`)."""
     with _conn(areas) as conn:
-        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+        found = interventions.impacts(conn, params, place_ref=place_ref, view=view)
     return [i.as_dict() for i in found]
 
 

@@ -311,6 +311,8 @@ class Impact:
     synthetic: SynthResult | None = None
     wdd_surrounding: dict[str, float] = field(default_factory=dict)
     intervention_type: str = ""
+    #: the six counts as the viewer may see them (geo.services.interventions.published_impact)
+    counts_text: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -332,6 +334,12 @@ def _placebo_clause(sc: SynthResult, fell: bool) -> str:
             f"a change as large was seen at only {beaten} of {others} comparable places and "
             f"areas without an intervention")
     return f"{lead} (placebo p = {sc.placebo_p:.2f})"
+
+
+def _signed_pct(x: float) -> str:
+    """A signed percentage; one that rounds to zero is "0%", never "-0%" or "+0%"."""
+    p = round(x * 100)
+    return "0%" if p == 0 else f"{p:+d}%"
 
 
 def sentence(
@@ -386,7 +394,7 @@ def sentence(
         head = (
             f"No clear change in incidents at {place} in the {months_after} months after "
             f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
-            f"{lo * 100:+.0f}% to {hi * 100:+.0f}%"
+            f"{_signed_pct(lo)} to {_signed_pct(hi)}"
         )
         if rule == "placebo in space" and sc is not None and sc.placebo_p is not None:
             head += (f"; changes as large were common at comparable places without an "

@@ -280,7 +280,7 @@ def test_the_demo_covers_the_whole_area_and_is_unchanged(settings) -> None:
     with db.connect("dashboard", settings) as conn:
         assert coverage(conn).whole
         for unit in ("hex", "ward"):
-            table = hotspot_table(conn, unit)
+            table = hotspot_table(conn, unit, measure="count")  # wards default to rates
             units = C.units(conn, unit)
             assert table["covered"].all()
             w = weights.distance_band(np.column_stack([units["x"], units["y"]]))

@@ -31,14 +31,15 @@ if st.button("Make the board pack", type="primary"):
     prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
                    (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
+    now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev.start, filters.end))
+    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end))
     doc = board_pack.render(
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
-        view=view, hex_table=_data.hotspots(v, "hex", filters, emerging=True,
-                                            counted=(prev.start, filters.end)),
-        previous=_data.hotspots(v, "hex", prev, counted=(prev.start, filters.end)),
+        view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
-        made_on=date.today())
+        made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
+        concentration=_data.concentration(now, before, view))
     actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 

@@ -26,23 +26,62 @@ with st.sidebar:
     buffer = st.number_input("Buffer ring (m)", 50, 1000, 200, step=50, key="iv_buffer")
 params = ImpactParams(before=int(before), after=int(after), buffer=float(buffer))
 
+st.subheader("What works across places")
+st.caption("Each type of intervention over all its places and start dates: the changes "
+           "against matched comparisons, pooled (random effects) with a 95% interval. "
+           "Places with too little data or no good comparison are left out.")
+pooled = _data.pooled(v, params, view)
+if pooled:
+    for p in pooled:
+        st.markdown(f"- {p['sentence']}")
+else:
+    st.write("No type of intervention has a place with enough data yet.")
+
 st.subheader("Results")
-st.caption(f"{before} months before and {after} after each start (the start month left out), "
-           f"compared with the surrounding wards; displacement measured in a {buffer} m ring.")
+st.caption(f"{before} months before and {after} after each start (the start month left out). "
+           "Each result is checked against a matched comparison built from places and areas "
+           "without an intervention at the time, and against placebo tests; the verdict "
+           f"says which measure decided. Displacement measured in a {buffer} m ring.")
 results = _data.impacts(v, params, view)
+VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
         st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
-                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y})")
-        (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
-         else st.info)(r["sentence"])
+                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y}) — "
+                    f"verdict: **{r['verdict']}**")
+        VERDICT_STYLE.get(r["verdict"], st.info)(r["sentence"])
         if r["sufficient"] and view.exact:
-            w = r["wdq"]
-            st.caption(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
-                       else f"WDQ: {w['reading']}")
-            st.caption(f"Weighted displacement difference {r['wdd']['wdd']:+.0f} "
-                       f"(p = {r['wdd']['p']:.2f}); model: {r['its']['model']}")
+            w, sc, its = r["wdq"], r["synthetic"], r["its"]
+            lines = []
+            if its:
+                lines.append(f"Interrupted time series against the surrounding area: "
+                             f"{its['level_change']:+.0%} (95% CI {its['level_low']:+.0%} to "
+                             f"{its['level_high']:+.0%}), {its['model']}.")
+            if sc:
+                donors = ", ".join(f"{k} {val:.2f}" for k, val in sc["weights"].items())
+                lines.append(
+                    f"Matched comparison ({sc['donors']} donors; weights {donors}): "
+                    f"{sc['effect']:+.0%}; before-period fit error {sc['pre_rmspe']:.2f} "
+                    f"({sc['noise_floor']:.2f} expected by chance"
+                    f"{', poor' if sc['poor_fit'] else ''}); placebo in space p = "
+                    f"{sc['placebo_p']:.2f}, rank {sc['placebo_rank']} of "
+                    f"{sc['placebos'] + 1}; RMSPE ratio {sc['rmspe_ratio']:.1f}.")
+                if sc["time_placebo_p"] is not None:
+                    lines.append(f"Placebo in time (fake start mid-way through the before "
+                                 f"months): {sc['time_placebo_effect']:+.0%}, p = "
+                                 f"{sc['time_placebo_p']:.2f}"
+                                 f"{' — the comparison drifted' if sc['time_drift'] else ''}.")
+            # one source for displacement: the reading is shown only where the sentence
+            # makes the claim (a reduction); otherwise the quotient is not read
+            reading = w["reading"] if r["displacement"] else "not read: no clear reduction"
+            lines.append(f"WDQ: {w['wdq']:.2f} ({reading})" if w["wdq"] is not None
+                         else f"WDQ: {w['reading']}")
+            comp = "matched comparison" if r["wdd"].get("comparison") == "matched" else \
+                "surrounding area"
+            lines.append(f"Weighted displacement difference against the {comp}: "
+                         f"{r['wdd']['wdd']:+.0f} (p = {r['wdd']['p']:.2f}).")
+            st.caption(" ".join(lines))
 
 st.subheader("Register")
 table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_month",

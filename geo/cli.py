@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from geo.audit import os_actor
 from geo.config import PROJECT_ROOT, get_settings
 
 
@@ -86,7 +87,7 @@ def _load(args: argparse.Namespace) -> int:
         res = load(
             args.kind,
             args.file,
-            actor=args.actor or os.environ.get("USER", "cli"),
+            actor=os_actor(),
             sheet=args.sheet,
             progress=progress,
         )
@@ -133,7 +134,7 @@ def _purge(args: argparse.Namespace) -> int:
 
     _ensure_db()
     today = date.fromisoformat(args.today) if args.today else None
-    done = purge(args.older_than, actor=os.environ.get("USER", "cli"), today=today)
+    done = purge(args.older_than, actor=os_actor(), today=today)
     print(f"purged {done['incidents']} incidents and {done['quarantine_rows']} quarantined "
           f"rows older than {done['cutoff']}")
     return 0
@@ -145,7 +146,7 @@ def _users(args: argparse.Namespace) -> int:
     _ensure_db()
     if args.action == "set":
         access.set_user(args.identity, args.role, tuple(args.areas or ()),
-                        actor=os.environ.get("USER", "cli"), active=not args.inactive)
+                        actor=os_actor(), active=not args.inactive)
         print(f"{args.identity}: {args.role}, areas {', '.join(args.areas or []) or 'none'}")
     else:
         with db.connect("auditor") as conn:
@@ -179,7 +180,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
-    ld.add_argument("--actor", help="who is loading (recorded in the ledger and audit log)")
     ld.add_argument("--json", action="store_true", help="print one JSON object")
     ld.set_defaults(func=_load)
 

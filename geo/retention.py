@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from geo import db
-from geo.audit import record
+from geo.audit import os_actor, record
 from geo.config import Settings, get_settings
 
 DEFAULT_MONTHS = 84
@@ -26,7 +26,7 @@ def cutoff(months: int, today: date | None = None) -> date:
     return t.to_timestamp().date()
 
 
-def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None = None,
+def purge(months: int = DEFAULT_MONTHS, actor: str | None = None, today: date | None = None,
           settings: Settings | None = None) -> dict[str, int | str]:
     """Delete what is older than ``months``; returns the counts and the cut-off."""
     if months < 1:
@@ -39,5 +39,5 @@ def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None =
         detail = {"cutoff": cut.isoformat(), "incidents": incidents,
                   "quarantine_rows": quarantined, "months": months,
                   "extract_tables_dropped": emptied}
-        record(conn, actor, "cli", "purge", f"older than {months} months", "ok", detail)
+        record(conn, actor or os_actor(), "cli", "purge", f"older than {months} months", "ok", detail)
     return detail

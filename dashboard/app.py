@@ -18,6 +18,7 @@ import _state  # noqa: E402
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
 st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide")
 
+_state.refuse_unsafe_setup()
 if _state.demo_mode():
     with st.sidebar:
         st.selectbox("Demo role", _state.ROLES, key="demo_role",
@@ -36,11 +37,14 @@ PAGES = [
     ("views/board_pack.py", "Board pack", ":material/description:", ("board", "analyst", "admin")),
     ("views/admin.py", "Admin", ":material/admin_panel_settings:", ("admin",)),
 ]
-pages = [st.Page(path, title=title, icon=icon, default=(k == 0))
-         for k, (path, title, icon, roles) in enumerate(PAGES) if role in roles]
 if role is None:
     st.error("You are not signed in.")
     st.stop()
+# every page is registered; those of other roles are hidden from the menu, and opened by
+# their address (/admin) they refuse and audit the attempt themselves (_state.require)
+pages = [st.Page(path, title=title, icon=icon, default=(k == 0),
+                 visibility="visible" if role in roles else "hidden")
+         for k, (path, title, icon, roles) in enumerate(PAGES)]
 nav = st.navigation(pages)
 _state.banner()
 st.sidebar.caption(f"Signed in as: {_state.ROLE_LABELS.get(role, role)}")

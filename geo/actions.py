@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "intervention_edit": ("analyst", "admin"),
     "export_points": ("analyst", "admin"),
     "export": ("partner", "board", "analyst", "admin"),
+    "export_quarantine": ("analyst", "admin"),
     "board_pack": ("board", "analyst", "admin"),
     "audit_read": ("admin",),
 }

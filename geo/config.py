@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
+    allowed_hosts: str = Field(
+        default="",
+        description="Host names (comma separated) the dashboard answers besides loopback: "
+                    "the public name a reverse proxy forwards with its Host header.")
 
     @field_validator("pseudonym_key")
     @classmethod

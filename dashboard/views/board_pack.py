@@ -40,11 +40,11 @@ if st.button("Make the board pack", type="primary"):
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today())
-    actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")
 if doc:
-    st.download_button("Download (HTML, print-ready)", doc.encode(), mime="text/html",
-                       file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
+    _state.download("Download (HTML, print-ready)", doc.encode, what="board pack",
+                    file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
+                    action="board_pack")
     st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import actions
-from geo.exports import safe_csv
 from geo.interventions import ImpactParams
+from geo.plain import md
 
 role = _state.require(*_state.ROLES)
 view = _state.view()
@@ -34,16 +34,16 @@ results = _data.impacts(v, params, view)
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
-        st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
-                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y})")
+        st.markdown(f"**{md(row['type_label'])}** at **{md(row['place_name'])}** "
+                    f"({md(row['agency'])}, from {pd.Timestamp(row['start_month']):%b %Y})")
         (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
-         else st.info)(r["sentence"])
+         else st.info)(md(r["sentence"]))
         if r["sufficient"] and view.exact:
             w = r["wdq"]
-            st.caption(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
-                       else f"WDQ: {w['reading']}")
+            st.caption(f"WDQ: {w['wdq']:.2f} ({md(w['reading'])})" if w["wdq"] is not None
+                       else f"WDQ: {md(w['reading'])}")
             st.caption(f"Weighted displacement difference {r['wdd']['wdd']:+.0f} "
-                       f"(p = {r['wdd']['p']:.2f}); model: {r['its']['model']}")
+                       f"(p = {r['wdd']['p']:.2f}); model: {md(r['its']['model'])}")
 
 st.subheader("Register")
 table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_month",
@@ -52,9 +52,8 @@ table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_mo
                  "agency": "Agency", "start_month": "Start", "end_month": "End",
                  "description": "Description"})
 st.dataframe(table, hide_index=True, width="stretch")
-if st.download_button("Download the register (CSV)", safe_csv(table),
-                      file_name="interventions.csv", mime="text/csv"):
-    actions.record_export(_state.actor(), role, "interventions.csv", len(table))
+_state.download("Download the register (CSV)", lambda: table, what="interventions.csv",
+                file_name="interventions.csv", mime="text/csv")
 
 if role in actions.PERMISSIONS["intervention_edit"]:
     places = _data.places(v).sort_values("name")
@@ -78,9 +77,9 @@ if role in actions.PERMISSIONS["intervention_edit"]:
                         agency=agency.strip(), start_month=start.replace(day=1), end_month=None,
                         description=description.strip())
                     st.cache_data.clear()
-                    st.success(f"Added {ref}.")
+                    st.success(f"Added {md(ref)}.")
                 except (actions.Denied, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 except Exception as exc:  # a duplicate reference, for one
                     st.error(f"Not added: {type(exc).__name__}")
     with st.expander("Edit an intervention"):
@@ -119,10 +118,10 @@ if role in actions.PERMISSIONS["intervention_edit"]:
                             description=description.strip())
                         st.cache_data.clear()
                         (st.success if changed else st.error)(
-                            f"{which} saved." if changed else
+                            f"{md(which)} saved." if changed else
                             "Not saved: the end month is before the start.")
                     except (actions.Denied, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))
     with st.expander("End an intervention"), st.form("end_intervention"):
         open_refs = reg[reg["end_month"].isna()]["ref"].tolist()
         which = st.selectbox("Intervention", open_refs)
@@ -131,4 +130,4 @@ if role in actions.PERMISSIONS["intervention_edit"]:
             changed = actions.end_intervention(_state.actor(), role, which, end.replace(day=1))
             st.cache_data.clear()
             (st.success if changed else st.error)(
-                f"{which} ended." if changed else "The end month is before the start.")
+                f"{md(which)} ended." if changed else "The end month is before the start.")

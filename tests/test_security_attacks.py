@@ -202,18 +202,20 @@ def test_3_table_toolbar_download_is_off_and_downloads_are_made_on_click(setting
 
 # --- 4. user text is text -------------------------------------------------------------------
 
-HOSTILE_PLACE = "![b](http://host/p.png) <img src=x>"
+HOSTILE_PLACES = {"HOSTILE-1": "![b](http://host/p.png)", "HOSTILE-2": "<img src=x>"}
 HOSTILE_AGENCY = "[click](javascript:alert(1)) <b>Agency</b> :red[x]"
 
 
 @pytest.fixture
 def hostile(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    gdf = gpd.GeoDataFrame({"ref": ["HOSTILE-1"], "name": [HOSTILE_PLACE],
-                            "category": ["street"]},
-                           geometry=[shapely.Point(407200, 286900).buffer(60)], crs=27700)
+    gdf = gpd.GeoDataFrame({"ref": list(HOSTILE_PLACES), "name": list(HOSTILE_PLACES.values()),
+                            "category": ["street", "park"]},
+                           geometry=[shapely.Point(407200, 286900).buffer(60),
+                                     shapely.Point(407500, 286700).buffer(60)], crs=27700)
     path = tmp_path / "hostile_places.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    assert load("places", path, settings=settings).status in ("loaded", "already_loaded")
+    res = load("places", path, settings=settings)
+    assert res.status in ("loaded", "already_loaded"), res.message
     with db.connect("admin", settings) as conn:
         place = conn.execute("SELECT place_id FROM place WHERE ref = 'HOSTILE-1'").fetchone()[0]
     actions.add_intervention("tests", "analyst", ref="HOSTILE-IV", place_id=place,

@@ -144,6 +144,13 @@ def connect(
     if isinstance(conn, GuardedConnection):
         conn._contexts_guard = {"pass": pass_,
                                 "timeout": f"{settings.dashboard_timeout_ms}ms"}
+        try:
+            conn.guard()
+        except psycopg.errors.InsufficientPrivilege:  # a pass of a database since remade
+            conn.rollback()
+            _PASSES.clear()
+            conn._contexts_guard["pass"] = area_pass(tuple(areas) or ("",), settings)
+            conn.guard()
     return conn
 
 

@@ -39,5 +39,6 @@ def purge(months: int = DEFAULT_MONTHS, actor: str | None = None, today: date | 
         detail = {"cutoff": cut.isoformat(), "incidents": incidents,
                   "quarantine_rows": quarantined, "months": months,
                   "extract_tables_dropped": emptied}
-        record(conn, actor or os_actor(), "cli", "purge", f"older than {months} months", "ok", detail)
+        record(conn, actor or os_actor(), "cli", "purge", f"older than {months} months", "ok",
+               detail)
     return detail

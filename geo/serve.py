@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-
 from collections.abc import Mapping
 
 from geo.assets import ensure_leaflet

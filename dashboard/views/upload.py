@@ -10,8 +10,8 @@ import _state
 import streamlit as st
 
 from geo import actions
-from geo.plain import md
 from geo.ingest import KINDS, quarantine_report
+from geo.plain import md
 
 ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
 

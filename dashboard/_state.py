@@ -6,21 +6,19 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from geo import roles
 from geo.config import Settings, get_settings
-from geo.counts import Filters
-from geo.disclosure import View
+from geo.filters import Filters
+from geo.render.text import View
 
-ROLES = ("partner", "board", "analyst", "admin")
-ROLE_LABELS = {"partner": "Community safety partner", "board": "Strategy board member",
-               "analyst": "Analyst", "admin": "Administrator"}
+ROLES = roles.ROLES
+ROLE_LABELS = roles.ROLE_LABELS
 
 
 def settings() -> Settings:
@@ -30,8 +28,8 @@ def settings() -> Settings:
 def demo_mode() -> bool:
     """Demo mode for this request, decided here in the app on every run (not by the
     launcher): configured, on the private cluster, bound to loopback, and asked for with
-    a loopback Host (:func:`geo.serve.demo_allowed`)."""
-    from geo.serve import demo_allowed
+    a loopback Host (:func:`geo.services.access.demo_allowed`)."""
+    from geo.services.access import demo_allowed
 
     return demo_allowed(settings(), st.get_option("server.address"), st.context.headers)
 
@@ -60,8 +58,9 @@ def refuse_unsafe_setup() -> None:
 def current_role() -> str | None:
     """The user's role (in demo mode, the one chosen in the switcher)."""
     if demo_mode():
-        return st.session_state.get("demo_role", "partner")
-    return st.session_state.get("role")
+        return str(st.session_state.get("demo_role", "partner"))
+    role = st.session_state.get("role")
+    return None if role is None else str(role)
 
 
 def actor() -> str:
@@ -82,14 +81,14 @@ def view() -> View:
     return View(role=current_role() or "partner", k=settings().suppression_k)
 
 
-def require(*roles: str) -> str:
-    """Stop the page unless the user has one of ``roles``; returns the role. A refusal
-    (a page opened by its address, say ``/admin`` by a partner) is audited as denied."""
+def require(page: str) -> str:
+    """Stop the page named ``page`` unless the user's role may open it (see
+    :data:`geo.roles.PAGES`); returns the role. A refusal (a page opened by its address,
+    say ``/admin`` by a partner: it is registered, hidden from the menu) is audited."""
     role = current_role()
-    if role not in roles:
-        from geo.actions import audit
+    if not roles.may_open(role, page):
+        from geo.services.actions import audit
 
-        page = Path(sys._getframe(1).f_code.co_filename).stem
         audit(actor(), str(role or ""), "page", page, "denied")
         st.error("You do not have access to this page.")
         st.stop()
@@ -103,8 +102,8 @@ def sign_in() -> None:
     Stops the script (with a sign-in button, or a "no access" page) until the user is
     known; an unknown identity is audited as a denied sign-in.
     """
-    from geo import access
-    from geo.actions import audit
+    from geo.services import access
+    from geo.services.actions import audit
 
     if not st.user.is_logged_in:
         st.title("Contexts")
@@ -141,11 +140,11 @@ def sign_in() -> None:
 def download(label: str, make: Callable[[], Any], *, what: str, file_name: str, mime: str,
              action: str = "export", key: str | None = None) -> None:
     """A download button whose file is made only when clicked, in this live session,
-    through the one export path (:func:`geo.exports.export`: role, neutralised CSV,
+    through the one export path (:func:`geo.services.exports.export`: role, neutralised CSV,
     audit). Nothing is put in the media store before the click, so there is no file a
     client without a session could fetch. At the click the user's role is read again."""
-    from geo import access
-    from geo.exports import export
+    from geo.services import access
+    from geo.services.exports import export
 
     who, role, identity = actor(), str(current_role() or ""), st.session_state.get("identity")
     demo, s = demo_mode(), settings()
@@ -192,9 +191,9 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
         for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
                            ("age_band", "Age bands")):
             options = vocab.get(key, [])
-            labels = dict(options)
+            labels: dict[str, str] = dict(options)
             chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                         format_func=lambda c, lb=labels: lb.get(c, c),
+                                         format_func=labels.__getitem__,
                                          placeholder="All")
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,

@@ -34,4 +34,5 @@ def pseudonymise(values: np.ndarray | pd.Series, key: str) -> np.ndarray:
         return h.hexdigest()
 
     table = np.array([one(v) for v in uniques] + [None], dtype=object)
-    return table[codes]  # code -1 (a missing value) takes the last entry, None
+    picked: np.ndarray = table[codes]  # code -1 (a missing value) takes the last entry, None
+    return picked

@@ -1,0 +1,76 @@
+"""Start the Streamlit dashboard with the project's hardened settings (whether demo mode's
+role switcher is shown is decided in the app, on every run:
+:func:`geo.services.access.demo_allowed`).
+
+Every mode sets ``server.allowedHosts``: a WebSocket (the app's session) is refused unless
+its Host header names loopback or a host listed in ``CONTEXTS_ALLOWED_HOSTS`` (the name
+a reverse proxy forwards; see docs/security.md), so a DNS-rebinding page cannot reach the
+app. ``client.disableDataExport`` hides the tables' own CSV download: every download goes
+through :func:`geo.services.exports.export`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from geo.config import PROJECT_ROOT, Settings, get_settings
+from geo.render.assets import ensure_leaflet
+from geo.services.access import allowed_hosts, is_loopback
+
+APP = PROJECT_ROOT / "dashboard" / "app.py"
+
+
+def command(
+    port: int, address: str, headless: bool = True, extra: list[str] | None = None,
+    settings: Settings | None = None,
+) -> list[str]:
+    hosts = allowed_hosts(settings or get_settings())
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        f"--server.port={port}",
+        f"--server.address={address}",
+        f"--server.headless={'true' if headless else 'false'}",
+        "--server.enableStaticServing=true",
+        "--browser.gatherUsageStats=false",
+        "--server.enableXsrfProtection=true",
+        "--client.showErrorDetails=none",
+        "--client.toolbarMode=viewer",
+        "--client.disableDataExport=true",
+        *(f"--server.allowedHosts={h}" for h in hosts),
+        *(extra or []),
+    ]
+
+
+def run(
+    port: int = 8501,
+    address: str = "127.0.0.1",
+    headless: bool = True,
+    extra: list[str] | None = None,
+) -> int:
+    """Replace this process with the Streamlit server (refusing demo mode off loopback)."""
+    settings = get_settings()
+    extra = [e for e in (extra or []) if e != "--"]
+    for e in extra:
+        if e.startswith("--server.address"):
+            address = e.split("=", 1)[1] if "=" in e else address
+    if any(e.startswith(("--server.allowedHosts", "--client.disableDataExport"))
+           for e in extra):
+        raise SystemExit("set allowed hosts with CONTEXTS_ALLOWED_HOSTS; the tables' own "
+                         "download stays off")
+    if settings.demo_mode and not is_loopback(address):
+        raise SystemExit(
+            f"demo mode serves only on loopback, not {address}: it has a role "
+            "switcher and no sign-in. Set DATABASE_URL and CONTEXTS_DEMO=false "
+            "for a shared deployment."
+        )
+    extra = [e for e in extra if not e.startswith("--server.address")]
+    ensure_leaflet()
+    os.chdir(PROJECT_ROOT)
+    cmd = command(port, address, headless, extra, settings)
+    os.execv(cmd[0], cmd)
+    return 0

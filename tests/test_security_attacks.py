@@ -192,6 +192,12 @@ def test_3_every_download_checks_the_role_neutralises_and_audits(settings) -> No
 def test_3_table_toolbar_download_is_off_and_downloads_are_made_on_click(settings) -> None:
     args = command(8501, "127.0.0.1")
     assert "--client.disableDataExport=true" in args
+    import tomllib
+
+    from geo.config import PROJECT_ROOT
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True  # `streamlit run` from the project
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["demo_role"] = "analyst"
     at.run()

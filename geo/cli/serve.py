@@ -39,7 +39,6 @@ def command(
         "--browser.gatherUsageStats=false",
         "--server.enableXsrfProtection=true",
         "--client.showErrorDetails=none",
-        "--client.toolbarMode=viewer",
         "--client.disableDataExport=true",
         *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),

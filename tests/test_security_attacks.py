@@ -171,6 +171,31 @@ def test_2_dns_rebinding_host_is_refused_by_the_server(settings) -> None:
         assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
 
 
+@pytest.mark.browser
+def test_2_rebound_name_gets_no_demo_even_when_allowed_as_a_host(settings,
+                                                                  artifacts: Path) -> None:
+    """DNS rebinding end to end: Chromium opens http://evil.example:<port>, which resolves
+    to 127.0.0.1. Even with that name let through by allowedHosts (a misconfigured proxy
+    setting), the app sees a Host that is not loopback and shows no role switcher."""
+    from playwright.sync_api import sync_playwright
+
+    with running_app(env={"CONTEXTS_ALLOWED_HOSTS": "evil.example"}) as url:
+        port = url.rsplit(":", 1)[1]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--host-resolver-rules=MAP evil.example 127.0.0.1"])
+            page = browser.new_page()
+            page.goto(f"http://evil.example:{port}/admin")
+            page.get_by_text("only to this computer").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(artifacts / "rebinding-refused.png"), full_page=True)
+            text = page.locator("body").inner_text()
+            browser.close()
+    assert "Demo role" not in text and "Audit log" not in text and "Demo mode" not in text
+
+
 # --- 3. one export path ---------------------------------------------------------------------
 
 def test_3_every_download_checks_the_role_neutralises_and_audits(settings) -> None:

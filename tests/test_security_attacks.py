@@ -223,6 +223,11 @@ def test_3_table_toolbar_download_is_off_and_downloads_are_made_on_click(setting
 
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["disableDataExport"] is True  # `streamlit run` from the project
+    assert config["server"]["enableAgentApi"] is False and "--server.enableAgentApi=false" in args
+    res = subprocess.run([sys.executable, "-m", "geo.cli", "serve", "--",
+                          "--client.disableDataExport=false"], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode != 0 and "fixed" in res.stderr
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["demo_role"] = "analyst"
     at.run()

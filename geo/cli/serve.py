@@ -40,6 +40,7 @@ def command(
         "--server.enableXsrfProtection=true",
         "--client.showErrorDetails=none",
         "--client.disableDataExport=true",
+        "--server.enableAgentApi=false",
         *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),
     ]
@@ -57,10 +58,12 @@ def run(
     for e in extra:
         if e.startswith("--server.address"):
             address = e.split("=", 1)[1] if "=" in e else address
-    if any(e.startswith(("--server.allowedHosts", "--client.disableDataExport"))
-           for e in extra):
-        raise SystemExit("set allowed hosts with CONTEXTS_ALLOWED_HOSTS; the tables' own "
-                         "download stays off")
+    locked = ("--server.allowedHosts", "--client.disableDataExport",
+              "--server.enableAgentApi", "--server.trustedUserHeaders",
+              "--server.enableXsrfProtection")
+    if any(e.startswith(locked) for e in extra):
+        raise SystemExit("these settings are fixed: " + ", ".join(locked) + " (set allowed "
+                         "hosts with CONTEXTS_ALLOWED_HOSTS)")
     if settings.demo_mode and not is_loopback(address):
         raise SystemExit(
             f"demo mode serves only on loopback, not {address}: it has a role "

@@ -72,6 +72,22 @@ def test_1_demo_key_refused_outside_demo_mode(ingest_settings, tmp_path: Path) -
         assert conn.execute("SELECT count(*) FROM extract").fetchone()[0] == before
 
 
+def test_1_app_refuses_the_demo_key_outside_demo_mode(settings, monkeypatch) -> None:
+    monkeypatch.setenv("CONTEXTS_DEMO", "false")
+    monkeypatch.delenv("CONTEXTS_PSEUDONYM_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.user = {"is_logged_in": True, "email": "ana@example.org"}
+        at.run()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert not at.exception
+    assert at.error and "CONTEXTS_PSEUDONYM_KEY" in at.error[0].value
+    assert not [t for t in at.title if t.value == "Map"]
+
+
 def test_1_short_key_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="at least 32 bytes"):
         Settings(pseudonym_key="x" * 31)

@@ -22,6 +22,7 @@ BEGIN
 END
 $$;
 -- the owner of the security-definer functions below: no login, and only what they need
+-- (CREATE only while this migration gives it its functions; taken back at the end)
 GRANT USAGE, CREATE ON SCHEMA public TO contexts_gate;
 
 -- The secret of the seals and passes: random, made here, readable by the gate alone.
@@ -47,7 +48,7 @@ $$;
 
 -- A pass for ``areas`` (area codes, or '*' for all), valid for ``seconds``.
 CREATE FUNCTION contexts_area_pass(areas text[], seconds integer DEFAULT 3600) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     body text;
 BEGIN
@@ -220,3 +221,4 @@ GRANT EXECUTE ON FUNCTION contexts_enter(text), contexts_area_list(), contexts_a
 GRANT EXECUTE ON FUNCTION contexts_user(text) TO contexts_dashboard, contexts_loader;
 GRANT EXECUTE ON FUNCTION contexts_audit(text, text, text, text, jsonb)
     TO contexts_loader, contexts_owner;
+REVOKE CREATE ON SCHEMA public FROM contexts_gate;

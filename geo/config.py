@@ -14,6 +14,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the smallest and largest CONTEXTS_SUPPRESSION_K the app starts with
+SUPPRESSION_K_RANGE = (2, 20)
 
 #: The key used to pseudonymise person identifiers when none is configured. It is public,
 #: so pseudonyms made with it protect nothing: fit only for the synthetic demo data.
@@ -64,7 +66,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
     dashboard_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest statement of the dashboard role.")
-    suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
+    suppression_k: int = Field(
+        default=5, description="Published counts 1..k-1 are shown as '<k' (2..20).")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
     allowed_hosts: str = Field(
@@ -103,6 +106,16 @@ class Settings(BaseSettings):
                 "The pseudonym key is the public demo key, which protects nothing: it is "
                 "published in the code. Outside demo mode (CONTEXTS_DEMO=false, or a "
                 f"DATABASE_URL) it is refused. {HOW_TO_SET_KEY}")
+
+    @field_validator("suppression_k")
+    @classmethod
+    def _k_in_range(cls, k: int) -> int:
+        if not SUPPRESSION_K_RANGE[0] <= k <= SUPPRESSION_K_RANGE[1]:
+            raise ValueError(
+                f"CONTEXTS_SUPPRESSION_K is {k}: it must be a whole number from "
+                f"{SUPPRESSION_K_RANGE[0]} to {SUPPRESSION_K_RANGE[1]} (published counts "
+                f'from 1 to k-1 are shown as "<k"; 5 is the usual value)')
+        return k
 
     @property
     def embedded(self) -> bool:

@@ -10,7 +10,7 @@
 --    actor from the transaction's setting and records the database login that wrote it.
 --    No application role may INSERT, UPDATE or DELETE audit_log directly.
 -- 3. The dashboard role reads no app_user and no extract table: a function answers for one
---    identity, a view gives the data version. No role but the loader and owner may create
+--    identity, views give the data version and the ledger's columns that pages show. No role but the loader and owner may create
 --    temporary tables.
 -- 4. The pseudonym key's fingerprint (never the key) is kept with each extract.
 
@@ -148,6 +148,12 @@ $$;
 
 -- The data version's first half, without the extract table.
 CREATE VIEW extract_latest AS SELECT coalesce(max(extract_id), 0) AS latest FROM extract;
+-- What pages show of the ledger (the Upload page's list of files, what the counts cover):
+-- not the files' digests, the keys' fingerprints, or the messages and reasons of loads.
+CREATE VIEW extract_ledger AS
+SELECT extract_id, kind, file_name, loaded_at, loaded_by, status, rows_read, rows_loaded,
+       rows_quarantined
+FROM extract;
 
 -- 2. The audit log, through one function.
 ALTER TABLE audit_log ADD COLUMN source text NOT NULL DEFAULT '';
@@ -187,7 +193,8 @@ GRANT SELECT ON app_user, gate_secret TO contexts_gate;
 -- 3. What the dashboard may read.
 REVOKE ALL ON app_user, extract FROM contexts_dashboard;
 REVOKE SELECT ON app_user FROM contexts_loader;
-GRANT SELECT ON extract_latest TO contexts_dashboard, contexts_loader, contexts_owner;
+GRANT SELECT ON extract_latest, extract_ledger
+    TO contexts_dashboard, contexts_loader, contexts_owner;
 
 DO $$
 BEGIN

@@ -472,6 +472,10 @@ def test_6_dashboard_role_reads_no_users_or_ledger(settings) -> None:
         rows = conn.execute("SELECT * FROM contexts_user('nobody@example.org')").fetchall()
         assert rows == []
         assert conn.execute("SELECT latest FROM extract_latest").fetchone()[0] > 0
+        cur = conn.execute("SELECT * FROM extract_ledger LIMIT 1")
+        shown = {c.name for c in cur.description or []}
+        assert "file_name" in shown and not shown & {"file_sha256", "key_fingerprint",
+                                                     "message", "reasons"}
     assert access.lookup("someone.else@example.org", settings).role == "admin"
 
 

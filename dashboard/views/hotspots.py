@@ -9,6 +9,7 @@ from dashboard import _data, _maps, _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
+from geo.render.plain import md
 
 role = _state.require("hotspots")
 view = _state.view()
@@ -33,7 +34,8 @@ covers = _data.coverage(v, filters)
 if covers.whole:
     st.caption("The data selected covers the whole area.")
 else:
-    st.info(published.coverage_text(covers) + " On the map they are grey with a dashed outline.")
+    st.info(md(published.coverage_text(covers))
+            + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
                                          filters.ages), counted=both)
 was = before.set_index("unit_id")["bin"]

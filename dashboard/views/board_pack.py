@@ -10,7 +10,6 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.filters import Filters
 from geo.render import board_pack
-from geo.services import actions
 from geo.services.interventions import ImpactParams
 
 role = _state.require("board_pack")
@@ -40,11 +39,11 @@ if st.button("Make the board pack", type="primary"):
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
         concentration=_data.concentration(now, before, view))
-    actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")
 if doc:
-    st.download_button("Download (HTML, print-ready)", doc.encode(), mime="text/html",
-                       file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
+    _state.download("Download (HTML, print-ready)", doc.encode, what="board pack",
+                    file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
+                    action="board_pack")
     st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

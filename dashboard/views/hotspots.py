@@ -9,8 +9,7 @@ from dashboard import _data, _maps, _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
-from geo.render.exports import safe_csv
-from geo.services import actions
+from geo.render.plain import md
 
 
 def _pct(x: float) -> str:
@@ -52,7 +51,8 @@ covers = _data.coverage(v, filters)
 if covers.whole:
     st.caption("The data selected covers the whole area.")
 else:
-    st.info(published.coverage_text(covers) + " On the map they are grey with a dashed outline.")
+    st.info(md(published.coverage_text(covers))
+            + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
                                          filters.ages), counted=both, measure=measure)
 if now["measure_note"].iloc[0] if len(now) else "":
@@ -98,9 +98,8 @@ _maps.show(_maps.unit_map(v, layer, names[unit], with_places=True),
 
 st.subheader(f"{len(table)} hot spots in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
-if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
-                      file_name=f"hotspots-{unit}.csv", key="hs_csv"):
-    actions.record_export(_state.actor(), role, f"hotspots-{unit}.csv", len(shown))
+_state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
+                file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
 
 st.subheader("How concentrated, how stable")
 summary = _data.concentration(now, before, view)

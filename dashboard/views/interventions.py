@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.exports import safe_csv
+from geo.render.plain import md
 from geo.services import actions
 from geo.services.interventions import ImpactParams
 
@@ -47,19 +47,19 @@ VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
-        st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
-                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y}) — "
-                    f"verdict: **{r['verdict']}**")
-        VERDICT_STYLE.get(r["verdict"], st.info)(r["sentence"])
+        st.markdown(f"**{md(row['type_label'])}** at **{md(row['place_name'])}** "
+                    f"({md(row['agency'])}, from {pd.Timestamp(row['start_month']):%b %Y}) — "
+                    f"verdict: **{md(r['verdict'])}**")
+        VERDICT_STYLE.get(r["verdict"], st.info)(md(r["sentence"]))
         if r["sufficient"] and view.exact:
             w, sc, its = r["wdq"], r["synthetic"], r["its"]
             lines = []
             if its:
                 lines.append(f"Interrupted time series against the surrounding area: "
                              f"{its['level_change']:+.0%} (95% CI {its['level_low']:+.0%} to "
-                             f"{its['level_high']:+.0%}), {its['model']}.")
+                             f"{its['level_high']:+.0%}), {md(its['model'])}.")
             if sc:
-                donors = ", ".join(f"{k} {val:.2f}" for k, val in sc["weights"].items())
+                donors = ", ".join(f"{md(k)} {val:.2f}" for k, val in sc["weights"].items())
                 lines.append(
                     f"Matched comparison ({sc['donors']} donors; weights {donors}): "
                     f"{sc['effect']:+.0%}; before-period fit error {sc['pre_rmspe']:.2f} "
@@ -75,8 +75,8 @@ for r in results:
             # one source for displacement: the reading is shown only where the sentence
             # makes the claim (a reduction); otherwise the quotient is not read
             reading = w["reading"] if r["displacement"] else "not read: no clear reduction"
-            lines.append(f"WDQ: {w['wdq']:.2f} ({reading})" if w["wdq"] is not None
-                         else f"WDQ: {w['reading']}")
+            lines.append(f"WDQ: {w['wdq']:.2f} ({md(reading)})" if w["wdq"] is not None
+                         else f"WDQ: {md(w['reading'])}")
             comp = "matched comparison" if r["wdd"].get("comparison") == "matched" else \
                 "surrounding area"
             lines.append(f"Weighted displacement difference against the {comp}: "
@@ -90,9 +90,8 @@ table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_mo
                  "agency": "Agency", "start_month": "Start", "end_month": "End",
                  "description": "Description"})
 st.dataframe(table, hide_index=True, width="stretch")
-if st.download_button("Download the register (CSV)", safe_csv(table),
-                      file_name="interventions.csv", mime="text/csv"):
-    actions.record_export(_state.actor(), role, "interventions.csv", len(table))
+_state.download("Download the register (CSV)", lambda: table, what="interventions.csv",
+                file_name="interventions.csv", mime="text/csv")
 
 if actions.may(role, "intervention_edit"):
     places = _data.places(v).sort_values("name")
@@ -116,9 +115,9 @@ if actions.may(role, "intervention_edit"):
                         agency=agency.strip(), start_month=start.replace(day=1), end_month=None,
                         description=description.strip())
                     st.cache_data.clear()
-                    st.success(f"Added {ref}.")
+                    st.success(f"Added {md(ref)}.")
                 except (actions.Denied, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 except Exception as exc:  # a duplicate reference, for one
                     st.error(f"Not added: {type(exc).__name__}")
     with st.expander("Edit an intervention"):
@@ -157,10 +156,10 @@ if actions.may(role, "intervention_edit"):
                             description=description.strip())
                         st.cache_data.clear()
                         (st.success if changed else st.error)(
-                            f"{which} saved." if changed else
+                            f"{md(which)} saved." if changed else
                             "Not saved: the end month is before the start.")
                     except (actions.Denied, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))
     with st.expander("End an intervention"), st.form("end_intervention"):
         open_refs = reg[reg["end_month"].isna()]["ref"].tolist()
         which = st.selectbox("Intervention", open_refs)
@@ -169,4 +168,4 @@ if actions.may(role, "intervention_edit"):
             changed = actions.end_intervention(_state.actor(), role, which, end.replace(day=1))
             st.cache_data.clear()
             (st.success if changed else st.error)(
-                f"{which} ended." if changed else "The end month is before the start.")
+                f"{md(which)} ended." if changed else "The end month is before the start.")

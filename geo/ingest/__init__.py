@@ -40,7 +40,7 @@ from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._read import Table, UnreadableFile, read_table
 from geo.ingest._upload_check import RefusedUpload
 from geo.store import db
-from geo.store.audit import record
+from geo.store.audit import os_actor, record
 
 KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
 Kind = Literal[
@@ -238,6 +238,10 @@ _STAGE = {
     "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
     "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
 }
+#: kinds whose identifiers are pseudonymised with the key (their extracts record its
+#: fingerprint, and the demo key is refused for them outside demo mode)
+PSEUDONYMISED = ("incidents",)
+
 #: statements run after the inserts (their row counts are not the file's rows)
 _AFTER = {"wards": ("area_refresh", "area_cells_refresh"), "lsoas": ("area_cells_refresh",),
           "places": ("place_cells_refresh",)}
@@ -247,7 +251,7 @@ def load(
     kind: str,
     path: str | Path,
     *,
-    actor: str = "cli",
+    actor: str | None = None,
     role: str = "analyst",
     file_name: str | None = None,
     sheet: str | None = None,
@@ -264,8 +268,12 @@ def load(
     area), recorded with the load.
     """
     settings = settings or get_settings()
+    actor = actor or os_actor()
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    if kind in PSEUDONYMISED:
+        settings.check_pseudonym_key()  # the public demo key, outside demo mode: refused
+    fingerprint = settings.key_fingerprint if kind in PSEUDONYMISED else None
     path = Path(path)
     name = file_name or path.name
     data = path.read_bytes()
@@ -298,6 +306,8 @@ def load(
                 )
             return res
         try:
+            if fingerprint:
+                _same_key(conn, kind, fingerprint)
             progress(0, 1, "reading")
             _upload_check.check(path, name, settings.max_upload_mb * 2**20)
             # fetched while the file is read
@@ -313,13 +323,13 @@ def load(
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = len(table) if "table" in locals() else 0
-            return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
+            return _reject(conn, kind, name, sha, rows, str(exc), actor, role, fingerprint)
         n_read = len(table)
         with closing(parts), conn.transaction():
             db.execute(conn, "load_settings")
             # counted as the chunks are validated; updated below, in this transaction
             extract_id = _ledger(conn, kind, name, sha, actor, (n_read, 0, n_read), {},
-                                 "loaded")
+                                 "loaded", fingerprint=fingerprint)
             fault("ledger")
             stage, copy_name, inserts = _STAGE[kind]
             params = {
@@ -432,13 +442,31 @@ def _copy_parts(conn: psycopg.Connection[Any], parts: Iterator[Prepared], copy_n
 
 def _ledger(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, actor: str,
             counts: tuple[int, int, int], reasons: dict[str, int], status: str,
-            message: str = "") -> int:
-    """The ``extract`` row of a file: rows read, loaded and quarantined, and why."""
+            message: str = "", fingerprint: str | None = None) -> int:
+    """The ``extract`` row of a file: rows read, loaded and quarantined, and why; for
+    pseudonymised identifiers the key's fingerprint (never the key)."""
     read, loaded, quarantined = counts
     return int(db.scalar(conn, "extract_insert", {
         "kind": kind, "file_name": name, "sha256": sha, "actor": actor, "rows_read": read,
         "rows_loaded": loaded, "rows_quarantined": quarantined, "reasons": Jsonb(reasons),
-        "status": status, "message": message}))
+        "status": status, "message": message, "key_fingerprint": fingerprint}))
+
+
+class KeyChanged(ValueError):
+    """The pseudonym key is not the one the loaded extracts were made with."""
+
+
+def _same_key(conn: psycopg.Connection[Any], kind: str, fingerprint: str) -> None:
+    """Refuse a load whose pseudonyms would not match those already loaded."""
+    other = db.frame(conn, "extract_keys", {"kind": kind, "fingerprint": fingerprint})
+    if not other.empty:
+        r = other.iloc[0]
+        raise KeyChanged(
+            f"The pseudonym key has changed: {int(r['extracts'])} loaded {kind} extract(s) "
+            f"(the first is extract {int(r['first'])}) were made with the key of fingerprint "
+            f"{r['key_fingerprint']}, this one has {fingerprint}. Their pseudonyms would not "
+            "match, so the same young person would count twice. Restore the key those "
+            "extracts were loaded with (CONTEXTS_PSEUDONYM_KEY), or purge them first.")
 
 
 def _reject(
@@ -450,9 +478,11 @@ def _reject(
     message: str,
     actor: str,
     role: str,
+    fingerprint: str | None = None,
 ) -> LoadResult:
     with conn.transaction():
-        extract_id = _ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message)
+        extract_id = _ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message,
+                             fingerprint)
         record(
             conn, actor, role, "upload", f"{kind}:{name}", "rejected", {"extract_id": extract_id}
         )

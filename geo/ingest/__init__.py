@@ -33,11 +33,12 @@ from psycopg.types.json import Jsonb
 from geo import db
 from geo.audit import record
 from geo.config import Settings, get_settings
-from geo.ingest import _incidents, _polygons, _records, _upload_check
+from geo.ingest import _incidents, _police, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound
+from geo.ingest._guard import IdentifierFound, safe_file_name
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
+from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
 from geo.ingest._upload_check import RefusedUpload
 
@@ -208,6 +209,7 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
                     extract_id,
                     int(row.row_number),
                     row.reason,
+                    row.column_name,
                     row.detail,
                     json.dumps(row.row_values, default=str),
                 )
@@ -232,6 +234,8 @@ _STAGE = {
     "interventions": ("stage_intervention", "stage_intervention_copy", ("intervention_upsert",)),
     "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
     "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
+    # police.uk outcomes files, loaded as incidents: into crime_outcome
+    "outcomes": ("stage_outcome", "stage_outcome_copy", ("outcome_insert",)),
 }
 #: statements run after the inserts (their row counts are not the file's rows)
 _AFTER = {"wards": ("area_refresh", "area_cells_refresh"), "lsoas": ("area_cells_refresh",),
@@ -259,9 +263,12 @@ def load(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     path = Path(path)
-    name = file_name or path.name
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    given = file_name or path.name
+    # the name recorded (ledger, audit, messages): the file's own only if it identifies
+    # nobody, else "upload-<sha8>"
+    name = safe_file_name(given, sha)
     fault = _fault or (lambda step: None)
     with db.connect("loader", settings) as conn:
         found = db.frame(conn, "extract_find", {"kind": kind, "sha256": sha})
@@ -291,14 +298,25 @@ def load(
             return res
         try:
             progress(0, 1, "reading")
-            _upload_check.check(path, name, settings.max_upload_mb * 2**20)
+            _upload_check.check(path, name, settings.max_upload_mb * 2**20,
+                                suffix_of=given)
             # fetched while the file is read
             cells = (_FETCH.submit(_fetch_cells, settings)
                      if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
-            table = read_table(path, sheet, data)  # the bytes hashed above, not read again
+            # the bytes hashed above, not read again
+            table = read_table(path, sheet, data, name=name, suffix_of=given)
+            if len(table) == 0:
+                raise UnreadableFile(f"{name}: the file has a header but no rows"
+                                     if table.geometry is None
+                                     else f"{name}: the file has no features")
             ctx = _context(conn, settings, cells)
             conn.commit()
-            parts = _prepare(kind, table, ctx, name, settings)
+            if kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
+                kind_stage = "outcomes"
+                parts = (p for p in (_police_outcomes(table, ctx, name),))
+            else:
+                kind_stage = kind
+                parts = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = len(table) if "table" in locals() else 0
@@ -310,7 +328,7 @@ def load(
             extract_id = _ledger(conn, kind, name, sha, actor, (n_read, 0, n_read), {},
                                  "loaded")
             fault("ledger")
-            stage, copy_name, inserts = _STAGE[kind]
+            stage, copy_name, inserts = _STAGE[kind_stage]
             params = {
                 "extract_id": extract_id,
                 "place_distance": PLACE_DISTANCE_M,
@@ -319,7 +337,7 @@ def load(
             # incidents go into a table of their own, attached as a partition once
             # checked (migration 0008); other kinds go straight into theirs
             target = (db.scalar(conn, "incident_partition_new", params)
-                      if kind == "incidents" else None)
+                      if kind_stage == "incidents" else None)
             db.execute(conn, stage)
             copied = _copy_parts(conn, parts, copy_name, target, extract_id,
                                  lambda done, phase: progress(done, n_read, phase))

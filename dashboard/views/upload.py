@@ -35,7 +35,8 @@ if up is not None and st.button("Validate and load", type="primary"):
             bar.progress(min(done / max(total, 1), 1.0), text=phase.capitalize())
 
         try:
-            res = actions.upload(_state.actor(), role, kind, path, up.name, progress)
+            res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
+                                 sheet=sheet.strip() or None)
         except actions.Denied as exc:
             st.error(str(exc))
             st.stop()

@@ -118,6 +118,8 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
         cols.pop("ward_code", None)  # police.uk's "ward" holds names, not codes
     if shape == "stop_search":
         cols.pop("harm_type", None)  # its "Type" is the kind of search
+        if "age_band" in cols and normalise(cols["age_band"]) == "agerange":
+            cols["age_range"] = cols.pop("age_band")  # police.uk's ranges, not our bands
     else:
         cols.pop("age_range", None)
     # police.uk's own columns: anonymised map points, area names, ...: never stored

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CONTEXTS := $(VENV)/bin/contexts
 PORT ?= 8501
 
-.PHONY: install system-deps run test lint bench bench-scale clean
+.PHONY: install install-dev system-deps run test test-fast lint bench bench-scale clean
 
 # Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv.
 system-deps:
@@ -27,6 +27,8 @@ system-deps:
 	  else echo "Please install PostGIS: sudo apt-get install postgresql-$$major-postgis-3"; exit 1; fi; \
 	fi
 
+# Runtime packages (requirements.lock) for `make run`; development packages
+# (requirements-dev.lock: pytest, ruff, mypy, import-linter, Playwright) on top for `make test`.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
@@ -34,8 +36,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(VENV)/bin/pip install -q -r requirements.lock -r requirements-dev.lock
+	touch $@
+
 install: system-deps $(VENV)/.installed
-	$(PY) -c "from geo.assets import ensure_leaflet; ensure_leaflet()"
+	$(PY) -c "from geo.render.assets import ensure_leaflet; ensure_leaflet()"
+
+install-dev: install $(VENV)/.installed-dev
 
 run: install
 	$(CONTEXTS) db up
@@ -43,17 +51,24 @@ run: install
 	$(CONTEXTS) demo
 	$(CONTEXTS) serve --port $(PORT)
 
-test: install
-	$(VENV)/bin/ruff check geo dashboard tests bench
+# Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
+# (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), then
+# every test. `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
+test: install-dev lint
 	$(VENV)/bin/pytest
 
-lint: install
-	$(VENV)/bin/ruff check geo dashboard tests bench
+test-fast: install-dev lint
+	$(VENV)/bin/pytest -m "not db and not browser"
 
-bench: install
+lint: install-dev
+	$(VENV)/bin/ruff check geo dashboard tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+bench: install-dev
 	$(PY) -m bench
 
-bench-scale: install
+bench-scale: install-dev
 	$(PY) -m bench.scale
 
 clean:

@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 
-from geo import cluster, db
 from geo.config import Settings, get_settings
+from geo.store import cluster, db
 
 
 @dataclass

@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 from bench._common import Figure, fresh_database
-from geo import sample
 from geo.config import PROJECT_ROOT
+from geo.sample import synthetic as sample
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 

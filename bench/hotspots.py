@@ -10,13 +10,15 @@ import numpy as np
 import shapely
 
 from bench._common import Figure, timed
-from geo import emerging, grid, hotspots, weights
+from geo.stats import emerging, grid, hotspots, weights
 
 FIRST_CALL = """
 import time
 t = time.perf_counter()
 import numpy as np
-from geo import grid, hotspots, weights
+from geo.stats import grid
+from geo.stats import hotspots
+from geo.stats import weights
 import shapely
 i, j = grid.covering_cells(shapely.Point(0, 0).buffer(10000), 250)
 cx, cy = grid.hex_centres(i, j, 250)

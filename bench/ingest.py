@@ -15,8 +15,9 @@ import tempfile
 from pathlib import Path
 
 from bench._common import Figure, fresh_database, timed
-from geo import db, sample
 from geo.config import PROJECT_ROOT
+from geo.sample import synthetic as sample
+from geo.store import db
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 
@@ -45,7 +46,7 @@ LEFT JOIN ward w ON ST_Intersects(w.geom, ST_SetSRID(ST_MakePoint(f.easting, f.n
 """
 
 
-def _reset(s) -> None:  # noqa: ANN001
+def _reset(s) -> None:
     with db.connect("admin", s) as conn:
         conn.execute("DELETE FROM quarantine; DELETE FROM incident; "
                      "DELETE FROM extract WHERE kind = 'incidents'")

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from bench._common import Figure, timed
-from geo import sample
+from geo.sample import synthetic as sample
 
 
 def run(quick: bool = False) -> list[Figure]:

@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 from bench._common import fresh_database
-from geo import db, sample
-from geo.analysis import hotspot_table
 from geo.config import PROJECT_ROOT
-from geo.counts import Filters, month
+from geo.filters import Filters, month
+from geo.sample import synthetic as sample
+from geo.services.analysis import hotspot_table
+from geo.store import db
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 

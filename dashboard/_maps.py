@@ -4,13 +4,14 @@ page only on a click, and a click on a ward or place opens its profile.
 
 from __future__ import annotations
 
-import _data
-import _state
+from typing import Any
+
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import mapping
+from dashboard import _data, _state
+from geo.render import mapping
 
 
 def show(m: folium.Map, key: str, v: _data.Key, with_places: bool, height: int = 620) -> None:
@@ -27,7 +28,7 @@ def show(m: folium.Map, key: str, v: _data.Key, with_places: bool, height: int =
             st.switch_page("views/profile.py")
 
 
-def unit_map(v: _data.Key, layer: dict, name: str, with_places: bool) -> folium.Map:
+def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool) -> folium.Map:
     """A map of one unit layer, with the places of concern on top if asked."""
     m = mapping.base_map(_state.settings(), layer["bounds"])
     mapping.add_areas(m, layer, name=name)

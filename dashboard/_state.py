@@ -6,19 +6,17 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 
+from geo import roles
 from geo.config import Settings, get_settings
-from geo.counts import Filters
-from geo.disclosure import View
+from geo.filters import Filters
+from geo.render.text import View
 
-ROLES = ("partner", "board", "analyst", "admin")
-ROLE_LABELS = {"partner": "Community safety partner", "board": "Strategy board member",
-               "analyst": "Analyst", "admin": "Administrator"}
+ROLES = roles.ROLES
+ROLE_LABELS = roles.ROLE_LABELS
 
 
 def settings() -> Settings:
@@ -33,8 +31,9 @@ def demo_mode() -> bool:
 def current_role() -> str | None:
     """The user's role (in demo mode, the one chosen in the switcher)."""
     if demo_mode():
-        return st.session_state.get("demo_role", "partner")
-    return st.session_state.get("role")
+        return str(st.session_state.get("demo_role", "partner"))
+    role = st.session_state.get("role")
+    return None if role is None else str(role)
 
 
 def actor() -> str:
@@ -55,13 +54,13 @@ def view() -> View:
     return View(role=current_role() or "partner", k=settings().suppression_k)
 
 
-def require(*roles: str) -> str:
-    """Stop the page unless the user has one of ``roles``; returns the role."""
+def require(page: str) -> str:
+    """Stop the page named ``page`` unless the user's role may open it (see
+    :data:`geo.roles.PAGES`); returns the role. A refusal is audited."""
     role = current_role()
-    if role not in roles:
-        from geo.actions import audit
+    if not roles.may_open(role, page):
+        from geo.services.actions import audit
 
-        page = Path(sys._getframe(1).f_code.co_filename).stem
         audit(actor(), str(role), "page", page, "denied")
         st.error("You do not have access to this page.")
         st.stop()
@@ -75,8 +74,8 @@ def sign_in() -> None:
     Stops the script (with a sign-in button, or a "no access" page) until the user is
     known; an unknown identity is audited as a denied sign-in.
     """
-    from geo import access
-    from geo.actions import audit
+    from geo.services import access
+    from geo.services.actions import audit
 
     if not st.user.is_logged_in:
         st.title("Contexts")
@@ -131,9 +130,9 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
         for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
                            ("age_band", "Age bands")):
             options = vocab.get(key, [])
-            labels = dict(options)
+            labels: dict[str, str] = dict(options)
             chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                         format_func=lambda c, lb=labels: lb.get(c, c),
+                                         format_func=labels.__getitem__,
                                          placeholder="All")
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,

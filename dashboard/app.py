@@ -6,16 +6,16 @@ pages that role may open. Each page checks the role again itself.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import _state  # noqa: E402
+from dashboard import _state
+from geo import roles
+from geo.render.mapping import install_template_cache
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
+install_template_cache()  # once per process; see its docstring
 st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide")
 
 if _state.demo_mode():
@@ -26,18 +26,8 @@ else:
     _state.sign_in()
 
 role = _state.current_role()
-EVERYONE = _state.ROLES
-PAGES = [
-    ("views/map.py", "Map", ":material/map:", EVERYONE),
-    ("views/hotspots.py", "Hot spots", ":material/local_fire_department:", EVERYONE),
-    ("views/profile.py", "Place profile", ":material/location_on:", EVERYONE),
-    ("views/interventions.py", "Interventions", ":material/construction:", EVERYONE),
-    ("views/upload.py", "Upload", ":material/upload_file:", ("analyst", "admin")),
-    ("views/board_pack.py", "Board pack", ":material/description:", ("board", "analyst", "admin")),
-    ("views/admin.py", "Admin", ":material/admin_panel_settings:", ("admin",)),
-]
-pages = [st.Page(path, title=title, icon=icon, default=(k == 0))
-         for k, (path, title, icon, roles) in enumerate(PAGES) if role in roles]
+pages = [st.Page(f"views/{p.name}.py", title=p.title, icon=p.icon, default=(k == 0))
+         for k, p in enumerate(roles.PAGES) if role in p.roles]
 if role is None:
     st.error("You are not signed in.")
     st.stop()

@@ -18,14 +18,25 @@ os.environ["CONTEXTS_TILES"] = "none"
 os.environ["CONTEXTS_DEMO"] = "true"
 os.environ.pop("DATABASE_URL", None)
 
-import psycopg  # noqa: E402
-import pytest  # noqa: E402
+import psycopg
+import pytest
 
-from geo import cluster, db  # noqa: E402
-from geo.config import PROJECT_ROOT, Settings, get_settings  # noqa: E402
+from geo.config import PROJECT_ROOT, Settings, get_settings
+from geo.store import cluster, db
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+#: fixtures that start the private cluster: a test using any of them (directly or through
+#: another fixture) is marked ``db``, so ``pytest -m "not db and not browser"`` runs the
+#: pure tests in seconds with no PostgreSQL at all
+DB_FIXTURES = frozenset({"settings", "ingest_settings", "admin"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
 
 
 def _recreate(settings: Settings) -> None:
@@ -45,7 +56,7 @@ def settings() -> Settings:
     get_settings.cache_clear()
     s = get_settings()
     _recreate(s)
-    from geo.demo import load_demo
+    from geo.services.demo import load_demo
 
     for line in load_demo(SAMPLE, s):
         assert " loaded " in line, line

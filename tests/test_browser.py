@@ -16,6 +16,9 @@ CHROMIUM = "/usr/bin/chromium"
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 
 
+pytestmark = pytest.mark.browser
+
+
 @pytest.fixture(scope="module")
 def app_url(settings):
     with running_app() as url:
@@ -32,7 +35,7 @@ def test_map_loads_offline_and_a_ward_click_opens_its_profile(app_url: str,
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
-        def guard(route, request) -> None:  # noqa: ANN001 - playwright's own types
+        def guard(route, request) -> None:
             if LOCAL.match(request.url) or request.url.startswith(("data:", "blob:", "about:")):
                 route.continue_()
             else:

@@ -17,9 +17,9 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geo import db
 from geo.config import PROJECT_ROOT
 from geo.ingest import load
+from geo.store import db
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = {
@@ -197,7 +197,7 @@ def test_place_names_are_escaped_in_the_map(settings, tmp_path: Path) -> None:
 def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
     from datetime import date
 
-    from geo import actions
+    from geo.services import actions
 
     ref = "INT-TEST-EDIT"
     with db.connect("admin", settings) as conn:
@@ -257,8 +257,8 @@ def test_hot_spots_page_with_no_hot_spot_shows_an_empty_map(settings) -> None:
 
 def test_maps_render_with_no_places_and_no_polygons(settings) -> None:
     """A partnership that has loaded no places yet, and a layer with nothing to draw."""
-    from geo import mapping
-    from geo.disclosure import View
+    from geo.render import mapping
+    from geo.stats.disclosure import View
 
     units = gpd.GeoDataFrame({"unit_id": ["a"], "name": ["A"], "count": [3], "bin": [0]},
                              geometry=[shapely.box(-1.9, 52.4, -1.89, 52.41)], crs=4326)

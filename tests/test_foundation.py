@@ -8,8 +8,8 @@ import sys
 import psycopg
 import pytest
 
-from geo import db
 from geo.config import PROJECT_ROOT
+from geo.store import db
 
 TABLES = [
     "area",
@@ -54,7 +54,7 @@ def test_dashboard_role_cannot_write(settings, table: str) -> None:
             if table not in ("audit_log", "app_user", "harm_type", "extract")
             else f"DELETE FROM {table} WHERE false",  # noqa: S608
             f"INSERT INTO {table} DEFAULT VALUES",
-        ):  # noqa: S608
+        ):
             with pytest.raises(
                 (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
             ):
@@ -157,7 +157,7 @@ def test_incident_references_are_checked(admin: psycopg.Connection) -> None:
 def test_hex_cells_agree_in_numpy_sql_and_postgis(admin: psycopg.Connection) -> None:
     import numpy as np
 
-    from geo import grid
+    from geo.stats import grid
 
     rng = np.random.default_rng(9)
     x = rng.uniform(400_000, 415_000, 300)

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 import shapely
 
-from geo import db, grid
-from geo.analysis import complex_strategy, hotspot_table, prediction_check
 from geo.config import PROJECT_ROOT
-from geo.counts import Filters, counts, month
+from geo.filters import Filters, month
+from geo.services.analysis import complex_strategy, hotspot_table, prediction_check
+from geo.stats import grid
+from geo.store import db
+from geo.store.counts import counts
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 TRUTH = json.loads((SAMPLE / "truth.json").read_text())

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from geo import db
 from geo.config import PROJECT_ROOT
-from geo.impact import MIN_TARGET_INCIDENTS, Counts, assess, its, total_net_effect, wdd, wdq
-from geo.interventions import ImpactParams, impacts
+from geo.services.interventions import ImpactParams, impacts
+from geo.stats.impact import MIN_TARGET_INCIDENTS, Counts, assess, its, total_net_effect, wdd, wdq
+from geo.store import db
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
 

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from geo import db
 from geo.config import PROJECT_ROOT, Settings
 from geo.ingest import load
+from geo.store import db
 
 SHARED = PROJECT_ROOT / "sample_data"
 TABLES = (

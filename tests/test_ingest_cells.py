@@ -56,7 +56,7 @@ def test_settle_finds_each_point_cell_and_nothing_outside() -> None:
     assert place.tolist() == [-1, -1, -1, 7, -1, -2, -1, -1, -1]
 
 
-def test_a_large_extent_is_looked_up_in_sorted_keys(monkeypatch) -> None:  # noqa: ANN001
+def test_a_large_extent_is_looked_up_in_sorted_keys(monkeypatch) -> None:
     """A region's or a country's 10 m cells would not fit a dense array: the same answers
     come from sorted keys."""
     from geo.ingest import _cells as cells_module

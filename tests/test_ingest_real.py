@@ -577,7 +577,7 @@ def test_degree_and_compass_coordinates(ingest_settings: Settings, tmp_path: Pat
 
 def test_the_upload_page_passes_the_chosen_sheet(ingest_settings: Settings,
                                                  tmp_path: Path) -> None:
-    from geo import actions
+    from geo.services import actions
 
     e, n = NEW_STREET_BNG
     wb = openpyxl.Workbook()

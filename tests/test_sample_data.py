@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import sample
 from geo.config import PROJECT_ROOT
+from geo.sample import synthetic as sample
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 GENERATED = (

@@ -10,10 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from geo import actions, db
 from geo.ingest import load
 from geo.ingest._upload_check import RefusedUpload, check
-from geo.retention import cutoff, purge
+from geo.services import actions
+from geo.services.retention import cutoff, purge
+from geo.store import db
 
 SAMPLE_API = Path(__file__).resolve().parent.parent / "sample_data" / \
     "birmingham_city_centre_crime_2017_api.csv"
@@ -145,7 +146,7 @@ def test_purge_is_one_transaction(ingest_settings, monkeypatch) -> None:
         before = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
     real = db.execute
 
-    def failing(conn, name, params=None):  # noqa: ANN001, ANN202
+    def failing(conn, name, params=None):
         if name == "purge_quarantine":
             raise RuntimeError("injected")
         return real(conn, name, params)

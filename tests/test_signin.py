@@ -10,7 +10,8 @@ import pytest
 from conftest import free_port, running_app
 from playwright.sync_api import sync_playwright
 
-from geo import access, db
+from geo.services import access
+from geo.store import db
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -11,8 +11,8 @@ import shapely
 from esda.getisord import G_Local
 from statsmodels.stats.multitest import multipletests
 
-from geo import emerging, grid, hotspots, weights
-from geo.complex_strategy import flag_places
+from geo.stats import emerging, grid, hotspots, weights
+from geo.stats.complex_strategy import flag_places
 
 
 def esda_z(y: np.ndarray, w: sp.spmatrix) -> np.ndarray:

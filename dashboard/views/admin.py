@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import _data
-import _state
 import streamlit as st
 
-from geo import actions
+from dashboard import _data, _state
 
-role = _state.require(*actions.PERMISSIONS["audit_read"])
+role = _state.require("admin")
 st.title("Admin")
 st.subheader("Users")
 users = _data.users()

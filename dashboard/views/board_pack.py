@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import _data
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import actions, board_pack
-from geo.counts import Filters
-from geo.interventions import ImpactParams
+from dashboard import _data, _state
+from geo.filters import Filters
+from geo.render import board_pack
+from geo.services import actions
+from geo.services.interventions import ImpactParams
 
-role = _state.require(*actions.PERMISSIONS["board_pack"])
+role = _state.require("board_pack")
 view = _state.view()
 v = _data.version()
 st.title("Board pack")

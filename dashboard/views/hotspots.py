@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import mapping
-from geo.counts import Filters
-from geo.disclosure import display
+from dashboard import _data, _maps, _state
+from geo.filters import Filters
+from geo.render import mapping
+from geo.render.text import display
 
-_state.require(*_state.ROLES)
+_state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")

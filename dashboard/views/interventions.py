@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import _data
-import _state
 import pandas as pd
 import streamlit as st
 
-from geo import actions
-from geo.exports import safe_csv
-from geo.interventions import ImpactParams
+from dashboard import _data, _state
+from geo.render.exports import safe_csv
+from geo.services import actions
+from geo.services.interventions import ImpactParams
 
-role = _state.require(*_state.ROLES)
+role = _state.require("interventions")
 view = _state.view()
 v = _data.version()
 st.title("Interventions")
@@ -56,7 +55,7 @@ if st.download_button("Download the register (CSV)", safe_csv(table),
                       file_name="interventions.csv", mime="text/csv"):
     actions.record_export(_state.actor(), role, "interventions.csv", len(table))
 
-if role in actions.PERMISSIONS["intervention_edit"]:
+if actions.may(role, "intervention_edit"):
     places = _data.places(v).sort_values("name")
     types = _data.vocabularies(v)["intervention_type"]
     with st.expander("Add an intervention"), st.form("add_intervention", clear_on_submit=True):

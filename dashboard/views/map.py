@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import _data
-import _maps
-import _state
 import streamlit as st
 
-from geo import mapping
-from geo.disclosure import total_text
+from dashboard import _data, _maps, _state
+from geo.render import mapping
+from geo.render.text import total_text
 
-_state.require(*_state.ROLES)
+_state.require("map")
 view = _state.view()
 v = _data.version()
 st.title("Map")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import _data
-import _state
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.disclosure import chart_frame, display, total_text
-from geo.interventions import ImpactParams
+from dashboard import _data, _state
+from geo.render.text import chart_frame, display, total_text
+from geo.services.interventions import ImpactParams
 
-_state.require(*_state.ROLES)
+_state.require("profile")
 view = _state.view()
 v = _data.version()
 st.title("Place profile")

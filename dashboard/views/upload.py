@@ -6,22 +6,21 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import _state
 import streamlit as st
 
-from geo import actions
-from geo.exports import safe_csv
-from geo.ingest import KINDS, quarantine_report
+from dashboard import _state
+from geo.render.exports import safe_csv
+from geo.services import actions
 
 ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
 
-role = _state.require(*actions.PERMISSIONS["upload"])
+role = _state.require("upload")
 st.title("Upload an extract")
 st.write("Every row is either loaded or quarantined with a reason. Files with names, dates "
          "of birth, postcodes, phone numbers, e-mails, NHS numbers or free-text notes are "
          "refused whole: remove those columns first. A person or case id is replaced by a "
          "pseudonym before anything is stored.")
-kind = st.selectbox("What is in the file", KINDS, key="upload_kind")
+kind = st.selectbox("What is in the file", actions.KINDS, key="upload_kind")
 sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
 up = st.file_uploader("File", type=ALLOWED, key="upload_file")
 if up is not None and st.button("Validate and load", type="primary"):
@@ -55,7 +54,7 @@ if res:
     if res["reasons"]:
         st.bar_chart(res["reasons"], horizontal=True, x_label="rows")
     if res["rows_quarantined"] and res["extract_id"]:
-        report = quarantine_report(res["extract_id"])
+        report = actions.quarantine_report(_state.actor(), role, res["extract_id"])
         st.subheader("Quarantine report")
         st.dataframe(report, hide_index=True, width="stretch")
         name = f"quarantine_extract_{res['extract_id']}.csv"

@@ -9,6 +9,7 @@ that happens or none of it: rows read = rows loaded + rows quarantined, always.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -30,8 +31,6 @@ import shapely
 from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
-from geo import db
-from geo.audit import record
 from geo.config import Settings, get_settings
 from geo.ingest import _incidents, _police, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
@@ -41,6 +40,8 @@ from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
 from geo.ingest._upload_check import RefusedUpload
+from geo.store import db
+from geo.store.audit import record
 
 KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
 Kind = Literal[
@@ -202,7 +203,7 @@ def _csv(chunk: pd.DataFrame) -> bytes:
 def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataFrame) -> None:
     if q.empty:
         return
-    with conn.cursor() as cur, cur.copy(db.sql("quarantine_copy")) as copy:  # type: ignore[arg-type]
+    with conn.cursor() as cur, cur.copy(db.sql("quarantine_copy")) as copy:
         for row in q.itertuples(index=False):
             copy.write_row(
                 (
@@ -217,7 +218,11 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 
 #: statements that prepare the incidents' insert (their row counts are not the file's rows)
-_FETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
+@functools.cache
+def _fetcher() -> ThreadPoolExecutor:
+    """The one thread that fetches cells while a file is read (made on first use)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
+
 
 _POINT_STEPS = ("stage_incident_index", "stage_incident_analyze", "stage_point_ward",
                 "stage_point_ward_near", "stage_point_lsoa", "stage_point_lsoa_near",
@@ -301,7 +306,7 @@ def load(
             _upload_check.check(path, name, settings.max_upload_mb * 2**20,
                                 suffix_of=given)
             # fetched while the file is read
-            cells = (_FETCH.submit(_fetch_cells, settings)
+            cells = (_fetcher().submit(_fetch_cells, settings)
                      if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
             # the bytes hashed above, not read again
             table = read_table(path, sheet, data, name=name, suffix_of=given)
@@ -333,6 +338,7 @@ def load(
                 "extract_id": extract_id,
                 "place_distance": PLACE_DISTANCE_M,
                 "boundary_tolerance": BOUNDARY_TOLERANCE_M,
+                "id_shift": INCIDENT_ID_SHIFT,  # ids made in SQL as in Python
             }
             # incidents go into a table of their own, attached as a partition once
             # checked (migration 0008); other kinds go straight into theirs

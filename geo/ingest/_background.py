@@ -40,7 +40,7 @@ def ahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
             for item in items:
                 if not put(item):
                     return
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+        except BaseException as exc:
             put(exc)
             return
         put(_DONE)

@@ -15,7 +15,7 @@ lookup gives it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from geo import grid
+from geo.stats import grid
 
 #: sides of the cells of ``area_cell`` and ``place_cell``, and of their ``_fine`` cells
 #: (metres; migrations 0007 and 0009)
@@ -76,7 +76,7 @@ class _Grid:
         return np.where(inside & (self.keys[pos] == key), self.values[pos], self.missing)
 
 
-Frame = pd.DataFrame | pa.Table
+Frame: TypeAlias = pd.DataFrame | pa.Table
 
 
 def _ints(frame: Frame, name: str) -> NDArray[np.int64]:
@@ -218,7 +218,7 @@ def split(
                    else pa.nulls(m, pa.string()))
             if given is None or point.all():
                 return out
-            return pc.coalesce(out, pa.array(np.where(point, None, given[idx]),
+            return pc.coalesce(out, pa.array(np.where(point, None, given[idx]),  # type: ignore[call-overload]
                                              type=pa.string()))
 
         return pa.table({

@@ -18,7 +18,8 @@ Mask = NDArray[np.bool_]
 
 
 def blank(s: pd.Series) -> Mask:
-    return (s.str.strip() == "").to_numpy()
+    mask: Mask = (s.str.strip() == "").to_numpy()
+    return mask
 
 
 def _arrow(s: pd.Series) -> pa.Array | None:

@@ -122,7 +122,7 @@ def _geometry_checks(table: Table, reason: np.ndarray, boundary: shapely.Geometr
     geoms = np.asarray(table.geometry, dtype=object)
     missing = np.array([g is None or g.is_empty for g in geoms])
     _first(reason, missing, "no_geometry")
-    kinds = shapely.get_type_id(np.where(missing, None, geoms))
+    kinds = shapely.get_type_id(np.where(missing, None, geoms))  # type: ignore[call-overload]
     _first(reason, ~missing & ~np.isin(kinds, [3, 6]), "not_a_polygon")
     ok = reason == None  # noqa: E711
     bng = np.full(len(geoms), None, dtype=object)

@@ -39,4 +39,5 @@ def pseudonymise(values: np.ndarray | pd.Series, key: str, domain: str = "") -> 
         return h.hexdigest()
 
     table = np.array([one(v) for v in uniques] + [None], dtype=object)
-    return table[codes]  # code -1 (a missing value) takes the last entry, None
+    picked: np.ndarray = table[codes]  # code -1 (a missing value) takes the last entry, None
+    return picked

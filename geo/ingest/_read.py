@@ -258,7 +258,8 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        iso: str = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return iso
     return str(value)
 
 

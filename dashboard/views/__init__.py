@@ -1,0 +1,1 @@
+"""The pages, one file each (run by Streamlit as scripts; see geo.roles.PAGES)."""

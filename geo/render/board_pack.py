@@ -1,0 +1,107 @@
+"""The board pack: a print-ready HTML report of the period's review, self-contained.
+
+Headline figures, a hot-spot map drawn as inline SVG (no tiles, no scripts), the emerging
+hot spots, the complex-strategy flags and the intervention results, written for the view
+of the person taking it (small counts suppressed for boards). Every text from the data is
+escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS
+from geo.stats.disclosure import View, display, total_text
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:60rem}
+h1{margin-bottom:0}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
+td,th{border-bottom:1px solid #ddd;text-align:left;padding:.3rem .5rem;font-size:.9rem}
+.figures{display:flex;gap:2rem}.figure b{display:block;font-size:1.8rem}
+.note{color:#666;font-size:.85rem}@media print{body{margin:0}}
+"""
+
+
+def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640) -> str:
+    """Polygons (WGS84) as an SVG, shaded by ``fills``; north up, distances kept."""
+    geoms = areas.geometry.to_numpy()
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    k = np.cos(np.deg2rad((miny + maxy) / 2))
+    scale = width / ((maxx - minx) * k)
+    height = int((maxy - miny) * scale) + 1
+    paths = []
+    for geom, fill in zip(geoms, fills, strict=True):
+        parts = []
+        for poly in getattr(geom, "geoms", [geom]):
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = np.asarray(ring.coords)
+                px = (xy[:, 0] - minx) * k * scale
+                py = (maxy - xy[:, 1]) * scale
+                parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py,
+                                                                                 strict=True)))
+        paths.append(f'<path d="{"".join(parts)}Z" fill="{html.escape(fill)}" '
+                     'stroke="#999" stroke-width="0.3"/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="Hot spot map">'
+            + "".join(paths) + "</svg>")
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
+                   for r in frame.itertuples(index=False))
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
+           previous_total: int, complex_flags: pd.DataFrame,
+           impacts: list[dict[str, Any]], made_by: str, made_on: date) -> str:
+    """The whole report as one HTML document."""
+    total = hex_table["count"].sum()
+    hot = hex_table[hex_table["bin"] >= 2]
+    change = (total - previous_total) / previous_total if previous_total else np.nan
+    figures = [
+        ("Incidents", total_text(hex_table["count"], view)),
+        ("Change on the previous period", "n/a" if np.isnan(change) else f"{change:+.0%}"),
+        ("Hot spot areas (95%+)", f"{len(hot)}"),
+        ("Places for a complex strategy meeting",
+         f"{int(complex_flags['flagged'].sum()) if not complex_flags.empty else 0}"),
+    ]
+    fig_html = "".join(f'<div class="figure"><b>{html.escape(v)}</b>{html.escape(k)}</div>'
+                       for k, v in figures)
+    fills = hex_table["bin"].map(HOTSPOT_COLOURS).fillna("#ffffff")
+    emerging = hex_table[hex_table.get("category", pd.Series(dtype=str)).astype(str)
+                         .str.contains("hot spot") & ~hex_table["category"].astype(str)
+                         .str.startswith("no pattern")] if "category" in hex_table else \
+        hex_table.iloc[0:0]
+    em = (emerging.groupby(["category", "ward"]).size().reset_index(name="areas")
+          .sort_values(["category", "areas"], ascending=[True, False])
+          .rename(columns={"category": "Pattern", "ward": "Near", "areas": "Areas"}))
+    flags = complex_flags[complex_flags["flagged"]] if not complex_flags.empty else complex_flags
+    flag_table = pd.DataFrame({
+        "Place": flags.get("name", pd.Series(dtype=str)),
+        "Distinct young people": display(flags.get("max_people", pd.Series(dtype=int)),
+                                         view).to_numpy() if not flags.empty else []})
+    results = "".join(f"<li>{html.escape(r['sentence'])}</li>" for r in impacts)
+    legend = " ".join(f'<span style="background:{HOTSPOT_COLOURS[b]};padding:0 .6rem"></span> '
+                      f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, -1, -2, -3))
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title><style>{CSS}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="note">Period {start:%B %Y} to {end:%B %Y}. Prepared {made_on:%d %B %Y} by
+{html.escape(made_by)}. Counts from 1 to {view.k - 1} are shown as "{view.label}".</p>
+<h2>Headline figures</h2><div class="figures">{fig_html}</div>
+<h2>Hot spots</h2>{svg_map(hex_table, fills)}<p class="note">{legend}</p>
+<h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
+<h2>Complex-strategy flags</h2>
+{_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
+<h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
+</body></html>"""

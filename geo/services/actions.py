@@ -1,0 +1,139 @@
+"""The app's writes, each checked for the role on the server and written to the audit log.
+
+A page asks; this module decides. A refused action raises :class:`Denied` after the
+refusal itself is audited. Writes run as the loader role, never the read-only one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from geo.config import Settings, get_settings
+from geo.ingest import KINDS
+from geo.roles import PERMISSIONS, may
+from geo.store import db
+from geo.store import interventions as register
+from geo.store.audit import record
+
+log = logging.getLogger(__name__)
+
+
+class Denied(PermissionError):
+    """The role may not do this; the attempt was audited."""
+
+
+def audit(actor: str, role: str, action: str, target: str, outcome: str,
+          detail: dict[str, Any] | None = None, settings: Settings | None = None) -> None:
+    """One audit row (who, what, when, outcome; never personal data)."""
+    with db.transaction("loader", settings or get_settings()) as conn:
+        record(conn, actor, role, action, target, outcome, detail)
+
+
+def authorise(actor: str, role: str, action: str, target: str = "",
+              settings: Settings | None = None) -> None:
+    """Raise :class:`Denied` (and audit the refusal) unless ``role`` may do ``action``."""
+    if not may(role, action):
+        audit(actor, role, action, target, "denied", settings=settings)
+        log.warning("denied: a %s may not %s (%s)", role, action, target)
+        raise Denied(f"a {role} may not {action.replace('_', ' ')}")
+
+
+def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
+           progress: Callable[[int, int, str], None] | None = None,
+           settings: Settings | None = None, sheet: str | None = None) -> Any:
+    """Load an uploaded extract through the one ingest pipeline (analysts, admins);
+    ``sheet``: the .xlsx sheet to read (the first when None)."""
+    import hashlib
+
+    from geo.ingest import load
+    from geo.ingest._guard import safe_file_name
+
+    # even a refusal is audited under a name that identifies nobody
+    shown = safe_file_name(file_name, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    authorise(actor, role, "upload", f"{kind}:{shown}", settings)
+    kwargs: dict[str, Any] = {"progress": progress} if progress else {}
+    return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
+                sheet=sheet or None, **kwargs)
+
+
+def record_export(actor: str, role: str, what: str, rows: int,
+                  settings: Settings | None = None, action: str = "export") -> None:
+    """Check and audit an export (every export records who took it)."""
+    authorise(actor, role, action, what, settings)
+    audit(actor, role, action, what, "ok", {"rows": rows}, settings)
+
+
+def _no_identifiers(text: str, field: str) -> None:
+    from geo.ingest._guard import identifier_in
+
+    found = identifier_in(text)
+    if found:
+        raise ValueError(f"The {field} holds {found}: leave personal details out.")
+
+
+def _entry(actor: str, role: str, ref: str, place_id: int, kind: str, agency: str,
+           start_month: date, end_month: date | None, description: str,
+           settings: Settings | None) -> dict[str, Any]:
+    """Check the role and the typed text of a register entry; its statement parameters."""
+    authorise(actor, role, "intervention_edit", ref, settings)
+    _no_identifiers(description, "description")
+    _no_identifiers(agency, "agency")
+    return {"ref": ref, "place_id": place_id, "type": kind, "agency": agency,
+            "start_month": start_month, "end_month": end_month, "description": description}
+
+
+def add_intervention(actor: str, role: str, *, ref: str, place_id: int, kind: str,
+                     agency: str, start_month: date, end_month: date | None,
+                     description: str, settings: Settings | None = None) -> int:
+    """Add an intervention to the register; returns its id."""
+    params = _entry(actor, role, ref, place_id, kind, agency, start_month, end_month,
+                    description, settings)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        new_id = register.add(conn, params)
+        if new_id is None:
+            raise ValueError(f"no place with id {place_id}")
+        record(conn, actor, role, "intervention_edit", ref, "added")
+    return int(new_id)
+
+
+def edit_intervention(actor: str, role: str, ref: str, *, place_id: int, kind: str,
+                      agency: str, start_month: date, end_month: date | None,
+                      description: str, settings: Settings | None = None) -> bool:
+    """Change an intervention's place, type, agency, months or description (its reference
+    stays); returns whether it changed (not when the end month falls before the start).
+    """
+    params = _entry(actor, role, ref, place_id, kind, agency, start_month, end_month,
+                    description, settings)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        changed = register.update(conn, params)
+        record(conn, actor, role, "intervention_edit", ref,
+               "edited" if changed else "not changed")
+    return changed > 0
+
+
+def end_intervention(actor: str, role: str, ref: str, end_month: date,
+                     settings: Settings | None = None) -> bool:
+    """Set an intervention's end month; returns whether one was changed."""
+    authorise(actor, role, "intervention_edit", ref, settings)
+    with db.transaction("loader", settings or get_settings()) as conn:
+        changed = register.end(conn, ref, end_month)
+        record(conn, actor, role, "intervention_edit", ref, "ended" if changed else "not found")
+    return changed > 0
+
+
+def quarantine_report(actor: str, role: str, extract_id: int,
+                      settings: Settings | None = None) -> Any:
+    """The quarantined rows of one extract (analysts, admins): row, reason, detail."""
+    from geo.ingest import quarantine_report as report
+
+    authorise(actor, role, "upload", f"quarantine:{extract_id}", settings)
+    return report(extract_id, settings)
+
+
+__all__ = ["KINDS", "PERMISSIONS", "Denied", "add_intervention", "audit", "authorise",
+           "edit_intervention", "end_intervention", "may", "quarantine_report",
+           "record_export", "upload"]

@@ -1,0 +1,120 @@
+"""What the dashboard's pages read, one function per question, each on its own read-only
+connection limited to the viewer's areas (row-level security in the database).
+
+The pages cache these answers (``dashboard/_data.py``); this module knows nothing of
+Streamlit. Exact counts: what a role may see is applied by :mod:`geo.render.text` and the
+disclosure gate in :mod:`geo.stats.disclosure`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.config import get_settings
+from geo.filters import Filters
+from geo.services import analysis, interventions
+from geo.stats.disclosure import View, count_text
+from geo.store import counts, data, db, profile, reads
+
+Areas = tuple[str, ...]
+VOCABULARIES = ("harm_type", "risk_level", "age_band", "place_category", "intervention_type")
+
+
+def _conn(areas: Areas) -> Any:
+    return db.connect("dashboard", get_settings(), areas=areas)
+
+
+def version(areas: Areas) -> str:
+    """The data version: it changes whenever an extract is loaded or the intervention
+    register is edited, by anyone."""
+    with _conn(areas) as conn:
+        return reads.data_version(conn)
+
+
+def period(areas: Areas) -> tuple[date, date] | None:
+    """The first and last month with data, or None when nothing is loaded."""
+    with _conn(areas) as conn:
+        p = counts.data_period(conn)
+    return (p["first"], p["last"]) if p["first"] else None
+
+
+def vocabularies(areas: Areas) -> dict[str, list[tuple[str, str]]]:
+    """Each vocabulary as (code, label) pairs."""
+    with _conn(areas) as conn:
+        return {name: reads.vocabulary(conn, name) for name in VOCABULARIES}
+
+
+def units(areas: Areas, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
+    with _conn(areas) as conn:
+        return counts.units(conn, unit, size)  # type: ignore[arg-type]
+
+
+def monthly(areas: Areas, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
+    """Counts by unit and month over the filters' months (one scan of the incidents)."""
+    with _conn(areas) as conn:
+        return counts.counts(conn, unit, filters, size, by_month=True)  # type: ignore[arg-type]
+
+
+def places(areas: Areas) -> gpd.GeoDataFrame:
+    with _conn(areas) as conn:
+        return counts.units(conn, "place").drop(columns=["geom_bng"])
+
+
+def wards(areas: Areas) -> gpd.GeoDataFrame:
+    with _conn(areas) as conn:
+        return data.wards(conn)
+
+
+def complex_places(areas: Areas, filters: Filters) -> pd.DataFrame:
+    with _conn(areas) as conn:
+        return analysis.complex_strategy(conn, filters)
+
+
+def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
+    """What a place or ward profile shows: monthly counts, the day x hour grid, and the
+    place's assessments or the ward's places."""
+    with _conn(areas) as conn:
+        out: dict[str, Any] = {
+            "monthly": profile.monthly(conn, kind, unit_id, filters),  # type: ignore[arg-type]
+            "times": profile.times(conn, kind, unit_id, filters),  # type: ignore[arg-type]
+        }
+        if kind == "place":
+            out["assessments"] = profile.assessments(conn, unit_id)
+        else:
+            out["places"] = profile.ward_places(conn, unit_id)
+    return out
+
+
+def register(areas: Areas) -> pd.DataFrame:
+    with _conn(areas) as conn:
+        return interventions.register(conn)
+
+
+def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
+            place_ref: str | None = None) -> list[dict[str, Any]]:
+    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    with _conn(areas) as conn:
+        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+    return [i.as_dict() for i in found]
+
+
+def points(areas: Areas, filters: Filters, limit: int = 3000) -> pd.DataFrame:
+    """Point-level incidents (analysts only: the page checks the role first)."""
+    with _conn(areas) as conn:
+        return profile.points(conn, filters, limit)
+
+
+def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
+    """The newest audit rows (admins only: the page checks the role first)."""
+    with db.connect("auditor", get_settings()) as conn:
+        return reads.audit_log(conn, action, limit)
+
+
+def users() -> pd.DataFrame:
+    """Who may sign in, with role and areas (admins only)."""
+    with db.connect("auditor", get_settings()) as conn:
+        return reads.users(conn)

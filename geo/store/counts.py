@@ -1,0 +1,114 @@
+"""Counts of incidents by unit (hexagon, ward, LSOA, place) x month x harm type, from PostGIS.
+
+The counting happens in the database (named queries ``counts_*``); this module passes the
+filters and shapes the rows. Units come with their centroid (BNG metres) for distance
+weights, their area, and a display geometry in WGS84.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from pyproj import Transformer
+
+from geo.filters import Filters
+from geo.stats import grid
+from geo.store import db
+from geo.store.data import DISPLAY_TOLERANCE_M
+
+Unit = Literal["hex", "ward", "lsoa", "place"]
+UNITS: tuple[Unit, ...] = ("hex", "ward", "lsoa", "place")
+DEFAULT_HEX_SIZE = grid.DEFAULT_SIZE
+_TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+
+
+def to_wgs84(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(
+        geoms, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def _polygon_units(conn: psycopg.Connection[Any], unit: Unit) -> gpd.GeoDataFrame:
+    frame = db.frame(conn, f"units_{unit}", {"tolerance": DISPLAY_TOLERANCE_M})
+    frame["geom_bng"] = shapely.from_wkb([bytes(g) for g in frame["geom_bng"]])
+    geoms = shapely.from_wkb([bytes(g) for g in frame.pop("geom")])
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
+
+
+def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> gpd.GeoDataFrame:
+    """The hexagons covering the area, named after the ward holding their centre."""
+    wkb = db.scalar(conn, "area_boundary")
+    if wkb is None:
+        raise ValueError("no area boundary is loaded: load wards first")
+    boundary = shapely.from_wkb(bytes(wkb))
+    i, j = grid.covering_cells(boundary, size)
+    cx, cy = grid.hex_centres(i, j, size)
+    polys = grid.hex_polygons(i, j, size)
+    wards = _polygon_units(conn, "ward")
+    tree = shapely.STRtree(wards["geom_bng"].to_numpy())
+    centres = shapely.points(cx, cy)
+    near = tree.query_nearest(centres, return_distance=False)
+    ward_name = np.full(i.size, "", dtype=object)
+    ward_name[near[0]] = wards["name"].to_numpy()[near[1]]
+    frame = pd.DataFrame(
+        {
+            "unit_id": [f"{a}:{b}" for a, b in zip(i, j, strict=True)],
+            "name": [f"Area near {w}" for w in ward_name],
+            "ward": ward_name,
+            "x": cx,
+            "y": cy,
+            "area_m2": shapely.area(polys),
+            "geom_bng": polys,
+        }
+    )
+    return gpd.GeoDataFrame(frame, geometry=to_wgs84(polys), crs=4326)
+
+
+def units(
+    conn: psycopg.Connection[Any], unit: Unit, size: float = DEFAULT_HEX_SIZE
+) -> gpd.GeoDataFrame:
+    """Every unit of a kind (including those with no incidents)."""
+    if unit == "hex":
+        return hex_units(conn, size)
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; one of {', '.join(UNITS)}")
+    return _polygon_units(conn, unit)
+
+
+def counts(
+    conn: psycopg.Connection[Any],
+    unit: Unit,
+    filters: Filters = Filters(),
+    size: float = DEFAULT_HEX_SIZE,
+    by_month: bool = False,
+    by_harm: bool = False,
+) -> pd.DataFrame:
+    """Incident counts: ``unit_id`` [, ``month``] [, ``harm_type``], ``n``."""
+    params = filters.params() | {"by_month": by_month, "by_harm": by_harm, "size": size}
+    name = f"counts_{unit}"
+    if unit == "hex" and size != DEFAULT_HEX_SIZE:
+        name = "counts_hex_sized"
+    frame = db.frame(conn, name, params)
+    if unit == "hex":
+        frame.insert(0, "unit_id", frame.pop("i").astype(str) + ":" + frame.pop("j").astype(str))
+    keep = ["unit_id"] + (["month"] if by_month else []) + (["harm_type"] if by_harm else [])
+    frame["n"] = frame["n"].astype(np.int64)
+    if by_month:
+        frame["month"] = pd.to_datetime(frame["month"])
+    return frame[keep + ["n"]]
+
+
+def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """First and last month with incidents (``None`` for both when there are none)."""
+    row = db.frame(conn, "data_period").iloc[0]
+    return {"first": row["first"], "last": row["last"]}
+
+
+def keyed_at_places(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> pd.DataFrame:
+    """``place_id``, ``person_key``, ``when`` of keyed incidents at places (analyst use)."""
+    return db.frame(conn, "keyed_at_places", filters.params())

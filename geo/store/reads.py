@@ -1,0 +1,37 @@
+"""Small reads the pages and services share: data version, vocabularies, audit log, users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from geo.store import db
+
+
+def data_version(conn: psycopg.Connection[Any]) -> str:
+    """Changes whenever an extract is loaded or the intervention register is edited."""
+    return str(db.scalar(conn, "data_version"))
+
+
+def vocabulary(conn: psycopg.Connection[Any], name: str) -> list[tuple[str, str]]:
+    """One vocabulary's (code, label) pairs, in its order."""
+    f = db.frame(conn, "vocabulary", {"vocab": name})
+    return list(zip(f["code"].astype(str), f["label"].astype(str), strict=True))
+
+
+def audit_log(conn: psycopg.Connection[Any], action: str | None, limit: int) -> pd.DataFrame:
+    return db.frame(conn, "audit_list", {"action": action, "limit": limit})
+
+
+def users(conn: psycopg.Connection[Any]) -> pd.DataFrame:
+    return db.frame(conn, "users_list")
+
+
+def user(conn: psycopg.Connection[Any], identity: str) -> pd.DataFrame:
+    return db.frame(conn, "user_lookup", {"identity": identity})
+
+
+def upsert_user(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:
+    db.execute(conn, "user_upsert", params)

@@ -1,0 +1,20 @@
+"""Deleting old data (the retention purge), in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import psycopg
+
+from geo.store import db
+
+
+def purge_before(conn: psycopg.Connection[Any], cut: date) -> dict[str, int]:
+    """Delete incidents of months before ``cut`` and quarantine rows of extracts loaded
+    before it; drop the extract tables left empty. Returns the counts."""
+    incidents = db.execute(conn, "purge_incidents", {"cutoff": cut})
+    quarantined = db.execute(conn, "purge_quarantine", {"cutoff": cut})
+    emptied = int(db.scalar(conn, "purge_partitions"))
+    return {"incidents": incidents, "quarantine_rows": quarantined,
+            "extract_tables_dropped": emptied}

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import db
+from geo.store import db
 from geo.config import Settings
 from geo.ingest import _guard, load, quarantine_report
 

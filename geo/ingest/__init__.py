@@ -54,9 +54,10 @@ INCIDENT_ID_SHIFT = 32
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
-#: below this size, PostGIS tests every point of an incidents file: quicker than
-#: fetching the cells (half a second; about 8,000 rows of a typical extract)
-CELLS_MIN_BYTES = 500_000
+#: below this many lines, PostGIS tests every point of an incidents file: quicker than
+#: fetching the cells (half a second or more). Lines, not bytes: a short file with one
+#: long cell is no reason to fetch them
+CELLS_MIN_LINES = 8_000
 
 __all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
 
@@ -81,6 +82,13 @@ class LoadResult:
 
 def _noop(done: int, total: int, phase: str) -> None:
     return None
+
+
+def _lines(data: bytes) -> int:
+    """About how many lines a text file has (a spreadsheet's size, for an .xlsx)."""
+    if data[:2] == b"PK":  # a zip: an .xlsx's rows cannot be counted without reading it
+        return len(data) // 20  # about 20 compressed bytes a row
+    return max(data.count(b"\n"), data.count(b"\r"))
 
 
 def _fetch_cells(settings: Settings) -> Cells:
@@ -307,7 +315,7 @@ def load(
                                 suffix_of=given)
             # fetched while the file is read
             cells = (_fetcher().submit(_fetch_cells, settings)
-                     if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
+                     if kind == "incidents" and _lines(data) >= CELLS_MIN_LINES else None)
             # the bytes hashed above, not read again
             table = read_table(path, sheet, data, name=name, suffix_of=given)
             if len(table) == 0:

@@ -121,7 +121,8 @@ def scan(values: pa.Array | list[str], prose_ok: bool = False) -> np.ndarray:
 
 
 def _value_kind(value: str, prose_ok: bool = False) -> str | None:
-    return scan([value], prose_ok)[0]
+    found: str | None = scan([value], prose_ok)[0]
+    return found
 
 
 def identifier_in(text: str) -> str | None:

@@ -103,13 +103,15 @@ def unstored(columns: list[str], found: Shape | None) -> list[str]:
 def stop_age_bands(s: pd.Series) -> np.ndarray:
     """A stop's ``Age range`` as our age band where it is one, else None."""
     keys = s.astype(str).str.strip().str.lower()
-    return keys.map(STOP_AGE_BANDS).to_numpy(dtype=object, na_value=None)
+    out: np.ndarray = keys.map(STOP_AGE_BANDS).to_numpy(dtype=object, na_value=None)
+    return out
 
 
 def outcome_codes(s: pd.Series) -> np.ndarray:
     """Outcome categories as published, ``other`` for any text not among them (never kept
     as written), None where blank."""
     keys = s.astype(str).str.strip()
-    out = keys.str.lower().map(_OUTCOME_CODES).to_numpy(dtype=object, na_value=None)
+    out: np.ndarray = keys.str.lower().map(_OUTCOME_CODES).to_numpy(dtype=object,
+                                                                    na_value=None)
     out[(out == None) & (keys != "").to_numpy()] = "other"  # noqa: E711
     return out

@@ -71,6 +71,15 @@ def text_encoding(head: bytes) -> tuple[str, int] | None:
     return None
 
 
+def _decode_8bit(data: bytes) -> str:
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # any bytes decode as Latin-1
+
+
 def _decode(data: bytes, name: str) -> str:
     """Text in any encoding Excel or LibreOffice writes: UTF-8 (with or without a BOM),
     UTF-16 and UTF-32 (Excel's "Unicode text"), Windows-1252, or Latin-1 (ISO-8859-1,
@@ -84,14 +93,7 @@ def _decode(data: bytes, name: str) -> str:
             raise UnreadableFile(f"{name}: not readable as {enc.upper()} text "
                                  f"(byte {exc.start + skip})") from exc
     else:
-        text = None
-        for enc in ("utf-8", "cp1252", "latin-1"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        assert text is not None  # latin-1 decodes anything
+        text = _decode_8bit(data)
     if "\x00" in text[:65536]:
         raise UnreadableFile(f"{name}: binary content in a text file (zero bytes in its text)")
     if "\n" not in text[:65536] and "\r" in text:  # classic Mac line ends (Excel for Mac)

@@ -281,7 +281,9 @@ def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
     try:
         gdf = pyogrio.read_dataframe(target)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise UnreadableFile(f"{name}: not a readable spatial file ({exc})") from exc
+        # the library's message names the path (perhaps the user's file name): not repeated
+        why = str(exc).replace(target, name).replace(str(path), name)
+        raise UnreadableFile(f"{name}: not a readable spatial file ({why})") from exc
     geom = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pd.DataFrame(
         {

@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.store import db
 from geo.config import Settings
 from geo.ingest import _guard, load, quarantine_report
+from geo.store import db
 
 DATA = Path(__file__).parent / "data"
 STREET = DATA / "police_uk_street_api_birmingham_2017.csv"

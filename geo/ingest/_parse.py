@@ -148,7 +148,7 @@ _DEGREES = re.compile(
 def _degrees(value: str) -> float | None:
     if len(value) > 40:
         return None
-    m = _DEGREES.match(value)
+    m = _DEGREES.match(value.replace("\u2212", "-").replace("\u2013", "-"))
     if not m or (m.group(1) and m.group(5)):
         return None
     deg = float(m.group(2).replace(",", "."))

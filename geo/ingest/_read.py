@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
 
+from geo.ingest._guard import column_label
+
 TABULAR = {".csv", ".txt", ".tsv", ".xlsx"}
 SPATIAL = {".geojson", ".json", ".gpkg", ".zip"}
 
@@ -148,7 +150,8 @@ def _duplicates(names: list[str], name: str) -> None:
             seen.setdefault(norm, []).append(str(n))
     dupes = [v for v in seen.values() if len(v) > 1]
     if dupes:
-        listed = "; ".join(" and ".join(repr(c) for c in group) for group in dupes)
+        listed = "; ".join(" and ".join(column_label(c, names) for c in group)
+                           for group in dupes)
         raise UnreadableFile(f"{name}: the header names a column more than once ({listed}); "
                              "rename or remove the copies and upload again")
 
@@ -210,7 +213,9 @@ def read_xlsx(data: bytes, name: str, sheet: str | None = None) -> Table:
         raise UnreadableFile(f"{name}: not a readable .xlsx workbook ({exc})") from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise UnreadableFile(f"{name}: no sheet named {sheet!r}; sheets: {book.sheetnames}")
+            have = ", ".join(column_label(s) for s in book.sheetnames)
+            raise UnreadableFile(f"{name}: no sheet named {column_label(sheet)}; the "
+                                 f"workbook's sheets: {have}")
         ws = book[sheet] if sheet else book.worksheets[0]
         rows = [[None if c.value is None else (_FORMULA if _is_formula(c) else c.value)
                  for c in row] for row in ws.iter_rows()]

@@ -30,3 +30,14 @@ CREATE TABLE crime_outcome (
 CREATE INDEX crime_outcome_key ON crime_outcome (crime_key);
 GRANT SELECT, INSERT, DELETE ON crime_outcome TO contexts_loader;
 GRANT ALL ON crime_outcome TO contexts_owner;
+
+-- File names recorded before that could identify someone (a postcode, an e-mail address,
+-- a full date, two capitalised words in a row, "DOB" or "name") take the name new loads
+-- give such files: upload-<first 8 hex digits of the sha256>.
+UPDATE extract SET file_name = 'upload-' || left(file_sha256, 8)
+WHERE file_name ~* '[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}'
+   OR file_name ~ '@'
+   OR file_name ~ '\d{1,2}[-_./ ]\d{1,2}[-_./ ](\d{4}|\d{2})'
+   OR file_name ~ '\d{4}[-_./ ]\d{1,2}[-_./ ]\d{1,2}'
+   OR file_name ~ '[A-Z][a-z]+[ _.-]+[A-Z][a-z]+'
+   OR file_name ~* '(^|[^a-z])(dob|name|surname|forename|nhs)([^a-z]|$)';

@@ -168,6 +168,22 @@ def test_police_uk_archive_variants(ingest_settings: Settings, tmp_path: Path,
                                                         {"no_location": no_loc}), res.message
 
 
+def test_police_uk_categories_of_every_year_load(ingest_settings: Settings,
+                                                  tmp_path: Path) -> None:
+    """Titles police.uk used before May 2013, and a category it might add, are mapped
+    (documented in docs/loading.md), never quarantined."""
+    rows = [r for r in archive_rows() if r["Location"] != "No Location"][:60]
+    for k, title in enumerate(["Violent crime", "Public disorder and weapons",
+                               "Fraud and forgery"]):
+        rows[k]["Crime type"] = title
+    f = write_csv(tmp_path / "2012-12-west-midlands-street.csv", ARCHIVE, rows)
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_loaded) == ("loaded", 60), res.message
+    got = rows_of(ingest_settings, "SELECT harm_type FROM incident WHERE extract_id = %s "
+                  "ORDER BY source_row LIMIT 3", res.extract_id)
+    assert [g[0] for g in got] == ["violence", "other_crime", "other_crime"]
+
+
 def test_police_uk_api_json_flattened(ingest_settings: Settings, tmp_path: Path) -> None:
     """The API's JSON (``/crimes-street/all-crime``) as pandas.json_normalize writes it."""
     src = street_rows()[:300]
@@ -468,6 +484,30 @@ def test_a_layer_mostly_outside_the_area_is_rejected(ingest_settings: Settings,
     assert res.status == "rejected"
     assert "4 of 5 places fall outside the area" in res.message
     assert "longitude -2.24" in res.message and "latitude 53.48" in res.message
+
+
+def test_a_layer_without_crs_before_any_area_is_read_by_its_coordinates() -> None:
+    from geo.ingest._polygons import to_bng
+
+    lonlat = np.array([shapely.box(-1.90, 52.47, -1.89, 52.48)], dtype=object)
+    x0 = shapely.bounds(to_bng(lonlat, None, None)[0])[0]
+    assert 406_000 < x0 < 407_000  # degrees are not taken for metres near the grid's origin
+    bng = np.array([shapely.box(406_000, 286_000, 407_000, 287_000)], dtype=object)
+    assert to_bng(bng, None, None)[0].equals(bng[0])
+    with pytest.raises(ValueError, match="coordinates .x -80.0 to -79.0"):
+        to_bng(np.array([shapely.box(-80, 40, -79, 41)], dtype=object), None, None)
+
+
+def test_wards_elsewhere_are_rejected_once_an_area_is_loaded(ingest_settings: Settings,
+                                                             tmp_path: Path) -> None:
+    wards = gpd.read_file(Path(__file__).parents[1] / "sample_data"
+                          / "birmingham_wards_2018_bng.geojson")
+    wards["geometry"] = wards.geometry.translate(0, 250_000)  # up north, still BNG
+    f = tmp_path / "wards_shifted.geojson"
+    wards.to_file(f, driver="GeoJSON")
+    res = load("wards", f, settings=ingest_settings)
+    assert res.status == "rejected"
+    assert f"{len(wards)} of {len(wards)} wards fall outside the area" in res.message
 
 
 # --- 5. formula cells ---------------------------------------------------------------------

@@ -194,6 +194,9 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     else:
         harm, bad_h = _parse.vocabulary(col("harm_type"),
                                         vocab_mapping(ctx.harm_types, POLICE_UK_HARM))
+        if shape == "street":  # a police.uk category not in our table: "other crime"
+            harm[bad_h] = "other_crime"
+            bad_h = np.zeros(n, dtype=bool)
     _first(reason, bad_h, "unknown_harm_type")
     _first(reason, harm == None, "missing_harm_type")  # noqa: E711
     risk, bad_r = _parse.vocabulary(
@@ -340,8 +343,8 @@ def _coordinates(
     for fx, fy, kind in pairs:
         if fx not in cols or fy not in cols:
             continue
-        a, bad_a = _parse.coordinates(df[cols[fx]], degrees=kind != "bng")
-        b, bad_b = _parse.coordinates(df[cols[fy]], degrees=kind != "bng")
+        a, bad_a = _parse.coordinates(df[cols[fx]], degrees=kind == "lonlat")
+        b, bad_b = _parse.coordinates(df[cols[fy]], degrees=kind == "lonlat")
         todo = np.isnan(x)
         bad |= todo & (bad_a | bad_b | (np.isnan(a) ^ np.isnan(b)))
         both = todo & ~np.isnan(a) & ~np.isnan(b)

@@ -171,8 +171,12 @@ def coordinates(s: pd.Series, degrees: bool = True) -> tuple[NDArray[np.float64]
     arr, bad = numbers(s)
     if not degrees:
         return arr, bad
-    comma = s.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
-    todo = bad | (comma & (np.abs(np.nan_to_num(arr)) > 180))
+    todo = bad.copy()
+    big = np.flatnonzero(np.abs(np.nan_to_num(arr)) > 180)  # "52,48" read as 5248?
+    if len(big):
+        comma = s.iloc[big].str.contains(",", regex=False).to_numpy(dtype=bool,
+                                                                    na_value=False)
+        todo[big[comma]] = True
     if not todo.any():
         return arr, bad
     arr, bad = arr.copy(), bad.copy()

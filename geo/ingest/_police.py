@@ -38,11 +38,12 @@ UNSTORED = frozenset({
     "outcome", "outcomelinkedtoobjectofsearch", "removalofmorethanjustouterclothing",
     "operation", "operationname", "agerange",
 })
-#: columns only police.uk's street files have (with a crime category, they tell the shape)
+#: columns only police.uk's street files have (two of them, with a crime category, tell
+#: the shape; "location" or "street" alone are too common to)
 _STREET_MARKS = frozenset({
-    "crimeid", "persistentid", "reportedby", "fallswithin", "location", "lsoaname",
-    "lastoutcomecategory", "street", "streetname", "locationstreetname", "locationstreetid",
-    "locationtype", "outcomestatuscategory", "outcomestatus", "locationsubtype",
+    "crimeid", "persistentid", "reportedby", "fallswithin", "lsoaname",
+    "lastoutcomecategory", "locationstreetname", "locationstreetid", "locationtype",
+    "outcomestatuscategory", "outcomestatus", "locationsubtype",
 })
 _CATEGORY = ("crimetype", "category", "type")
 _STOP_MARKS = frozenset({"objectofsearch", "legislation", "officerdefinedethnicity",

@@ -77,10 +77,12 @@ def to_bng(geoms: np.ndarray, crs: str | None, boundary: shapely.Geometry | None
         where = "the area"
     else:
         bng, lonlat, where = GB_BNG, GB_LONLAT, "Great Britain"
-    if _within(found, bng):
-        return geoms
+    # longitude/latitude first: Great Britain's degrees are also BNG metres (a few metres
+    # from the grid's origin, at sea), never the other way round
     if _within(found, lonlat):
         return _transform(geoms, _FROM_WGS84)
+    if _within(found, bng):
+        return geoms
     raise ValueError(
         f"{file_name}: the file says nothing of its coordinate system (a Shapefile without "
         f"its .prj?) and its coordinates ({_fmt(found, 4)}) are neither British National "
@@ -165,9 +167,10 @@ def prepare_boundaries(
     _first(reason, code.duplicated().to_numpy(), "duplicate_code")
     name = df[cols["name"]].str.strip()
     _first(reason, (name == "").to_numpy(), "missing_name")
-    # wards make the area (checked against Great Britain: they may add an area); LSOAs
-    # must land in it
-    wkb, invalid = _geometry_checks(table, reason, ctx.boundary if kind == "lsoas" else None,
+    # LSOAs must land in the area; so must wards, unless the file names its area (wards
+    # make an area: those of a new one are checked against Great Britain only)
+    new_area = kind == "wards" and "area_code" in cols
+    wkb, invalid = _geometry_checks(table, reason, None if new_area else ctx.boundary,
                                     file_name, "LSOAs" if kind == "lsoas" else "wards")
     area_code = (
         df[cols["area_code"]].str.strip()

@@ -27,7 +27,7 @@ CATEGORY_SYNONYMS = {
 
 #: where British National Grid coordinates of Great Britain lie (m), and the same in
 #: longitude and latitude: the extents a layer is checked against before an area exists
-GB_BNG = (-10_000.0, -10_000.0, 710_000.0, 1_250_000.0)
+GB_BNG = (1_000.0, 1_000.0, 710_000.0, 1_250_000.0)  # not near the origin: degrees?
 GB_LONLAT = (-9.0, 49.0, 2.5, 61.0)
 #: a layer with no coordinate system is taken to be in a CRS when all of it lies within
 #: the area's extent so widened (m; degrees when longitude and latitude)

@@ -228,7 +228,8 @@ def split(
                                     type=pa.timestamp("us"), from_pandas=True),
             **{k: pa.array(columns[k][idx], type=pa.string())
                for k in ("harm_type", "risk_level", "age_band", "person_key")},
-            "crime_key": pa.array(columns["crime_key"][idx], type=pa.string()),
+            "crime_key": (pa.array(columns["crime_key"][idx], type=pa.string())
+                          if "crime_key" in columns else pa.nulls(m, pa.string())),
             "area_code": code("area_code", None),
             "ward_code": code("ward_code", ward),
             "lsoa_code": code("lsoa_code", lsoa),

@@ -156,15 +156,6 @@ def _duplicates(names: list[str], name: str) -> None:
                              "rename or remove the copies and upload again")
 
 
-def _trim_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Without the rows at the end whose every cell is blank (what a spreadsheet leaves
-    after its last row: ``,,,,``); rows in the middle stay, and are reported."""
-    end = len(frame)
-    while end and all(not str(v).strip() for v in frame.iloc[end - 1].tolist()):
-        end -= 1
-    return frame if end == len(frame) else frame.iloc[:end]
-
-
 def read_csv(data: bytes, name: str) -> Table:
     text = _decode(data, name)
     if not text.strip():
@@ -182,7 +173,6 @@ def read_csv(data: bytes, name: str) -> Table:
     fast = _read_arrow(text, sep)
     if fast is not None:
         fast.columns = [str(c).strip() for c in fast.columns]
-        fast = _trim_blank_rows(fast)
         return Table(fast, np.arange(first_row, len(fast) + first_row))
     try:
         frame = pd.read_csv(
@@ -198,7 +188,6 @@ def read_csv(data: bytes, name: str) -> Table:
     except (pd.errors.ParserError, ValueError) as exc:
         raise UnreadableFile(f"{name}: not a readable CSV ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = _trim_blank_rows(frame)
     return Table(frame, np.arange(first_row, len(frame) + first_row))
 
 

@@ -32,7 +32,7 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
 from geo.config import Settings, get_settings
-from geo.ingest import _incidents, _police, _polygons, _records, _upload_check
+from geo.ingest import _coverage, _incidents, _police, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
 from geo.ingest._guard import IdentifierFound, safe_file_name
@@ -265,12 +265,15 @@ def load(
     sheet: str | None = None,
     progress: Progress = _noop,
     settings: Settings | None = None,
+    covers: _coverage.Covers = None,
     _fault: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
     ``file_name`` is the name to record (an upload's original name); ``_fault`` is called
     between steps with the step's name, for tests that inject a failure mid-load.
+    ``covers``: what an incidents file covers (``_coverage.resolve``; default the whole
+    area), recorded with the load.
     """
     settings = settings or get_settings()
     if kind not in KINDS:
@@ -322,10 +325,14 @@ def load(
                 raise UnreadableFile(f"{name}: the file has a header but no rows"
                                      if table.geometry is None
                                      else f"{name}: the file has no features")
+            declared = _coverage.resolve(conn, covers) if kind == "incidents" else None
+            if covers is not None and declared is None:
+                raise ValueError(f"only an incidents file declares what it covers, not {kind}")
             ctx = _context(conn, settings, cells)
             conn.commit()
             if kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
-                kind_stage = "outcomes"
+                kind_stage = "outcomes"  # what became of crimes: no incidents to cover
+                declared = None
                 parts = (p for p in (_police_outcomes(table, ctx, name),))
             else:
                 kind_stage = kind
@@ -374,6 +381,8 @@ def load(
                 db.execute(conn, name_after, params)
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
+            covered = (_coverage.record(conn, extract_id, declared)
+                       if declared is not None else None)
             fault("inserted")
             for q in copied.quarantine:
                 _copy_quarantine(conn, extract_id, q)
@@ -395,7 +404,7 @@ def load(
         progress(1, 1, "done")
         message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
             f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
-        )
+        ) + _coverage.sentence(declared, covered)
         return LoadResult(
             int(extract_id),
             kind,

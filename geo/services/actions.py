@@ -44,9 +44,11 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
-           settings: Settings | None = None, sheet: str | None = None) -> Any:
+           settings: Settings | None = None, sheet: str | None = None,
+           covers: Any = None) -> Any:
     """Load an uploaded extract through the one ingest pipeline (analysts, admins);
-    ``sheet``: the .xlsx sheet to read (the first when None)."""
+    ``sheet``: the .xlsx sheet to read (the first when None); ``covers``: what an
+    incidents file covers (default the whole area)."""
     import hashlib
 
     from geo.ingest import load
@@ -56,6 +58,8 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
     shown = safe_file_name(file_name, hashlib.sha256(Path(path).read_bytes()).hexdigest())
     authorise(actor, role, "upload", f"{kind}:{shown}", settings)
     kwargs: dict[str, Any] = {"progress": progress} if progress else {}
+    if covers is not None:
+        kwargs["covers"] = covers
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
                 sheet=sheet or None, **kwargs)
 

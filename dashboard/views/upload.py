@@ -64,7 +64,7 @@ if up is not None and st.button("Validate and load", type="primary"):
 
         try:
             res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
-                                 covers=covers)
+                                 sheet=sheet.strip() or None, covers=covers)
         except actions.Denied as exc:
             st.error(md(exc))
             st.stop()

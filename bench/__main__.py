@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ("sample", "hotspots", "ingest", "dashboard", "load")
+MODULES = ("sample", "hotspots", "ingest", "guard", "dashboard", "load")
 
 
 def main() -> None:

@@ -91,12 +91,14 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool) 
 @st.cache_resource(ttl=_data.TTL, max_entries=64, show_spinner=False)
 def layer_map(v: _data.Key, unit: str, filters: Filters, view: View, colour: str, name: str,
               with_places: bool, emerging: bool = False, significant_only: bool = False,
-              counted: tuple[date, date] | None = None) -> dict[str, Any]:
+              counted: tuple[date, date] | None = None, measure: str = "auto"
+              ) -> dict[str, Any]:
     """The :func:`rendered` map of :func:`_data.unit_layer`, made once and shared (its
     parts are strings, never changed); ``empty``: the layer has no polygon; ``no_data``:
     some areas have no data (drawn apart)."""
     layer = _data.unit_layer(v, unit, filters, view, colour, emerging=emerging,
-                             significant_only=significant_only, counted=counted)
+                             significant_only=significant_only, counted=counted,
+                             measure=measure)
     parts = rendered(unit_map(v, layer, name, with_places))
     return parts | {"empty": not layer["data"]["features"],
                     "no_data": bool(layer.get("no_data"))}

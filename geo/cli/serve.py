@@ -1,34 +1,36 @@
-"""Start the Streamlit dashboard with the project's hardened settings."""
+"""Start the Streamlit dashboard with the project's hardened settings (whether demo mode's
+role switcher is shown is decided in the app, on every run:
+:func:`geo.services.access.demo_allowed`).
+
+Every mode sets ``server.allowedHosts``: a WebSocket (the app's session) is refused unless
+its Host header names loopback or a host listed in ``CONTEXTS_ALLOWED_HOSTS`` (the name
+a reverse proxy forwards; see docs/security.md), so a DNS-rebinding page cannot reach the
+app. ``client.disableDataExport`` hides the tables' own CSV download: every download goes
+through :func:`geo.services.exports.export`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import ipaddress
 import os
 import secrets
 import signal
 import subprocess
 import sys
 
-from geo.config import PROJECT_ROOT, get_settings
+from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.render.assets import ensure_leaflet
+from geo.services.access import allowed_hosts, is_loopback
 
 APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 
-def is_loopback(address: str) -> bool:
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def command(
-    port: int, address: str, headless: bool = True, extra: list[str] | None = None
+    port: int, address: str, headless: bool = True, extra: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> list[str]:
+    hosts = allowed_hosts(settings or get_settings())
     return [
         sys.executable,
         "-m",
@@ -42,6 +44,9 @@ def command(
         "--browser.gatherUsageStats=false",
         "--server.enableXsrfProtection=true",
         "--client.showErrorDetails=none",
+        "--client.disableDataExport=true",
+        "--server.enableAgentApi=false",
+        *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),
     ]
 
@@ -60,7 +65,13 @@ def run(
     for e in extra:
         if e.startswith("--server.address"):
             address = e.split("=", 1)[1] if "=" in e else address
-    if settings.demo and settings.embedded and not is_loopback(address):
+    locked = ("--server.allowedHosts", "--client.disableDataExport",
+              "--server.enableAgentApi", "--server.trustedUserHeaders",
+              "--server.enableXsrfProtection")
+    if any(e.startswith(locked) for e in extra):
+        raise SystemExit("these settings are fixed: " + ", ".join(locked) + " (set allowed "
+                         "hosts with CONTEXTS_ALLOWED_HOSTS)")
+    if settings.demo_mode and not is_loopback(address):
         raise SystemExit(
             f"demo mode serves only on loopback, not {address}: it has a role "
             "switcher and no sign-in. Set DATABASE_URL and CONTEXTS_DEMO=false "
@@ -70,8 +81,8 @@ def run(
     ensure_leaflet()
     os.chdir(PROJECT_ROOT)
     if workers > 1:
-        return run_workers(workers, port, address, headless, extra)
-    cmd = command(port, address, headless, extra)
+        return run_workers(workers, port, address, headless, extra, settings)
+    cmd = command(port, address, headless, extra, settings)
     os.execv(cmd[0], cmd)
     return 0
 
@@ -85,7 +96,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 
 def run_workers(workers: int, port: int, address: str, headless: bool,
-                extra: list[str]) -> int:
+                extra: list[str], settings: Settings | None = None) -> int:
     """``workers`` Streamlit processes on loopback ports ``port+1..port+workers`` behind the
     sticky proxy (:mod:`geo.cli.proxy`) on ``address:port``.
 
@@ -97,7 +108,7 @@ def run_workers(workers: int, port: int, address: str, headless: bool,
     env = dict(os.environ)
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
     ports = [port + 1 + i for i in range(workers)]
-    procs = [subprocess.Popen(command(p, "127.0.0.1", headless, extra), env=env,
+    procs = [subprocess.Popen(command(p, "127.0.0.1", headless, extra, settings), env=env,
                               preexec_fn=_die_with_parent) for p in ports]
 
     def stop(*_: object) -> None:

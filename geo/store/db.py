@@ -266,6 +266,15 @@ def _as_dashboard(conn: psycopg.Connection[Any]) -> None:
     conn.commit()
 
 
+def _drop_pools(url: str) -> None:
+    """Close and forget this process's pools for ``url``."""
+    with _POOLS_LOCK:
+        gone = [k for k in _POOLS if k[0] == url]
+        pools = [_POOLS.pop(k) for k in gone]
+    for p in pools:
+        p.close(timeout=0)
+
+
 def close_pools() -> None:
     """Close every pool of this process (tests; a server shutting down)."""
     with _POOLS_LOCK:
@@ -340,6 +349,8 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
     replica = replica_url(settings)
     now = time.monotonic()
     if replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S):
+        if _replica_down_since is not None:
+            _drop_pools(replica)  # a fresh pool, not one backing off from the failures
         try:
             pool, conn = _borrow(replica, settings, REPLICA_WAIT_S)
             with _lent(pool, conn, areas, settings) as c:

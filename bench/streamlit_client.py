@@ -44,6 +44,7 @@ class Session:
     pages: dict[str, str] = field(default_factory=dict)  # page title -> script hash
     widgets: dict[str, Any] = field(default_factory=dict)  # label -> element proto
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # id -> (kind, value)
+    menu: list[str] = field(default_factory=list)  # the pages the menu shows
     sticky: set[str] = field(default_factory=set)  # ids of widgets on every page (sidebar)
     page_hash: str = ""
     worker: str = ""
@@ -115,6 +116,7 @@ class Session:
             kind = fm.WhichOneof("type")
             if kind == "navigation":
                 self.pages = {p.page_name: p.page_script_hash for p in fm.navigation.app_pages}
+                self.menu = [p.page_name for p in fm.navigation.app_pages if not p.is_hidden]
                 self.page_hash = self.page_hash or fm.navigation.page_script_hash
             elif kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash

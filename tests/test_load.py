@@ -140,10 +140,10 @@ def test_a_session_sees_the_role_it_chose(settings: Settings) -> None:
         async def main() -> list[str]:
             s = Session(f"ws://127.0.0.1:{server.port}/_stcore/stream", timeout=60)
             await s.open()
-            before = sorted(s.pages)
+            before = sorted(s.menu)
             r = await s.set("Demo role", "Analyst", sticky=True)
             assert r.ok, r.error
-            after = sorted(s.pages)
+            after = sorted(s.menu)
             await s.page("Hot spots")
             await s.close()
             return [json.dumps(before), json.dumps(after)]

@@ -56,6 +56,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "export": EVERYONE,
     "board_pack": ("board", "analyst", "admin"),
     "audit_read": ("admin",),
+    "context_edit": ANALYSTS,
+    "network_people": ANALYSTS,
 }
 
 

@@ -74,10 +74,26 @@ def _progress_line() -> Any:
     return bar
 
 
+def _load_contexts(args: argparse.Namespace) -> int:
+    """``contexts load contexts FILE``: records of contexts of concern, all or nothing."""
+    from geo.services import contexts
+
+    res = contexts.load_file(args.file, actor=args.actor or os.environ.get("USER", "cli"),
+                             role="analyst")
+    if args.json:
+        print(json.dumps(res))
+    else:
+        print(f"{args.file}: {res['rows']} contexts, {res['added']} added, "
+              f"{res['edited']} changed")
+    return 0
+
+
 def _load(args: argparse.Namespace) -> int:
     from geo.ingest import load
 
     _ensure_db()
+    if args.kind == "contexts":
+        return _load_contexts(args)
     bar = _progress_line()
     with bar:
         task = bar.add_task("loading", total=1)
@@ -180,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
             "wards",
             "lsoas",
             "population",
+            "contexts",
         ],
     )
     ld.add_argument("file")

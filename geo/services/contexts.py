@@ -12,6 +12,7 @@ figures only.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,10 +60,18 @@ class Entry:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: a date of birth named as such in typed text ("DOB 02/03/2011", "born 2 March 2011");
+#: bounded, so it runs in linear time
+_BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\b[\s:]{0,3}\S{0,20}\d",
+                    re.IGNORECASE)
+
+
 def _guard(text: str, what: str) -> None:
+    """Refuse typed text holding a direct identifier (the upload guard's e-mail, postcode,
+    NHS and phone checks, and a date of birth named as such)."""
     from geo.ingest._guard import identifier_in
 
-    found = identifier_in(text)
+    found = identifier_in(text) or ("a date of birth" if _BIRTH.search(text) else None)
     if found:
         raise ContextError(f"The {what} holds {found}: leave personal details out.")
 
@@ -220,7 +229,9 @@ def entries_from_file(path: Path, name: str) -> list[Entry]:
     from geo.ingest._read import read_table
 
     table = read_table(path, None, path.read_bytes())
-    frame = table.to_pandas() if hasattr(table, "to_pandas") else pd.DataFrame(table)
+    if table.formula_cells:
+        raise ContextError(f"{name}: cells hold formulas; save the sheet as values")
+    frame = table.columns.copy()
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -233,7 +244,7 @@ def entries_from_file(path: Path, name: str) -> list[Entry]:
     if frame.empty:
         raise ContextError(f"{name}: the file has a header but no rows")
     out = []
-    for i, r in enumerate(frame.to_dict("records"), start=2):
+    for i, r in zip(table.row_numbers.tolist(), frame.to_dict("records"), strict=True):
         def text(col: str, r: dict[str, Any] = r) -> str:
             v = r.get(col)
             return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip()

@@ -1,0 +1,164 @@
+"""Contexts of concern as records: created, assessed, planned, reviewed and closed, in the
+app's services and from a file; history and audit; bad input refused with a clear message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import pytest
+
+from geo.config import PROJECT_ROOT
+from geo.filters import Filters
+from geo.services import contexts
+from geo.services.actions import Denied
+from geo.store import db
+
+ANALYST = ("ana@example.org", "analyst")
+
+
+def _audit(settings, target: str) -> pd.DataFrame:
+    with db.connect("admin", settings) as conn:
+        return pd.DataFrame(conn.execute(
+            "SELECT action, target, outcome FROM audit_log WHERE target = %s "
+            "ORDER BY audit_id", (target,)).fetchall(), columns=["action", "target", "outcome"])
+
+
+def test_a_context_goes_from_identified_to_closed(settings) -> None:
+    e = contexts.Entry(ref="CTX-T1", name="Aston station evenings", kind="place",
+                       lead_agency="British Transport Police", places=("STN-AST",),
+                       review_date=date(2025, 3, 1))
+    contexts.save(*ANALYST, e, on=date(2025, 1, 10), settings=settings)
+    contexts.review(*ANALYST, "CTX-T1", "high", date(2025, 4, 1), status="assessed",
+                    on=date(2025, 2, 1), settings=settings)
+    aid = contexts.add_action(*ANALYST, "CTX-T1", "Guardianship training for station staff",
+                              "Youth service", date(2025, 3, 15), on=date(2025, 2, 2),
+                              settings=settings)
+    contexts.review(*ANALYST, "CTX-T1", "medium", date(2025, 7, 1), status="plan_in_place",
+                    on=date(2025, 3, 1), settings=settings)
+    assert contexts.complete_action(*ANALYST, "CTX-T1", aid, on=date(2025, 3, 10),
+                                    settings=settings)
+    contexts.review(*ANALYST, "CTX-T1", "low", None, status="reviewing",
+                    on=date(2025, 7, 1), settings=settings)
+    contexts.review(*ANALYST, "CTX-T1", "low", None, status="closed", on=date(2025, 9, 1),
+                    settings=settings)
+
+    d = contexts.details(("*",), "CTX-T1", Filters(date(2024, 1, 1), date(2025, 12, 1)))
+    assert d is not None
+    assert d["row"]["status"] == "closed"
+    own = d["ratings"][d["ratings"]["source"] == "review"]
+    assert list(own["rating"]) == ["high", "medium", "low", "low"]
+    assert list(d["places"]["ref"]) == ["STN-AST"]
+    assert d["actions"]["done_on"].notna().all()
+    events = list(d["events"]["what"])
+    assert events[0] == "Opened as identified"
+    assert "Status: Identified → Assessed" in events
+    assert "Status: Reviewing → Closed" in events
+    # its timeline interleaves the history with the place's interventions and assessments
+    t = contexts.timeline(d)
+    assert t["when"].is_monotonic_increasing
+    assert {"Opened", "Status", "Rating", "Action", "Review"} <= set(t["what"])
+    assert "Intervention started" in set(t["what"])  # INT-EFFECTIVE is at Aston station
+    # incidents at its places by month, for the chart of risk over time
+    assert d["monthly"]["n"].sum() > 0
+    audit = _audit(settings, "CTX-T1")
+    assert {"added", "reviewed", "action added", "action done"} <= set(audit["outcome"])
+
+
+def test_a_context_with_no_location_is_allowed_and_an_overdue_review_shows(settings) -> None:
+    e = contexts.Entry(ref="CTX-T2", name="Group chat used for recruitment", kind="online",
+                       review_date=date(2020, 1, 1))
+    contexts.save(*ANALYST, e, settings=settings)
+    listing = contexts.listing(("*",), date.today())
+    row = listing[listing["ref"] == "CTX-T2"].iloc[0]
+    assert bool(row["review_due"]) and row["places"] == 0 and row["wards"] == 0
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("kind", "gang", "Unknown kind 'gang': one of place, peer_group, school, route, online"),
+    ("status", "open", "Unknown status 'open': one of identified, assessed, plan_in_place, "
+                       "reviewing, closed"),
+    ("summary", "Seen with a friend, DOB 02/03/2011", "The summary holds a date of birth"),
+    ("name", "Girl born 2 March 2011", "The name holds a date of birth"),
+    ("summary", "lives at B12 9XQ", "The summary holds a full postcode"),
+    ("places", ("NO-SUCH-PLACE",), "No place or ward with reference NO-SUCH-PLACE"),
+])
+def test_bad_input_is_refused_and_nothing_changes(settings, field, value, message) -> None:
+    e = contexts.Entry(**({"ref": "CTX-BAD", "name": "Bad", "kind": "place"} | {field: value}))
+    with pytest.raises(contexts.ContextError, match=message.replace("(", r"\(")):
+        contexts.save(*ANALYST, e, settings=settings)
+    assert "CTX-BAD" not in set(contexts.listing(("*",), date.today())["ref"])
+
+
+def test_partners_cannot_edit_and_the_attempt_is_audited(settings) -> None:
+    e = contexts.Entry(ref="CTX-T3", name="Park", kind="place")
+    with pytest.raises(Denied):
+        contexts.save("pat@example.org", "partner", e, settings=settings)
+    assert list(_audit(settings, "CTX-T3")["outcome"]) == ["denied"]
+
+
+def test_the_dashboard_role_cannot_write_a_context(settings) -> None:
+    """Read-only by default, and no INSERT privilege if it tried to lift that."""
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        assert not conn.execute("SELECT has_table_privilege('context', 'INSERT')").fetchone()[0]
+    with db.connect("dashboard", settings, areas=("*",)) as conn, \
+            pytest.raises((psycopg.errors.InsufficientPrivilege,
+                           psycopg.errors.ReadOnlySqlTransaction)):
+        conn.execute("INSERT INTO context (ref, name, kind) VALUES ('X', 'X', 'place')")
+
+
+def test_row_level_security_hides_other_areas_contexts(settings) -> None:
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-T4", name="Estate", kind="place"),
+                  settings=settings)
+    assert "CTX-T4" in set(contexts.listing(("*",), date.today())["ref"])
+    assert contexts.listing(("E09000001",), date.today()).empty  # the City of London
+    assert contexts.details(("E09000001",), "CTX-T4", Filters()) is None
+
+
+def _write(tmp_path: Path, text: str, name: str = "contexts.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_contexts_load_from_a_file_all_or_nothing(settings, tmp_path: Path) -> None:
+    good = _write(tmp_path, (
+        "ref,name,kind,status,lead_agency,review_date,places,rating,rated_on\n"
+        "CTX-F1,Station corridor,route,assessed,British Transport Police,2026-01-15,"
+        "STN-BHM;STN-BMO,high,2025-11-01\n"
+        "CTX-F2,Year 10 peer group,peer_group,identified,Youth service,,,,\n"))
+    res = contexts.load_file(good, *ANALYST, settings=settings)
+    assert res == {"rows": 2, "added": 2, "edited": 0}
+    listing = contexts.listing(("*",), date.today()).set_index("ref")
+    assert listing.loc["CTX-F1", "places"] == 2 and listing.loc["CTX-F1", "rating"] == "high"
+    # a bad row stops the whole file, naming its row and column, and nothing is written
+    bad = _write(tmp_path, (
+        "ref,name,kind,review_date\n"
+        "CTX-F3,Park,place,2026-02-01\n"
+        "CTX-F4,Takeaway,place,next Tuesday\n"), "bad.csv")
+    with pytest.raises(contexts.ContextError, match="bad.csv, row 3, column review_date"):
+        contexts.load_file(bad, *ANALYST, settings=settings)
+    assert "CTX-F3" not in set(contexts.listing(("*",), date.today())["ref"])
+    unknown = _write(tmp_path, "ref,name,kind,notes\nCTX-F5,X,place,Tyler\n", "extra.csv")
+    with pytest.raises(contexts.ContextError, match="unknown column notes"):
+        contexts.load_file(unknown, *ANALYST, settings=settings)
+
+
+def test_contexts_load_from_the_command_line(settings, tmp_path: Path) -> None:
+    f = _write(tmp_path, "ref,name,kind,places\nCTX-C1,Park,place,SYN-05\n")
+    env = {"PATH": "/usr/bin:/bin", "CONTEXTS_DATABASE_NAME": settings.database_name,
+           "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "geo.cli", "load", "contexts", str(f)],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "1 added" in done.stdout
+    bad = _write(tmp_path, "ref,name,kind\nCTX-C2,Park,castle\n", "bad.csv")
+    done = subprocess.run([sys.executable, "-m", "geo.cli", "load", "contexts", str(bad)],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 2
+    assert "row 2" in done.stderr and "Unknown kind 'castle'" in done.stderr

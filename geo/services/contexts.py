@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo.config import Settings, get_settings
 from geo.filters import Filters
-from geo.services.actions import audit, authorise
+from geo.services.actions import authorise
 from geo.store import contexts as store
 from geo.store import db, profile
 from geo.store.audit import record
@@ -216,10 +216,11 @@ def _date(value: Any, row: int, column: str, name: str) -> date | None:
     if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
         return None
     try:
-        return pd.Timestamp(str(value).strip()).date()
+        day: date = pd.Timestamp(str(value).strip()).date()
     except ValueError:
         raise ContextError(f"{name}, row {row}, column {column}: {value!r} is not a date "
                            "(write YYYY-MM-DD)") from None
+    return day
 
 
 def entries_from_file(path: Path, name: str) -> list[Entry]:
@@ -346,7 +347,3 @@ def timeline(d: dict[str, Any]) -> pd.DataFrame:
     out["when"] = pd.to_datetime(out["when"])
     return out.sort_values("when", kind="stable", ignore_index=True)
 
-
-def audit_denied(actor: str, role: str, ref: str) -> None:
-    """Record a refused edit (a page that hides the form still records the attempt)."""
-    audit(actor, role, "context_edit", ref, "denied")

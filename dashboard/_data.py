@@ -17,7 +17,7 @@ from dashboard import _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
-from geo.services import analysis, pages
+from geo.services import analysis, contexts, meeting, networks, pages
 from geo.services.interventions import ImpactParams
 
 TTL = 3600
@@ -124,3 +124,31 @@ def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
 
 def users() -> pd.DataFrame:
     return pages.users()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def contexts_listing(v: Key, on: date) -> pd.DataFrame:
+    return contexts.listing(v[1], on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def context_vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
+    return contexts.vocabularies(v[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def context_details(v: Key, ref: str, filters: Filters) -> dict[str, Any] | None:
+    return contexts.details(v[1], ref, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Preparing the agenda...")
+def agenda(v: Key, on: date, since: date, view: View) -> meeting.Agenda:
+    from geo.render.text import count_text
+
+    return meeting.agenda(v[1], on, since, fmt=count_text(view))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Linking places...")
+def place_networks(v: Key, filters: Filters, view: View) -> networks.Networks:
+    return networks.build(v[1], filters, view.exact, view.k)
+

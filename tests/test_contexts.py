@@ -162,3 +162,68 @@ def test_contexts_load_from_the_command_line(settings, tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
     assert done.returncode == 2
     assert "row 2" in done.stderr and "Unknown kind 'castle'" in done.stderr
+
+
+def test_next_meeting_agenda_lists_what_changed(settings) -> None:
+    """On the demo's last month: reviews due (a context due that month), the planted
+    new and intensifying hot spots, and what crossed the complex-strategy threshold."""
+    from geo.services import meeting
+
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-M1", name="Review me", kind="school",
+                                           review_date=date(2025, 12, 1)), settings=settings)
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-M2", name="Closed one", kind="school",
+                                           status="closed", review_date=date(2025, 12, 1)),
+                  settings=settings)
+    a = meeting.agenda(("*",), date(2025, 12, 31))
+    assert "CTX-M1" in set(a.reviews["ref"]) and "CTX-M2" not in set(a.reviews["ref"])
+    assert {"new hot spot", "intensifying hot spot"} <= set(a.hotspots["category"])
+    # the planted complex-strategy place crossed the threshold in Apr-Jun 2025: a meeting
+    # in June 2025 whose last meeting was in March sees it as new, and not the 2-person one
+    june = meeting.agenda(("*",), date(2025, 6, 30), since=date(2025, 3, 31))
+    assert "SYN-05" in set(june.flagged["ref"])
+    assert "SYN-06" not in set(june.flagged["ref"])
+    assert (june.flagged["max_people"] >= 3).all()
+
+
+@pytest.mark.parametrize("role", ["partner", "board", "analyst", "admin"])
+def test_context_pages_by_role(settings, role: str) -> None:
+    """Each role opens the three pages; only analysts and admins get the forms and the
+    young-people view; partners and boards see no small count and no key."""
+    from test_dashboard import assert_no_small_counts, run
+
+    contexts.save(*ANALYST, contexts.Entry(
+        ref="CTX-P1", name="Station corridor", kind="route", places=("STN-AST", "STN-BHM"),
+        rating="high", review_date=date(2025, 12, 1)), settings=settings)
+    at = run(role, "contexts", {"context": "CTX-P1"})
+    text = " ".join(t.value for t in at.get("text"))
+    assert "Station corridor" in at.header[0].value and "Aston" in text
+    labels = {b.label for b in at.button}
+    assert ("Add the context" in labels) == (role in ("analyst", "admin"))
+    assert ("Record the review" in labels) == (role in ("analyst", "admin"))
+    meeting_page = run(role, "meeting")
+    assert meeting_page.subheader[0].value == "1. Reviews due"
+    networks_page = run(role, "networks")
+    people_view = any("Young people and places" in s.value for s in networks_page.subheader)
+    assert people_view == (role in ("analyst", "admin"))
+    if role in ("partner", "board"):
+        for page in (at, meeting_page, networks_page):
+            assert_no_small_counts(page)
+        for df in networks_page.dataframe:
+            for col in ("Young people at both", "Young people"):
+                if col in df.value:
+                    assert not df.value[col].astype(str).isin(["1", "2", "3", "4"]).any()
+
+
+def test_an_analyst_adds_a_context_in_the_app(settings) -> None:
+    from test_dashboard import run
+
+    at = run("analyst", "contexts")
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Reference"].input("CTX-APP")
+    inputs["Name (no personal details)"].input("Underpass by the canal")
+    inputs["Lead agency"].input("Community safety")
+    next(t for t in at.text_area if t.label.startswith("Summary")).input(
+        "Reported by detached youth workers after dark")
+    next(b for b in at.button if b.label == "Add the context").click().run()
+    assert not at.exception
+    assert "CTX-APP" in set(contexts.listing(("*",), date.today())["ref"])

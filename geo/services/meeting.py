@@ -58,7 +58,8 @@ def _month(d: date) -> date:
 
 def _months_back(d: date, n: int) -> date:
     t = pd.Timestamp(_month(d)) - pd.DateOffset(months=n)
-    return t.date()
+    first: date = t.date()
+    return first
 
 
 def _people(conn: Any, end: date) -> pd.DataFrame:

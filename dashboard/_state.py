@@ -6,6 +6,7 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -13,7 +14,7 @@ import streamlit as st
 from geo import roles
 from geo.config import Settings, get_settings
 from geo.filters import Filters
-from geo.render.text import View
+from geo.render.text import View, periods
 
 ROLES = roles.ROLES
 ROLE_LABELS = roles.ROLE_LABELS
@@ -113,27 +114,53 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
+def _all_or(labels: dict[str, str]) -> Callable[[str | None], str]:
+    """Names the options of a single-choice filter: "All" for none, else the label."""
+    return lambda c: "All" if c is None else labels.get(c, c)
+
+
 def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tuple[str, str]]],
                     default_months: int = 12) -> Filters:
-    """Sidebar controls for period, harm types, risk levels and age bands."""
+    """Sidebar controls for period, harm types, risk levels and age bands.
+
+    Analysts and admins choose any months and any mix of each vocabulary. Partners and
+    board members choose among fixed periods (the last 1, 3, 6, 12, 24 or 36 months) and
+    one value, or all, of each vocabulary: free choice would let them average the
+    disclosure control's noise away over many overlapping tables (docs/disclosure.md).
+    """
+    exact = view().exact
     with st.sidebar:
         st.subheader("Filters")
         start = end = None
-        if period is not None:
+        if period is not None and exact:
             months = _months(*period)
             pick = st.select_slider(
                 "Period", options=months, key="period",
                 value=(months[max(0, len(months) - default_months)], months[-1]),
                 format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
+        elif period is not None:
+            offered = periods(*period)
+            lengths = [len(_months(a, b)) for _, a, b in offered]
+            fit = [i for i, n in enumerate(lengths) if n <= default_months]
+            i = st.selectbox("Period", range(len(offered)), key="period_window",
+                             index=fit[-1] if fit else 0,
+                             format_func=lambda i: offered[i][0])
+            _, start, end = offered[i]
         chosen = {}
         for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
                            ("age_band", "Age bands")):
             options = vocab.get(key, [])
             labels: dict[str, str] = dict(options)
-            chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                         format_func=labels.__getitem__,
-                                         placeholder="All")
+            if exact:
+                chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
+                                             format_func=labels.__getitem__,
+                                             placeholder="All")
+            else:
+                all_or_one: list[str | None] = [None, *(c for c, _ in options)]
+                one = st.selectbox(label[:-1], all_or_one, key=f"f_{key}_one",
+                                   format_func=_all_or(labels))
+                chosen[key] = [one] if one else []
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,
                    ages=tuple(chosen["age_band"]) or None)

@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboard import _data, _maps, _state
 from geo.render import mapping
-from geo.render.text import total_text
+from geo.render import text as published
+from geo.render.text import text
 
 _state.require("map")
 view = _state.view()
@@ -34,7 +35,7 @@ if show_points:
     mapping.add_points(m, _data.points(v, filters), view)
 
 hot = int((table["bin"] >= 2).sum())
-st.caption(f"{total_text(table['count'], view)} incidents in the period · {hot} "
+st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")
 _maps.show(m, f"map_{unit}", v, show_places)
@@ -46,5 +47,7 @@ with st.expander("Legend", expanded=False):
     else:
         st.write("Darker = more incidents (five quantile classes of the areas with any).")
         if not view.exact:
-            st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden).")
+            st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden). "
+                     "Counts are published by the cell key method: each may differ from "
+                     f"the true count by up to {view.d}, the same way every time.")
     st.write("Circles: places of concern, coloured by category.")

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.text import chart_frame, display, total_text
+from geo.render import text as published
+from geo.render.text import text
 from geo.services.interventions import ImpactParams
 
 _state.require("profile")
@@ -43,16 +44,17 @@ if kind == "place":
                + (" · synthetic demo place" if row["synthetic"] else ""))
     here = reg[reg["place_id"].astype(str) == unit_id]
 
-total = monthly.groupby("month")["n"].sum()
-st.metric("Incidents in the period", total_text(total, view))
+months = pd.date_range(filters.start, filters.end, freq="MS")
+shown = published.profile(monthly, info["times"], months, view,
+                          dict(_data.vocabularies(v)["harm_type"]))
+st.metric("Incidents in the period", text(shown["total"]))
 
 st.subheader("Monthly trend")
-months = pd.date_range(filters.start, filters.end, freq="MS")
-trend = pd.DataFrame({"month": months, "n": total.reindex(months, fill_value=0).to_numpy()})
-trend = chart_frame(trend, "n", view)
+trend = shown["trend"]
 line = alt.Chart(trend).mark_line(point=True).encode(
     x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents"),
-    tooltip=[alt.Tooltip("month:T", format="%b %Y"), alt.Tooltip("n:Q", title="incidents")])
+    tooltip=[alt.Tooltip("month:T", format="%b %Y"),
+             alt.Tooltip("incidents:N", title="incidents")])
 layers = [line]
 if not here.empty:
     starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
@@ -61,31 +63,34 @@ if not here.empty:
         x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
 st.altair_chart(alt.layer(*layers), width="stretch")
 if not view.exact:
-    st.caption(f"Months with fewer than {view.k} incidents are left blank.")
+    st.caption(f"Months with fewer than {view.k} incidents are left blank. Counts are "
+               "published by the cell key method: each may differ from the true count by "
+               f"up to {view.d}, the same way every time, and a total is published as a "
+               "count of its own (the parts need not add up to it).")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Harm mix")
-    mix = monthly.groupby("harm_type", as_index=False)["n"].sum()
-    mix = chart_frame(mix, "n", view).dropna()
+    mix = shown["mix"].dropna(subset=["n"])
     if mix.empty:
         st.write("Too few incidents to show.")
     else:
         st.altair_chart(alt.Chart(mix).mark_bar().encode(
             y=alt.Y("harm_type:N", sort="-x", title=None), x=alt.X("n:Q", title="incidents"),
-            tooltip=["harm_type", "n"]), width="stretch")
+            tooltip=[alt.Tooltip("harm_type:N", title="harm"),
+                     alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
 with right:
     st.subheader("Day and time")
-    times = info["times"]
-    if times["n"].sum() == 0:
+    grid = shown["times"]
+    if info["times"]["n"].sum() == 0:
         st.write("No incidents with a time of day.")
     else:
-        grid = chart_frame(times, "n", view)
         st.altair_chart(alt.Chart(grid).mark_rect().encode(
             x=alt.X("hour:O", title="hour of day"),
             y=alt.Y("day:N", sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], title=None),
             color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered")),
-            tooltip=["day", "hour", "n"]), width="stretch")
+            tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")]),
+            width="stretch")
 
 if kind == "place":
     st.subheader("Location assessments")
@@ -112,10 +117,9 @@ if kind == "place":
                            if pd.notna(iv["end_month"]) else " (ongoing)"))
             if res:
                 st.info(res["sentence"])
-                c = res["counts"]
+                c = res["counts_text"]
                 st.caption("Based on " + ", ".join(
-                    f"{label} {display(pd.Series([c[a]]), view).iloc[0]}→"
-                    f"{display(pd.Series([c[b]]), view).iloc[0]}"
+                    f"{label} {c[a]}→{c[b]}"
                     for label, a, b in (("place", "rb", "ra"), ("200 m ring", "db", "da"),
                                         ("surrounding wards", "cb", "ca"))))
 else:

@@ -143,9 +143,7 @@ def context_details(v: Key, ref: str, filters: Filters) -> dict[str, Any] | None
 
 @st.cache_data(ttl=TTL, show_spinner="Preparing the agenda...")
 def agenda(v: Key, on: date, since: date, view: View) -> meeting.Agenda:
-    from geo.render.text import count_text
-
-    return meeting.agenda(v[1], on, since, fmt=count_text(view))
+    return meeting.agenda(v[1], on, since, view)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Linking places...")

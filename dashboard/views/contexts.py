@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.text import chart_frame, total_text
+from geo.render.text import monthly_trend, text, total
 from geo.services import actions, contexts
 
 role = _state.require("contexts")
@@ -73,14 +73,12 @@ else:
     layers = []
     if not monthly.empty and filters.start is not None:
         months = pd.date_range(filters.start, filters.end, freq="MS")
-        total = monthly.groupby("month")["n"].sum()
-        trend = chart_frame(pd.DataFrame({"month": months, "n": total.reindex(
-            months, fill_value=0).to_numpy()}), "n", view)
+        trend = monthly_trend(monthly, months, view)
         layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(
             x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents at its places"),
             tooltip=[alt.Tooltip("month:T", format="%b %Y"),
-                     alt.Tooltip("n:Q", title="incidents")]))
-        st.metric("Incidents at its places in the period", total_text(total, view))
+                     alt.Tooltip("incidents:N", title="incidents")]))
+        st.metric("Incidents at its places in the period", text(total(monthly, view)))
     if not ratings.empty:
         r = ratings.assign(level=ratings["rating"].map(level))
         layers.append(alt.Chart(r).mark_line(interpolate="step-after", color="#d95f02",

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 from dashboard import _data, _state
 from geo.render import mapping
-from geo.render.text import display
+from geo.render.text import people_band
 
 role = _state.require("networks")
 view = _state.view()
@@ -32,8 +32,8 @@ names = dict(zip(net.places["unit_id"], net.places["name"], strict=True))
 where = net.places.set_index("unit_id")[["lat", "lon"]]
 
 
-def _published(n: pd.Series) -> pd.Series:
-    return display(n.astype(int), view)
+def _published(n: pd.Series) -> list[str]:
+    return [people_band(int(x), view) for x in n]
 
 
 st.subheader("Strongest links")

@@ -23,6 +23,7 @@ from geo.stats.disclosure import (
     cell_sum,
     change_text,
     chart_values,
+    people_band,
     people_text,
     publish,
     publish_frame,
@@ -32,8 +33,8 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "flags", "harm_mix", "monthly_trend", "period_change", "periods", "profile",
-           "time_grid", "total", "unit_counts", "unit_rows"]
+           "flags", "harm_mix", "people_band", "monthly_trend", "period_change", "periods",
+           "profile", "time_grid", "total", "unit_counts", "unit_rows"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data

@@ -18,7 +18,6 @@ of young people).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from geo.filters import Filters
 from geo.services import analysis, interventions
 from geo.services.contexts import listing
 from geo.stats.complex_strategy import flag_places
+from geo.stats.disclosure import View
 from geo.store import counts, db
 
 #: the emerging categories an agenda raises
@@ -72,9 +72,9 @@ def _people(conn: Any, end: date) -> pd.DataFrame:
 
 
 def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
-           fmt: Callable[[int], str] = str) -> Agenda:
-    """The agenda of a meeting on ``on`` (see the module docstring); ``fmt`` writes the
-    counts in the impact sentences as the viewer may see them."""
+           view: View | None = None) -> Agenda:
+    """The agenda of a meeting on ``on`` (see the module docstring); the impact sentences
+    are written as ``view`` may see them (exact when None)."""
     since = since or (pd.Timestamp(on) - pd.DateOffset(months=1)).date()
     reviews = listing(areas, on)
     reviews = reviews[reviews["review_due"].astype(bool)][
@@ -99,7 +99,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         end = pd.to_datetime(reg["end_month"])
         ended = reg[(end > pd.Timestamp(since)) & (end <= pd.Timestamp(on))]
         results = {i.intervention: i for r in ended["ref"]
-                   for i in interventions.impacts(conn, intervention_ref=str(r), fmt=fmt)}
+                   for i in interventions.impacts(conn, intervention_ref=str(r), view=view)}
     ended = ended.assign(
         result=[results[r].sentence if r in results else "" for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]

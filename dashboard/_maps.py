@@ -32,6 +32,7 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool) 
     """A map of one unit layer, with the places of concern on top if asked."""
     m = mapping.base_map(_state.settings(), layer["bounds"])
     mapping.add_areas(m, layer, name=name)
+    mapping.add_legend(m, layer)
     if with_places:
         mapping.add_places(m, _data.places(v))
     return m

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         default=None, description="URL loads use (the loader role); derived when unset."
     )
     home: Path = Field(default=PROJECT_ROOT, description="Project folder; holds var/.")
+    state_dir: Path = Field(
+        default=Path("/var/lib/contexts"),
+        description="Where private clusters live when the server runs as another user (root): "
+        "one folder per checkout, named from its path; var/pg links there.",
+    )
     database_name: str = "contexts"
     area_code: str = Field(
         default="E08000025",

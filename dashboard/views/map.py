@@ -35,6 +35,9 @@ if show_points:
     mapping.add_points(m, _data.points(v, filters), view)
 
 hot = int((table["bin"] >= 2).sum())
+covers = _data.coverage(v, filters)
+if not covers.whole:
+    st.info(published.coverage_text(covers))
 st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")
@@ -51,3 +54,6 @@ with st.expander("Legend", expanded=False):
                      "Counts are published by the cell key method: each may differ from "
                      f"the true count by up to {view.d}, the same way every time.")
     st.write("Circles: places of concern, coloured by category.")
+    if layer.get("no_data"):
+        st.write(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
+                 "statistics leave these areas out.")

@@ -174,7 +174,7 @@ def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
     """
     safe = escape_text(gdf, text_fields)
     styles = [{"fillColor": c, "color": "#444444", "weight": 1, "fillOpacity": 0.65}
-              for c in safe.pop("_fill")]
+              if isinstance(c, str) else dict(NO_DATA_STYLE) for c in safe.pop("_fill")]
     return {"data": _styled(safe, styles), "bounds": [float(b) for b in gdf.total_bounds],
             "fields": list(tooltip_fields), "aliases": list(tooltip_aliases)}
 
@@ -196,6 +196,10 @@ BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
               -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
               -3: "Cold spot, 99% confidence"}
 SMALL_COLOUR = "#d9d9d9"
+#: units outside the coverage of the data: no data, not zero (issue #22)
+NO_DATA_LABEL = "No data (outside the area the data covers)"
+NO_DATA_STYLE = {"fillColor": "#bdbdbd", "color": "#737373", "weight": 1, "fillOpacity": 0.55,
+                 "dashArray": "4 3"}
 
 
 def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
@@ -208,11 +212,14 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
     """
     from geo.render.text import chart_values, texts, unit_counts
 
+    inside = _covered(table)
     pub = unit_counts(table, view)
     out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
                             "name": table["name"].astype(str),
-                            "incidents": texts(pub),
-                            "hotspot": table["bin"].map(BIN_LABELS).to_numpy()},
+                            "incidents": np.where(inside, np.asarray(texts(pub), dtype=object),
+                                                  "no data"),
+                            "hotspot": np.where(inside, table["bin"].map(BIN_LABELS)
+                                                .to_numpy(), NO_DATA_LABEL)},
                            geometry=shapely.transform(table.geometry.to_numpy(),
                                                       lambda xy: np.round(xy, 5)),
                            crs=table.crs)  # 1e-5 degrees: ~1 m, a smaller page
@@ -224,7 +231,16 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
         vals = chart_values(pub)
         breaks = class_breaks(np.nan_to_num(vals, nan=0.0))
         out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
+    out["_fill"] = np.where(inside, out["_fill"].to_numpy(), None)  # None: the no-data style
     return out
+
+
+def _covered(table: pd.DataFrame) -> np.ndarray:
+    """Which units of a hot-spot table the data covers (all, for a table without the column)."""
+    if "covered" not in table:
+        return np.ones(len(table), dtype=bool)
+    inside: np.ndarray = table["covered"].to_numpy(dtype=bool)
+    return inside
 
 
 def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
@@ -235,10 +251,54 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     feats = unit_features(table, kind, view, colour_by)
     fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
     aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
-    layer = area_layer(feats[table["bin"].to_numpy() != 0] if significant_only else feats,
-                       fields, aliases, fields)
+    inside = _covered(table)
+    shown = (table["bin"].to_numpy() != 0) | ~inside  # no-data units are always drawn
+    layer = area_layer(feats[shown] if significant_only else feats, fields, aliases, fields)
     layer["bounds"] = [float(b) for b in table.total_bounds]
+    layer["no_data"] = bool((~inside).any())
+    layer["colour_by"] = colour_by
     return layer
+
+
+class _Legend(branca.element.MacroElement):
+    """A small legend in a corner of the map, as a Leaflet control (static text only)."""
+
+    _template = jinja2.Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: "bottomright"});
+{{ this.get_name() }}.onAdd = function(map) {
+    var div = L.DomUtil.create("div", "contexts-legend");
+    div.innerHTML = {{ this.html|tojson }};
+    return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, entries: Sequence[tuple[dict[str, Any], str]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Legend"
+        rows = "".join(
+            '<div><span style="display:inline-block;width:14px;height:10px;margin-right:4px;'
+            f'background:{html.escape(st.get("fillColor", "#ffffff"))};'
+            f'border:1px {"dashed" if st.get("dashArray") else "solid"} '
+            f'{html.escape(st.get("color", "#444444"))}"></span>{html.escape(label)}</div>'
+            for st, label in entries)
+        self.html = ('<div style="background:rgba(255,255,255,.9);padding:4px 6px;'
+                     f'font:12px sans-serif;border-radius:3px">{rows}</div>')
+
+
+def add_legend(m: folium.Map, layer: dict[str, Any], colour_by: str | None = None) -> None:
+    """The map's legend: the hot-spot bins when coloured by them, and the no-data style
+    when some units lie outside the area the data covers."""
+    entries: list[tuple[dict[str, Any], str]] = []
+    if (colour_by or layer.get("colour_by")) == "hotspots":
+        entries += [({"fillColor": HOTSPOT_COLOURS[b]}, BIN_LABELS[b])
+                    for b in (3, 2, 1, -1, -2, -3)]
+    if layer.get("no_data"):
+        entries.append((NO_DATA_STYLE, NO_DATA_LABEL))
+    if entries:
+        _Legend(entries).add_to(m)
 
 
 def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson | None:

@@ -227,3 +227,59 @@ def test_an_analyst_adds_a_context_in_the_app(settings) -> None:
     next(b for b in at.button if b.label == "Add the context").click().run()
     assert not at.exception
     assert "CTX-APP" in set(contexts.listing(("*",), date.today())["ref"])
+
+
+TRUTH = __import__("json").loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
+
+
+def test_the_demo_networks_recover_the_planted_groups_and_corridor(settings) -> None:
+    """On the demo data (the truth file's period): the two planted groups come out as
+    communities (adjusted Rand index >= 0.8 against the truth, every place found in a
+    community scored) and the planted county line is the strongest corridor."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from geo.services import networks
+    from geo.stats.disclosure import View
+
+    net_truth = TRUTH["networks"]
+    first, last = (date(int(y), int(m), 1) for y, m in
+                   (p.split("-") for p in net_truth["period"]))
+    net = networks.build(("*",), Filters(first, last), exact=True, k=5)
+    ref_of = dict(zip(net.places["unit_id"], net.places["ref"], strict=True))
+    got = {ref_of[p]: c for p, c in zip(net.communities["place_id"],
+                                        net.communities["community"], strict=True)}
+    truth = {ref: g for g, refs in enumerate(net_truth["groups"].values()) for ref in refs}
+    refs = sorted(set(got) | set(truth))
+    want = [truth.get(r, 100 + k) for k, r in enumerate(refs)]
+    labels = [got.get(r, 200 + k) for k, r in enumerate(refs)]
+    assert adjusted_rand_score(want, labels) >= 0.8, (got, truth)
+    top = net.corridors.iloc[0]
+    assert [ref_of[top["origin"]], ref_of[top["destination"]]] == net_truth["corridor"]
+    # partners see the same links only from k young people, in bands, and no keys
+    shown = networks.build(("*",), Filters(first, last), exact=False,
+                           k=View("partner").k)
+    assert (shown.links["people"] >= 5).all() and shown.sightings.empty
+
+
+def test_the_demo_agenda_of_its_last_month_matches_the_truth(settings) -> None:
+    from geo.services import meeting
+    from geo.stats import grid
+
+    t = TRUTH["next_meeting"]
+    a = meeting.agenda(("*",), date.fromisoformat(t["on"]), date.fromisoformat(t["since"]))
+    assert sorted(a.reviews["ref"]) == t["reviews_due"]
+    # the planted place is new; a busy place may also cross by chance (the truth lists only
+    # what was planted), but not the place flagged months before
+    assert set(t["newly_flagged"]) <= set(a.flagged["ref"])
+    assert TRUTH["complex_strategy"]["flagged"] not in set(a.flagged["ref"])
+    assert (a.flagged["max_people"] >= 3).all()
+    assert sorted(a.ended["ref"]) == t["interventions_ended"]
+    with db.connect("admin", settings) as conn:
+        centre = dict(conn.execute(
+            "SELECT ref, ST_AsText(ST_Centroid(geom)) FROM place").fetchall())
+    for key, category in (("new_hot_spot_near", "new hot spot"),
+                          ("intensifying_hot_spot_near", "intensifying hot spot")):
+        x, y = map(float, centre[t[key]][6:-1].split())
+        i, j = grid.hex_index([x], [y], 250)
+        cells = set(a.hotspots.loc[a.hotspots["category"] == category, "unit_id"])
+        assert f"{i[0]}:{j[0]}" in cells, (key, cells)

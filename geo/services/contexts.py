@@ -264,9 +264,12 @@ def entries_from_file(path: Path, name: str) -> list[Entry]:
 
 
 def load_file(path: str | Path, actor: str, role: str, file_name: str | None = None,
-              on: date | None = None, settings: Settings | None = None) -> dict[str, Any]:
+              on: date | None = None, only_new: bool = False,
+              settings: Settings | None = None) -> dict[str, Any]:
     """Load a file of contexts in one transaction: all rows or none (a bad row stops the
-    file, naming its row and column). Returns how many were added and changed."""
+    file, naming its row and column). Returns how many were added and changed.
+    ``only_new``: leave contexts already recorded as they are (``contexts demo`` run
+    twice changes nothing)."""
     path = Path(path)
     name = file_name or path.name
     authorise(actor, role, "context_edit", "file", settings)
@@ -274,6 +277,8 @@ def load_file(path: str | Path, actor: str, role: str, file_name: str | None = N
     added = edited = 0
     with db.transaction("loader", settings or get_settings()) as conn:
         for e in entries:
+            if only_new and store.find(conn, e.ref) is not None:
+                continue
             try:
                 _, outcome = _save(conn, e, on or date.today())
             except ContextError as exc:

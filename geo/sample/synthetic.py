@@ -518,7 +518,7 @@ def _contexts(places: pd.DataFrame, interventions: pd.DataFrame, months: int
     last = _months(months)[-1]
 
     def day(months_after: int, d: int = 15) -> str:
-        return (last + pd.DateOffset(months=months_after, days=d - 1)).strftime("%Y-%m-%d")
+        return str((last + pd.DateOffset(months=months_after, days=d - 1)).strftime("%Y-%m-%d"))
 
     effective = str(interventions.loc[interventions["place_ref"] == "STN-AST", "ref"].iloc[0])
     rows = [

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import _data, _maps, _state
 from geo.render import mapping
 from geo.render import text as published
+from geo.render.plain import md
 from geo.render.text import text
 
 _state.require("map")
@@ -37,7 +38,7 @@ if show_points:
 hot = int((table["bin"] >= 2).sum())
 covers = _data.coverage(v, filters)
 if not covers.whole:
-    st.info(published.coverage_text(covers))
+    st.info(md(published.coverage_text(covers)))
 st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · {hot} "
            f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
            "click a ward or place to open its profile")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
+from geo.render.plain import md
 
 _state.require("meeting")
 view = _state.view()
@@ -77,4 +78,4 @@ else:
                 f"{pd.Timestamp(iv['start_month']):%b %Y} to "
                 f"{pd.Timestamp(iv['end_month']):%b %Y}")
         if iv["result"]:
-            st.info(str(iv["result"]))
+            st.info(md(str(iv["result"])))

@@ -35,12 +35,12 @@ def load_demo(folder: Path, settings: Settings | None = None) -> Iterator[str]:
         if kind == "contexts":
             from geo.services.contexts import load_file
 
-            done = load_file(folder / name, actor="demo", role="analyst", only_new=True,
+            done = load_file(folder / name, actor="app:demo", role="analyst", only_new=True,
                              settings=settings)
             yield (f"{kind:<14} {'loaded':<15} {name}: {done['added']} added, "
                    f"{done['rows'] - done['added']} already there")
             continue
-        res = load(kind, folder / name, actor="demo", settings=settings)
+        res = load(kind, folder / name, actor="app:demo", settings=settings)
         if res.status == "rejected":
             raise RuntimeError(res.message)
         yield f"{kind:<14} {res.status:<15} {res.message}"

@@ -88,8 +88,9 @@ def _load_contexts(args: argparse.Namespace) -> int:
     """``contexts load contexts FILE``: records of contexts of concern, all or nothing."""
     from geo.services import contexts
 
-    res = contexts.load_file(args.file, actor=args.actor or os.environ.get("USER", "cli"),
-                             role="analyst")
+    from geo.store.audit import os_actor
+
+    res = contexts.load_file(args.file, actor=os_actor(), role="analyst")
     if args.json:
         print(json.dumps(res))
     else:

@@ -374,8 +374,7 @@ def generate(
                 )
             )
     complex_rows = _complex(places, months, rng)
-    network_rows = _network_groups(places, months, rng)
-    planted = pd.concat(parts + [complex_rows, network_rows], ignore_index=True)
+    planted = pd.concat(parts + [complex_rows], ignore_index=True)
 
     n_bg = rows - len(planted)
     if n_bg < 0:
@@ -409,18 +408,16 @@ def generate(
     inc["easting"] = np.round(inc["x"]).astype(int)
     inc["northing"] = np.round(inc["y"]).astype(int)
     order = np.lexsort((rng.random(n), inc["m"].to_numpy()))
-    incidents = inc.iloc[order][
-        [
-            "month",
-            "occurred_at",
-            "harm_type",
-            "risk_level",
-            "age_band",
-            "person_id",
-            "easting",
-            "northing",
-        ]
-    ].reset_index(drop=True)
+    cols = ["month", "occurred_at", "harm_type", "risk_level", "age_band", "person_id",
+            "easting", "northing"]
+    incidents = inc.iloc[order][cols]
+    # the planted groups of young people take the place of the last background rows (a
+    # random sample of them), made by a generator of their own after everything else:
+    # every other row, so every other planted truth, is as it was without them
+    groups = _network_groups(places, months, np.random.default_rng(seed + 1))
+    gone = np.arange(n - len(groups), n)
+    incidents = pd.concat([incidents[~incidents.index.isin(gone)], groups[cols]])
+    incidents = incidents.sort_values("month", kind="stable").reset_index(drop=True)
 
     interventions = _interventions(places, months, rng)
     assessments = _assessments(places, interventions, months, rng)
@@ -519,7 +516,8 @@ NEW_FLAG_PLACE = "SYN-18"
 
 def _network_groups(places: pd.DataFrame, months: int, rng: np.random.Generator
                     ) -> pd.DataFrame:
-    """Sightings of the planted groups and of the place that newly crosses the threshold."""
+    """Incidents (in the file's columns) of the planted groups and of the place that newly
+    crosses the complex-strategy threshold."""
     mi = _months(months)
     first, last = mi[months - 12], mi[-1] + pd.offsets.MonthEnd(0)
     span = (last - first).days
@@ -528,9 +526,12 @@ def _network_groups(places: pd.DataFrame, months: int, rng: np.random.Generator
 
     def seen(ref: str, person: str, when: pd.Timestamp, role: str) -> None:
         x, y = _points_in(geom[ref], 1, rng)[0]
-        m = (when.year - mi[0].year) * 12 + when.month - mi[0].month
-        rows.append({"m": m, "x": x, "y": y, "planted": role, "person_id": person,
-                     "when": when})
+        harm = "county_lines" if role == "county_line" else str(rng.choice(KEYED_HARMS))
+        rows.append({"month": when.strftime("%Y-%m"),
+                     "occurred_at": when.strftime("%Y-%m-%d %H:%M"), "harm_type": harm,
+                     "risk_level": str(rng.choice(list(RISK_MIX), p=list(RISK_MIX.values()))),
+                     "age_band": str(rng.choice(["14-15", "16-17"])), "person_id": person,
+                     "easting": int(round(x)), "northing": int(round(y))})
 
     for g, (role, refs) in enumerate(NETWORK_GROUPS.items()):
         for k in range(NETWORK_MEMBERS):

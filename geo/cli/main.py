@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.config import PROJECT_ROOT, get_settings
+from geo.kinds import KINDS
 from geo.roles import ROLES
 
 
@@ -87,7 +88,6 @@ def _progress_line() -> Any:
 def _load_contexts(args: argparse.Namespace) -> int:
     """``contexts load contexts FILE``: records of contexts of concern, all or nothing."""
     from geo.services import contexts
-
     from geo.store.audit import os_actor
 
     res = contexts.load_file(args.file, actor=os_actor(), role="analyst")
@@ -204,16 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", help="load an extract file")
     ld.add_argument(
         "kind",
-        choices=[
-            "incidents",
-            "interventions",
-            "places",
-            "assessments",
-            "wards",
-            "lsoas",
-            "population",
-            "contexts",
-        ],
+        choices=(*KINDS, "contexts"),  # contexts of concern: records, not an extract
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")

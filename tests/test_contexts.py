@@ -267,7 +267,8 @@ def test_the_demo_agenda_of_its_last_month_matches_the_truth(settings) -> None:
 
     t = TRUTH["next_meeting"]
     a = meeting.agenda(("*",), date.fromisoformat(t["on"]), date.fromisoformat(t["since"]))
-    assert sorted(a.reviews["ref"]) == t["reviews_due"]
+    demo = set(pd.read_csv(PROJECT_ROOT / "sample_data" / "contexts.csv")["ref"])
+    assert sorted(set(a.reviews["ref"]) & demo) == t["reviews_due"]  # others: made by tests
     # the planted place is new; a busy place may also cross by chance (the truth lists only
     # what was planted), but not the place flagged months before
     assert set(t["newly_flagged"]) <= set(a.flagged["ref"])

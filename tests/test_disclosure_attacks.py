@@ -562,6 +562,8 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
         state = {"profile": ("ward", _ward_code(settings, "Castle Vale"))}
         if page == "profile":
             state = {"profile": ("place", _place_id(settings, "STN-AST"))}
+        if page == "contexts":  # the county line: its places have incidents
+            state = {"context": "CTX-001"}
         if page == "meeting":  # INT-001 ended in July 2025: its sentence has counts
             from datetime import date
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.plain import md
+from geo.render.text import people_text
 
 _state.require("meeting")
 view = _state.view()
@@ -55,8 +56,8 @@ else:
              "were seen within 90 days, and not at the last meeting.")
     st.dataframe(pd.DataFrame({
         "Place": a.flagged["name"], "Category": a.flagged["category"].str.replace("_", " "),
-        "Distinct young people": (a.flagged["max_people"].astype(str) if view.exact
-                                  else "3 or more")}), hide_index=True, width="stretch")
+        "Distinct young people": [people_text(int(n), view) for n in a.flagged["max_people"]]}),
+        hide_index=True, width="stretch")
 
 st.subheader("3. New and intensifying hot spots")
 if a.hotspots.empty:

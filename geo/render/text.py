@@ -34,7 +34,7 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band",
+           "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
            "period_change", "periods", "profile", "time_grid", "total", "unit_counts",
            "unit_rows"]
 

@@ -105,6 +105,64 @@ def banner() -> None:
                    "switcher in the sidebar. Not for real data.", icon=":material/science:")
 
 
+#: what is carried from page to page and kept in the URL, so a view can be shared
+URL_KEYS = ("from", "to", "harm", "risk", "age", "unit", "colour", "places", "place", "role")
+#: the default period on every page, in months
+DEFAULT_MONTHS = 12
+
+
+def shared() -> dict[str, str]:
+    """The state that stays (filters, period, unit, selected place): read from the URL when
+    a session starts (a shared link), then kept in the session across pages."""
+    state = st.session_state.get("_shared")
+    if state is None:
+        state = {k: str(st.query_params[k]) for k in URL_KEYS if st.query_params.get(k)}
+        st.session_state["_shared"] = state
+    return dict(state)
+
+
+def remember(**values: str | None) -> None:
+    """Keep ``values`` (None or "" forgets one) and write the state to the URL."""
+    state = shared()
+    for k, value in values.items():
+        if value:
+            state[k] = str(value)
+        else:
+            state.pop(k, None)
+    st.session_state["_shared"] = state
+    publish()
+
+
+def publish() -> None:
+    """The state as the page's query parameters (the page's URL can then be shared)."""
+    state = shared()
+    if not demo_mode():
+        state.pop("role", None)  # a role comes from sign-in, never from a link
+    if dict(st.query_params) != state:
+        st.query_params.from_dict(state)
+
+
+def start() -> None:
+    """At the start of every run: the state from a shared link, the demo role with it."""
+    state = shared()
+    if demo_mode() and "demo_role" not in st.session_state and state.get("role") in ROLES:
+        st.session_state["demo_role"] = state["role"]
+
+
+def share_link() -> None:
+    """The link to what is on screen, with a copy button (sidebar)."""
+    from urllib.parse import urlencode
+
+    base = str(st.context.url or "").split("?", 1)[0]
+    state = shared()
+    if not demo_mode():
+        state.pop("role", None)
+    with st.sidebar.expander("Link to this view", icon=":material/link:"):
+        st.caption("Copy it to share what you are looking at (filters, period, areas, place).")
+        st.code(base + ("?" + urlencode(state) if state else ""), language=None,
+                wrap_lines=True)
+
+
 def _months(first: date, last: date) -> list[date]:
     out, y, m = [], first.year, first.month
     while (y, m) <= (last.year, last.month):
@@ -113,27 +171,91 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
+def _month(text: str | None, months: list[date]) -> date | None:
+    if not text:
+        return None
+    try:
+        y, m = (int(x) for x in text.split("-")[:2])
+        want = date(y, m, 1)
+    except ValueError:
+        return None
+    return min(max(want, months[0]), months[-1])
+
+
 def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tuple[str, str]]],
-                    default_months: int = 12) -> Filters:
-    """Sidebar controls for period, harm types, risk levels and age bands."""
+                    default_months: int = DEFAULT_MONTHS) -> Filters:
+    """Sidebar controls for period, harm types, risk levels and age bands, initialised from
+    (and written back to) the shared state, so they stay from page to page and in the URL."""
+    state = shared()
     with st.sidebar:
         st.subheader("Filters")
         start = end = None
         if period is not None:
             months = _months(*period)
-            pick = st.select_slider(
-                "Period", options=months, key="period",
-                value=(months[max(0, len(months) - default_months)], months[-1]),
-                format_func=lambda d: d.strftime("%b %Y"))
+            first = _month(state.get("from"), months) or months[max(0, len(months) -
+                                                                    default_months)]
+            last = _month(state.get("to"), months) or months[-1]
+            if first > last:
+                first, last = last, first
+            pick = st.select_slider("Period", options=months, key="period",
+                                    value=(first, last),
+                                    format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
         chosen = {}
-        for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
-                           ("age_band", "Age bands")):
+        for key, url, label in (("harm_type", "harm", "Harm types"),
+                                ("risk_level", "risk", "Risk levels"),
+                                ("age_band", "age", "Age bands")):
             options = vocab.get(key, [])
             labels: dict[str, str] = dict(options)
+            wanted = [c for c in (state.get(url) or "").split(",") if c in labels]
             chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                         format_func=labels.__getitem__,
+                                         default=wanted, format_func=labels.__getitem__,
                                          placeholder="All")
+    remember(**{"from": start.strftime("%Y-%m") if start else None,
+                "to": end.strftime("%Y-%m") if end else None,
+                "harm": ",".join(chosen["harm_type"]), "risk": ",".join(chosen["risk_level"]),
+                "age": ",".join(chosen["age_band"]),
+                "role": current_role() if demo_mode() else None})
+    share_link()
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,
                    ages=tuple(chosen["age_band"]) or None)
+
+
+def choice(url: str, options: list[str], default: str) -> int:
+    """The index in ``options`` of the shared state's ``url`` entry (else of ``default``):
+    a widget's starting value, so it shows the state carried from page to page."""
+    value = shared().get(url)
+    return options.index(value if value in options else default)
+
+
+#: on a narrow screen (a phone) the sidebar closes once a page is chosen, and wide tables
+#: scroll inside their own frame instead of widening the page
+_PHONE_JS = """
+<script>
+(function () {
+  const doc = window.parent.document;
+  if (window.parent.innerWidth > 640) return;
+  const sidebar = doc.querySelector('[data-testid="stSidebar"]');
+  if (!sidebar || sidebar.getAttribute('aria-expanded') !== 'true') return;
+  const close = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
+      || doc.querySelector('[data-testid="stSidebarHeader"] button');
+  if (close) close.click();
+})();
+</script>
+"""
+_PHONE_CSS = """
+<style>
+[data-testid="stDataFrame"], [data-testid="stTable"] {max-width: 100%; overflow-x: auto;}
+@media (max-width: 640px) { .block-container {padding-left: .5rem; padding-right: .5rem;} }
+</style>
+"""
+
+
+def phone_layout(here: str) -> None:
+    """Close the sidebar on a phone after navigating to page ``here``, and keep tables in
+    their frame."""
+    st.html(_PHONE_CSS)
+    if st.session_state.get("_page_seen") != here:
+        st.session_state["_page_seen"] = here
+        st.html(_PHONE_JS, unsafe_allow_javascript=True)

@@ -16,7 +16,9 @@ from geo.render.mapping import install_template_cache
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
 install_template_cache()  # once per process; see its docstring
-st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide")
+st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide",
+                   initial_sidebar_state="auto")
+_state.start()  # the state of a shared link (filters, period, unit, place) before any widget
 
 if _state.demo_mode():
     with st.sidebar:
@@ -32,6 +34,8 @@ if role is None:
     st.error("You are not signed in.")
     st.stop()
 nav = st.navigation(pages)
+_state.remember(role=role if _state.demo_mode() else None)
 _state.banner()
+_state.phone_layout(nav.url_path)
 st.sidebar.caption(f"Signed in as: {_state.ROLE_LABELS.get(role, role)}")
 nav.run()

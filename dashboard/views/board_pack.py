@@ -1,4 +1,4 @@
-"""Board pack: one click makes the print-ready report of the period's review."""
+"""Board pack: one click makes the period's review as an A4 PDF (HTML as an option)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ if period is None:
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
 st.write("A report of the period for the strategy board: headline figures, the hot-spot map, "
-         "emerging hot spots, complex-strategy flags and what the interventions achieved. "
-         "Open it in a browser and print it, or save it as PDF.")
+         "emerging hot spots, complex-strategy flags and what the interventions achieved, "
+         "as an A4 PDF ready to print or send.")
 
 if st.button("Make the board pack", type="primary"):
     months = pd.date_range(filters.start, filters.end, freq="MS")
@@ -39,12 +39,18 @@ if st.button("Make the board pack", type="primary"):
                                           counted=(prev.start, filters.end))["count"].sum()),
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
-        made_on=date.today())
+        made_on=date.today(), wards=_data.wards(v))
+    with st.spinner("Making the PDF..."):
+        st.session_state["board_pack_pdf"] = board_pack.pdf(doc)
     actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")
 if doc:
-    st.download_button("Download (HTML, print-ready)", doc.encode(), mime="text/html",
-                       file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
+    left, right = st.columns(2)
+    left.download_button("Download the PDF (A4)", st.session_state["board_pack_pdf"],
+                         mime="application/pdf", type="primary",
+                         file_name=f"board-pack-{date.today():%Y-%m-%d}.pdf")
+    right.download_button("Download as HTML", doc.encode(), mime="text/html",
+                          file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
     st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.exports import safe_csv
+from geo.render.text import chart_frame
+from geo.render.words import month_text
 from geo.services import actions
 from geo.services.interventions import ImpactParams
 
@@ -30,13 +33,43 @@ st.subheader("Results")
 st.caption(f"{before} months before and {after} after each start (the start month left out), "
            f"compared with the surrounding wards; displacement measured in a {buffer} m ring.")
 results = _data.impacts(v, params, view)
+
+
+def before_after(counts: dict[str, int]) -> alt.LayerChart:
+    """Incidents before and after the start at the place, in its ring and in the
+    surrounding wards (each on its own scale; small counts left out for aggregate roles)."""
+    zones = (("At the place", "rb", "ra"), (f"{buffer} m ring", "db", "da"),
+             ("Surrounding wards", "cb", "ca"))
+    frame = pd.DataFrame([{"zone": z, "when": w, "n": counts[key]}
+                          for z, b, a in zones for w, key in (("Before", b), ("After", a))])
+    frame = chart_frame(frame, "n", view)
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("when:N", sort=["Before", "After"], title=None,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
+        color=alt.Color("when:N", sort=["Before", "After"], legend=None,
+                        scale=alt.Scale(range=["#9ecae1", "#d95f02"])),
+        tooltip=["zone", "when", alt.Tooltip("n:Q", title="incidents")])
+    return bars.properties(width=120, height=110).facet(
+        column=alt.Column("zone:N", sort=[z for z, _, _ in zones], title=None,
+                          header=alt.Header(labelFontWeight="bold"))
+    ).resolve_scale(y="independent")
+
+
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
         st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
-                    f"({row['agency']}, from {pd.Timestamp(row['start_month']):%b %Y})")
+                    f"({row['agency']}, from {month_text(row['start_month'])}"
+                    + (f" to {month_text(row['end_month'])})" if pd.notna(row["end_month"])
+                       else ", ongoing)"))
         (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
          else st.info)(r["sentence"])
+        st.altair_chart(before_after(r["counts"]), width="content")
+        st.caption(f"Incidents in the {before} months before the start (left) and the "
+                   f"{after} after (right)"
+                   + (f"; a count under {view.k} is not published" if not view.exact else "")
+                   + ".")
         if r["sufficient"] and view.exact:
             w = r["wdq"]
             st.caption(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
@@ -50,7 +83,9 @@ table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_mo
                  "ref": "Reference", "place_name": "Place", "type_label": "Type",
                  "agency": "Agency", "start_month": "Start", "end_month": "End",
                  "description": "Description"})
-st.dataframe(table, hide_index=True, width="stretch")
+shown_table = table.assign(Start=table["Start"].map(month_text),
+                           End=table["End"].map(month_text))
+st.dataframe(shown_table, hide_index=True, width="stretch")
 if st.download_button("Download the register (CSV)", safe_csv(table),
                       file_name="interventions.csv", mime="text/csv"):
     actions.record_export(_state.actor(), role, "interventions.csv", len(table))

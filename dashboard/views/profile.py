@@ -120,7 +120,7 @@ with right:
         st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
                         width="stretch")
         if not view.exact:
-            st.caption(f"White: no incidents. Grey: 1 to {view.k - 1} incidents "
+            st.caption(f"White: no incidents. Grey: fewer than {view.k} incidents "
                        "(not published).")
 
 if kind == "place":

@@ -227,7 +227,7 @@ class _Script(branca.element.MacroElement):
         "{% endmacro %}")
 
     def __init__(self, code: str, data: Any) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "ContextsScript"
         self.code = code
         self.data_json = json.dumps(data).replace("</", "<\\/")
@@ -236,6 +236,7 @@ class _Script(branca.element.MacroElement):
 def _page_assets(m: folium.Map) -> None:
     """The popup function and the styles of labels, icons and legend (once per map)."""
     root = m.get_root()
+    assert isinstance(root, branca.element.Figure)
     if getattr(root, "_contexts_assets", False):
         return
     root.header.add_child(branca.element.Element(_MAP_CSS))
@@ -556,13 +557,14 @@ def add_points(m: folium.Map, points: pd.DataFrame, view: Any,
             for r in points.itertuples()]
     callback = """
 function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
+    var marker = L.circleMarker([row[0], row[1]],
         {radius: 4, color: '#08306b', weight: 1, fillOpacity: 0.7});
     marker.bindTooltip(row[2]);
     return marker;
 }"""
-    cluster = FastMarkerCluster(data, callback=callback, name="Incidents (points)",
-                                options={"maxClusterRadius": 40, "chunkedLoading": True})
+    cluster = FastMarkerCluster(  # type: ignore[no-untyped-call]
+        data, callback=callback, name="Incidents (points)",
+        options={"maxClusterRadius": 40, "chunkedLoading": True})
     cluster.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
     cluster.default_css = [(f"mc{k}", css) for k, css in enumerate(MARKERCLUSTER_CSS)]
     cluster.add_to(m)

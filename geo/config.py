@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="Basemap: 'none', 'openstreetmap', or a tiles URL template.",
     )
     tiles_attribution: str = "© OpenStreetMap contributors"
+    basemap: Path | None = Field(
+        default=None,
+        description="A local PMTiles file (vector, Protomaps basemap layers) drawn under the "
+        "map in the browser: a basemap with no internet (e.g. an OS or OSM extract).",
+    )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
     suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)

@@ -79,17 +79,36 @@ def ensure_leaflet() -> Path:
     return LEAFLET_DIR
 
 
+#: Streamlit serves static files up to this size (and no link out of its folder)
+MAX_BASEMAP_BYTES = 200 * 1024 * 1024
+
+
+def basemap_max_zoom(path: Path) -> int:
+    """The deepest zoom with tiles in a PMTiles (v3) archive: byte 101 of its header."""
+    with Path(path).open("rb") as f:
+        head = f.read(127)
+    return int(head[101])
+
+
 def publish_basemap(source: Path) -> str:
-    """Serve the local PMTiles file ``source`` (a link, or a copy where links cannot be
-    made) at :data:`BASEMAP_URL`; returns that URL."""
-    source = source.resolve()
-    BASEMAP_FILE.parent.mkdir(parents=True, exist_ok=True)
-    if BASEMAP_FILE.is_symlink() or BASEMAP_FILE.exists():
-        if BASEMAP_FILE.resolve() == source:
-            return BASEMAP_URL
-        BASEMAP_FILE.unlink()
-    try:
-        BASEMAP_FILE.symlink_to(source)
-    except OSError:
-        shutil.copyfile(source, BASEMAP_FILE)
+    """Serve the local PMTiles file ``source`` at :data:`BASEMAP_URL` (a copy in the static
+    folder, renewed when the source changes; Streamlit follows no link out of that folder);
+    returns that URL."""
+    source = Path(source)
+    if not source.is_file():
+        raise FileNotFoundError(f"CONTEXTS_BASEMAP: no such file: {source}")
+    stat = source.stat()
+    if stat.st_size > MAX_BASEMAP_BYTES:
+        raise ValueError(f"CONTEXTS_BASEMAP: {source} is {stat.st_size / 2**20:.0f} MB; the "
+                         "app serves at most 200 MB: cut the extract to the area")
+    with source.open("rb") as f:
+        if f.read(7) != b"PMTiles":
+            raise ValueError(f"CONTEXTS_BASEMAP: {source} is not a PMTiles archive")
+    done = BASEMAP_FILE.exists() and BASEMAP_FILE.stat().st_size == stat.st_size and \
+        BASEMAP_FILE.stat().st_mtime >= stat.st_mtime
+    if not done:
+        BASEMAP_FILE.parent.mkdir(parents=True, exist_ok=True)
+        part = BASEMAP_FILE.with_suffix(".part")
+        shutil.copyfile(source, part)
+        part.replace(BASEMAP_FILE)
     return BASEMAP_URL

@@ -24,7 +24,13 @@ import shapely
 from folium.utilities import JsCode
 
 from geo.config import Settings
-from geo.render.assets import LEAFLET_CSS, LEAFLET_JS
+from geo.render.assets import (
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    PROTOMAPS_JS,
+    basemap_max_zoom,
+    publish_basemap,
+)
 
 
 @functools.lru_cache(maxsize=512)
@@ -103,13 +109,33 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         attr=attr,
         control_scale=True,
         prefer_canvas=False,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    if settings.basemap is not None:
+        add_basemap(m, publish_basemap(settings.basemap), basemap_max_zoom(settings.basemap))
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+#: a PMTiles basemap drawn by protomaps-leaflet in the browser, under every layer
+_BASEMAP_JS = """
+protomapsL.leafletLayer({url: data.url, flavor: 'light', lang: 'en',
+                         maxDataZoom: data.maxzoom,
+                         attribution: 'Basemap: local extract'}).addTo(map);
+"""
+
+
+def add_basemap(m: folium.Map, url: str, max_zoom: int = 15) -> None:
+    """Draw the vector PMTiles archive at ``url`` (served by the app itself) as the basemap,
+    with the locally served protomaps-leaflet: no tile server, no internet."""
+    if ("protomaps", PROTOMAPS_JS) not in m.default_js:
+        m.default_js = [*m.default_js, ("protomaps", PROTOMAPS_JS)]
+    m.add_child(_Script(_BASEMAP_JS, {"url": url, "maxzoom": max_zoom}))
 
 
 def escape_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -172,8 +198,7 @@ function(feature, layer) {
 #: the popup of a unit or place; its properties were HTML-escaped on the server. The
 #: profile link keeps the page's state (its query parameters) and names the place.
 _POPUP_JS = """
-<script>
-function contextsPopup(p) {
+window.contextsPopup = function(p) {
   var h = '<div class="ctx-popup"><b>' + p.name + '</b>';
   if (p.what) { h += '<div class="ctx-what">' + p.what + '</div>'; }
   if (p.incidents !== undefined) { h += '<div>Incidents: ' + p.incidents + '</div>'; }
@@ -187,11 +212,25 @@ function contextsPopup(p) {
       q.set('place', p.profile);
       href = new URL('profile?' + q.toString(), top.href).href;
     } catch (err) { href = 'profile?place=' + encodeURIComponent(p.profile); }
-    h += '<a class="ctx-open" target="_top" href="' + href + '">Open profile</a>';
+    h += '<a class="ctx-open" target="_blank" href="' + href +
+         '" onclick="return contextsOpen(this.href)">Open profile</a>';
   }
   return h + '</div>';
-}
-</script>
+};
+// the map's frame may not navigate the page (Streamlit sandboxes it), so the link is
+// followed by the page itself: an anchor in the page's document, clicked there. Where the
+// page cannot be reached, the link opens in a new tab.
+window.contextsOpen = function(href) {
+  try {
+    var doc = window.top.document;
+    var a = doc.createElement('a');
+    a.href = href;
+    a.style.display = 'none';
+    doc.body.appendChild(a);
+    a.click();
+    return false;
+  } catch (err) { return true; }
+};
 """
 
 _MAP_CSS = """
@@ -203,8 +242,8 @@ _MAP_CSS = """
 .area-label.lsoa span {font-weight: 500; font-size: 10px; color: #444;}
 .place-icon {border-radius: 50%; border: 2px solid #000; color: #fff; text-align: center;
   font: 700 11px/16px system-ui, sans-serif; width: 16px; height: 16px;}
-.ctx-legend {background: rgba(255,255,255,.94); padding: 6px 8px; border-radius: 4px;
-  font: 12px/1.35 system-ui, sans-serif; color: #222; max-width: 230px;
+.ctx-legend {background: rgba(255,255,255,.94); padding: 5px 7px; border-radius: 4px;
+  font: 11px/1.3 system-ui, sans-serif; color: #222; max-width: 215px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3);}
 .ctx-legend b {display: block; margin-top: 3px;}
 .ctx-legend i {display: inline-block; width: 14px; height: 12px; margin-right: 5px;
@@ -240,7 +279,8 @@ def _page_assets(m: folium.Map) -> None:
     if getattr(root, "_contexts_assets", False):
         return
     root.header.add_child(branca.element.Element(_MAP_CSS))
-    root.header.add_child(branca.element.Element(_POPUP_JS))
+    # scripts in the page's header do not run in streamlit-folium's frame: with the map's own
+    m.add_child(_Script(_POPUP_JS, None))
     root._contexts_assets = True  # type: ignore[attr-defined]
 
 
@@ -313,7 +353,7 @@ def add_outline(m: folium.Map, wards: gpd.GeoDataFrame) -> None:
 
 
 _LEGEND_JS = """
-var box = L.control({position: 'bottomright'});
+var box = L.control({position: 'topright'});
 box.onAdd = function() {
   var div = L.DomUtil.create('div', 'ctx-legend');
   div.innerHTML = data;

@@ -237,7 +237,7 @@ _PHONE_JS = """
   const doc = window.parent.document;
   if (window.parent.innerWidth > 640) return;
   const sidebar = doc.querySelector('[data-testid="stSidebar"]');
-  if (!sidebar || sidebar.getAttribute('aria-expanded') !== 'true') return;
+  if (!sidebar || sidebar.getAttribute('data-collapsed') === 'true') return;
   const close = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
       || doc.querySelector('[data-testid="stSidebarHeader"] button');
   if (close) close.click();

@@ -238,7 +238,7 @@ _PHONE_JS = """
   if (window.parent.innerWidth > 640) return;
   const sidebar = doc.querySelector('[data-testid="stSidebar"]');
   if (!sidebar || sidebar.getAttribute('data-collapsed') === 'true') return;
-  const close = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
+  const close = doc.querySelector('[data-testid="stSidebar"] button[aria-label="Collapse sidebar"]')
       || doc.querySelector('[data-testid="stSidebarHeader"] button');
   if (close) close.click();
 })();
@@ -258,4 +258,8 @@ def phone_layout(here: str) -> None:
     st.html(_PHONE_CSS)
     if st.session_state.get("_page_seen") != here:
         st.session_state["_page_seen"] = here
-        st.html(_PHONE_JS, unsafe_allow_javascript=True)
+        # in a frame of its own (same origin), which reaches the page's sidebar button
+        from streamlit.components.v1 import html as frame_html
+
+        # (named after the page: the same frame again would not run again)
+        frame_html(_PHONE_JS.replace("<script>", f"<script>/* {here} */", 1), height=0)

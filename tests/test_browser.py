@@ -232,7 +232,8 @@ def test_screenshots_of_every_page_as_every_role(app_url: str, browser: Browser,
     each page at least shows its title with no error."""
     folder = artifacts / "pages"
     folder.mkdir(exist_ok=True)
-    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    # a tall window: Streamlit scrolls inside the page, so the picture is the window
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 2600})
     for role in roles.ROLES:
         for p in roles.PAGES:
             if role not in p.roles:

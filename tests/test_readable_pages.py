@@ -7,13 +7,22 @@ from __future__ import annotations
 import re
 
 from streamlit.testing.v1 import AppTest
-from test_dashboard import APP, PAGES, _place_id, chart_frames, run, visible_text
+from test_dashboard import (
+    APP,
+    PAGES,
+    _place_id,
+    chart_frames,
+    component_args,
+    run,
+    visible_text,
+)
 
 CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")  # transport_hub, county_lines, peer_abuse...
 
 
 def test_hot_spots_speak_in_words(settings) -> None:
     at = run("partner", "hotspots")
+    at.radio(key="hs_unit").set_value("hex").run()
     text = visible_text(at)
     assert "A hot spot is an area where incidents are concentrated" in text
     assert not re.search(r"\b1 (areas|hot spots|incidents)\b|\b1 area are\b", text)
@@ -92,3 +101,22 @@ def test_every_page_has_the_same_default_period(settings) -> None:
         lo, hi = at.select_slider(key="period").value
         spans.add((lo, hi))
     assert len(spans) == 1, spans
+
+
+def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) -> None:
+    from geo.store import db
+
+    at = run("analyst", "map")
+    at.toggle(key="map_points").set_value(True).run()
+    assert not at.exception
+    script = component_args(at)[0]["script"]
+    assert "markerClusterGroup" in script  # grouped where they overlap
+    drawn = len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+, \"", script))
+    caption = " ".join(c.value for c in at.caption)
+    said = re.search(r"([\d,]+) incidents? drawn as points", caption)
+    assert said and int(said.group(1).replace(",", "")) == drawn, caption
+    lo, hi = at.select_slider(key="period").value
+    with db.connect("admin", settings) as conn:
+        total = conn.execute("SELECT count(*) FROM incident WHERE geom IS NOT NULL "
+                             "AND month BETWEEN %s AND %s", (lo, hi)).fetchone()[0]
+    assert drawn == total > 3000

@@ -65,3 +65,12 @@ def test_hexagons_are_named_by_nearest_place_and_ward() -> None:
     names = hex_names(250.0, np.array(["Aston", "Ladywood"], dtype=object),
                       np.array(["Aston station", ""], dtype=object))
     assert names == ["250 m area by Aston station, Aston", "250 m area in Ladywood"]
+
+
+def test_an_impact_sentence_says_1_incident() -> None:
+    from geo.stats.impact import Counts, sentence
+
+    text = sentence("Aston station", "patrols", 12, Counts(1, 3, 0, 0, 10, 10), {}, None, False)
+    assert "1 incident in the period" in text and "1 incidents" not in text
+    text = sentence("Aston station", "patrols", 12, Counts(2, 3, 0, 0, 10, 10), {}, None, False)
+    assert "2 incidents in the period" in text

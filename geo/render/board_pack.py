@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS, HOTSPOT_SENTENCE
+from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS, HOTSPOT_SENTENCE, area_shape
 from geo.render.words import now_text, percent_change
 from geo.stats.disclosure import View, display, total_text
 
@@ -99,7 +99,7 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
     if wards is not None and not wards.empty:
         paths += [f'<path d="{_rings(g, minx, maxy, k, scale)}" fill="none" stroke="#555" '
                   'stroke-width="0.6"/>' for g in wards.geometry.to_numpy()]
-        outline = shapely.union_all(wards.geometry.to_numpy())
+        outline = area_shape(wards)
         paths.append(f'<path d="{_rings(outline, minx, maxy, k, scale)}" fill="none" '
                      'stroke="#111" stroke-width="1.6"/>')
         paths.append(_label_points(wards, minx, maxy, k, scale, width, height))

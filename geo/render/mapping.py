@@ -341,11 +341,17 @@ def add_labels(m: folium.Map, wards: gpd.GeoDataFrame,
     m.add_child(_Script(_LABELS_JS, groups))
 
 
+def area_shape(wards: gpd.GeoDataFrame) -> Any:
+    """The whole area: the wards' union, with the slivers between simplified wards closed
+    (about 20 m out and back), so its outline has no stray lines inside."""
+    return shapely.union_all(wards.geometry.to_numpy()).buffer(2e-4).buffer(-2e-4)
+
+
 def add_outline(m: folium.Map, wards: gpd.GeoDataFrame) -> None:
     """The outline of the whole area (the wards' union), drawn over the areas."""
     if wards.empty:
         return
-    outline = shapely.union_all(wards.geometry.to_numpy()).boundary
+    outline = area_shape(wards).boundary
     folium.GeoJson(json.loads(shapely.to_geojson(outline)), name="Area outline",
                    interactive=False,
                    style_function=lambda _: {"color": "#111111", "weight": 2.5,

@@ -74,6 +74,18 @@ bench: install-dev
 bench-scale: install-dev
 	$(PY) -m bench.scale
 
+# The cluster's files go too, wherever they live (as root var/pg links to /var/lib/contexts/...).
+# Without the venv, a cluster folder var/pg links to is stopped and deleted by hand, but only
+# one the project made (it holds the file `checkout`).
 clean:
-	-$(CONTEXTS) db down
+	-@if [ -x $(CONTEXTS) ]; then $(CONTEXTS) db remove; \
+	elif [ -L var/pg ] && [ -f var/pg/checkout ]; then \
+	  t=$$(readlink -f var/pg); \
+	  if [ -f "$$t/data/postmaster.pid" ]; then \
+	    pid=$$(head -1 "$$t/data/postmaster.pid"); \
+	    [ "$$(cat /proc/$$pid/comm 2>/dev/null)" = postgres ] && kill -INT "$$pid"; \
+	    for i in $$(seq 50); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.2; done; \
+	  fi; \
+	  rm -rf "$$t"; echo "removed: $$t"; \
+	fi
 	rm -rf var $(VENV) dashboard/static/vendor

@@ -110,7 +110,7 @@ def register(v: Key) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner="Measuring impact...")
 def impacts(v: Key, params: ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    """Impact results as ``view`` may see them (every number through the gate)."""
     return pages.impacts(v[1], params, view, place_ref)
 
 

@@ -6,6 +6,7 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -13,7 +14,7 @@ import streamlit as st
 from geo import roles
 from geo.config import Settings, get_settings
 from geo.filters import Filters
-from geo.render.text import View
+from geo.render.text import View, periods
 
 ROLES = roles.ROLES
 ROLE_LABELS = roles.ROLE_LABELS
@@ -182,15 +183,28 @@ def _month(text: str | None, months: list[date]) -> date | None:
     return min(max(want, months[0]), months[-1])
 
 
+def _all_or(labels: dict[str, str]) -> Callable[[str | None], str]:
+    """Names the options of a single-choice filter: "All" for none, else the label."""
+    return lambda c: "All" if c is None else labels.get(c, c)
+
+
 def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tuple[str, str]]],
                     default_months: int = DEFAULT_MONTHS) -> Filters:
     """Sidebar controls for period, harm types, risk levels and age bands, initialised from
-    (and written back to) the shared state, so they stay from page to page and in the URL."""
+    (and written back to) the shared state, so they stay from page to page and in the URL.
+
+    Analysts and admins choose any months and any mix of each vocabulary. Partners and
+    board members choose among fixed periods (the last 1, 3, 6, 12, 24 or 36 months) and
+    one value, or all, of each vocabulary: free choice would let them average the
+    disclosure control's noise away over many overlapping tables (docs/disclosure.md). A
+    shared link with other months opens the fixed period nearest to them.
+    """
+    exact = view().exact
     state = shared()
     with st.sidebar:
         st.subheader("Filters")
         start = end = None
-        if period is not None:
+        if period is not None and exact:
             months = _months(*period)
             first = _month(state.get("from"), months) or months[max(0, len(months) -
                                                                     default_months)]
@@ -201,6 +215,19 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
                                     value=(first, last),
                                     format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
+        elif period is not None:
+            offered = periods(*period)
+            lengths = [len(_months(a, b)) for _, a, b in offered]
+            fit = [i for i, n in enumerate(lengths) if n <= default_months]
+            index = fit[-1] if fit else 0
+            months = _months(*period)
+            a, b = _month(state.get("from"), months), _month(state.get("to"), months)
+            if a is not None and b is not None:
+                want = len(_months(min(a, b), max(a, b)))
+                index = min(range(len(offered)), key=lambda i: abs(lengths[i] - want))
+            i = st.selectbox("Period", range(len(offered)), key="period_window",
+                             index=index, format_func=lambda i: offered[i][0])
+            _, start, end = offered[i]
         chosen = {}
         for key, url, label in (("harm_type", "harm", "Harm types"),
                                 ("risk_level", "risk", "Risk levels"),
@@ -208,9 +235,16 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
             options = vocab.get(key, [])
             labels: dict[str, str] = dict(options)
             wanted = [c for c in (state.get(url) or "").split(",") if c in labels]
-            chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                         default=wanted, format_func=labels.__getitem__,
-                                         placeholder="All")
+            if exact:
+                chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
+                                             default=wanted, format_func=labels.__getitem__,
+                                             placeholder="All")
+            else:
+                all_or_one: list[str | None] = [None, *(c for c, _ in options)]
+                one = st.selectbox(label[:-1], all_or_one, key=f"f_{key}_one",
+                                   index=all_or_one.index(wanted[0]) if wanted else 0,
+                                   format_func=_all_or(labels))
+                chosen[key] = [one] if one else []
     remember(**{"from": start.strftime("%Y-%m") if start else None,
                 "to": end.strftime("%Y-%m") if end else None,
                 "harm": ",".join(chosen["harm_type"]), "risk": ",".join(chosen["risk_level"]),

@@ -20,6 +20,12 @@ st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide",
                    initial_sidebar_state="auto")
 _state.start()  # the state of a shared link (filters, period, unit, place) before any widget
 
+try:
+    _state.settings()
+except ValueError as exc:  # a bad setting (pydantic's ValidationError is a ValueError)
+    st.error(f"The dashboard cannot start: {exc}")
+    st.stop()
+
 if _state.demo_mode():
     with st.sidebar:
         st.selectbox("Demo role", _state.ROLES, key="demo_role",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the smallest and largest CONTEXTS_SUPPRESSION_K the app starts with
+SUPPRESSION_K_RANGE = (2, 20)
 
 #: The key used to pseudonymise person identifiers when none is configured. It is public,
 #: so pseudonyms made with it protect nothing: fit only for the synthetic demo data.
@@ -38,6 +40,11 @@ class Settings(BaseSettings):
         default=None, description="URL loads use (the loader role); derived when unset."
     )
     home: Path = Field(default=PROJECT_ROOT, description="Project folder; holds var/.")
+    state_dir: Path = Field(
+        default=Path("/var/lib/contexts"),
+        description="Where private clusters live when the server runs as another user (root): "
+        "one folder per checkout, named from its path; var/pg links there.",
+    )
     database_name: str = "contexts"
     area_code: str = Field(
         default="E08000025",
@@ -55,9 +62,20 @@ class Settings(BaseSettings):
         "map in the browser: a basemap with no internet (e.g. an OS or OSM extract).",
     )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
-    suppression_k: int = Field(default=5, ge=2, description="Counts 1..k-1 are hidden.")
+    suppression_k: int = Field(
+        default=5, description="Published counts 1..k-1 are shown as '<k' (2..20).")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
+
+    @field_validator("suppression_k")
+    @classmethod
+    def _k_in_range(cls, k: int) -> int:
+        if not SUPPRESSION_K_RANGE[0] <= k <= SUPPRESSION_K_RANGE[1]:
+            raise ValueError(
+                f"CONTEXTS_SUPPRESSION_K is {k}: it must be a whole number from "
+                f"{SUPPRESSION_K_RANGE[0]} to {SUPPRESSION_K_RANGE[1]} (published counts "
+                f'from 1 to k-1 are shown as "<k"; 5 is the usual value)')
+        return k
 
     @property
     def embedded(self) -> bool:

@@ -74,10 +74,10 @@ def test_the_audit_log_is_a_readable_table(settings) -> None:
 def test_the_state_comes_from_the_url_and_stays_across_pages(settings) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"from": "2024-01", "to": "2024-06", "harm": "cce",
-                            "unit": "lsoa", "colour": "hotspots", "role": "board"})
+                            "unit": "lsoa", "colour": "hotspots", "role": "analyst"})
     at.run()
     assert not at.exception
-    assert at.session_state["demo_role"] == "board"
+    assert at.session_state["demo_role"] == "analyst"
     period = at.select_slider(key="period").value
     assert (period[0].isoformat(), period[1].isoformat()) == ("2024-01-01", "2024-06-01")
     assert at.multiselect(key="f_harm_type").value == ["cce"]
@@ -120,3 +120,17 @@ def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) ->
         total = conn.execute("SELECT count(*) FROM incident WHERE geom IS NOT NULL "
                              "AND month BETWEEN %s AND %s", (lo, hi)).fetchone()[0]
     assert drawn == total > 3000
+
+
+def test_a_shared_link_gives_a_board_member_the_nearest_published_period(settings) -> None:
+    """Partners and boards choose among fixed periods (the disclosure gate): a link with
+    other months opens the fixed period of the nearest length, and the harm it names."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": "2025-07", "to": "2025-12", "harm": "cce",
+                            "role": "board"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["demo_role"] == "board"
+    window = at.selectbox(key="period_window")
+    assert window.format_func(window.value).startswith("Last 6 months"), window.value
+    assert at.selectbox(key="f_harm_type_one").value == "cce"

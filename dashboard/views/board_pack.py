@@ -35,8 +35,7 @@ if st.button("Make the board pack", type="primary"):
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
         view=view, hex_table=_data.hotspots(v, "hex", filters, emerging=True,
                                             counted=(prev.start, filters.end)),
-        previous_total=int(_data.hotspots(v, "hex", prev,
-                                          counted=(prev.start, filters.end))["count"].sum()),
+        previous=_data.hotspots(v, "hex", prev, counted=(prev.start, filters.end)),
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today(), wards=_data.wards(v))

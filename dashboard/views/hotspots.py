@@ -9,10 +9,12 @@ import streamlit as st
 from dashboard import _data, _maps, _state
 from geo.filters import Filters
 from geo.render import mapping
-from geo.render.text import display
+from geo.render import text as published
+from geo.render.exports import safe_csv
 from geo.render.words import count_phrase, labels, plural
+from geo.services import actions
 
-_state.require("hotspots")
+role = _state.require("hotspots")
 view = _state.view()
 v = _data.version()
 st.title("Hot spots")
@@ -58,7 +60,7 @@ st.caption(f"{count_phrase(int((now['bin'] >= 2).sum()), 'area', verb='is')} "
            "confidence or more in this period.")
 
 shown = pd.DataFrame({
-    "Area": table["name"], "Incidents": display(table["count"], view).to_numpy(),
+    "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Gi*": table["bin"].map(mapping.BIN_LABELS),
     "Trend": table["category"].astype(str).str.capitalize(),
     "Since the previous period": table["change"]})
@@ -81,6 +83,9 @@ _maps.show(_maps.unit_map(v, layer, names[unit], with_places=with_places, contex
 
 st.subheader(f"{count_phrase(len(table), 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
+if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
+                      file_name=f"hotspots-{unit}.csv", key="hs_csv"):
+    actions.record_export(_state.actor(), role, f"hotspots-{unit}.csv", len(shown))
 
 emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]
@@ -96,13 +101,9 @@ if not emerging.empty:
 st.subheader("Complex-strategy flags")
 st.caption("Places where at least 3 distinct young people were linked within 90 days: "
            "a multi-agency complex strategy meeting should be considered.")
-flags = _data.complex_places(v, filters)
-flagged = flags[flags["flagged"]]
+flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
     st.write("No place meets the threshold in this period.")
 else:
-    st.dataframe(pd.DataFrame({
-        "Place": flagged["name"],
-        "Category": labels(vocab["place_category"], flagged["category"]).to_numpy(),
-        "Distinct young people": display(flagged["max_people"], view).to_numpy()}),
-        hide_index=True, width="stretch")
+    flagged = flagged.assign(Category=labels(vocab["place_category"], flagged["Category"]))
+    st.dataframe(flagged, hide_index=True, width="stretch")

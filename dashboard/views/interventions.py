@@ -11,7 +11,6 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.exports import safe_csv
-from geo.render.text import chart_frame
 from geo.render.words import month_text
 from geo.services import actions
 from geo.services.interventions import ImpactParams
@@ -35,21 +34,25 @@ st.caption(f"{before} months before and {after} after each start (the start mont
 results = _data.impacts(v, params, view)
 
 
-def before_after(counts: dict[str, int]) -> alt.LayerChart:
+def before_after(shown: dict[str, str]) -> alt.FacetChart:
     """Incidents before and after the start at the place, in its ring and in the
-    surrounding wards (each on its own scale; small counts left out for aggregate roles)."""
+    surrounding wards, as published (each on its own scale; a count not published, "<5",
+    is left out of the chart)."""
     zones = (("At the place", "rb", "ra"), (f"{buffer} m ring", "db", "da"),
              ("Surrounding wards", "cb", "ca"))
-    frame = pd.DataFrame([{"zone": z, "when": w, "n": counts[key]}
+
+    def value(text: str) -> float:
+        return float("nan") if text.startswith("<") else float(text.replace(",", ""))
+
+    frame = pd.DataFrame([{"zone": z, "when": w, "n": value(shown[key]), "incidents": shown[key]}
                           for z, b, a in zones for w, key in (("Before", b), ("After", a))])
-    frame = chart_frame(frame, "n", view)
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("when:N", sort=["Before", "After"], title=None,
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
         color=alt.Color("when:N", sort=["Before", "After"], legend=None,
                         scale=alt.Scale(range=["#9ecae1", "#d95f02"])),
-        tooltip=["zone", "when", alt.Tooltip("n:Q", title="incidents")])
+        tooltip=["zone", "when", alt.Tooltip("incidents:N", title="incidents")])
     return bars.properties(width=120, height=110).facet(
         column=alt.Column("zone:N", sort=[z for z, _, _ in zones], title=None,
                           header=alt.Header(labelFontWeight="bold"))
@@ -65,7 +68,7 @@ for r in results:
                        else ", ongoing)"))
         (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
          else st.info)(r["sentence"])
-        st.altair_chart(before_after(r["counts"]), width="content")
+        st.altair_chart(before_after(r["counts_text"]), width="content")
         st.caption(f"Incidents in the {before} months before the start (left) and the "
                    f"{after} after (right)"
                    + (f"; a count under {view.k} is not published" if not view.exact else "")

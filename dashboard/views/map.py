@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboard import _data, _maps, _state
 from geo.render import mapping
-from geo.render.text import total_text
+from geo.render import text as published
+from geo.render.text import text
 from geo.render.words import count_phrase, plural
 
 _state.require("map")
@@ -41,7 +42,7 @@ if show_points:
     drawn = mapping.add_points(m, points, view, dict(_data.vocabularies(v)["harm_type"]))
 
 hot = int((table["bin"] >= 2).sum())
-st.caption(f"{total_text(table['count'], view)} incidents in the period · "
+st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · "
            f"{count_phrase(hot, 'area', verb='is')} {plural(hot, 'a hot spot', 'hot spots')} "
            "at 95% confidence or more"
            + (f" · {count_phrase(drawn, 'incident')} drawn as points, grouped where they "
@@ -50,3 +51,7 @@ st.caption(f"{total_text(table['count'], view)} incidents in the period · "
 _maps.show(m, f"map_{unit}")
 if colour == "hotspots":
     st.caption(mapping.HOTSPOT_SENTENCE)
+if not view.exact:
+    st.caption(f"Counts of fewer than {view.k} are not published. Counts are published by the "
+               "cell key method: each may differ from the true count by up to "
+               f"{view.d}, the same way every time.")

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.text import chart_frame, display, total_text
+from geo.render import text as published
+from geo.render.text import text
 from geo.render.words import label, labels, month_text, readable_table
 from geo.services.interventions import ImpactParams
 
@@ -49,26 +50,28 @@ if kind == "place":
                + (" · synthetic demo place" if row["synthetic"] else ""))
     here = reg[reg["place_id"].astype(str) == unit_id]
 
-total = monthly.groupby("month")["n"].sum()
-st.metric("Incidents in the period", total_text(total, view))
+months = pd.date_range(filters.start, filters.end, freq="MS")
+shown = published.profile(monthly, info["times"], months, view,
+                          dict(_data.vocabularies(v)["harm_type"]))
+st.metric("Incidents in the period", text(shown["total"]))
 
 st.subheader("Trend")
-months = pd.date_range(filters.start, filters.end, freq="MS")
-trend = pd.DataFrame({"month": months, "n": total.reindex(months, fill_value=0).to_numpy()})
+trend = shown["trend"]
 step, fmt = "month", "%b %Y"
-if not view.exact and chart_frame(trend, "n", view)["n"].isna().mean() > 1 / 3:
-    # too many months below the publication threshold: count by quarter instead, so the
-    # chart shows a trend rather than gaps
-    trend = (trend.assign(month=trend["month"].dt.to_period("Q").dt.start_time)
-             .groupby("month", as_index=False)["n"].sum())
+if not view.exact and trend["n"].isna().mean() > 1 / 3:
+    # too many months below the publication threshold: count by quarter instead (each
+    # quarter a cell of its own, through the gate), so the chart shows a trend, not gaps
+    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
+    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
+                                .dt.start_time)
+    trend = published.monthly_trend(by_quarter, quarters, view)
     step, fmt = "quarter", "Q%q %Y"
-trend = chart_frame(trend, "n", view)
 line = alt.Chart(trend).mark_line(point=True).encode(
     x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
     y=alt.Y("n:Q", title=f"incidents per {step}",
             axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
     tooltip=[alt.Tooltip("month:T", format=fmt, title=step),
-             alt.Tooltip("n:Q", title="incidents")])
+             alt.Tooltip("incidents:N", title="incidents")])
 layers = [line]
 if not here.empty:
     starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
@@ -78,33 +81,33 @@ if not here.empty:
 st.altair_chart(alt.layer(*layers), width="stretch")
 if not view.exact:
     st.caption(f"Counts by {step}; a {step} with fewer than {view.k} incidents is not "
-               "published and left blank.")
+               "published and left blank. Counts are published by the cell key method: each "
+               f"may differ from the true count by up to {view.d}, the same way every time, "
+               "and a total is published as a count of its own (the parts need not add up "
+               "to it).")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Harm mix")
-    mix = monthly.groupby("harm_type", as_index=False)["n"].sum()
-    mix = chart_frame(mix, "n", view).dropna()
-    mix["harm"] = labels(vocab["harm_type"], mix["harm_type"])
+    mix = shown["mix"].dropna(subset=["n"])
     if mix.empty:
         st.write("Too few incidents to show.")
     else:
         st.altair_chart(alt.Chart(mix).mark_bar().encode(
-            y=alt.Y("harm:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("harm_type:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
-            tooltip=[alt.Tooltip("harm:N", title="harm"),
-                     alt.Tooltip("n:Q", title="incidents")]), width="stretch")
+            tooltip=[alt.Tooltip("harm_type:N", title="harm"),
+                     alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
 with right:
     st.subheader("Day and time")
-    times = info["times"]
-    if times["n"].sum() == 0:
+    grid = shown["times"]
+    if info["times"]["n"].sum() == 0:
         st.write("No incidents with a time of day.")
     else:
-        grid = chart_frame(times, "n", view)
-        # three kinds of cell, drawn differently: none (white), not published (grey,
-        # hatched by its label), and counts (colour)
-        grid["cell"] = ["Not published" if pd.isna(n) else "None" if n == 0 else "Count"
-                        for n in grid["n"]]
+        # three kinds of cell, drawn differently: none (white), not published (grey), and
+        # published counts (colour)
+        grid = grid.assign(cell=["Not published" if pd.isna(n) else "None" if n == 0
+                                 else "Count" for n in grid["n"]])
         days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         base = alt.Chart(grid).encode(
             x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=days, title=None))
@@ -116,7 +119,7 @@ with right:
         counts = base.transform_filter("datum.cell == 'Count'").mark_rect().encode(
             color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
                             legend=alt.Legend(format="d", tickMinStep=1)),
-            tooltip=["day", "hour", alt.Tooltip("n:Q", title="incidents")])
+            tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
         st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
                         width="stretch")
         if not view.exact:
@@ -149,10 +152,9 @@ if kind == "place":
                            if pd.notna(iv["end_month"]) else ", ongoing"))
             if res:
                 st.info(res["sentence"])
-                c = res["counts"]
+                c = res["counts_text"]
                 st.caption("Based on " + ", ".join(
-                    f"{label} {display(pd.Series([c[a]]), view).iloc[0]}→"
-                    f"{display(pd.Series([c[b]]), view).iloc[0]}"
+                    f"{label} {c[a]}→{c[b]}"
                     for label, a, b in (("place", "rb", "ra"), ("200 m ring", "db", "da"),
                                         ("surrounding wards", "cb", "ca"))))
 else:

@@ -28,15 +28,18 @@ def _db(args: argparse.Namespace) -> int:
         if args.action == "psql":
             os.execvp("psql", ["psql", db.dsn("admin", settings)])
         print("DATABASE_URL is set: the private cluster is not used", file=sys.stderr)
-        return 0 if args.action in ("up", "down") else 2
+        return 0 if args.action in ("up", "down", "remove") else 2
     if args.action == "up":
         c = cluster.up(settings)
-        print(f"PostGIS cluster running; socket in {c.socket_dir}")
+        print(f"PostGIS cluster running: {cluster.where(c)}, socket in {c.socket_dir}")
     elif args.action == "down":
         print("stopped" if cluster.down(settings) else "was not running")
     elif args.action == "reset":
         cluster.reset(settings)
         print("cluster reset: empty database (run: contexts migrate)")
+    elif args.action == "remove":
+        gone = cluster.remove(settings)
+        print("removed: " + ", ".join(map(str, gone)) if gone else "no cluster to remove")
     elif args.action == "psql":
         cluster.up(settings)
         os.execvp("psql", ["psql", db.dsn("admin", settings)])
@@ -163,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("db", help="the private PostGIS cluster")
-    d.add_argument("action", choices=["up", "down", "status", "reset", "psql", "url"])
+    d.add_argument(
+        "action",
+        choices=["up", "down", "status", "reset", "remove", "psql", "url"],
+        help="remove: stop the cluster and delete its files (make clean)",
+    )
     d.set_defaults(func=_db)
 
     m = sub.add_parser("migrate", help="apply pending SQL migrations")

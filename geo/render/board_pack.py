@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.render import text as published
 from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS, HOTSPOT_SENTENCE, area_shape
-from geo.render.words import now_text, percent_change
-from geo.stats.disclosure import View, display, total_text
+from geo.render.words import now_text
+from geo.stats.disclosure import View, text
 
 CSS = """
 @page{size:A4;margin:16mm 15mm 18mm;
@@ -132,17 +133,27 @@ def pdf(document: str) -> bytes:
     return data
 
 
+def _method_note(view: View) -> str:
+    if view.exact:
+        return " Exact counts (analyst view): not for circulation beyond analysts."
+    return (f" Counts are published by the cell key method: each may differ from the true "
+            f"count by up to {view.d}, the same way every time, and counts from 1 to "
+            f'{view.k - 1} are shown as "{view.label}".')
+
+
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
-           previous_total: int, complex_flags: pd.DataFrame,
+           previous: pd.DataFrame, complex_flags: pd.DataFrame,
            impacts: list[dict[str, Any]], made_by: str, made_on: date,
            wards: gpd.GeoDataFrame | None = None) -> str:
-    """The whole report as one HTML document."""
-    total = hex_table["count"].sum()
+    """The whole report as one HTML document. ``previous``: the units' counts (``count``,
+    ``ck``) of the period before; every count is published through the disclosure gate.
+    ``wards``: their outlines and names on the map."""
+    now = published.total(hex_table, view, n="count")
+    before = published.total(previous, view, n="count")
     hot = hex_table[hex_table["bin"] >= 2]
-    change = (total - previous_total) / previous_total if previous_total else np.nan
     figures = [
-        ("Incidents", total_text(hex_table["count"], view)),
-        ("Change on the previous period", percent_change(change)),
+        ("Incidents", text(now)),
+        ("Change on the previous period", published.period_change(now, before)),
         ("Hot spot areas (95%+)", f"{len(hot)}"),
         ("Places for a complex strategy meeting",
          f"{int(complex_flags['flagged'].sum()) if not complex_flags.empty else 0}"),
@@ -158,11 +169,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
           .sort_values(["category", "areas"], ascending=[True, False])
           .rename(columns={"category": "Pattern", "ward": "Ward", "areas": "Areas"}))
     em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
-    flags = complex_flags[complex_flags["flagged"]] if not complex_flags.empty else complex_flags
-    flag_table = pd.DataFrame({
-        "Place": flags.get("name", pd.Series(dtype=str)),
-        "Distinct young people": display(flags.get("max_people", pd.Series(dtype=int)),
-                                         view).to_numpy() if not flags.empty else []})
+    flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
     results = "".join(f"<li>{html.escape(r['sentence'])}</li>" for r in impacts)
     legend = " ".join(f'<span class="swatch" style="background:{HOTSPOT_COLOURS[b]}"></span>'
                       f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, 0, -1, -2, -3))
@@ -170,7 +177,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="note">Period {start:%B %Y} to {end:%B %Y}. Prepared {now_text(made_on)} by
-{html.escape(made_by)}. Counts from 1 to {view.k - 1} are shown as "{view.label}".</p>
+{html.escape(made_by)}.{_method_note(view)}</p>
 <section><h2>Headline figures</h2><div class="figures">{fig_html}</div></section>
 <figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
 <figcaption>250 m hexagons by their Gi* confidence, with ward names and boundaries.

@@ -472,15 +472,17 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     """The properties a unit layer may carry for this view, with a fill colour.
 
     Only ``unit_id``, ``kind``, ``name``, the count as the role may see it, the hot-spot
-    label, the profile it opens and the colour leave the server; for partners and boards
-    the colour of a small count is one flat "<k" colour, never a class that would reveal it.
+    label, the profile it opens and the colour leave the server; counts and colours come
+    from the disclosure gate (published values; a suppressed count is one flat "<k" colour,
+    never a class).
     """
-    from geo.stats.disclosure import display, suppressed
+    from geo.render.text import chart_values, texts, unit_counts
 
+    pub = unit_counts(table, view)
     out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
                             "name": table["name"].astype(str),
                             "what": UNIT_WORDS.get(kind, kind),
-                            "incidents": display(table["count"], view).to_numpy(),
+                            "incidents": texts(pub),
                             "hotspot": table["bin"].map(BIN_LABELS).to_numpy()},
                            geometry=shapely.transform(table.geometry.to_numpy(),
                                                       lambda xy: np.round(xy, 5)),
@@ -500,7 +502,7 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     if colour_by == "hotspots":
         out["_fill"] = table["bin"].map(HOTSPOT_COLOURS).to_numpy()
     else:
-        vals = suppressed(table["count"], view).to_numpy()
+        vals = chart_values(pub)
         breaks = class_breaks(np.nan_to_num(vals, nan=0.0))
         out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
         pos = vals[np.isfinite(vals) & (vals > 0)]

@@ -1,11 +1,136 @@
-"""What pages write: counts as a role may see them, from the disclosure gate.
+"""What pages write: counts as a viewer may see them, every number through the gate.
 
-Pages format no count themselves: they call these, which take the exact counts and the
-viewer (:class:`View`) and apply :mod:`geo.stats.disclosure`.
+The pages (Map, Hot spots, Place profile, Interventions, Board pack) and the exports take
+their counts from these functions only; each turns true counts with their cell keys into
+:class:`geo.stats.disclosure.Published` values. The same cell (the same incidents) gets the same
+published number on every page, because its count and cell key are the same wherever it is
+counted. The disclosure attack suite (tests/test_disclosure_attacks.py) calls these same
+functions. Pages format no count themselves; the gate's types and formatting helpers are
+re-exported here for them (the dashboard imports no :mod:`geo.stats`).
 """
 
 from __future__ import annotations
 
-from geo.stats.disclosure import View, chart_frame, count_text, display, suppressed, total_text
+from datetime import date
+from typing import Any
 
-__all__ = ["View", "chart_frame", "count_text", "display", "suppressed", "total_text"]
+import pandas as pd
+
+from geo.stats.disclosure import (
+    Published,
+    PublishedCounts,
+    View,
+    cell_sum,
+    change_text,
+    chart_values,
+    people_text,
+    publish,
+    publish_frame,
+    publish_one,
+    text,
+    texts,
+)
+
+__all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
+           "flags", "harm_mix", "monthly_trend", "period_change", "periods", "profile",
+           "time_grid", "total", "unit_counts", "unit_rows"]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: the periods partners and board members may choose: the last L months of the data
+PERIOD_MONTHS = (1, 3, 6, 12, 24, 36)
+
+
+def periods(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The periods an aggregate view may choose: the last 1, 3, 6, 12, 24 or 36 months
+    of the data (as far as the data go back), as (label, first month, last month).
+
+    Free choice of periods would let someone average the noise of the cell key method
+    away: month x is the difference of [x, y] and [x+1, y] for every y, and the average
+    of thirty such differences is nearly exact (docs/disclosure.md measures it). Windows
+    that all end at the latest month never differ by one month, and no month lies in more
+    than six of them.
+    """
+    months = pd.date_range(first, last, freq="MS")
+    out = []
+    for n in PERIOD_MONTHS:
+        if n > len(months):
+            break
+        start = months[-n].date()
+        label = ("Latest month" if n == 1 else f"Last {n} months") + (
+            f" ({start:%b %Y})" if n == 1 else f" ({start:%b %Y} – {last:%b %Y})")
+        out.append((label, start, months[-1].date()))
+    return out  # no "all N months": with N = 25 it would differ from 24 by one month
+
+
+def unit_counts(table: pd.DataFrame, view: View) -> PublishedCounts:
+    """Each unit's count over the period (a hot-spot table: ``count``, ``ck``)."""
+    return publish_frame(table, view, n="count")
+
+
+def total(frame: pd.DataFrame, view: View, n: str = "n") -> Published:
+    """The total of a table as a cell of its own (its key: the sum of the parts' keys)."""
+    if frame.empty:
+        return publish_one(0, 0, view)
+    cell = cell_sum(frame.rename(columns={n: "n"})[["n", "ck"]])
+    return publish_one(int(cell["n"].iloc[0]), int(cell["ck"].iloc[0]), view)
+
+
+def period_change(now: Published, before: Published) -> str:
+    """The change on the previous period, from the two published totals."""
+    return change_text(now, before)
+
+
+def unit_rows(table: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The units' counts as a table may show them: ``incidents`` (text), ``value``."""
+    pub = unit_counts(table, view)
+    return pd.DataFrame({"incidents": texts(pub), "value": chart_values(pub)},
+                        index=table.index)
+
+
+def monthly_trend(monthly: pd.DataFrame, months: pd.DatetimeIndex, view: View
+                  ) -> pd.DataFrame:
+    """One row per month of the period: ``month``, ``n`` (published value, NaN when
+    suppressed: the chart leaves it blank), ``incidents`` (text)."""
+    by = cell_sum(monthly, "month") if not monthly.empty else pd.DataFrame(
+        {"month": pd.Series(dtype="datetime64[ns]"), "n": [], "ck": []})
+    by = by.set_index("month").reindex(months, fill_value=0)
+    pub = publish(by["n"].to_numpy(), by["ck"].to_numpy(), view)
+    return pd.DataFrame({"month": months, "n": chart_values(pub), "incidents": texts(pub)})
+
+
+def harm_mix(monthly: pd.DataFrame, view: View, labels: dict[str, str] | None = None
+             ) -> pd.DataFrame:
+    """One row per harm type with incidents: ``harm_type``, ``n`` (published, NaN when
+    suppressed), ``incidents`` (text)."""
+    if monthly.empty:
+        return pd.DataFrame({"harm_type": [], "n": [], "incidents": []})
+    by = cell_sum(monthly, "harm_type")
+    pub = publish(by["n"].to_numpy(), by["ck"].to_numpy(), view)
+    names = by["harm_type"].map(lambda c: (labels or {}).get(c, c))
+    return pd.DataFrame({"harm_type": names.to_numpy(), "n": chart_values(pub),
+                         "incidents": texts(pub)})
+
+
+def time_grid(times: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The day × hour grid: ``day``, ``hour``, ``n`` (published), ``incidents`` (text)."""
+    pub = publish(times["n"].to_numpy(), times["ck"].to_numpy(), view)
+    return pd.DataFrame({"day": times["day"].to_numpy(), "hour": times["hour"].to_numpy(),
+                         "n": chart_values(pub), "incidents": texts(pub)})
+
+
+def profile(monthly: pd.DataFrame, times: pd.DataFrame, months: pd.DatetimeIndex,
+            view: View, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the Place profile shows of counts."""
+    return {"total": total(monthly, view), "trend": monthly_trend(monthly, months, view),
+            "mix": harm_mix(monthly, view, labels), "times": time_grid(times, view)}
+
+
+def flags(flags: pd.DataFrame, view: View) -> pd.DataFrame:
+    """Flagged places: ``Place``, ``Category``, ``Distinct young people`` ("3 or more"
+    for aggregate views, never a number)."""
+    flagged = flags[flags["flagged"]] if not flags.empty else flags
+    return pd.DataFrame({
+        "Place": flagged.get("name", pd.Series(dtype=str)).to_numpy(),
+        "Category": flagged.get("category", pd.Series(dtype=str)).to_numpy(),
+        "Distinct young people": [people_text(int(n), view)
+                                  for n in flagged.get("max_people", [])]})

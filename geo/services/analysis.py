@@ -74,7 +74,8 @@ def hotspots_from_counts(
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
 ) -> gpd.GeoDataFrame:
-    """Every unit with its count over ``months``, Gi* z, p and bin, and optionally its
+    """Every unit with its count (and cell key ``ck`` when the counts have them) over
+    ``months``, Gi* z, p and bin, and optionally its
     emerging category and trend, from counts by unit and month.
 
     Pure: the monthly counts may cover more months than asked (the dashboard fetches them
@@ -86,6 +87,10 @@ def hotspots_from_counts(
     res = hotspots.hot_spots(y, w, fdr)
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
+    if "ck" in monthly:  # the cell key of each unit's count over the months (geo.stats.disclosure)
+        inside = monthly[monthly["month"].isin(months)]
+        keys = inside.groupby("unit_id")["ck"].sum() % 256
+        out["ck"] = keys.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=np.int64)
     out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
     out["bin"] = out["bin"].astype(int)
     if emerging_too:

@@ -2,8 +2,8 @@
 connection limited to the viewer's areas (row-level security in the database).
 
 The pages cache these answers (``dashboard/_data.py``); this module knows nothing of
-Streamlit. Exact counts: what a role may see is applied by :mod:`geo.render.text` and the
-disclosure gate in :mod:`geo.stats.disclosure`.
+Streamlit. Exact counts with their cell keys: what a role may see is applied by
+:mod:`geo.render.text` through the disclosure gate in :mod:`geo.stats.disclosure`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
-from geo.stats.disclosure import View, count_text
+from geo.stats.disclosure import View
 from geo.store import counts, data, db, profile, reads
 
 Areas = tuple[str, ...]
@@ -96,9 +96,10 @@ def register(areas: Areas) -> pd.DataFrame:
 
 def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results, their sentences written for ``view`` (small counts as "<5")."""
+    """Impact results as ``view`` may see them (every number through the disclosure gate:
+    :func:`geo.services.interventions.published_impact`)."""
     with _conn(areas) as conn:
-        found = interventions.impacts(conn, params, place_ref=place_ref, fmt=count_text(view))
+        found = interventions.impacts(conn, params, place_ref=place_ref, view=view)
     return [i.as_dict() for i in found]
 
 

@@ -1,29 +1,147 @@
-"""Disclosure control: what each role may see, decided on the server.
+"""Disclosure control: the one gate every number a partner or board member sees goes through.
 
-These are data about children. Partners and strategy boards see aggregates only: a count
-from 1 to k-1 (k = 5 by default) is shown as "<k", with secondary suppression where a
-shown total would let someone work a hidden count out; they never get points, exact dates
-or pseudonymous keys. Analysts and admins see exact counts and points. Every function
-here returns new data with the hidden values removed, never merely hidden in the page.
+These are data about children. Partners and strategy boards must never learn that 1 to 4
+children were harmed in a small area, not even by subtracting one shown number from
+another. The gate is the **cell key method** of the ONS (Census 2021) and the ABS
+(TableBuilder), with perturbation probabilities built as the ``ptable`` R package builds
+them (maximum entropy under a maximum perturbation ``D`` and a variance ``V``):
+
+* every incident carries a fixed, secret, random **record key** 0..255 (a keyed hash of
+  its id, computed in the counting queries: ``sql/migrations/0011_cell_keys.sql``);
+* a cell (any set of incidents that is counted: a ward in a period, a month, a harm type,
+  a total) has the **cell key** = the sum of its records' keys mod 256, which the
+  counting queries return beside the count (``ck``); cell keys add, so the key of a total
+  is the sum of its parts' keys mod 256, the same as if the total were counted directly;
+* the published value is ``n + ptable[min(n, D+1), ck]``: the same cell always gets the
+  same answer, however often and in whatever company it is asked for, so the noise does
+  not average away over repeated queries, and two different cells get independent noise,
+  so a difference of two published cells is the hidden difference plus noise;
+* a true zero stays zero and a positive count never becomes zero; a published value from
+  1 to k-1 (``CONTEXTS_SUPPRESSION_K``, 5 by default) is shown as "<5";
+* a total is perturbed as a cell of its own, never summed from the shown parts;
+* percentages and changes are computed from published values and are not shown when
+  either side is suppressed.
+
+Analysts and admins (exact views) get the true counts. Every value the pages show for an
+aggregate view is a :class:`Published` (or :class:`PublishedCounts`) made here, and the
+formatting helpers refuse anything else. See ``docs/disclosure.md`` for the parameters,
+the table and the measured cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
 from geo.roles import AGGREGATE_ROLES
+
+#: record and cell keys are integers 0..KEYS-1
+KEYS = 256
+#: the perturbation table's parameters: largest change D and variance V of the change
+#: (for counts above D; smaller counts get less, see :func:`ptable`)
+MAX_PERTURBATION = 3
+VARIANCE = 2.0
+#: the smallest and largest k the app accepts (CONTEXTS_SUPPRESSION_K; geo.config checks)
+K_MIN, K_MAX = 2, 20
+#: distinct young people at a flagged place are shown as this, never as a number
+FLAG_PEOPLE = 3
+
+
+# --- the perturbation table -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PTable:
+    """A perturbation table for counts: ``change[row, ck]`` is the change of a cell with
+    true count ``n`` (row ``min(n, D + 1)``) and cell key ``ck``; ``probs[row]`` are the
+    probabilities of the changes ``-D..D`` (multiples of 1/256)."""
+
+    d: int
+    v: float
+    probs: np.ndarray  # (D + 2, 2D + 1)
+    change: np.ndarray  # (D + 2, KEYS)
+
+    def row(self, n: np.ndarray) -> np.ndarray:
+        return np.minimum(np.asarray(n, dtype=np.int64), self.d + 1)
+
+    def frame(self) -> pd.DataFrame:
+        """The table as published in docs/disclosure.md: one row per true count."""
+        cols = [f"{c:+d}" for c in range(-self.d, self.d + 1)]
+        out = pd.DataFrame(self.probs * KEYS, columns=cols).astype(int)
+        out.insert(0, "count", [str(i) for i in range(self.d + 1)] + [f"{self.d + 1}+"])
+        return out
+
+
+def _max_entropy(support: np.ndarray, variance: float) -> np.ndarray:
+    """The distribution on ``support`` of largest entropy with mean 0 and ``variance``
+    (p ∝ exp(a v + b v²); found by minimising the convex dual)."""
+    v = support.astype(float)
+
+    def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        w = lam[0] * v + lam[1] * v * v
+        m = w.max()
+        e = np.exp(w - m)
+        z = e.sum()
+        p = e / z
+        return m + np.log(z) - lam[1] * variance, np.array([p @ v, p @ (v * v) - variance])
+
+    res = minimize(dual, np.zeros(2), jac=True, method="L-BFGS-B")
+    w = res.x[0] * v + res.x[1] * v * v
+    p: np.ndarray = np.exp(w - w.max())
+    return p / float(p.sum())
+
+
+def _quantise(p: np.ndarray) -> np.ndarray:
+    """Probabilities as whole numbers of 1/256 summing to 256 (largest remainders)."""
+    raw = p * KEYS
+    out: np.ndarray = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - out))[: KEYS - int(out.sum())]:
+        out[i] += 1
+    return out
+
+
+@lru_cache(maxsize=8)
+def ptable(d: int = MAX_PERTURBATION, v: float = VARIANCE) -> PTable:
+    """The perturbation table of maximum perturbation ``d`` and variance ``v``.
+
+    Row 0 keeps zeros at zero. Row n (1..d) may not go below 1, so its changes run from
+    1-n to d; with mean zero its variance can be at most (n-1)·d, and it gets
+    min(v, (n-1)·d/2) (row 1 therefore never changes: a 1 stays a 1, which is shown as
+    "<k" anyway). Rows from d+1 on are all the same: changes -d..d with variance ``v``.
+    """
+    probs = np.zeros((d + 2, 2 * d + 1))
+    probs[0, d] = 1.0
+    for n in range(1, d + 2):
+        lo = max(1 - n, -d)
+        support = np.arange(lo, d + 1)
+        var = min(v, (-lo) * d / 2)
+        if var <= 0:
+            probs[n, d] = 1.0
+            continue
+        probs[n, lo + d:] = _max_entropy(support, var)
+    counts = np.array([_quantise(r) for r in probs])
+    change = np.array([np.repeat(np.arange(-d, d + 1), c) for c in counts], dtype=np.int64)
+    return PTable(d, v, counts / KEYS, change)
+
+
+# --- who sees what --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class View:
-    """What a role may see."""
+    """What a role may see: exact counts (analysts, admins) or published ones."""
 
     role: str
     k: int = 5
+    d: int = MAX_PERTURBATION
+    v: float = VARIANCE
 
     @property
     def exact(self) -> bool:
@@ -34,57 +152,209 @@ class View:
     def label(self) -> str:
         return f"<{self.k}"
 
-
-def suppressed(counts: pd.Series, view: View) -> pd.Series:
-    """Counts with 1..k-1 replaced by NaN (for charts and colours); exact views unchanged."""
-    c = counts.astype(float)
-    if view.exact:
-        return c
-    return c.mask((c > 0) & (c < view.k))
+    @property
+    def table(self) -> PTable:
+        return ptable(self.d, self.v)
 
 
-def display(counts: pd.Series, view: View, total: bool = False) -> pd.Series:
-    """Counts as the text a role may see: "<5" for small ones, with secondary suppression.
+# --- the gate -------------------------------------------------------------------------
 
-    With ``total`` the caller will also show the sum; if exactly one cell is hidden the
-    smallest shown non-zero cell is hidden too, so the total cannot reveal it.
-    """
-    c = counts.fillna(0).astype(np.int64)
-    if view.exact:
-        return c.map(str)
-    hide = (c > 0) & (c < view.k)
-    if total and hide.sum() == 1:
-        shown = c[(~hide) & (c > 0)]
-        if not shown.empty:
-            hide.loc[shown.idxmin()] = True
-    out = c.map(str)
-    out[hide] = view.label
-    hidden_big = hide & (c >= view.k)
-    out[hidden_big] = "suppressed"
+
+_ISSUED: set[str] | None = None
+_LOCK = threading.Lock()
+
+
+def record_issued(on: bool = True) -> None:
+    """Start (or stop) remembering every text the gate issues (the page x role test
+    checks that every count a partner or board member saw is one of them)."""
+    global _ISSUED
+    with _LOCK:
+        _ISSUED = set() if on else None
+
+
+def issued() -> set[str]:
+    with _LOCK:
+        return set(_ISSUED or ())
+
+
+def _issue(texts: Iterable[str]) -> None:
+    if _ISSUED is not None:
+        with _LOCK:
+            _ISSUED.update(texts)
+
+
+@dataclass(frozen=True)
+class Published:
+    """One count as a viewer may see it: ``value`` (None when suppressed) and its text."""
+
+    value: int | None
+    text: str
+    exact: bool = False
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class PublishedCounts:
+    """Many counts as a viewer may see them: ``value`` (float, NaN when suppressed) and
+    ``text``, in the order of the counts given to :func:`publish`."""
+
+    value: np.ndarray
+    text: np.ndarray
+    exact: bool = False
+
+    def __len__(self) -> int:
+        return int(self.value.size)
+
+    def __getitem__(self, i: int) -> Published:
+        v = self.value[i]
+        return Published(None if np.isnan(v) else int(v), str(self.text[i]), self.exact)
+
+    def total(self) -> float:
+        """Only for exact views: the sum (aggregate views publish totals as cells)."""
+        if not self.exact:
+            raise TypeError("a published total is a cell of its own: use publish() on it")
+        return float(np.nansum(self.value))
+
+
+@lru_cache(maxsize=1)
+def _texts(upto: int = 10_000) -> np.ndarray:
+    return np.array([f"{i:,}" for i in range(upto)], dtype=object)
+
+
+def _fmt(values: np.ndarray) -> np.ndarray:
+    """Counts as text with thousands separators (looked up: tables have many cells)."""
+    table = _texts()
+    small = (values >= 0) & (values < table.size)
+    out = np.empty(values.size, dtype=object)
+    out[small] = table[values[small]]
+    out[~small] = [f"{int(x):,}" for x in values[~small]]
     return out
 
 
-def total_text(counts: pd.Series, view: View) -> str:
-    """A total as a role may see it (a total of 1..k-1 is itself suppressed)."""
-    t = int(counts.fillna(0).sum())
-    if not view.exact and 0 < t < view.k:
-        return view.label
-    return f"{t:,}"
+def publish(n: Any, ck: Any, view: View) -> PublishedCounts:
+    """THE gate: true counts ``n`` of cells with cell keys ``ck`` as ``view`` may see them.
+
+    Exact views get the counts. Aggregate views get each cell's perturbed value (the same
+    for the same cell, always), with 1..k-1 shown as "<k"; zero stays zero.
+    """
+    n = np.asarray(n, dtype=np.int64).reshape(-1)
+    if view.exact:
+        return PublishedCounts(n.astype(float), _fmt(n), True)
+    if np.any(n < 0):
+        raise ValueError("counts cannot be negative")
+    ck = np.asarray(ck, dtype=np.int64).reshape(-1) % KEYS
+    table = view.table
+    p = n + table.change[table.row(n), ck]
+    small = (p > 0) & (p < view.k)
+    value = np.where(small, np.nan, p).astype(float)
+    text = _fmt(p)
+    text[small] = view.label
+    _issue(text.tolist())
+    return PublishedCounts(value, text, False)
 
 
-def count_text(view: View) -> Callable[[int], str]:
-    """A formatter of single counts for sentences: "<5" for small ones in aggregate views."""
+def publish_one(n: int, ck: int, view: View) -> Published:
+    """:func:`publish` of one cell."""
+    return publish([n], [ck], view)[0]
 
-    def fmt(n: int) -> str:
-        if not view.exact and 0 < n < view.k:
-            return view.label
-        return f"{n:,}"
+
+def publish_frame(frame: pd.DataFrame, view: View, n: str = "n", ck: str = "ck"
+                  ) -> PublishedCounts:
+    """:func:`publish` of a frame's count and cell key columns (a frame from a counting
+    query, or one aggregated with :func:`cell_sum`)."""
+    return publish(frame[n].to_numpy(), frame[ck].to_numpy() if ck in frame else
+                   np.zeros(len(frame), np.int64), view)
+
+
+def cell_sum(frame: pd.DataFrame, by: str | list[str] | None = None, n: str = "n",
+             ck: str = "ck") -> pd.DataFrame:
+    """Cells merged into bigger cells: counts add, and so do cell keys (mod 256), so the
+    merged cell's key is the sum of its records' keys, as if it had been counted whole."""
+    if by is None:
+        return pd.DataFrame({n: [int(frame[n].sum())],
+                             ck: [int(frame[ck].sum()) % KEYS if len(frame) else 0]})
+    out = frame.groupby(by, as_index=False)[[n, ck]].sum()
+    out[ck] = out[ck] % KEYS
+    return out
+
+
+# --- formatting helpers: they take only what the gate made ----------------------------
+
+
+def _require(p: Any) -> None:
+    if not isinstance(p, Published | PublishedCounts):
+        raise TypeError(f"only the disclosure gate's values may be shown, not {type(p).__name__}")
+
+
+def text(p: Published) -> str:
+    """The text of one published count."""
+    _require(p)
+    return p.text if isinstance(p, Published) else str(p.text[0])
+
+
+def texts(p: PublishedCounts) -> np.ndarray:
+    """The texts of published counts (for tables, tooltips)."""
+    _require(p)
+    return np.asarray(p.text, dtype=object)
+
+
+def chart_values(p: PublishedCounts) -> np.ndarray:
+    """Published values for charts and colours: NaN where suppressed (not drawn)."""
+    _require(p)
+    return np.asarray(p.value, dtype=float)
+
+
+def change_text(now: Published, before: Published) -> str:
+    """The change from ``before`` to ``now`` as a percentage of published values; "n/a"
+    when either is suppressed or ``before`` is zero. Never "-0%"."""
+    _require(now)
+    _require(before)
+    if now.value is None or before.value is None or before.value == 0:
+        out = "n/a"
+    else:
+        pct = round((now.value - before.value) / before.value * 100)
+        out = "0%" if pct == 0 else f"{pct:+d}%"
+    _issue([out])
+    return out
+
+
+def people_text(n: int, view: View) -> str:
+    """Distinct young people at a place: exact for exact views; otherwise "3 or more"
+    at the flag threshold and above, "fewer than 3" below (never a number)."""
+    if view.exact:
+        out = f"{int(n):,}"
+    else:
+        out = f"{FLAG_PEOPLE} or more" if n >= FLAG_PEOPLE else f"fewer than {FLAG_PEOPLE}"
+    _issue([out])
+    return out
+
+
+def count_formatter(view: View) -> Callable[[int], str]:
+    """For sentences whose counts are already published values (perturbed for aggregate
+    views; see :func:`geo.services.interventions.published_impact`): 1..k-1 written as "<k"."""
+
+    def fmt(value: int) -> str:
+        out = view.label if not view.exact and 0 < value < view.k else f"{int(value):,}"
+        _issue([out])
+        return out
 
     return fmt
 
 
-def chart_frame(frame: pd.DataFrame, value: str, view: View) -> pd.DataFrame:
-    """A copy safe to chart: small values removed (not just hidden) for aggregate roles."""
-    out = frame.copy()
-    out[value] = suppressed(out[value], view)
+def perturbed(n: Any, ck: Any, view: View) -> np.ndarray:
+    """The perturbed values of cells, unsuppressed, for statistics computed *from*
+    published cells (the impact model's monthly series for aggregate views); never shown
+    themselves. Exact views get the counts."""
+    counts: np.ndarray = np.asarray(n, dtype=np.int64)
+    if view.exact:
+        return counts
+    table = view.table
+    out: np.ndarray = counts + table.change[table.row(counts),
+                                            np.asarray(ck, dtype=np.int64) % KEYS]
     return out

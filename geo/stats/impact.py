@@ -232,6 +232,8 @@ class Impact:
     total_net_effect: float | None = None
     wdd: dict[str, float] = field(default_factory=dict)
     its: ItsResult | None = None
+    #: the six counts as the viewer may see them (geo.services.interventions.published_impact)
+    counts_text: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -241,6 +243,12 @@ class Impact:
 
 def _pct(x: float) -> str:
     return f"{abs(x) * 100:.0f}%"
+
+
+def _signed_pct(x: float) -> str:
+    """A signed percentage; one that rounds to zero is "0%", never "-0%" or "+0%"."""
+    p = round(x * 100)
+    return "0%" if p == 0 else f"{p:+d}%"
 
 
 def sentence(
@@ -278,7 +286,7 @@ def sentence(
         head = (
             f"No clear change in incidents at {place} in the {months_after} months after "
             f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
-            f"{lo * 100:+.0f}% to {hi * 100:+.0f}%)"
+            f"{_signed_pct(lo)} to {_signed_pct(hi)})"
         )
     q = w.get("wdq")
     if q is None or res.level_high >= 0:

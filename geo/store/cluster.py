@@ -1,15 +1,30 @@
 """The private PostGIS cluster: the project's embedded default database.
 
-With no ``DATABASE_URL`` the project keeps its own PostgreSQL cluster in ``var/pg`` of the
-project folder, reachable only through a Unix socket in that folder (no TCP port), so that
-several checkouts on one machine never collide. PostgreSQL refuses to run as root, so when
-the caller is root the server runs as the unprivileged ``postgres`` system user.
+With no ``DATABASE_URL`` the project keeps its own PostgreSQL cluster, reachable only through
+a Unix socket in the cluster's folder (no TCP port), so that several checkouts on one machine
+never collide. PostgreSQL refuses to run as root, so when the caller is root the server runs
+as the unprivileged ``postgres`` system user.
+
+Where the cluster lives:
+
+- as an ordinary user, in ``var/pg`` of the checkout;
+- as root, in a folder of its own under the state directory (``/var/lib/contexts``), named
+  from the checkout's absolute path (its folder name and a hash of the path), owned by
+  ``postgres`` with mode 700, and ``var/pg`` in the checkout is a symbolic link to it. The
+  ``postgres`` user cannot pass through a home folder such as ``/root`` (mode 700), and nobody
+  should have to open one. The folder records its checkout in a file ``checkout``: a copy of a
+  checkout (whose ``var/pg`` still points at the original's folder) gets a cluster of its own,
+  and a moved checkout keeps its data;
+- a cluster already in ``var/pg`` of a checkout (made before this rule, or by an ordinary
+  user) stays where it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +37,9 @@ from geo.config import Settings
 
 SERVER_USER = "postgres"
 
+#: The file, in a cluster folder under the state directory, naming the checkout it serves.
+OWNER_FILE = "checkout"
+
 
 class ClusterError(RuntimeError):
     """The private cluster cannot be set up; the message says what to do."""
@@ -33,6 +51,8 @@ class Cluster:
 
     root: Path
     bindir: Path
+    #: ``var/pg`` of the checkout when the cluster lives elsewhere (a link to ``root``).
+    link: Path | None = None
 
     @property
     def data(self) -> Path:
@@ -121,12 +141,90 @@ def _server_can_write(path: Path) -> bool:
     return _run(["test", "-w", str(path)], as_server=True, check=False).returncode == 0
 
 
+def state_folder_name(home: Path) -> str:
+    """The cluster folder's name for a checkout: its folder name and a hash of its path."""
+    home = home.resolve()
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", home.name).strip(".-")[:32] or "checkout"
+    return f"{base}-{digest}"
+
+
+def _owner(root: Path) -> Path | None:
+    try:
+        return Path((root / OWNER_FILE).read_text().strip())
+    except OSError:
+        return None
+
+
+def _link_target(link: Path) -> Path:
+    return link.parent / os.readlink(link)
+
+
+def _serves(root: Path, home: Path) -> bool:
+    """Whether the cluster folder ``root`` belongs to the checkout ``home``.
+
+    It does when it names ``home``, or names no checkout, or names one that no longer links
+    to it (the checkout was moved here). It does not when the checkout it names still links
+    to it: ``home`` is a copy of that checkout and needs a cluster of its own.
+    """
+    owner = _owner(root)
+    if owner is None or owner == home:
+        return True
+    other = owner / "var" / "pg"
+    return not (other.is_symlink() and _link_target(other) == root)
+
+
+def _planned_root(settings: Settings, home: Path) -> Path:
+    """The folder under the state directory for a new cluster of ``home``."""
+    name = state_folder_name(home)
+    candidate, n = settings.state_dir / name, 2
+    # Taken by another checkout (one moved away from this path, say): take the next name.
+    while candidate.exists() and _owner(candidate) != home:
+        candidate, n = settings.state_dir / f"{name}-{n}", n + 1
+    return candidate
+
+
 def locate(settings: Settings) -> Cluster:
     """The cluster of this project folder (nothing is created)."""
-    return Cluster(root=settings.var_dir / "pg", bindir=find_bindir())
+    bindir = find_bindir()
+    home = settings.home.resolve()
+    link = settings.var_dir / "pg"
+    if link.is_symlink():
+        target = _link_target(link)
+        if _serves(target, home):
+            return Cluster(root=target, bindir=bindir, link=link)
+    elif link.is_dir() and (not _as_root() or (link / "data" / "PG_VERSION").exists()):
+        return Cluster(root=link, bindir=bindir)
+    if not _as_root():
+        return Cluster(root=link, bindir=bindir)
+    return Cluster(root=_planned_root(settings, home), bindir=bindir, link=link)
 
 
-def _prepare_dirs(cluster: Cluster) -> None:
+def _link_checkout(cluster: Cluster, home: Path) -> None:
+    """As root: make the folder under the state directory and point ``var/pg`` at it."""
+    assert cluster.link is not None
+    state_dir = cluster.root.parent
+    if not state_dir.exists():
+        state_dir.mkdir(parents=True)
+        os.chmod(state_dir, 0o755)  # whatever the umask: the server user must pass through
+    cluster.root.mkdir(mode=0o700, exist_ok=True)
+    if _owner(cluster.root) != home:
+        (cluster.root / OWNER_FILE).write_text(f"{home}\n")
+    link = cluster.link
+    if link.is_symlink():
+        if _link_target(link) == cluster.root:
+            return
+        link.unlink()  # a copied checkout's link to the original's cluster
+    elif link.is_dir():
+        # Left by an attempt that could not start a server here: no cluster in it.
+        shutil.rmtree(link)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(cluster.root, target_is_directory=True)
+
+
+def _prepare_dirs(cluster: Cluster, home: Path) -> None:
+    if cluster.link is not None:
+        _link_checkout(cluster, home)
     for d in (cluster.root, cluster.socket_dir, cluster.logfile.parent):
         d.mkdir(parents=True, exist_ok=True)
     if _as_root():
@@ -135,9 +233,15 @@ def _prepare_dirs(cluster: Cluster) -> None:
             os.chown(d, pw.pw_uid, pw.pw_gid)
         os.chmod(cluster.root, 0o700)
         if not _server_can_write(cluster.root):
+            hint = (
+                "Open the parents with chmod o+x."
+                if cluster.link is not None
+                else "Run `contexts db remove` (deletes this cluster) and the next start "
+                "makes one the server can reach, or open the parents with chmod o+x."
+            )
             raise ClusterError(
                 f"The '{SERVER_USER}' user cannot reach {cluster.root}: a parent folder is "
-                "closed to other users. Move the checkout, or open the parents with chmod o+x."
+                f"closed to other users. {hint}"
             )
 
 
@@ -158,7 +262,7 @@ def up(settings: Settings) -> Cluster:
         raise ClusterError("DATABASE_URL is set: the private cluster is not used.")
     cluster = locate(settings)
     ensure_postgis(cluster.bindir)
-    _prepare_dirs(cluster)
+    _prepare_dirs(cluster, settings.home.resolve())
     if not (cluster.data / "PG_VERSION").exists():
         _run(
             [
@@ -246,12 +350,46 @@ def down(settings: Settings) -> bool:
     return True
 
 
+def _remove_files(cluster: Cluster) -> list[Path]:
+    """Delete the cluster's files and the checkout's link to them; returns what went."""
+    gone: list[Path] = []
+    if cluster.link is not None and cluster.link.is_symlink():
+        cluster.link.unlink()
+        gone.append(cluster.link)
+    if cluster.link is None or (cluster.root / OWNER_FILE).exists():
+        # All of it is the cluster's: var/pg itself, or a folder made for it under the
+        # state directory.
+        if cluster.root.exists():
+            shutil.rmtree(cluster.root)
+            gone.append(cluster.root)
+    else:
+        # A folder someone pointed var/pg at by hand: only what the cluster put there.
+        for d in (cluster.data, cluster.socket_dir, cluster.logfile.parent):
+            if d.exists():
+                shutil.rmtree(d)
+                gone.append(d)
+    return gone
+
+
+def remove(settings: Settings) -> list[Path]:
+    """Stop the cluster and delete every file of it (and ``var/pg``); returns what went."""
+    if not settings.embedded:
+        raise ClusterError("DATABASE_URL is set: the private cluster is not used.")
+    down(settings)
+    return _remove_files(locate(settings))
+
+
 def reset(settings: Settings) -> Cluster:
     """Stop, delete every file of the cluster, and start a new empty one."""
-    down(settings)
-    cluster = locate(settings)
-    shutil.rmtree(cluster.root, ignore_errors=True)
+    remove(settings)
     return up(settings)
+
+
+def where(cluster: Cluster) -> str:
+    """Where the cluster's data live, in words."""
+    if cluster.link is None:
+        return f"data in {cluster.data} (inside the checkout)"
+    return f"data in {cluster.data} ({cluster.link} links to {cluster.root})"
 
 
 def status(settings: Settings) -> str:
@@ -259,6 +397,7 @@ def status(settings: Settings) -> str:
         return "DATABASE_URL is set: using an external server, no private cluster"
     cluster = locate(settings)
     if not (cluster.data / "PG_VERSION").exists():
-        return f"no cluster yet in {cluster.data} (run: contexts db up)"
+        link = f"; {cluster.link} will link there" if cluster.link is not None else ""
+        return f"no cluster yet (run: contexts db up); its data will be in {cluster.data}{link}"
     state = "running" if is_running(cluster) else "stopped"
-    return f"{state}: {cluster.data}, socket in {cluster.socket_dir}"
+    return f"{state}: {where(cluster)}, socket in {cluster.socket_dir}"

@@ -106,7 +106,8 @@ def counts(
     by_month: bool = False,
     by_harm: bool = False,
 ) -> pd.DataFrame:
-    """Incident counts: ``unit_id`` [, ``month``] [, ``harm_type``], ``n``."""
+    """Incident counts: ``unit_id`` [, ``month``] [, ``harm_type``], ``n``, ``ck`` (the
+    cell key, for :mod:`geo.stats.disclosure`)."""
     params = filters.params() | {"by_month": by_month, "by_harm": by_harm, "size": size}
     name = f"counts_{unit}"
     if unit == "hex" and size != DEFAULT_HEX_SIZE:
@@ -116,9 +117,10 @@ def counts(
         frame.insert(0, "unit_id", frame.pop("i").astype(str) + ":" + frame.pop("j").astype(str))
     keep = ["unit_id"] + (["month"] if by_month else []) + (["harm_type"] if by_harm else [])
     frame["n"] = frame["n"].astype(np.int64)
+    frame["ck"] = frame["ck"].astype(np.int64)
     if by_month:
         frame["month"] = pd.to_datetime(frame["month"])
-    return frame[keep + ["n"]]
+    return frame[keep + ["n", "ck"]]
 
 
 def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:

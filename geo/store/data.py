@@ -1,7 +1,7 @@
 """Read-side data access for the dashboard: a connection in, frames out.
 
 Each function runs one named query from ``sql/queries`` and shapes its rows; none decides
-what a role may see (that is :mod:`geo.disclosure`) and none does statistics.
+what a role may see (that is :mod:`geo.stats.disclosure`) and none does statistics.
 """
 
 from __future__ import annotations

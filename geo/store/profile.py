@@ -1,6 +1,6 @@
 """What a place or ward profile shows: trend, harm mix, times, assessments, interventions.
 
-Database reads only (named queries); the pages apply :mod:`geo.disclosure` by role.
+Database reads only (named queries); pages publish counts through :mod:`geo.render.text`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def monthly(conn: psycopg.Connection[Any], kind: Kind, unit_id: str,
             filters: Filters = Filters()) -> pd.DataFrame:
-    """``month``, ``harm_type``, ``n`` with every month of the period present."""
+    """``month``, ``harm_type``, ``n``, ``ck`` (cell key) of the months with incidents."""
     p = filters.params() | {"unit_id": unit_id}
     frame = db.frame(conn, f"profile_monthly_{kind}", p)
     frame["month"] = pd.to_datetime(frame["month"])
     frame["n"] = frame["n"].astype(int)
+    frame["ck"] = frame["ck"].astype(int)
     return frame
 
 
@@ -33,8 +34,8 @@ def times(conn: psycopg.Connection[Any], kind: Kind, unit_id: str,
     p = filters.params() | {"unit_id": unit_id}
     frame = db.frame(conn, f"profile_times_{kind}", p)
     grid = pd.DataFrame([(d, h) for d in range(1, 8) for h in range(24)], columns=["dow", "hour"])
-    out = grid.merge(frame, on=["dow", "hour"], how="left").fillna({"n": 0})
-    out["n"] = out["n"].astype(int)
+    out = grid.merge(frame, on=["dow", "hour"], how="left").fillna({"n": 0, "ck": 0})
+    out[["n", "ck"]] = out[["n", "ck"]].astype(int)
     out["day"] = out["dow"].map(lambda d: DAYS[d - 1])
     return out
 

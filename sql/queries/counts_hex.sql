@@ -1,9 +1,11 @@
 -- Incidents per cell of the default hexagon grid (assigned at load) in the filtered period;
+-- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
 -- by month and/or harm type when asked.
 SELECT hex_i AS i, hex_j AS j,
        CASE WHEN %(by_month)s THEN month END AS month,
        CASE WHEN %(by_harm)s THEN harm_type END AS harm_type,
-       count(*) AS n
+       count(*) AS n,
+       (sum((hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM incident
 WHERE hex_i IS NOT NULL AND month >= %(start)s AND month <= %(end)s
   AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[]))

@@ -1,4 +1,5 @@
 -- Monthly incidents around one place: in the place polygon (target), in a ring of
+-- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
 -- %(buffer)s m around it (buffer), and in the rest of the surrounding wards (control):
 -- the ward(s) the place touches, the wards next to them, and any the ring reaches.
 -- Incidents are picked by ward code (an equality row-level security lets use an index
@@ -16,7 +17,8 @@ SELECT i.month,
        CASE WHEN ST_Intersects(p.geom, i.geom) THEN 'target'
             WHEN ST_Intersects(p.outer_ring, i.geom) THEN 'buffer'
             ELSE 'control' END AS zone,
-       count(*) AS n
+       count(*) AS n,
+       (sum((hashint8extended(i.incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
 FROM incident i, p
 WHERE i.ward_code IN (SELECT ward_code FROM region) AND i.geom IS NOT NULL
   AND i.month >= %(start)s AND i.month <= %(end)s

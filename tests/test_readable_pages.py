@@ -50,8 +50,8 @@ def test_profile_labels_and_charts(settings) -> None:
     specs = " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
     assert '"format": "d"' in specs or '"format":"d"' in specs  # whole-number axes
     assert "Not published" in specs  # hidden cells drawn apart from empty ones
-    harms = [f for f in chart_frames(at) if "harm" in f]
-    assert harms and not harms[0]["harm"].astype(str).str.match(CODE).any()
+    harms = [f for f in chart_frames(at) if "harm_type" in f]  # the harm mix, labelled
+    assert harms and not harms[0]["harm_type"].astype(str).str.match(CODE).any()
 
 
 def test_interventions_register_reads_months_and_ongoing(settings) -> None:
@@ -111,7 +111,9 @@ def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) ->
     assert not at.exception
     script = component_args(at)[0]["script"]
     assert "markerClusterGroup" in script  # grouped where they overlap
-    drawn = len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+, \"", script))
+    # each point: [lat, lon, "Harm, Mon YYYY"] (the labels' [lat, lon, "Name"] are not points)
+    drawn = len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+, \"[^\"]*, [A-Z][a-z]{2} \d{4}\"\]",
+                           script))
     caption = " ".join(c.value for c in at.caption)
     said = re.search(r"([\d,]+) incidents? drawn as points", caption)
     assert said and int(said.group(1).replace(",", "")) == drawn, caption
@@ -132,5 +134,5 @@ def test_a_shared_link_gives_a_board_member_the_nearest_published_period(setting
     assert not at.exception
     assert at.session_state["demo_role"] == "board"
     window = at.selectbox(key="period_window")
-    assert window.format_func(window.value).startswith("Last 6 months"), window.value
+    assert window.options[window.index].startswith("Last 6 months"), window.options
     assert at.selectbox(key="f_harm_type_one").value == "cce"

@@ -51,7 +51,7 @@ def _label_points(wards: gpd.GeoDataFrame, minx: float, maxy: float, k: float, s
     if wards is None or wards.empty:
         return ""
     pts = wards.geometry.representative_point()
-    order = np.argsort(-wards.geometry.area.to_numpy())
+    order = np.argsort(-shapely.area(wards.geometry.to_numpy()))  # (degrees²: an order only)
     taken: list[tuple[float, float, float, float]] = []
     out = []
     for i in order:

@@ -67,8 +67,28 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
     span = counted or (filters.start, filters.end)
     by_month = monthly(v, unit, Filters(span[0], span[1], filters.harms, filters.risks,
                                         filters.ages), size)
-    return analysis.hotspots_from_counts(units(v, unit, size), unit, by_month, months,  # type: ignore[arg-type]
-                                         emerging_too=emerging)
+    shapes = units(v, unit, size)
+    inside = analysis.covered_units(shapes, coverage(v, filters))
+    return analysis.hotspots_from_counts(shapes, unit, by_month, months,  # type: ignore[arg-type]
+                                         emerging_too=emerging, covered=inside)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def coverage(v: Key, filters: Filters) -> Any:
+    """What the data the filters select covers (the union of its extracts' coverage)."""
+    return pages.data_coverage(v[1], filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def coverage_names(v: Key) -> pd.DataFrame:
+    """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
+    return pages.coverage_names(v[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def extracts(v: Key, limit: int = 50) -> pd.DataFrame:
+    """The ledger of files loaded, newest first, with what each incidents file covers."""
+    return pages.ledger(v[1], limit)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -37,5 +37,5 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
     places = _data.places(v)
     shown = ({c: categories.get(c, c) for c in sorted(places["category"].astype(str).unique())}
              if with_places and not places.empty else None)
-    mapping.add_legend(m, mapping.legend_html(layer, places=shown))
+    mapping.add_legend(m, layer, places=shown)
     return m

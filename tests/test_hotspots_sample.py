@@ -135,6 +135,7 @@ def test_hotspots_command_json(settings) -> None:
         "unit_id",
         "name",
         "count",
+        "covered",
         "z",
         "p",
         "bin",
@@ -143,3 +144,4 @@ def test_hotspots_command_json(settings) -> None:
         "trend_p",
     }
     assert rows[0]["z"] >= rows[-1]["z"]
+    assert all(r["covered"] for r in rows)  # the demo covers the whole area

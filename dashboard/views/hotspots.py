@@ -37,6 +37,11 @@ prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
 both = (prev_start, filters.end)  # this period and the one before, counted in one scan
 now = _data.hotspots(v, unit, filters, emerging=True, counted=both)
+covers = _data.coverage(v, filters)
+if covers.whole:
+    st.caption("The data selected covers the whole area.")
+else:
+    st.info(published.coverage_text(covers) + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
                                          filters.ages), counted=both)
 was = before.set_index("unit_id")["bin"]

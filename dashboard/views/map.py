@@ -42,6 +42,9 @@ if show_points:
     drawn = mapping.add_points(m, points, view, dict(_data.vocabularies(v)["harm_type"]))
 
 hot = int((table["bin"] >= 2).sum())
+covers = _data.coverage(v, filters)
+if not covers.whole:
+    st.info(published.coverage_text(covers))
 st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · "
            f"{count_phrase(hot, 'area', verb='is')} {plural(hot, 'a hot spot', 'hot spots')} "
            "at 95% confidence or more"
@@ -55,3 +58,6 @@ if not view.exact:
     st.caption(f"Counts of fewer than {view.k} are not published. Counts are published by the "
                "cell key method: each may differ from the true count by up to "
                f"{view.d}, the same way every time.")
+if layer.get("no_data"):
+    st.caption(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
+               "statistics leave these areas out.")

@@ -6,9 +6,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import _state
+from dashboard import _data, _state
 from geo.render.exports import safe_csv
 from geo.services import actions
 
@@ -23,18 +24,47 @@ st.write("Every row is either loaded or quarantined with a reason. Files with na
 kind = st.selectbox("What is in the file", actions.KINDS, key="upload_kind")
 sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
 up = st.file_uploader("File", type=ALLOWED, key="upload_file")
+chosen: list[str] = []
+cover_file = None
+how = "whole"
+if kind == "incidents":
+    how = st.radio("What the file covers", ["whole", "units", "polygon"], horizontal=True,
+                   key="upload_covers_how",
+                   format_func={"whole": "The whole area", "units": "Some wards or LSOAs",
+                                "polygon": "The area in a polygon file"}.get)
+    st.caption("Outside what a file covers, its lack of incidents is \"no data\", not zero: "
+               "the statistics leave those areas out and the maps show them grey.")
+    if how == "units":
+        names = _data.coverage_names(_data.version())
+        labels = {c: f"{n} ({'ward' if k == 'ward' else 'LSOA'} {c})"
+                  for k, c, n in names.itertuples(index=False)}
+        chosen = st.multiselect("Wards and LSOAs the file covers", list(labels),
+                                format_func=labels.get, key="upload_covers_units")
+    elif how == "polygon":
+        cover_file = st.file_uploader("Coverage polygon (GeoJSON, GeoPackage or zipped "
+                                      "Shapefile)", type=["geojson", "json", "gpkg", "zip"],
+                                      key="upload_covers_file")
 if up is not None and st.button("Validate and load", type="primary"):
+    if (how == "units" and not chosen) or (how == "polygon" and cover_file is None):
+        st.error("Say what the file covers: choose its wards or LSOAs, or add the polygon "
+                 "file (or choose the whole area).")
+        st.stop()
     bar = st.progress(0.0, text="Reading")
     suffix = Path(up.name).suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{uuid.uuid4().hex}{suffix}"  # a generated name, never the user's
         path.write_bytes(up.getvalue())
+        covers: list[str] | Path | None = chosen or None
+        if cover_file is not None:
+            covers = Path(tmp) / f"{uuid.uuid4().hex}{Path(cover_file.name).suffix.lower()}"
+            covers.write_bytes(cover_file.getvalue())
 
         def progress(done: int, total: int, phase: str) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=phase.capitalize())
 
         try:
-            res = actions.upload(_state.actor(), role, kind, path, up.name, progress)
+            res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
+                                 covers=covers)
         except actions.Denied as exc:
             st.error(str(exc))
             st.stop()
@@ -60,3 +90,18 @@ if res:
         if st.download_button("Download the quarantine report (CSV)", safe_csv(report),
                               file_name=name, mime="text/csv"):
             actions.record_export(_state.actor(), role, name, len(report))
+
+st.subheader("Files loaded")
+st.caption("The ledger: every file tried, newest first, and what each incidents file covers.")
+ledger = _data.extracts(_data.version())
+if ledger.empty:
+    st.write("No file has been loaded yet.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Extract": ledger["extract_id"], "Kind": ledger["kind"], "File": ledger["file_name"],
+        "Loaded": ledger["loaded_at"], "By": ledger["loaded_by"], "Status": ledger["status"],
+        "Rows read": ledger["rows_read"], "Loaded rows": ledger["rows_loaded"],
+        "Quarantined": ledger["rows_quarantined"], "Covers": ledger["covers"],
+        "Share of the area": ledger["covers_share"].map(
+            lambda x: "" if pd.isna(x) else f"{x:.0%}"),
+        "Rows outside it": ledger["rows_outside_coverage"]}), hide_index=True, width="stretch")

@@ -31,11 +31,13 @@ def _filters(args: argparse.Namespace) -> Any:
 
 def _hotspots(args: argparse.Namespace) -> int:
     from geo.cli.main import _ensure_db
-    from geo.services.analysis import hotspot_table
+    from geo.render.text import coverage_text
+    from geo.services.analysis import coverage, hotspot_table
     from geo.store import db
 
     _ensure_db()
     with db.connect("dashboard") as conn:
+        covers = coverage(conn, _filters(args))
         table = hotspot_table(
             conn,
             args.unit,
@@ -46,20 +48,28 @@ def _hotspots(args: argparse.Namespace) -> int:
             emerging_too=args.emerging,
             step=args.step,
         )
-    cols = ["unit_id", "name", "count", "z", "p", "bin"]
+    cols = ["unit_id", "name", "count", "covered", "z", "p", "bin"]
     if args.emerging:
         cols += ["category", "trend_z", "trend_p"]
-    table = table.sort_values("z", ascending=False)
+    if not covers.whole:
+        print(coverage_text(covers), file=sys.stderr)
+    # units with data first, by z; then those outside the data's coverage ("no data")
+    table = table.sort_values(["covered", "z"], ascending=False)
     for row in table[cols].itertuples(index=False):
         rec = {c: _jsonable(v) for c, v in zip(cols, row, strict=True)}
+        if not rec["covered"]:
+            rec["bin"] = None  # no data: neither hot nor cold
         if args.json:
             print(json.dumps(rec))
-        else:
+        elif rec["covered"]:
             extra = f"  {rec['category']}" if args.emerging else ""
             print(
                 f"{rec['unit_id']:>12}  {rec['count']:>6}  z={rec['z']:7.2f}  "
                 f"bin={rec['bin']:+d}  {rec['name']}{extra}"
             )
+        else:
+            print(f"{rec['unit_id']:>12}  {rec['count']:>6}  no data (outside the "
+                  f"coverage of the data)  {rec['name']}")
     sys.stdout.flush()
     return 0
 

@@ -94,6 +94,7 @@ def _load(args: argparse.Namespace) -> int:
             actor=args.actor or os.environ.get("USER", "cli"),
             sheet=args.sheet,
             progress=progress,
+            covers=args.covers,
         )
     if args.json:
         print(json.dumps(res.as_dict()))
@@ -192,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
     ld.add_argument("--actor", help="who is loading (recorded in the ledger and audit log)")
+    ld.add_argument("--covers", nargs="+", metavar="WARD|LSOA|FILE",
+                    help="what an incidents file covers, when not the whole area: ward or "
+                         "LSOA codes or names, or a polygon file (GeoJSON, GeoPackage, zipped "
+                         "Shapefile); areas outside it are 'no data', not zero")
     ld.add_argument("--json", action="store_true", help="print one JSON object")
     ld.set_defaults(func=_load)
 

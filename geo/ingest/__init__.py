@@ -32,7 +32,7 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
 from geo.config import Settings, get_settings
-from geo.ingest import _incidents, _polygons, _records, _upload_check
+from geo.ingest import _coverage, _incidents, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
 from geo.ingest._guard import IdentifierFound
@@ -253,12 +253,15 @@ def load(
     sheet: str | None = None,
     progress: Progress = _noop,
     settings: Settings | None = None,
+    covers: _coverage.Covers = None,
     _fault: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
     ``file_name`` is the name to record (an upload's original name); ``_fault`` is called
     between steps with the step's name, for tests that inject a failure mid-load.
+    ``covers``: what an incidents file covers (``_coverage.resolve``; default the whole
+    area), recorded with the load.
     """
     settings = settings or get_settings()
     if kind not in KINDS:
@@ -301,6 +304,9 @@ def load(
             cells = (_fetcher().submit(_fetch_cells, settings)
                      if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
             table = read_table(path, sheet, data)  # the bytes hashed above, not read again
+            declared = _coverage.resolve(conn, covers) if kind == "incidents" else None
+            if covers is not None and declared is None:
+                raise ValueError(f"only an incidents file declares what it covers, not {kind}")
             ctx = _context(conn, settings, cells)
             conn.commit()
             parts = _prepare(kind, table, ctx, name, settings)
@@ -348,6 +354,8 @@ def load(
                 db.execute(conn, name_after, params)
             if written != n_ok:
                 raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
+            covered = (_coverage.record(conn, extract_id, declared)
+                       if declared is not None else None)
             fault("inserted")
             for q in copied.quarantine:
                 _copy_quarantine(conn, extract_id, q)
@@ -369,7 +377,7 @@ def load(
         progress(1, 1, "done")
         message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
             f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
-        )
+        ) + _coverage.sentence(declared, covered)
         return LoadResult(
             int(extract_id),
             kind,

@@ -19,7 +19,13 @@ import pandas as pd
 import shapely
 
 from geo.render import text as published
-from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS, HOTSPOT_SENTENCE, area_shape
+from geo.render.mapping import (
+    BIN_LABELS,
+    HOTSPOT_COLOURS,
+    HOTSPOT_SENTENCE,
+    NO_DATA_LABEL,
+    area_shape,
+)
 from geo.render.words import now_text
 from geo.stats.disclosure import View, text
 
@@ -114,7 +120,15 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
            f'<path d="M{width - 14},22 l-4,10 h8z" fill="#111"/></g>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="Hot spot map">'
-            + "".join(paths) + bar + "</svg>")
+            + HATCH_DEFS + "".join(paths) + bar + "</svg>")
+
+
+#: the fill of units with no data (outside the area the data covers): grey hatching
+NO_DATA_FILL = "url(#no-data)"
+HATCH_DEFS = ('<defs><pattern id="no-data" width="6" height="6" patternUnits="userSpaceOnUse" '
+              'patternTransform="rotate(45)"><rect width="6" height="6" fill="#d9d9d9"/>'
+              '<line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" stroke-width="2"/>'
+              "</pattern></defs>")
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -160,7 +174,10 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     ]
     fig_html = "".join(f'<div class="figure"><b>{html.escape(v)}</b>{html.escape(k)}</div>'
                        for k, v in figures)
-    fills = hex_table["bin"].map(HOTSPOT_COLOURS).fillna("#ffffff")
+    inside = (hex_table["covered"].to_numpy(dtype=bool) if "covered" in hex_table
+              else np.ones(len(hex_table), dtype=bool))
+    fills = np.where(inside, hex_table["bin"].map(HOTSPOT_COLOURS).fillna("#ffffff"),
+                     NO_DATA_FILL)
     emerging = hex_table[hex_table.get("category", pd.Series(dtype=str)).astype(str)
                          .str.contains("hot spot") & ~hex_table["category"].astype(str)
                          .str.startswith("no pattern")] if "category" in hex_table else \
@@ -173,6 +190,9 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     results = "".join(f"<li>{html.escape(r['sentence'])}</li>" for r in impacts)
     legend = " ".join(f'<span class="swatch" style="background:{HOTSPOT_COLOURS[b]}"></span>'
                       f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, 0, -1, -2, -3))
+    if not inside.all():
+        legend += (' <svg width="16" height="10"><rect width="16" height="10" '  # the map's
+                   f'fill="{NO_DATA_FILL}"/></svg> {html.escape(NO_DATA_LABEL)}')  # pattern
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>

@@ -384,6 +384,10 @@ def legend_html(layer: dict[str, Any], *, places: dict[str, str] | None = None,
     for colour, text in layer.get("legend", []):
         parts.append(f'<div><i style="background:{html.escape(colour)}"></i>'
                      f"{html.escape(text)}</div>")
+    if layer.get("no_data"):
+        parts.append(f'<div><i style="background:{NO_DATA_STYLE["fillColor"]};'
+                     f'border:1px dashed {NO_DATA_STYLE["color"]}"></i>'
+                     f"{html.escape(NO_DATA_LABEL)}</div>")
     if places:
         parts.append("<b>Places of concern</b>")
         for code, name in places.items():
@@ -396,10 +400,11 @@ def legend_html(layer: dict[str, Any], *, places: dict[str, str] | None = None,
     return "".join(parts)
 
 
-def add_legend(m: folium.Map, legend: str) -> None:
-    """A legend box on the map (bottom right), always open."""
+def add_legend(m: folium.Map, layer: dict[str, Any],
+               places: dict[str, str] | None = None) -> None:
+    """The map's legend box (top right, always open): see :func:`legend_html`."""
     _page_assets(m)
-    m.add_child(_Script(_LEGEND_JS, legend))
+    m.add_child(_Script(_LEGEND_JS, legend_html(layer, places=places)))
 
 
 def _styled(gdf: gpd.GeoDataFrame, styles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -419,7 +424,7 @@ def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
     """
     safe = escape_text(gdf, text_fields)
     styles = [{"fillColor": c, "color": "#555555", "weight": 0.8, "fillOpacity": 0.7}
-              for c in safe.pop("_fill")]
+              if isinstance(c, str) else dict(NO_DATA_STYLE) for c in safe.pop("_fill")]
     return {"data": _styled(safe, styles), "bounds": [float(b) for b in gdf.total_bounds],
             "fields": list(tooltip_fields), "aliases": list(tooltip_aliases)}
 
@@ -444,6 +449,10 @@ BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
               -3: "Cold spot, 99% confidence"}
 SMALL_COLOUR = "#d9d9d9"
 UNIT_WORDS = {"ward": "Ward", "lsoa": "LSOA", "hex": "250 m hexagon", "place": "Place"}
+#: units outside the coverage of the data: no data, not zero (issue #22)
+NO_DATA_LABEL = "No data (outside the area the data covers)"
+NO_DATA_STYLE = {"fillColor": "#bdbdbd", "color": "#737373", "weight": 1, "fillOpacity": 0.55,
+                 "dashArray": "4 3"}
 
 
 def _range_text(lo: float, hi: float) -> str:
@@ -478,12 +487,15 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     """
     from geo.render.text import chart_values, texts, unit_counts
 
+    inside = _covered(table)
     pub = unit_counts(table, view)
     out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
                             "name": table["name"].astype(str),
                             "what": UNIT_WORDS.get(kind, kind),
-                            "incidents": texts(pub),
-                            "hotspot": table["bin"].map(BIN_LABELS).to_numpy()},
+                            "incidents": np.where(inside, np.asarray(texts(pub), dtype=object),
+                                                  "no data"),
+                            "hotspot": np.where(inside, table["bin"].map(BIN_LABELS)
+                                                .to_numpy(), NO_DATA_LABEL)},
                            geometry=shapely.transform(table.geometry.to_numpy(),
                                                       lambda xy: np.round(xy, 5)),
                            crs=table.crs)  # 1e-5 degrees: ~1 m, a smaller page
@@ -505,9 +517,18 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
         vals = chart_values(pub)
         breaks = class_breaks(np.nan_to_num(vals, nan=0.0))
         out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
-        pos = vals[np.isfinite(vals) & (vals > 0)]
+        pos = vals[np.isfinite(vals) & (vals > 0) & inside]
         out.attrs["legend"] = incident_legend(breaks, view, float(pos.min()) if pos.size else 1)
+    out["_fill"] = np.where(inside, out["_fill"].to_numpy(), None)  # None: the no-data style
     return out
+
+
+def _covered(table: pd.DataFrame) -> np.ndarray:
+    """Which units of a hot-spot table the data covers (all, for a table without the column)."""
+    if "covered" not in table:
+        return np.ones(len(table), dtype=bool)
+    inside: np.ndarray = table["covered"].to_numpy(dtype=bool)
+    return inside
 
 
 def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
@@ -522,9 +543,12 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
     aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
     text = fields + ["what"] + (["profile"] if "profile" in feats else [])
-    layer = area_layer(feats[table["bin"].to_numpy() != 0] if significant_only else feats,
-                       fields, aliases, text)
+    inside = _covered(table)
+    shown = (table["bin"].to_numpy() != 0) | ~inside  # no-data units are always drawn
+    layer = area_layer(feats[shown] if significant_only else feats, fields, aliases, text)
     layer["bounds"] = [float(b) for b in table.total_bounds]
+    layer["no_data"] = bool((~inside).any())
+    layer["colour_by"] = colour_by
     if colour_by == "hotspots":
         layer["legend_title"] = "Hot spots (Getis-Ord Gi*)"
         layer["legend_kind"] = "hotspots"

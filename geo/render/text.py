@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.stats.coverage import Coverage
 from geo.stats.disclosure import (
     Published,
     PublishedCounts,
@@ -32,9 +33,8 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "flags", "harm_mix", "monthly_trend", "period_change", "periods", "profile",
-           "time_grid", "total", "unit_counts", "unit_rows"]
-
+           "coverage_text", "flags", "harm_mix", "monthly_trend", "period_change", "periods",
+           "profile", "time_grid", "total", "unit_counts", "unit_rows"]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
 PERIOD_MONTHS = (1, 3, 6, 12, 24, 36)
@@ -134,3 +134,12 @@ def flags(flags: pd.DataFrame, view: View) -> pd.DataFrame:
         "Category": flagged.get("category", pd.Series(dtype=str)).to_numpy(),
         "Distinct young people": [people_text(int(n), view)
                                   for n in flagged.get("max_people", [])]})
+
+
+def coverage_text(coverage: Coverage) -> str:
+    """What a page or command says about the coverage of the data it shows (issue #22)."""
+    if coverage.whole:
+        return "The data selected covers the whole area."
+    return (f"The data selected covers {coverage.share:.0%} of the area ({coverage.labels}). "
+            "Areas outside it have no data (not zero incidents) and are left out of the "
+            "statistics.")

@@ -44,12 +44,15 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
-           settings: Settings | None = None) -> Any:
-    """Load an uploaded extract through the one ingest pipeline (analysts, admins)."""
+           settings: Settings | None = None, covers: Any = None) -> Any:
+    """Load an uploaded extract through the one ingest pipeline (analysts, admins);
+    ``covers``: what an incidents file covers (default the whole area)."""
     from geo.ingest import load
 
     authorise(actor, role, "upload", f"{kind}:{file_name}", settings)
     kwargs: dict[str, Any] = {"progress": progress} if progress else {}
+    if covers is not None:
+        kwargs["covers"] = covers
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
                 **kwargs)
 

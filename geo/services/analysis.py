@@ -11,11 +11,14 @@ import numpy as np
 import pandas as pd
 import psycopg
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from geo.filters import Filters
+from geo.stats import coverage as cov
 from geo.stats import emerging, hotspots, weights
 from geo.stats.complex_strategy import flag_places
 from geo.store import counts as C
+from geo.store import coverage as store_coverage
 
 Weights = Literal["distance", "contiguity"]
 
@@ -26,7 +29,11 @@ def unit_weights(
     kind: Weights = "distance",
     threshold: float | None = None,
 ) -> sp.csr_matrix:
-    """Binary weights of the units: fixed distance band on centroids, or queen contiguity."""
+    """Binary weights of the units: fixed distance band on centroids, or queen contiguity
+    (hexagons: their six neighbours by grid index; wards and LSOAs: shared boundaries)."""
+    if kind == "contiguity" and unit == "hex":
+        ij = units["unit_id"].str.split(":", expand=True).astype(np.int64)
+        return weights.hex_contiguity(ij[0].to_numpy(), ij[1].to_numpy())
     if kind == "contiguity" and unit != "place":
         return weights.contiguity(units["geom_bng"].to_numpy())
     return weights.distance_band(np.column_stack([units["x"], units["y"]]), threshold)
@@ -73,33 +80,49 @@ def hotspots_from_counts(
     weight_kind: Weights = "distance",
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
+    covered: ArrayLike | None = None,
 ) -> gpd.GeoDataFrame:
     """Every unit with its count (and cell key ``ck`` when the counts have them) over
     ``months``, Gi* z, p and bin, and optionally its
     emerging category and trend, from counts by unit and month.
+
+    ``covered``: which units the data covers (default all; :func:`geo.stats.coverage.covered`).
+    The statistics run over those only, with their own weights; the others are "no data":
+    ``covered`` False, z and p NaN, bin 0, category "no data" (their count is what was
+    counted there, usually nothing).
 
     Pure: the monthly counts may cover more months than asked (the dashboard fetches them
     once for every period). Exact counts: disclosure control is the caller's.
     """
     data, steps = cube(units, monthly, months, step)
     y = data.sum(axis=1)
-    w = unit_weights(units, unit, weight_kind)
-    res = hotspots.hot_spots(y, w, fdr)
+    n = len(units)
+    inside = np.ones(n, dtype=bool) if covered is None else np.asarray(covered, dtype=bool)
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
+    out["covered"] = inside
     if "ck" in monthly:  # the cell key of each unit's count over the months (geo.stats.disclosure)
-        inside = monthly[monthly["month"].isin(months)]
-        keys = inside.groupby("unit_id")["ck"].sum() % 256
+        in_period = monthly[monthly["month"].isin(months)]
+        keys = in_period.groupby("unit_id")["ck"].sum() % 256
         out["ck"] = keys.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=np.int64)
-    out[["z", "p", "bin"]] = res[["z", "p", "bin"]].to_numpy()
-    out["bin"] = out["bin"].astype(int)
+    z, p, bins = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=int)
+    w = None
+    if inside.sum() >= 2:
+        w = unit_weights(units[inside], unit, weight_kind)
+        res = hotspots.hot_spots(y[inside], w, fdr)
+        z[inside], p[inside] = res["z"].to_numpy(), res["p"].to_numpy()
+        bins[inside] = res["bin"].to_numpy()
+    out["z"], out["p"], out["bin"] = z, p, bins
     if emerging_too:
-        if len(steps) >= 4:
-            em = emerging.emerging_hot_spots(data, w, fdr=fdr)
-            for c in ("category", "trend_z", "trend_p", "final_bin"):
-                out[c] = em[c].to_numpy()
+        if len(steps) >= 4 and w is not None:
+            em = emerging.emerging_hot_spots(data[inside], w, fdr=fdr)
+            for c, empty in (("category", "no data"), ("trend_z", np.nan),
+                             ("trend_p", np.nan), ("final_bin", 0)):
+                col = np.full(n, empty, dtype=object if c == "category" else type(empty))
+                col[inside] = em[c].to_numpy()
+                out[c] = col
         else:
-            out["category"] = "too little data"
+            out["category"] = np.where(inside, "too little data", "no data")
     return out
 
 
@@ -114,12 +137,23 @@ def hotspot_table(
     step: Literal["month", "quarter"] = "month",
 ) -> gpd.GeoDataFrame:
     """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
-    (one counting query, by unit and month).
+    (one counting query, by unit and month), over the units their extracts cover.
     """
     units = C.units(conn, unit, size)
     monthly = C.counts(conn, unit, filters, size, by_month=True)
+    inside = cov.covered(units["geom_bng"].to_numpy(), coverage(conn, filters))
     return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
-                                weight_kind, emerging_too, step)
+                                weight_kind, emerging_too, step, inside)
+
+
+def covered_units(units: gpd.GeoDataFrame, coverage: cov.Coverage) -> np.ndarray:
+    """Which of ``units`` (with ``geom_bng``) lie inside ``coverage``."""
+    return cov.covered(units["geom_bng"].to_numpy(), coverage)
+
+
+def coverage(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> cov.Coverage:
+    """What the incidents passing ``filters`` cover (their extracts' declared coverage)."""
+    return store_coverage.of_selection(conn, filters)
 
 
 def prediction_check(
@@ -129,8 +163,10 @@ def prediction_check(
     period_b: Filters,
     size: float = C.DEFAULT_HEX_SIZE,
 ) -> dict[str, float]:
-    """PAI of period A's hot spots (bins +2 and +3) against period B's incidents."""
+    """PAI of period A's hot spots (bins +2 and +3) against period B's incidents, over
+    the units period A's data covers."""
     table = hotspot_table(conn, unit, period_a, size)
+    table = table[table["covered"].to_numpy()]
     later = C.counts(conn, unit, period_b, size).set_index("unit_id")["n"]
     b = later.reindex(table["unit_id"], fill_value=0).to_numpy(dtype=float)
     return hotspots.pai(table["bin"].to_numpy() >= 2, b, table["area_m2"].to_numpy())

@@ -17,8 +17,9 @@ import pandas as pd
 from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
+from geo.stats.coverage import Coverage
 from geo.stats.disclosure import View
-from geo.store import counts, data, db, profile, reads
+from geo.store import counts, coverage, data, db, profile, reads
 
 Areas = tuple[str, ...]
 VOCABULARIES = ("harm_type", "risk_level", "age_band", "place_category", "intervention_type")
@@ -57,6 +58,24 @@ def monthly(areas: Areas, unit: str, filters: Filters, size: float = 250.0) -> p
     """Counts by unit and month over the filters' months (one scan of the incidents)."""
     with _conn(areas) as conn:
         return counts.counts(conn, unit, filters, size, by_month=True)  # type: ignore[arg-type]
+
+
+def data_coverage(areas: Areas, filters: Filters) -> Coverage:
+    """What the data the filters select covers (the union of its extracts' coverage)."""
+    with _conn(areas) as conn:
+        return coverage.of_selection(conn, filters)
+
+
+def coverage_names(areas: Areas) -> pd.DataFrame:
+    """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
+    with _conn(areas) as conn:
+        return coverage.names(conn)
+
+
+def ledger(areas: Areas, limit: int = 50) -> pd.DataFrame:
+    """The files loaded, newest first, with what each incidents file covers (analysts)."""
+    with _conn(areas) as conn:
+        return coverage.ledger(conn, limit)
 
 
 def places(areas: Areas) -> gpd.GeoDataFrame:

@@ -290,8 +290,11 @@ def phone_layout(here: str) -> None:
     """Close the sidebar on a phone after navigating to page ``here``, and keep tables in
     their frame."""
     st.html(_PHONE_CSS)
-    if st.session_state.get("_page_seen") != here:
-        st.session_state["_page_seen"] = here
+    seen = st.session_state.get("_page_seen")
+    st.session_state["_page_seen"] = here
+    # the first page of a visit opens with the sidebar closed on a phone already; a frame
+    # run then could close the sidebar just as the person opens it
+    if seen is not None and seen != here:
         # in a frame of its own (same origin), which reaches the page's sidebar button
         from streamlit.components.v1 import html as frame_html
 

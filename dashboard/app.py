@@ -18,13 +18,12 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fet
 install_template_cache()  # once per process; see its docstring
 st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide",
                    initial_sidebar_state="auto")
-_state.start()  # the state of a shared link (filters, period, unit, place) before any widget
-
 try:
     _state.settings()
 except ValueError as exc:  # a bad setting (pydantic's ValidationError is a ValueError)
     st.error(f"The dashboard cannot start: {exc}")
     st.stop()
+_state.start()  # the state of a shared link (filters, period, unit, place) before any widget
 
 if _state.demo_mode():
     with st.sidebar:

@@ -45,6 +45,10 @@ def test_the_map_is_on_one_page_with_its_legend_and_ward_names(board_pdf: bytes)
                      "Ladywood", "2 km"):
             # (the words of the map's labels come out of the PDF without their spaces)
             assert part.replace(" ", "") in text.replace(" ", "").replace("\n", ""), part
+        # the ward names are drawn dark (readable), not only present as text
+        names = [w for w in page.extract_words(extra_attrs=["non_stroking_color"])
+                 if w["text"] == "Ladywood"]
+        assert names and all(max(w["non_stroking_color"] or (0,)) < 0.5 for w in names), names
         # the drawing is on that page: hundreds of filled shapes, inside the page
         assert len(page.curves) + len(page.rects) > 300
         assert all(0 <= c["top"] and c["bottom"] <= page.height for c in page.curves)

@@ -72,10 +72,11 @@ def _label_points(wards: gpd.GeoDataFrame, minx: float, maxy: float, k: float, s
                for t in taken):
             continue
         taken.append(box)
-        out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" '
-                   'font-size="9" font-family="DejaVu Sans, sans-serif" fill="#111" '
-                   'stroke="#fff" stroke-width="2.5" paint-order="stroke" '
-                   f'stroke-linejoin="round">{html.escape(name)}</text>')
+        # the name on a pale box, readable over any colour
+        out.append(f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{w:.1f}" height="{h}" '
+                   'rx="2" fill="#ffffff" fill-opacity="0.78"/>'
+                   f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="9" '
+                   f'font-family="DejaVu Sans, sans-serif" fill="#111">{html.escape(name)}</text>')
     return "".join(out)
 
 
@@ -114,8 +115,8 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
     km = 1000 / (111_320 * k) * k * scale  # pixels per km
     bar = (f'<g font-size="9" font-family="DejaVu Sans, sans-serif">'
            f'<rect x="10" y="{height - 16}" width="{2 * km:.1f}" height="4" fill="#111"/>'
-           f'<text x="10" y="{height - 20}">0</text>'
-           f'<text x="{10 + 2 * km:.1f}" y="{height - 20}" text-anchor="middle">2 km</text>'
+           f'<text x="10" y="{height - 21}" text-anchor="start">0</text>'
+           f'<text x="{10 + 2 * km:.1f}" y="{height - 21}" text-anchor="middle">2 km</text>'
            f'<text x="{width - 14}" y="18" font-size="12" text-anchor="middle">N</text>'
            f'<path d="M{width - 14},22 l-4,10 h8z" fill="#111"/></g>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ("sample", "hotspots", "ingest", "dashboard")
+MODULES = ("sample", "hotspots", "ingest", "guard", "dashboard")
 
 
 def main() -> None:

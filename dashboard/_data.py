@@ -58,10 +58,11 @@ def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.Data
 
 @st.cache_data(ttl=TTL, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
-             emerging: bool = False, counted: tuple[date, date] | None = None
-             ) -> gpd.GeoDataFrame:
+             emerging: bool = False, counted: tuple[date, date] | None = None,
+             measure: str = "auto") -> gpd.GeoDataFrame:
     """Hot spots of the filters' period. ``counted``: a wider span of months to count in
     one scan (a page comparing two periods counts both at once and shares the counts).
+    ``measure``: "auto" (rates per 1,000 for areas with a population), "rate" or "count".
     """
     months = pd.date_range(filters.start, filters.end, freq="MS")
     span = counted or (filters.start, filters.end)
@@ -70,7 +71,9 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
     shapes = units(v, unit, size)
     inside = analysis.covered_units(shapes, coverage(v, filters))
     return analysis.hotspots_from_counts(shapes, unit, by_month, months,  # type: ignore[arg-type]
-                                         emerging_too=emerging, covered=inside)
+                                         emerging_too=emerging, covered=inside,
+                                         population=population(v, unit),
+                                         measure=measure)  # type: ignore[arg-type]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -91,13 +94,26 @@ def extracts(v: Key, limit: int = 50) -> pd.DataFrame:
     return pages.ledger(v[1], limit)
 
 
+def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
+    """Concentration, stability and forecast accuracy of two periods' hot-spot tables (from
+    published counts for an aggregate view)."""
+    return pages.concentration(now, before, view)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def population(v: Key, unit: str) -> pd.Series | None:
+    """Young people per ward or LSOA (None for other units or when none is loaded)."""
+    return pages.population(v[1], unit)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
                emerging: bool = False, significant_only: bool = False,
-               counted: tuple[date, date] | None = None) -> dict[str, Any]:
+               counted: tuple[date, date] | None = None,
+               measure: str = "auto") -> dict[str, Any]:
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.render.mapping.unit_layer`)."""
-    table = hotspots(v, unit, filters, emerging=emerging, counted=counted)
+    table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure)
     return mapping.unit_layer(table, unit, view, colour, significant_only,
                               wards=None if unit == "ward" else wards(v))
 
@@ -132,6 +148,11 @@ def impacts(v: Key, params: ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results as ``view`` may see them (every number through the gate)."""
     return pages.impacts(v[1], params, view, place_ref)
+
+
+def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:
+    """The pooled effect of each type of intervention (from the cached impacts)."""
+    return pages.pooled(impacts(v, params, view))
 
 
 @st.cache_data(ttl=60, show_spinner=False)

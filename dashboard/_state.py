@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -25,8 +26,33 @@ def settings() -> Settings:
 
 
 def demo_mode() -> bool:
+    """Demo mode for this request, decided here in the app on every run (not by the
+    launcher): configured, on the private cluster, bound to loopback, and asked for with
+    a loopback Host (:func:`geo.services.access.demo_allowed`)."""
+    from geo.services.access import demo_allowed
+
+    return demo_allowed(settings(), st.get_option("server.address"), st.context.headers)
+
+
+def refuse_unsafe_setup() -> None:
+    """Stop the app, before anything is shown, when it must not run: demo mode asked for
+    beyond loopback, or the public demo pseudonym key outside demo mode."""
+    from geo.config import KeyRefused
+
     s = settings()
-    return s.demo and s.embedded
+    if s.demo_mode and not demo_mode():
+        st.title("Contexts")
+        st.error("This is the demo, which has a role switcher and no sign-in: it is served "
+                 "only to this computer (open it at http://localhost). For a shared "
+                 "deployment set DATABASE_URL and CONTEXTS_DEMO=false.")
+        st.stop()
+    if not s.demo_mode:
+        try:
+            s.check_pseudonym_key()
+        except KeyRefused as exc:
+            st.title("Contexts")
+            st.error(str(exc))
+            st.stop()
 
 
 def current_role() -> str | None:
@@ -40,7 +66,7 @@ def current_role() -> str | None:
 def actor() -> str:
     """Who is acting, for the audit log (no personal data beyond the sign-in identity)."""
     if demo_mode():
-        return f"demo-{current_role()}"
+        return f"demo:{current_role()}"
     return str(st.session_state.get("identity", "unknown"))
 
 
@@ -57,12 +83,13 @@ def view() -> View:
 
 def require(page: str) -> str:
     """Stop the page named ``page`` unless the user's role may open it (see
-    :data:`geo.roles.PAGES`); returns the role. A refusal is audited."""
+    :data:`geo.roles.PAGES`); returns the role. A refusal (a page opened by its address,
+    say ``/admin`` by a partner: it is registered, hidden from the menu) is audited."""
     role = current_role()
     if not roles.may_open(role, page):
         from geo.services.actions import audit
 
-        audit(actor(), str(role), "page", page, "denied")
+        audit(actor(), str(role or ""), "page", page, "denied")
         st.error("You do not have access to this page.")
         st.stop()
     assert role is not None
@@ -85,19 +112,52 @@ def sign_in() -> None:
         st.button("Sign in", type="primary", on_click=st.login)
         st.stop()
     identity = str(st.user.get("email") or st.user.get("sub") or "")
-    if st.session_state.get("identity") != identity:
-        user = access.lookup(identity)
-        if user is None:
-            audit(identity or "unknown", "", "sign_in", "dashboard", "denied")
-            st.title("No access")
-            st.error("You are signed in, but this account has no access to the dashboard. "
-                     "Ask your partnership's administrator to add you.")
-            st.button("Sign out", on_click=st.logout)
-            st.stop()
+    # read again on every run (every click): a user made inactive, removed or given
+    # another role is stopped or changed on their next click, not at their next sign-in
+    user = access.lookup(identity)
+    known = st.session_state.get("identity") == identity
+    if user is None:
+        audit(identity or "unknown", str(st.session_state.get("role") or ""), "sign_in"
+              if not known else "session", "dashboard", "denied")
+        for k in ("identity", "role", "areas"):
+            st.session_state.pop(k, None)
+        st.title("No access")
+        st.error("You are signed in, but this account has no access to the dashboard. "
+                 "Ask your partnership's administrator to add you.")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    if not known:
         audit(identity, user.role, "sign_in", "dashboard", "ok")
-        st.session_state.update(identity=identity, role=user.role, areas=user.areas)
+    elif (st.session_state.get("role"), tuple(st.session_state.get("areas", ()))) != (
+            user.role, user.areas):
+        audit(identity, user.role, "session", "dashboard", "role changed",
+              {"from": st.session_state.get("role"), "to": user.role})
+    st.session_state.update(identity=identity, role=user.role, areas=user.areas)
     with st.sidebar:
         st.button("Sign out", on_click=st.logout)
+
+
+def download(label: str, make: Callable[[], Any], *, what: str, file_name: str, mime: str,
+             action: str = "export", key: str | None = None) -> None:
+    """A download button whose file is made only when clicked, in this live session,
+    through the one export path (:func:`geo.services.exports.export`: role, neutralised CSV,
+    audit). Nothing is put in the media store before the click, so there is no file a
+    client without a session could fetch. At the click the user's role is read again."""
+    from geo.services import access
+    from geo.services.exports import export
+
+    who, role, identity = actor(), str(current_role() or ""), st.session_state.get("identity")
+    demo, s = demo_mode(), settings()
+
+    def content() -> bytes:
+        now = role
+        if not demo:  # the click may come long after the page was drawn
+            user = access.lookup(str(identity or ""), s)
+            now = user.role if user else ""
+        return export(make(), actor=who, role=now, what=what, action=action, settings=s)
+
+    st.download_button(label, content, file_name=file_name, mime=mime, on_click="ignore",
+                       key=key)
 
 
 def banner() -> None:

@@ -25,6 +25,7 @@ except ValueError as exc:  # a bad setting (pydantic's ValidationError is a Valu
     st.stop()
 _state.start()  # the state of a shared link (filters, period, unit, place) before any widget
 
+_state.refuse_unsafe_setup()
 if _state.demo_mode():
     with st.sidebar:
         st.selectbox("Demo role", _state.ROLES, key="demo_role",
@@ -33,11 +34,14 @@ else:
     _state.sign_in()
 
 role = _state.current_role()
-pages = [st.Page(f"views/{p.name}.py", title=p.title, icon=p.icon, default=(k == 0))
-         for k, p in enumerate(roles.PAGES) if role in p.roles]
 if role is None:
     st.error("You are not signed in.")
     st.stop()
+# every page is registered; those of other roles are hidden from the menu, and opened by
+# their address (/admin) they refuse and audit the attempt themselves (_state.require)
+pages = [st.Page(f"views/{p.name}.py", title=p.title, icon=p.icon, default=(k == 0),
+                 visibility="visible" if roles.may_open(role, p.name) else "hidden")
+         for k, p in enumerate(roles.PAGES)]
 nav = st.navigation(pages)
 _state.remember(role=role if _state.demo_mode() else None)
 _state.banner()

@@ -20,6 +20,18 @@ SUPPRESSION_K_RANGE = (2, 20)
 #: The key used to pseudonymise person identifiers when none is configured. It is public,
 #: so pseudonyms made with it protect nothing: fit only for the synthetic demo data.
 DEMO_PSEUDONYM_KEY = "DEMO-KEY-NOT-SECRET-do-not-use-with-real-data"
+#: The shortest key accepted (bytes): HMAC-SHA256 wants at least its output's length.
+MIN_KEY_BYTES = 32
+HOW_TO_SET_KEY = (
+    "Set CONTEXTS_PSEUDONYM_KEY to a secret of at least 32 bytes, kept out of the database "
+    "and the code (e.g. `export CONTEXTS_PSEUDONYM_KEY=$(python3 -c "
+    "'import secrets; print(secrets.token_urlsafe(48))')` in the service's environment "
+    "file), and keep it: pseudonyms made with another key do not match."
+)
+
+
+class KeyRefused(RuntimeError):
+    """The configured pseudonym key may not be used for this data."""
 
 
 class Settings(BaseSettings):
@@ -62,10 +74,48 @@ class Settings(BaseSettings):
         "map in the browser: a basemap with no internet (e.g. an OS or OSM extract).",
     )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
+    dashboard_timeout_ms: int = Field(
+        default=10_000, ge=100, description="Longest statement of the dashboard role.")
     suppression_k: int = Field(
         default=5, description="Published counts 1..k-1 are shown as '<k' (2..20).")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
+    allowed_hosts: str = Field(
+        default="",
+        description="Host names (comma separated) the dashboard answers besides loopback: "
+                    "the public name a reverse proxy forwards with its Host header.")
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _long_enough(cls, key: str) -> str:
+        if len(key.encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"CONTEXTS_PSEUDONYM_KEY is {len(key.encode())} bytes: at least "
+                             f"{MIN_KEY_BYTES} are needed. {HOW_TO_SET_KEY}")
+        return key
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo mode as configured: asked for, on the private cluster (the app also wants
+        loopback, see geo.serve.demo_allowed)."""
+        return self.demo and self.embedded
+
+    @property
+    def key_fingerprint(self) -> str:
+        """16 hex digits that tell keys apart without revealing them (an HMAC of a fixed
+        label under the key): recorded with each extract."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.pseudonym_key.encode(), b"contexts key fingerprint",
+                        hashlib.sha256).hexdigest()[:16]
+
+    def check_pseudonym_key(self) -> None:
+        """Refuse the public demo key outside demo mode (raises :class:`KeyRefused`)."""
+        if self.uses_demo_key and not self.demo_mode:
+            raise KeyRefused(
+                "The pseudonym key is the public demo key, which protects nothing: it is "
+                "published in the code. Outside demo mode (CONTEXTS_DEMO=false, or a "
+                f"DATABASE_URL) it is refused. {HOW_TO_SET_KEY}")
 
     @field_validator("suppression_k")
     @classmethod

@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "intervention_edit": ANALYSTS,
     "export_points": ANALYSTS,
     "export": EVERYONE,
+    "export_quarantine": ANALYSTS,
     "board_pack": ("board", "analyst", "admin"),
     "audit_read": ("admin",),
 }

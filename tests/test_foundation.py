@@ -63,11 +63,17 @@ def test_dashboard_role_cannot_write(settings, table: str) -> None:
             ):
                 conn.execute(stmt)
             conn.rollback()
-        # even in a read-write transaction, the privileges do not allow it
-        conn.execute("BEGIN READ WRITE")
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(f"DELETE FROM {table}")  # noqa: S608
+        # the app's connection cannot open a read-write transaction (migration 0010's guard
+        # runs first in every transaction)...
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute("BEGIN READ WRITE")
         conn.rollback()
+    # ...and even in one, on a session of its own, the privileges do not allow it
+    with psycopg.connect(db.dsn("dashboard", settings), autocommit=True) as raw:
+        raw.execute("BEGIN READ WRITE")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute(f"DELETE FROM {table}")  # noqa: S608
+        raw.execute("ROLLBACK")
 
 
 def test_dashboard_role_settings(settings) -> None:

@@ -67,10 +67,17 @@ def test_new_hot_spots_are_only_around_the_planted_one(hex_table) -> None:
 
 def test_ward_hot_spots_with_contiguity(settings) -> None:
     with db.connect("dashboard", settings) as conn:
-        t = hotspot_table(conn, "ward", weight_kind="contiguity").set_index("unit_id")
-    assert len(t) == 69
+        t = hotspot_table(conn, "ward", weight_kind="contiguity",
+                          measure="count").set_index("unit_id")
+        rated = hotspot_table(conn, "ward", weight_kind="contiguity").set_index("unit_id")
+    assert len(t) == 69 and (t["measure"] == "count").all()
     assert t.loc["E05011151", "bin"] == 3  # Ladywood, the city centre
     assert t.loc["E05011174", "bin"] <= 0  # Sutton Four Oaks, a quiet suburb
+    # by default wards are compared by EB-smoothed rates per 1,000 young people
+    assert (rated["measure"] == "rate").all() and rated["rate"].notna().all()
+    assert rated.loc["E05011151", "bin"] >= 1 and rated.loc["E05011174", "bin"] <= 0
+    spots = rated[rated["label"] == "hot spot"]
+    assert (spots["count"] > 0).all() and (spots["value"] >= rated["value"].median()).all()
 
 
 def test_filters_change_the_counts(settings) -> None:
@@ -142,6 +149,21 @@ def test_hotspots_command_json(settings) -> None:
         "category",
         "trend_z",
         "trend_p",
+        "measure",
+        "value",
+        "label",
+        "lisa",
     }
     assert rows[0]["z"] >= rows[-1]["z"]
     assert all(r["covered"] for r in rows)  # the demo covers the whole area
+    assert {r["measure"] for r in rows} == {"rate"}  # wards: rates per 1,000 by default
+
+
+def test_lsoa_hot_spots_on_rates_with_outliers(settings) -> None:
+    with db.connect("dashboard", settings) as conn:
+        t = hotspot_table(conn, "lsoa")
+    assert len(t) > 600 and (t["measure"] == "rate").all()
+    spots = t[t["label"] == "hot spot"]
+    assert len(spots) > 0 and (spots["count"] > 0).all()
+    assert (t.loc[t["label"] == "hot area around", "bin"] > 0).all()
+    assert {"high-high", "low-low"} <= set(t["lisa"])

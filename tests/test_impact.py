@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.services.interventions import ImpactParams, impacts
-from geo.stats.impact import MIN_TARGET_INCIDENTS, Counts, assess, its, total_net_effect, wdd, wdq
+from geo.services.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
+from geo.stats.impact import (
+    MIN_TARGET_INCIDENTS,
+    Counts,
+    assess,
+    displacement,
+    its,
+    total_net_effect,
+    wdd,
+    wdq,
+)
 from geo.store import db
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
@@ -135,6 +144,53 @@ def test_no_effect_interval_covers_zero(sample_impacts) -> None:
     assert res.sentence.startswith("No clear change")
 
 
+def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
+    planted = TRUTH["interventions"]
+    aston = sample_impacts[planted["effective"]["intervention"]]
+    lozells = sample_impacts[planted["displaced"]["intervention"]]
+    erdington = sample_impacts[planted["null"]["intervention"]]
+    assert aston.verdict == "reduced" and aston.displacement == "none"
+    assert lozells.verdict == "reduced" and lozells.displacement == "moved"
+    assert erdington.verdict == "no clear change" and erdington.displacement is None
+    for res in sample_impacts.values():
+        d = displacement(res.wdq)
+        reading = res.wdq["reading"]
+        # the WDQ reading and the sentence draw on the same displacement claim
+        if "no sign that harm moved" in res.sentence:
+            assert d == "none" and reading == "no displacement or diffusion"
+        if "moved to the surrounding streets" in res.sentence and "no sign" not in res.sentence:
+            assert d == "moved" and "displacement" in reading
+        if res.verdict != "reduced":  # no reduction: no displacement claim either way
+            assert res.displacement is None
+            assert "surrounding streets" not in res.sentence
+        # WDD is against the matched comparison whenever there is one
+        if res.synthetic is not None:
+            assert res.wdd["comparison"] == "matched"
+            assert res.synthetic.comparison_before == pytest.approx(res.counts.rb)
+
+
+def test_placebo_p_separates_the_planted_fall_from_no_effect(sample_impacts) -> None:
+    planted = TRUTH["interventions"]
+    aston = sample_impacts[planted["effective"]["intervention"]].synthetic
+    erdington = sample_impacts[planted["null"]["intervention"]].synthetic
+    assert aston.placebo_p < 0.05 and aston.placebos >= 30
+    assert erdington.placebo_p > 0.2
+    assert aston.effect == pytest.approx(-0.40, abs=0.1) and not aston.poor_fit
+
+
+def test_pooled_effects_recover_the_planted_types(sample_impacts) -> None:
+    pooled = pooled_by_type(list(sample_impacts.values()))
+    labels = {i.intervention: i.intervention_type for i in sample_impacts.values()}
+    works, null = TRUTH["pooled"]["works"], TRUTH["pooled"]["no_effect"]
+    w = pooled[labels[works["interventions"][0]]]
+    n = pooled[labels[null["interventions"][0]]]
+    assert w.places == 4 and n.places == 4
+    assert w.low <= works["effect"] <= w.high and w.high < 0
+    assert n.low <= 0 <= n.high
+    text = pooled_sentence("Environmental design", w)
+    assert text.startswith("Environmental design: ") and "fewer incidents on average over 4" in text
+
+
 def test_impact_command_json(settings) -> None:
     ref = TRUTH["interventions"]["effective"]["intervention"]
     out = subprocess.run(
@@ -163,3 +219,37 @@ def test_impact_command_json(settings) -> None:
     assert {"wdq", "reading"} <= set(doc["wdq"]) and "wdd" in doc["wdd"]
     assert doc["its"]["level_change"] < 0
     assert doc["sentence"].startswith("Incidents at Aston station fell by")
+    assert doc["verdict"] == "reduced"
+    sc = doc["synthetic"]
+    assert sc["placebo_p"] < 0.05 and sc["pre_rmspe"] >= 0 and sc["weights"]
+    assert doc["wdd"]["comparison"] == "matched"
+
+
+def test_impact_command_by_type(settings) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "impact", "--by-type", "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout.splitlines()
+    rows = {r["type"]: r for r in map(json.loads, out)}
+    works = rows["Environmental design"]
+    assert works["places"] == 4 and works["low"] <= -0.30 <= works["high"] < 0
+    assert works["sentence"].startswith("Environmental design: 30% fewer")
+    assert rows["Licensing action"]["low"] <= 0 <= rows["Licensing action"]["high"]
+
+
+def test_shared_counts_give_the_same_series_as_the_zone_query(settings) -> None:
+    """The impact page's series (near counts + the wards' monthly counts) equal those of
+    impact_series.sql, which places every incident of the surrounding wards by geometry."""
+    from geo.services import interventions as iv
+
+    params = ImpactParams()
+    with db.connect("dashboard", settings) as conn:
+        reg = iv.register(conn)
+        donors = iv.donor_panel(conn, params)
+        for _, row in reg.iterrows():
+            slow = iv.monthly_series(conn, int(row["place_id"]), row["start_month"], params)
+            fast = iv.fast_series(conn, donors, int(row["place_id"]), row["start_month"],
+                                  params)
+            cols = ["month", "target", "buffer", "control", "target_ck", "buffer_ck",
+                    "control_ck", "post"]
+            assert slow[cols].astype(str).equals(fast[cols].astype(str)), row["ref"]

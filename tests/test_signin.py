@@ -37,7 +37,8 @@ def app(settings, provider, tmp_path_factory):
         'cookie_secret = "test-cookie-secret-not-for-production"\n'
         'client_id = "contexts"\nclient_secret = "contexts-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
-    with running_app(port, env={"CONTEXTS_DEMO": "false"},
+    with running_app(port, env={"CONTEXTS_DEMO": "false",
+                                "CONTEXTS_PSEUDONYM_KEY": "test-key-" + "k" * 40},
                      extra=(f"--secrets.files={secrets}",)) as url:
         yield url
 

@@ -10,7 +10,6 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.filters import Filters
 from geo.render import board_pack
-from geo.services import actions
 from geo.services.interventions import ImpactParams
 
 role = _state.require("board_pack")
@@ -31,25 +30,29 @@ if st.button("Make the board pack", type="primary"):
     prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
                    (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
+    now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev.start, filters.end))
+    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end))
     doc = board_pack.render(
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
-        view=view, hex_table=_data.hotspots(v, "hex", filters, emerging=True,
-                                            counted=(prev.start, filters.end)),
-        previous=_data.hotspots(v, "hex", prev, counted=(prev.start, filters.end)),
+        view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
-        made_on=date.today(), wards=_data.wards(v))
+        made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
+        concentration=_data.concentration(now, before, view), wards=_data.wards(v))
     with st.spinner("Making the PDF..."):
         st.session_state["board_pack_pdf"] = board_pack.pdf(doc)
-    actions.record_export(_state.actor(), role, "board pack", 1, action="board_pack")
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")
 if doc:
+    pdf = st.session_state["board_pack_pdf"]
     left, right = st.columns(2)
-    left.download_button("Download the PDF (A4)", st.session_state["board_pack_pdf"],
-                         mime="application/pdf", type="primary",
-                         file_name=f"board-pack-{date.today():%Y-%m-%d}.pdf")
-    right.download_button("Download as HTML", doc.encode(), mime="text/html",
-                          file_name=f"board-pack-{date.today():%Y-%m-%d}.html")
+    with left:
+        _state.download("Download the PDF (A4)", lambda: pdf, what="board pack (PDF)",
+                        file_name=f"board-pack-{date.today():%Y-%m-%d}.pdf",
+                        mime="application/pdf", action="board_pack")
+    with right:
+        _state.download("Download as HTML", doc.encode, what="board pack",
+                        file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
+                        action="board_pack")
     st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

@@ -10,9 +10,17 @@ from dashboard import _data, _maps, _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
-from geo.render.exports import safe_csv
+from geo.render.plain import md
 from geo.render.words import count_phrase, labels, plural
-from geo.services import actions
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.0%}"
+
+
+def _num(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.2f}"
+
 
 role = _state.require("hotspots")
 view = _state.view()
@@ -27,23 +35,34 @@ vocab = _data.vocabularies(v)
 unit = st.radio("Areas", ["hex", "ward", "lsoa"], horizontal=True, key="hs_unit",
                 index=_state.choice("unit", ["hex", "ward", "lsoa"], "hex"),
                 format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
+measure = "count"
+if unit in ("ward", "lsoa"):
+    measure = st.radio("Compare areas by", ["auto", "count"], horizontal=True, key="hs_measure",
+                       format_func={"auto": "Rate per 1,000 young people (smoothed)",
+                                    "count": "Number of incidents"}.get)
 _state.remember(unit=unit)
 st.write(mapping.HOTSPOT_SENTENCE)
 st.caption("Getis-Ord Gi* with a false discovery rate correction; the trend is the emerging "
-           "hot spot category over the months of the period (Mann-Kendall test).")
+           "hot spot category over the months of the period (Mann-Kendall test). Wards and "
+           "LSOAs are compared by incidents per 1,000 young people, smoothed towards the "
+           "overall rate where few live (empirical Bayes); hexagons, all the same size, by "
+           "counts. An area hot only because its neighbours are is a \"hot area around\".")
 
 months = pd.date_range(filters.start, filters.end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
 both = (prev_start, filters.end)  # this period and the one before, counted in one scan
-now = _data.hotspots(v, unit, filters, emerging=True, counted=both)
+now = _data.hotspots(v, unit, filters, emerging=True, counted=both, measure=measure)
 covers = _data.coverage(v, filters)
 if covers.whole:
     st.caption("The data selected covers the whole area.")
 else:
-    st.info(published.coverage_text(covers) + " On the map they are grey with a dashed outline.")
+    st.info(md(published.coverage_text(covers))
+            + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
-                                         filters.ages), counted=both)
+                                         filters.ages), counted=both, measure=measure)
+if now["measure_note"].iloc[0] if len(now) else "":
+    st.info(str(now["measure_note"].iloc[0]))
 was = before.set_index("unit_id")["bin"]
 
 table = now[now["bin"] >= 1].copy()
@@ -66,18 +85,24 @@ st.caption(f"{count_phrase(int((now['bin'] >= 2).sum()), 'area', verb='is')} "
 
 shown = pd.DataFrame({
     "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
+    "Hot spot or hot area around": table["label"].to_numpy(),
     "Gi*": table["bin"].map(mapping.BIN_LABELS),
     "Trend": table["category"].astype(str).str.capitalize(),
     "Since the previous period": table["change"]})
+if "lisa" in table:
+    shown.insert(4, "Local Moran", table["lisa"].to_numpy())
 if view.exact:
     shown.insert(2, "z", table["z"].round(2).to_numpy())
+    if (table["measure"] == "rate").any():
+        shown.insert(2, "Rate per 1,000", table["rate"].round(1).to_numpy())
 st.subheader("Where they are")
 st.caption("The hot and cold spots of the period over every area (faint), coloured by their "
            "Gi* confidence; click one for its figures and a link to its profile.")
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
 layer = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True,
-                         significant_only=True, counted=both)
-context = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True, counted=both)
+                         significant_only=True, counted=both, measure=measure)
+context = _data.unit_layer(v, unit, filters, view, "hotspots", emerging=True, counted=both,
+                           measure=measure)
 if not layer["data"]["features"]:
     st.info("No area is a hot or cold spot in this period with these filters.")
 with_places = st.toggle("Places of concern", key="hs_places",
@@ -88,9 +113,21 @@ _maps.show(_maps.unit_map(v, layer, names[unit], with_places=with_places, contex
 
 st.subheader(f"{count_phrase(len(table), 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
-if st.download_button("Download the table (CSV)", safe_csv(shown), mime="text/csv",
-                      file_name=f"hotspots-{unit}.csv", key="hs_csv"):
-    actions.record_export(_state.actor(), role, f"hotspots-{unit}.csv", len(shown))
+_state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
+                file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
+
+st.subheader("How concentrated, how stable")
+summary = _data.concentration(now, before, view)
+k1, k2, k3, k4 = st.columns(4)
+k1.metric("Share of harm in the densest 5% of the area", _pct(summary["top_share"]))
+k2.metric("Last period's hot spots still hot", _pct(summary["share_still_hot"]))
+k3.metric("Forecast accuracy (PAI)", _num(summary["pai"]))
+k4.metric("Efficiency against hindsight (PEI*)", _num(summary["pei_star"]))
+st.caption(f"Gini {_num(summary['gini'])} (0 = spread evenly, 1 = all in one place); rank "
+           f"correlation with the previous period (Spearman) {_num(summary['spearman'])}; "
+           f"recapture (RRI) {_num(summary['rri'])}: above 1, harm grew faster in last "
+           "period's hot spots than elsewhere. PAI: share of this period's incidents in last "
+           "period's hot spots over the share of area they cover.")
 
 emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]

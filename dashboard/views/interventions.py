@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.exports import safe_csv
+from geo.render.plain import md
 from geo.render.words import month_text
 from geo.services import actions
 from geo.services.interventions import ImpactParams
@@ -28,9 +28,22 @@ with st.sidebar:
     buffer = st.number_input("Buffer ring (m)", 50, 1000, 200, step=50, key="iv_buffer")
 params = ImpactParams(before=int(before), after=int(after), buffer=float(buffer))
 
+st.subheader("What works across places")
+st.caption("Each type of intervention over all its places and start dates: the changes "
+           "against matched comparisons, pooled (random effects) with a 95% interval. "
+           "Places with too little data or no good comparison are left out.")
+pooled = _data.pooled(v, params, view)
+if pooled:
+    for p in pooled:
+        st.markdown(f"- {p['sentence']}")
+else:
+    st.write("No type of intervention has a place with enough data yet.")
+
 st.subheader("Results")
-st.caption(f"{before} months before and {after} after each start (the start month left out), "
-           f"compared with the surrounding wards; displacement measured in a {buffer} m ring.")
+st.caption(f"{before} months before and {after} after each start (the start month left out). "
+           "Each result is checked against a matched comparison built from places and areas "
+           "without an intervention at the time, and against placebo tests; the verdict "
+           f"says which measure decided. Displacement measured in a {buffer} m ring.")
 results = _data.impacts(v, params, view)
 
 
@@ -59,26 +72,52 @@ def before_after(shown: dict[str, str]) -> alt.FacetChart:
     ).resolve_scale(y="independent")
 
 
+VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
-        st.markdown(f"**{row['type_label']}** at **{row['place_name']}** "
-                    f"({row['agency']}, from {month_text(row['start_month'])}"
-                    + (f" to {month_text(row['end_month'])})" if pd.notna(row["end_month"])
-                       else ", ongoing)"))
-        (st.success if r["sufficient"] and r["its"] and r["its"]["level_high"] < 0
-         else st.info)(r["sentence"])
-        st.altair_chart(before_after(r["counts_text"]), width="content")
-        st.caption(f"Incidents in the {before} months before the start (left) and the "
-                   f"{after} after (right)"
-                   + (f"; a count under {view.k} is not published" if not view.exact else "")
-                   + ".")
+        st.markdown(f"**{md(row['type_label'])}** at **{md(row['place_name'])}** "
+                    f"({md(row['agency'])}, from {month_text(row['start_month'])}"
+                    + (f" to {month_text(row['end_month'])}" if pd.notna(row["end_month"])
+                       else ", ongoing") + f") — verdict: **{md(r['verdict'])}**")
+        VERDICT_STYLE.get(r["verdict"], st.info)(md(r["sentence"]))
+        if r.get("counts_text"):
+            st.altair_chart(before_after(r["counts_text"]), width="content")
+            st.caption(f"Incidents in the {before} months before the start (left) and the "
+                       f"{after} after (right)"
+                       + (f"; a count under {view.k} is not published" if not view.exact
+                          else "") + ".")
         if r["sufficient"] and view.exact:
-            w = r["wdq"]
-            st.caption(f"WDQ: {w['wdq']:.2f} ({w['reading']})" if w["wdq"] is not None
-                       else f"WDQ: {w['reading']}")
-            st.caption(f"Weighted displacement difference {r['wdd']['wdd']:+.0f} "
-                       f"(p = {r['wdd']['p']:.2f}); model: {r['its']['model']}")
+            w, sc, its = r["wdq"], r["synthetic"], r["its"]
+            lines = []
+            if its:
+                lines.append(f"Interrupted time series against the surrounding area: "
+                             f"{its['level_change']:+.0%} (95% CI {its['level_low']:+.0%} to "
+                             f"{its['level_high']:+.0%}), {md(its['model'])}.")
+            if sc:
+                donors = ", ".join(f"{md(k)} {val:.2f}" for k, val in sc["weights"].items())
+                lines.append(
+                    f"Matched comparison ({sc['donors']} donors; weights {donors}): "
+                    f"{sc['effect']:+.0%}; before-period fit error {sc['pre_rmspe']:.2f} "
+                    f"({sc['noise_floor']:.2f} expected by chance"
+                    f"{', poor' if sc['poor_fit'] else ''}); placebo in space p = "
+                    f"{sc['placebo_p']:.2f}, rank {sc['placebo_rank']} of "
+                    f"{sc['placebos'] + 1}; RMSPE ratio {sc['rmspe_ratio']:.1f}.")
+                if sc["time_placebo_p"] is not None:
+                    lines.append(f"Placebo in time (fake start mid-way through the before "
+                                 f"months): {sc['time_placebo_effect']:+.0%}, p = "
+                                 f"{sc['time_placebo_p']:.2f}"
+                                 f"{' — the comparison drifted' if sc['time_drift'] else ''}.")
+            # one source for displacement: the reading is shown only where the sentence
+            # makes the claim (a reduction); otherwise the quotient is not read
+            reading = w["reading"] if r["displacement"] else "not read: no clear reduction"
+            lines.append(f"WDQ: {w['wdq']:.2f} ({md(reading)})" if w["wdq"] is not None
+                         else f"WDQ: {md(w['reading'])}")
+            comp = "matched comparison" if r["wdd"].get("comparison") == "matched" else \
+                "surrounding area"
+            lines.append(f"Weighted displacement difference against the {comp}: "
+                         f"{r['wdd']['wdd']:+.0f} (p = {r['wdd']['p']:.2f}).")
+            st.caption(" ".join(lines))
 
 st.subheader("Register")
 table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_month",
@@ -89,9 +128,8 @@ table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_mo
 shown_table = table.assign(Start=table["Start"].map(month_text),
                            End=table["End"].map(month_text))
 st.dataframe(shown_table, hide_index=True, width="stretch")
-if st.download_button("Download the register (CSV)", safe_csv(table),
-                      file_name="interventions.csv", mime="text/csv"):
-    actions.record_export(_state.actor(), role, "interventions.csv", len(table))
+_state.download("Download the register (CSV)", lambda: table, what="interventions.csv",
+                file_name="interventions.csv", mime="text/csv")
 
 if actions.may(role, "intervention_edit"):
     places = _data.places(v).sort_values("name")
@@ -115,9 +153,9 @@ if actions.may(role, "intervention_edit"):
                         agency=agency.strip(), start_month=start.replace(day=1), end_month=None,
                         description=description.strip())
                     st.cache_data.clear()
-                    st.success(f"Added {ref}.")
+                    st.success(f"Added {md(ref)}.")
                 except (actions.Denied, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 except Exception as exc:  # a duplicate reference, for one
                     st.error(f"Not added: {type(exc).__name__}")
     with st.expander("Edit an intervention"):
@@ -156,10 +194,10 @@ if actions.may(role, "intervention_edit"):
                             description=description.strip())
                         st.cache_data.clear()
                         (st.success if changed else st.error)(
-                            f"{which} saved." if changed else
+                            f"{md(which)} saved." if changed else
                             "Not saved: the end month is before the start.")
                     except (actions.Denied, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))
     with st.expander("End an intervention"), st.form("end_intervention"):
         open_refs = reg[reg["end_month"].isna()]["ref"].tolist()
         which = st.selectbox("Intervention", open_refs)
@@ -168,4 +206,4 @@ if actions.may(role, "intervention_edit"):
             changed = actions.end_intervention(_state.actor(), role, which, end.replace(day=1))
             st.cache_data.clear()
             (st.success if changed else st.error)(
-                f"{which} ended." if changed else "The end month is before the start.")
+                f"{md(which)} ended." if changed else "The end month is before the start.")

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import _data, _maps, _state
 from geo.render import mapping
 from geo.render import text as published
+from geo.render.plain import md
 from geo.render.text import text
 from geo.render.words import count_phrase, plural
 
@@ -44,7 +45,7 @@ if show_points:
 hot = int((table["bin"] >= 2).sum())
 covers = _data.coverage(v, filters)
 if not covers.whole:
-    st.info(published.coverage_text(covers))
+    st.info(md(published.coverage_text(covers)))
 st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · "
            f"{count_phrase(hot, 'area', verb='is')} {plural(hot, 'a hot spot', 'hot spots')} "
            "at 95% confidence or more"

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render import text as published
+from geo.render.plain import md
 from geo.render.text import text
 from geo.render.words import label, labels, month_text, readable_table
 from geo.services.interventions import ImpactParams
@@ -37,7 +38,7 @@ index = options.index(tuple(chosen)) if chosen and tuple(chosen) in options else
 kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=names.get)
 st.session_state["profile"] = (kind, unit_id)
 _state.remember(place=f"{kind}:{unit_id}")
-st.header(names[(kind, unit_id)].rsplit(" (", 1)[0])
+st.header(md(names[(kind, unit_id)].rsplit(" (", 1)[0]))
 
 info = _data.profile_data(v, kind, unit_id, filters)
 monthly = info["monthly"]
@@ -45,8 +46,8 @@ reg = _data.register(v)
 here = pd.DataFrame()
 if kind == "place":
     row = places[places["unit_id"] == unit_id].iloc[0]
-    st.caption(f"{label(dict(vocab['place_category']), row['category'])} · status "
-               f"{label({}, row['status']).lower()}"
+    st.caption(f"{md(label(dict(vocab['place_category']), row['category']))} · status "
+               f"{md(label({}, row['status']).lower())}"
                + (" · synthetic demo place" if row["synthetic"] else ""))
     here = reg[reg["place_id"].astype(str) == unit_id]
 
@@ -146,12 +147,12 @@ if kind == "place":
                    for r in _data.impacts(v, ImpactParams(), view, str(row["ref"]))}
         for _, iv in here.iterrows():
             res = results.get(iv["ref"])
-            st.markdown(f"**{iv['type_label']}** by {iv['agency']}, from "
+            st.markdown(f"**{md(iv['type_label'])}** by {md(iv['agency'])}, from "
                         f"{month_text(iv['start_month'])}"
                         + (f" to {month_text(iv['end_month'])}"
                            if pd.notna(iv["end_month"]) else ", ongoing"))
             if res:
-                st.info(res["sentence"])
+                st.info(md(res["sentence"]))
                 c = res["counts_text"]
                 st.caption("Based on " + ", ".join(
                     f"{label} {c[a]}→{c[b]}"

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
-from geo.render.exports import safe_csv
+from geo.render.plain import md
 from geo.services import actions
 
 ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
@@ -64,9 +64,9 @@ if up is not None and st.button("Validate and load", type="primary"):
 
         try:
             res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
-                                 covers=covers)
+                                 sheet=sheet.strip() or None, covers=covers)
         except actions.Denied as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             st.stop()
     bar.progress(1.0, text="Done")
     st.session_state["upload_result"] = res.as_dict()
@@ -75,7 +75,7 @@ if up is not None and st.button("Validate and load", type="primary"):
 res = st.session_state.get("upload_result")
 if res:
     shown = {"loaded": st.success, "already_loaded": st.info, "rejected": st.error}
-    shown[res["status"]](res["message"])
+    shown[res["status"]](md(res["message"]))  # it names the uploaded file
     c1, c2, c3 = st.columns(3)
     c1.metric("Rows read", res["rows_read"])
     c2.metric("Loaded", res["rows_loaded"])
@@ -87,9 +87,8 @@ if res:
         st.subheader("Quarantine report")
         st.dataframe(report, hide_index=True, width="stretch")
         name = f"quarantine_extract_{res['extract_id']}.csv"
-        if st.download_button("Download the quarantine report (CSV)", safe_csv(report),
-                              file_name=name, mime="text/csv"):
-            actions.record_export(_state.actor(), role, name, len(report))
+        _state.download("Download the quarantine report (CSV)", lambda: report, what=name,
+                        file_name=name, mime="text/csv", action="export_quarantine")
 
 st.subheader("Files loaded")
 st.caption("The ledger: every file tried, newest first, and what each incidents file covers.")

@@ -47,8 +47,11 @@ def _hotspots(args: argparse.Namespace) -> int:
             weight_kind=args.weights,
             emerging_too=args.emerging,
             step=args.step,
+            measure=args.measure,
         )
-    cols = ["unit_id", "name", "count", "covered", "z", "p", "bin"]
+    cols = ["unit_id", "name", "count", "covered", "measure", "value", "z", "p", "bin",
+            "label"]
+    cols += ["lisa"] if "lisa" in table else []
     if args.emerging:
         cols += ["category", "trend_z", "trend_p"]
     if not covers.whole:
@@ -66,6 +69,7 @@ def _hotspots(args: argparse.Namespace) -> int:
             print(
                 f"{rec['unit_id']:>12}  {rec['count']:>6}  z={rec['z']:7.2f}  "
                 f"bin={rec['bin']:+d}  {rec['name']}{extra}"
+                + (f"  ({rec['label']})" if rec["label"] else "")
             )
         else:
             print(f"{rec['unit_id']:>12}  {rec['count']:>6}  no data (outside the "
@@ -91,6 +95,12 @@ def _impact(args: argparse.Namespace) -> int:
     if not found:
         print("no such intervention or place", file=sys.stderr)
         return 1
+    if args.by_type:
+        from geo.services.interventions import pooled_rows
+
+        for row in pooled_rows(found):
+            print(json.dumps(row, default=_jsonable) if args.json else row["sentence"])
+        return 0
     for res in found:
         if args.json:
             print(json.dumps(res.as_dict(), default=_jsonable))
@@ -113,6 +123,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     h.add_argument("--no-fdr", action="store_true", help="no false discovery rate correction")
     h.add_argument("--emerging", action="store_true", help="emerging hot spot categories")
     h.add_argument("--step", choices=["month", "quarter"], default="month")
+    h.add_argument("--measure", choices=["auto", "rate", "count"], default="auto",
+                   help="wards/LSOAs: EB-smoothed rates per 1,000 young people (auto: when a "
+                        "population is loaded) or counts")
     h.add_argument("--json", action="store_true", help="one JSON object per unit")
     h.set_defaults(func=_hotspots)
 
@@ -125,4 +138,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     i.add_argument("--buffer", type=float, default=200.0, help="buffer ring width, m")
     i.add_argument("--harm", nargs="*", help="harm types (codes)")
     i.add_argument("--json", action="store_true", help="one JSON object per intervention")
+    i.add_argument("--by-type", action="store_true",
+                   help="the pooled effect of each type of intervention instead")
     i.set_defaults(func=_impact)

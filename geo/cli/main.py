@@ -14,6 +14,13 @@ from geo.config import PROJECT_ROOT, get_settings
 from geo.roles import ROLES
 
 
+def os_actor() -> str:
+    """The actor of every command: the operating-system user (``os:<name>``)."""
+    from geo.store.audit import os_actor as actor
+
+    return actor()
+
+
 def _db(args: argparse.Namespace) -> int:
     from geo.store import cluster, db
 
@@ -91,7 +98,7 @@ def _load(args: argparse.Namespace) -> int:
         res = load(
             args.kind,
             args.file,
-            actor=args.actor or os.environ.get("USER", "cli"),
+            actor=os_actor(),
             sheet=args.sheet,
             progress=progress,
             covers=args.covers,
@@ -139,7 +146,7 @@ def _purge(args: argparse.Namespace) -> int:
 
     _ensure_db()
     today = date.fromisoformat(args.today) if args.today else None
-    done = purge(args.older_than, actor=os.environ.get("USER", "cli"), today=today)
+    done = purge(args.older_than, actor=os_actor(), today=today)
     print(f"purged {done['incidents']} incidents and {done['quarantine_rows']} quarantined "
           f"rows older than {done['cutoff']}")
     return 0
@@ -152,7 +159,7 @@ def _users(args: argparse.Namespace) -> int:
     _ensure_db()
     if args.action == "set":
         access.set_user(args.identity, args.role, tuple(args.areas or ()),
-                        actor=os.environ.get("USER", "cli"), active=not args.inactive)
+                        actor=os_actor(), active=not args.inactive)
         print(f"{args.identity}: {args.role}, areas {', '.join(args.areas or []) or 'none'}")
     else:
         with db.connect("auditor") as conn:
@@ -192,7 +199,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
-    ld.add_argument("--actor", help="who is loading (recorded in the ledger and audit log)")
     ld.add_argument("--covers", nargs="+", metavar="WARD|LSOA|FILE",
                     help="what an incidents file covers, when not the whole area: ward or "
                          "LSOA codes or names, or a polygon file (GeoJSON, GeoPackage, zipped "

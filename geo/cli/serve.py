@@ -1,29 +1,31 @@
-"""Start the Streamlit dashboard with the project's hardened settings."""
+"""Start the Streamlit dashboard with the project's hardened settings (whether demo mode's
+role switcher is shown is decided in the app, on every run:
+:func:`geo.services.access.demo_allowed`).
+
+Every mode sets ``server.allowedHosts``: a WebSocket (the app's session) is refused unless
+its Host header names loopback or a host listed in ``CONTEXTS_ALLOWED_HOSTS`` (the name
+a reverse proxy forwards; see docs/security.md), so a DNS-rebinding page cannot reach the
+app. ``client.disableDataExport`` hides the tables' own CSV download: every download goes
+through :func:`geo.services.exports.export`.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 
-from geo.config import PROJECT_ROOT, get_settings
+from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.render.assets import ensure_leaflet
+from geo.services.access import allowed_hosts, is_loopback
 
 APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 
-def is_loopback(address: str) -> bool:
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def command(
-    port: int, address: str, headless: bool = True, extra: list[str] | None = None
+    port: int, address: str, headless: bool = True, extra: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> list[str]:
+    hosts = allowed_hosts(settings or get_settings())
     return [
         sys.executable,
         "-m",
@@ -37,6 +39,9 @@ def command(
         "--browser.gatherUsageStats=false",
         "--server.enableXsrfProtection=true",
         "--client.showErrorDetails=none",
+        "--client.disableDataExport=true",
+        "--server.enableAgentApi=false",
+        *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),
     ]
 
@@ -53,7 +58,13 @@ def run(
     for e in extra:
         if e.startswith("--server.address"):
             address = e.split("=", 1)[1] if "=" in e else address
-    if settings.demo and settings.embedded and not is_loopback(address):
+    locked = ("--server.allowedHosts", "--client.disableDataExport",
+              "--server.enableAgentApi", "--server.trustedUserHeaders",
+              "--server.enableXsrfProtection")
+    if any(e.startswith(locked) for e in extra):
+        raise SystemExit("these settings are fixed: " + ", ".join(locked) + " (set allowed "
+                         "hosts with CONTEXTS_ALLOWED_HOSTS)")
+    if settings.demo_mode and not is_loopback(address):
         raise SystemExit(
             f"demo mode serves only on loopback, not {address}: it has a role "
             "switcher and no sign-in. Set DATABASE_URL and CONTEXTS_DEMO=false "
@@ -62,6 +73,6 @@ def run(
     extra = [e for e in extra if not e.startswith("--server.address")]
     ensure_leaflet()
     os.chdir(PROJECT_ROOT)
-    cmd = command(port, address, headless, extra)
+    cmd = command(port, address, headless, extra, settings)
     os.execv(cmd[0], cmd)
     return 0

@@ -32,15 +32,16 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
 from geo.config import Settings, get_settings
-from geo.ingest import _coverage, _incidents, _polygons, _records, _upload_check
+from geo.ingest import _coverage, _incidents, _police, _polygons, _records, _upload_check
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound
+from geo.ingest._guard import IdentifierFound, safe_file_name
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
+from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
 from geo.ingest._upload_check import RefusedUpload
 from geo.store import db
-from geo.store.audit import record
+from geo.store.audit import os_actor, record
 
 KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
 Kind = Literal[
@@ -53,9 +54,10 @@ INCIDENT_ID_SHIFT = 32
 #: an incident this close to a place (m) counts for it
 PLACE_DISTANCE_M = 50.0
 COPY_CHUNK = 100_000
-#: below this size, PostGIS tests every point of an incidents file: quicker than
-#: fetching the cells (half a second; about 8,000 rows of a typical extract)
-CELLS_MIN_BYTES = 500_000
+#: below this many lines, PostGIS tests every point of an incidents file: quicker than
+#: fetching the cells (half a second or more). Lines, not bytes: a short file with one
+#: long cell is no reason to fetch them
+CELLS_MIN_LINES = 8_000
 
 __all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
 
@@ -80,6 +82,13 @@ class LoadResult:
 
 def _noop(done: int, total: int, phase: str) -> None:
     return None
+
+
+def _lines(data: bytes) -> int:
+    """About how many lines a text file has (a spreadsheet's size, for an .xlsx)."""
+    if data[:2] == b"PK":  # a zip: an .xlsx's rows cannot be counted without reading it
+        return len(data) // 20  # about 20 compressed bytes a row
+    return max(data.count(b"\n"), data.count(b"\r"))
 
 
 def _fetch_cells(settings: Settings) -> Cells:
@@ -209,6 +218,7 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
                     extract_id,
                     int(row.row_number),
                     row.reason,
+                    row.column_name,
                     row.detail,
                     json.dumps(row.row_values, default=str),
                 )
@@ -237,7 +247,13 @@ _STAGE = {
     "interventions": ("stage_intervention", "stage_intervention_copy", ("intervention_upsert",)),
     "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
     "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
+    # police.uk outcomes files, loaded as incidents: into crime_outcome
+    "outcomes": ("stage_outcome", "stage_outcome_copy", ("outcome_insert",)),
 }
+#: kinds whose identifiers are pseudonymised with the key (their extracts record its
+#: fingerprint, and the demo key is refused for them outside demo mode)
+PSEUDONYMISED = ("incidents",)
+
 #: statements run after the inserts (their row counts are not the file's rows)
 _AFTER = {"wards": ("area_refresh", "area_cells_refresh"), "lsoas": ("area_cells_refresh",),
           "places": ("place_cells_refresh",)}
@@ -247,7 +263,7 @@ def load(
     kind: str,
     path: str | Path,
     *,
-    actor: str = "cli",
+    actor: str | None = None,
     role: str = "analyst",
     file_name: str | None = None,
     sheet: str | None = None,
@@ -264,12 +280,19 @@ def load(
     area), recorded with the load.
     """
     settings = settings or get_settings()
+    actor = actor or os_actor()
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    if kind in PSEUDONYMISED:
+        settings.check_pseudonym_key()  # the public demo key, outside demo mode: refused
+    fingerprint = settings.key_fingerprint if kind in PSEUDONYMISED else None
     path = Path(path)
-    name = file_name or path.name
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    given = file_name or path.name
+    # the name recorded (ledger, audit, messages): the file's own only if it identifies
+    # nobody, else "upload-<sha8>"
+    name = safe_file_name(given, sha)
     fault = _fault or (lambda step: None)
     with db.connect("loader", settings) as conn:
         found = db.frame(conn, "extract_find", {"kind": kind, "sha256": sha})
@@ -298,30 +321,44 @@ def load(
                 )
             return res
         try:
+            if fingerprint:
+                _same_key(conn, kind, fingerprint)
             progress(0, 1, "reading")
-            _upload_check.check(path, name, settings.max_upload_mb * 2**20)
+            _upload_check.check(path, name, settings.max_upload_mb * 2**20,
+                                suffix_of=given)
             # fetched while the file is read
             cells = (_fetcher().submit(_fetch_cells, settings)
-                     if kind == "incidents" and len(data) >= CELLS_MIN_BYTES else None)
-            table = read_table(path, sheet, data)  # the bytes hashed above, not read again
+                     if kind == "incidents" and _lines(data) >= CELLS_MIN_LINES else None)
+            # the bytes hashed above, not read again
+            table = read_table(path, sheet, data, name=name, suffix_of=given)
+            if len(table) == 0:
+                raise UnreadableFile(f"{name}: the file has a header but no rows"
+                                     if table.geometry is None
+                                     else f"{name}: the file has no features")
             declared = _coverage.resolve(conn, covers) if kind == "incidents" else None
             if covers is not None and declared is None:
                 raise ValueError(f"only an incidents file declares what it covers, not {kind}")
             ctx = _context(conn, settings, cells)
             conn.commit()
-            parts = _prepare(kind, table, ctx, name, settings)
+            if kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
+                kind_stage = "outcomes"  # what became of crimes: no incidents to cover
+                declared = None
+                parts = (p for p in (_police_outcomes(table, ctx, name),))
+            else:
+                kind_stage = kind
+                parts = _prepare(kind, table, ctx, name, settings)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = len(table) if "table" in locals() else 0
-            return _reject(conn, kind, name, sha, rows, str(exc), actor, role)
+            return _reject(conn, kind, name, sha, rows, str(exc), actor, role, fingerprint)
         n_read = len(table)
         with closing(parts), conn.transaction():
             db.execute(conn, "load_settings")
             # counted as the chunks are validated; updated below, in this transaction
             extract_id = _ledger(conn, kind, name, sha, actor, (n_read, 0, n_read), {},
-                                 "loaded")
+                                 "loaded", fingerprint=fingerprint)
             fault("ledger")
-            stage, copy_name, inserts = _STAGE[kind]
+            stage, copy_name, inserts = _STAGE[kind_stage]
             params = {
                 "extract_id": extract_id,
                 "place_distance": PLACE_DISTANCE_M,
@@ -331,7 +368,7 @@ def load(
             # incidents go into a table of their own, attached as a partition once
             # checked (migration 0008); other kinds go straight into theirs
             target = (db.scalar(conn, "incident_partition_new", params)
-                      if kind == "incidents" else None)
+                      if kind_stage == "incidents" else None)
             db.execute(conn, stage)
             copied = _copy_parts(conn, parts, copy_name, target, extract_id,
                                  lambda done, phase: progress(done, n_read, phase))
@@ -432,13 +469,31 @@ def _copy_parts(conn: psycopg.Connection[Any], parts: Iterator[Prepared], copy_n
 
 def _ledger(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, actor: str,
             counts: tuple[int, int, int], reasons: dict[str, int], status: str,
-            message: str = "") -> int:
-    """The ``extract`` row of a file: rows read, loaded and quarantined, and why."""
+            message: str = "", fingerprint: str | None = None) -> int:
+    """The ``extract`` row of a file: rows read, loaded and quarantined, and why; for
+    pseudonymised identifiers the key's fingerprint (never the key)."""
     read, loaded, quarantined = counts
     return int(db.scalar(conn, "extract_insert", {
         "kind": kind, "file_name": name, "sha256": sha, "actor": actor, "rows_read": read,
         "rows_loaded": loaded, "rows_quarantined": quarantined, "reasons": Jsonb(reasons),
-        "status": status, "message": message}))
+        "status": status, "message": message, "key_fingerprint": fingerprint}))
+
+
+class KeyChanged(ValueError):
+    """The pseudonym key is not the one the loaded extracts were made with."""
+
+
+def _same_key(conn: psycopg.Connection[Any], kind: str, fingerprint: str) -> None:
+    """Refuse a load whose pseudonyms would not match those already loaded."""
+    other = db.frame(conn, "extract_keys", {"kind": kind, "fingerprint": fingerprint})
+    if not other.empty:
+        r = other.iloc[0]
+        raise KeyChanged(
+            f"The pseudonym key has changed: {int(r['extracts'])} loaded {kind} extract(s) "
+            f"(the first is extract {int(r['first'])}) were made with the key of fingerprint "
+            f"{r['key_fingerprint']}, this one has {fingerprint}. Their pseudonyms would not "
+            "match, so the same young person would count twice. Restore the key those "
+            "extracts were loaded with (CONTEXTS_PSEUDONYM_KEY), or purge them first.")
 
 
 def _reject(
@@ -450,9 +505,11 @@ def _reject(
     message: str,
     actor: str,
     role: str,
+    fingerprint: str | None = None,
 ) -> LoadResult:
     with conn.transaction():
-        extract_id = _ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message)
+        extract_id = _ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message,
+                             fingerprint)
         record(
             conn, actor, role, "upload", f"{kind}:{name}", "rejected", {"extract_id": extract_id}
         )

@@ -184,7 +184,7 @@ def split(
     types those of the columns they go to: int4, date, timestamp, text, int8, EWKB).
 
     ``columns`` are the validated values (source_row, month, occurred_at, harm_type,
-    risk_level, age_band, person_key); ``x``, ``y`` the BNG point (NaN when located by a
+    risk_level, age_band, person_key, crime_key); ``x``, ``y`` the BNG point (NaN when located by a
     ``ward`` or ``lsoa`` code only). Returns the rows their cells place (ward, LSOA and
     place or none: ready for the partition) and the rows PostGIS must place, flagged
     ``unsettled`` (no ward and LSOA yet) and ``near_place`` (place not known yet),
@@ -228,6 +228,8 @@ def split(
                                     type=pa.timestamp("us"), from_pandas=True),
             **{k: pa.array(columns[k][idx], type=pa.string())
                for k in ("harm_type", "risk_level", "age_band", "person_key")},
+            "crime_key": (pa.array(columns["crime_key"][idx], type=pa.string())
+                          if "crime_key" in columns else pa.nulls(m, pa.string())),
             "area_code": code("area_code", None),
             "ward_code": code("ward_code", ward),
             "lsoa_code": code("lsoa_code", lsoa),

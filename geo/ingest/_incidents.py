@@ -11,10 +11,11 @@ import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
-from geo.ingest import _guard, _parse
+from geo.ingest import _guard, _parse, _police, _quarantine
 from geo.ingest._cells import Cells, split
-from geo.ingest._columns import match, normalise, police_shape
+from geo.ingest._columns import match, normalise
 from geo.ingest._pseudonym import pseudonymise
+from geo.ingest._quarantine import Fault
 from geo.ingest._read import Table
 from geo.ingest._vocab import POLICE_UK_HARM, RISK_SYNONYMS, age_to_band, vocab_mapping
 
@@ -34,6 +35,8 @@ FIELDS = (
     "y",
     "ward_code",
     "lsoa_code",
+    "crime_id",
+    "age_range",
 )
 
 #: how far outside the area boundary a point may fall and still count (metres)
@@ -70,25 +73,12 @@ class Prepared:
     direct: pa.Table | None = None
 
 
-def quarantine_frame(
-    table: Table,
-    reason: np.ndarray,
-    detail: dict[str, str] | None = None,
-    hide: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Rows with a reason, keeping their (already guard-checked) values, minus ``hide``."""
-    idx = np.flatnonzero(reason != None)  # noqa: E711 - element-wise on an object array
-    kept = table.columns.drop(columns=[c for c in hide if c in table.columns])
-    records = kept.iloc[idx].to_dict("records") if len(idx) else []
-    reasons = reason[idx].astype(str)
-    return pd.DataFrame(
-        {
-            "row_number": table.row_numbers[idx].astype(int),
-            "reason": reasons,
-            "detail": [(detail or {}).get(r, "") for r in reasons],
-            "row_values": records,
-        }
-    )
+def quarantine_frame(table: Table, reason: np.ndarray,
+                     faults: dict[str, Fault] | None = None,
+                     values: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The quarantined rows: number, reason, column at fault, description and the known
+    fields' safe values only (``_quarantine``); nothing else of the row is kept."""
+    return _quarantine.frame(table, reason, faults or {}, values)
 
 
 def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
@@ -118,18 +108,22 @@ def _rows(table: Table, start: int, stop: int) -> Table:
 
 
 def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
-    """The file's columns by field; raises if it holds identifiers or cannot be placed."""
+    """The file's columns by field (and ``_shape``, its police.uk shape if it is one);
+    raises if it holds identifiers or cannot be placed."""
     df = table.columns
-    shape = police_shape(list(df.columns))
-    cols = match(list(df.columns), FIELDS)
-    if shape == "api":
-        cols.pop("ward_code", None)
-    # police.uk's own columns: anonymised map points and area names, never stored
-    police_cols = [
-        c
-        for c in df.columns
-        if shape and normalise(c) in ("street", "location", "lsoaname", "ward")
-    ]
+    names = [str(c) for c in df.columns]
+    shape = _police.shape(names)
+    cols = match(names, FIELDS)
+    if shape is not None:
+        cols.pop("ward_code", None)  # police.uk's "ward" holds names, not codes
+    if shape == "stop_search":
+        cols.pop("harm_type", None)  # its "Type" is the kind of search
+        if "age_band" in cols and normalise(cols["age_band"]) == "agerange":
+            cols["age_range"] = cols.pop("age_band")  # police.uk's ranges, not our bands
+    else:
+        cols.pop("age_range", None)
+    # police.uk's own columns: anonymised map points, area names, ...: never stored
+    police_cols = _police.unstored(names, shape)
     parsed_cols = [
         cols[f]
         for f in (
@@ -142,6 +136,7 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
             "x",
             "y",
             "person_id",
+            "crime_id",
             "age",
         )
         if f in cols
@@ -153,7 +148,7 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
         allowed_names=police_cols,
         skip_values=parsed_cols + police_cols,
     )
-    if "harm_type" not in cols:
+    if "harm_type" not in cols and shape != "stop_search":
         raise ValueError(
             f"{file_name}: no harm type column (expected one of: harm_type, "
             "harm, crime_type, type, category)"
@@ -162,6 +157,8 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
         raise ValueError(
             "no area boundary is loaded yet: load wards first (contexts load wards FILE)"
         )
+    if shape is not None:
+        cols["_shape"] = shape
     return cols
 
 
@@ -169,6 +166,7 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     """Validate the rows of ``table`` (a chunk of a file) and shape the valid ones."""
     df = table.columns
     n = len(df)
+    shape = cols.get("_shape")
     reason = np.full(n, None, dtype=object)
     blank: list[pd.Series] = []
 
@@ -189,10 +187,16 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     derived = np.isnat(month) & ~np.isnat(occurred)
     month[derived] = occurred[derived].astype("datetime64[M]").astype("datetime64[D]")
     _first(reason, bad_m, "bad_month")
-    _first(reason, np.isnat(month), "missing_month")
+    _first(reason, np.isnat(month) & ~bad_t, "missing_month")
 
-    harm_map = vocab_mapping(ctx.harm_types, POLICE_UK_HARM)
-    harm, bad_h = _parse.vocabulary(col("harm_type"), harm_map)
+    if shape == "stop_search":
+        harm, bad_h = np.full(n, STOP_SEARCH, dtype=object), np.zeros(n, dtype=bool)
+    else:
+        harm, bad_h = _parse.vocabulary(col("harm_type"),
+                                        vocab_mapping(ctx.harm_types, POLICE_UK_HARM))
+        if shape == "street":  # a police.uk category not in our table: "other crime"
+            harm[bad_h] = "other_crime"
+            bad_h = np.zeros(n, dtype=bool)
     _first(reason, bad_h, "unknown_harm_type")
     _first(reason, harm == None, "missing_harm_type")  # noqa: E711
     risk, bad_r = _parse.vocabulary(
@@ -201,12 +205,15 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     _first(reason, bad_r, "unknown_risk_level")
     band, bad_b = _parse.vocabulary(col("age_band"), vocab_mapping(ctx.age_bands))
     _first(reason, bad_b, "unknown_age_band")
+    if "age_range" in cols:
+        band = np.where(band == None, _police.stop_age_bands(col("age_range")), band)  # noqa: E711
     if "age" in cols:
         age, bad_a = _parse.numbers(col("age"))
         from_age = age_to_band(age)
         _first(reason, bad_a | (~np.isnan(age) & (from_age == None)), "bad_age")  # noqa: E711
         band = np.where(band == None, from_age, band)  # noqa: E711
     _first(reason, bad_t, "bad_timestamp")
+    _first(reason, np.isnat(month), "missing_month")
 
     x, y, bad_xy, lon, lat = _coordinates(df, cols, n)
     _first(reason, bad_xy, "bad_coordinates")
@@ -239,6 +246,9 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     keys = np.full(n, None, dtype=object)
     if "person_id" in cols:
         keys = pseudonymise(col("person_id"), ctx.pseudonym_key)
+    crimes = np.full(n, None, dtype=object)
+    if "crime_id" in cols:
+        crimes = pseudonymise(col("crime_id"), ctx.pseudonym_key, "crime")
     direct, staged = split(
         {
             "source_row": table.row_numbers[ok],
@@ -248,17 +258,68 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
             "risk_level": risk[ok],
             "age_band": band[ok],
             "person_key": keys[ok],
+            "crime_key": crimes[ok],
         },
         x[ok], y[ok], ward[ok], lsoa[ok], ctx.cells,
     )
-    hide = tuple(cols[f] for f in ("person_id",) if f in cols)
-    details = {
-        "swapped_coordinates": "longitude and latitude appear to be the wrong way round",
-        "outside_area": f"more than {BOUNDARY_TOLERANCE_M:.0f} m outside the area boundary",
-        "no_location": "no coordinates, ward code or LSOA code",
-        "formula_cell": "a spreadsheet formula; enter the value instead",
+    if ok.all():
+        return Prepared(staged, _EMPTY_QUARANTINE.copy(), {}, direct)
+    safe = {"month": month, "harm_type": harm, "risk_level": risk, "age_band": band,
+            **_quarantine.rounded(x, y, lon, lat)}
+    return Prepared(staged, quarantine_frame(table, reason, _faults(cols, ctx), safe), {},
+                    direct)
+
+
+#: police.uk stop-and-search records take this harm type (migration 0012)
+STOP_SEARCH = "stop_search"
+
+_EMPTY_QUARANTINE = pd.DataFrame({"row_number": pd.Series(dtype=int),
+                                  "reason": pd.Series(dtype=str),
+                                  "column_name": pd.Series(dtype=str),
+                                  "detail": pd.Series(dtype=str),
+                                  "row_values": pd.Series(dtype=object)})
+
+
+def _faults(cols: dict[str, str], ctx: Context) -> dict[str, Fault]:
+    """What each reason means in this file: its column and a description."""
+    def c(*fields: str) -> tuple[str, ...]:
+        return tuple(cols[f] for f in fields if f in cols)
+
+    pair = (c("longitude", "latitude") or c("easting", "northing") or c("x", "y"))
+    codes = ", ".join(sorted(ctx.harm_types["code"]))
+    bands = ", ".join(sorted(ctx.age_bands["code"]))
+    return {
+        "formula_cell": Fault((), "a spreadsheet formula in {column}; formulas are never "
+                              "evaluated: enter the value instead"),
+        "bad_month": Fault(c("month"), "{column} {value} is not a month (YYYY-MM, MM/YYYY, "
+                           "DD/MM/YYYY or Mon YYYY)"),
+        "missing_month": Fault(c("month", "occurred_at"),
+                               "no month: {column} is blank" if c("month", "occurred_at")
+                               else "no month: the file has no month or date column"),
+        "unknown_harm_type": Fault(c("harm_type"), "{column} is not one of the known harm "
+                                   f"types ({codes}) nor a police.uk crime category; the "
+                                   "value is not kept"),
+        "missing_harm_type": Fault(c("harm_type"), "{column} is blank"),
+        "unknown_risk_level": Fault(c("risk_level"), "{column} is not low, medium or high "
+                                    "(or L/M/H, 1/2/3); the value is not kept"),
+        "unknown_age_band": Fault(c("age_band"), f"{{column}} is not one of {bands}; the "
+                                  "value is not kept"),
+        "bad_age": Fault(c("age"), "{column} {value} is not an age from 0 to 24"),
+        "bad_timestamp": Fault(c("occurred_at"), "{column} {value} is not a date and time "
+                               "(ISO 8601 or DD/MM/YYYY HH:MM)"),
+        "bad_coordinates": Fault(pair, "{column} {value}: not a pair of coordinates (numbers, "
+                                 "or degrees such as 52.48°N)"),
+        "swapped_coordinates": Fault(pair, "{column} appear to be the wrong way round (they "
+                                     "fall inside the area swapped); rounded values kept"),
+        "outside_area": Fault(pair, f"{{column}}: more than {BOUNDARY_TOLERANCE_M:.0f} m "
+                              "outside the area boundary; rounded values kept"),
+        "unknown_ward_code": Fault(c("ward_code"), "{column} {value} is not a ward of the "
+                                   "area"),
+        "unknown_lsoa_code": Fault(c("lsoa_code"), "{column} {value} is not an LSOA of the "
+                                   "area (2021 codes)"),
+        "no_location": Fault(pair + c("ward_code", "lsoa_code"),
+                             "no location: no coordinates, ward code or LSOA code"),
     }
-    return Prepared(staged, quarantine_frame(table, reason, details, hide), {}, direct)
 
 
 def _coordinates(
@@ -266,6 +327,8 @@ def _coordinates(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """BNG x, y for every row that has a location (NaN otherwise), a bad mask, and the
     longitude and latitude as given for the rows located by them (NaN for the others).
+    Degrees with a compass point (``52.48°N``, ``1°53'W``) and decimal commas in
+    longitude and latitude are read as numbers.
     """
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
@@ -280,8 +343,8 @@ def _coordinates(
     for fx, fy, kind in pairs:
         if fx not in cols or fy not in cols:
             continue
-        a, bad_a = _parse.numbers(df[cols[fx]])
-        b, bad_b = _parse.numbers(df[cols[fy]])
+        a, bad_a = _parse.coordinates(df[cols[fx]], degrees=kind == "lonlat")
+        b, bad_b = _parse.coordinates(df[cols[fy]], degrees=kind == "lonlat")
         todo = np.isnan(x)
         bad |= todo & (bad_a | bad_b | (np.isnan(a) ^ np.isnan(b)))
         both = todo & ~np.isnan(a) & ~np.isnan(b)
@@ -300,3 +363,43 @@ def _coordinates(
     bad &= np.isnan(x)
     x[bad] = y[bad] = lon[bad] = lat[bad] = np.nan
     return x, y, bad, lon, lat
+
+
+def prepare_outcomes(table: Table, ctx: Context, file_name: str) -> Prepared:
+    """A police.uk outcomes file (loaded as incidents): each row is what became of a crime,
+    kept as its Crime ID's pseudonym, month and outcome category (``crime_outcome``)."""
+    df = table.columns
+    names = [str(c) for c in df.columns]
+    cols = match(names, ("crime_id", "month"))
+    police_cols = _police.unstored(names, "outcomes")
+    _guard.check(df, table.row_numbers, file_name, allowed_names=police_cols,
+                 skip_values=[*cols.values(), *police_cols])
+    outcome_col = next(c for c in names if normalise(c) == "outcometype")
+    if "month" not in cols:
+        raise ValueError(f"{file_name}: a police.uk outcomes file with no Month column")
+    n = len(df)
+    reason = np.full(n, None, dtype=object)
+    if table.formula_cells:
+        at = {r: k for k, r in enumerate(table.row_numbers.tolist())}
+        for row in table.formula_cells:
+            reason[at[row]] = "formula_cell"
+    month, bad_m = _parse.months(df[cols["month"]])
+    _first(reason, bad_m, "bad_month")
+    _first(reason, np.isnat(month), "missing_month")
+    keys = pseudonymise(df[cols["crime_id"]], ctx.pseudonym_key, "crime")
+    _first(reason, keys == None, "missing_crime_id")  # noqa: E711
+    outcome = _police.outcome_codes(df[outcome_col])
+    _first(reason, outcome == None, "missing_outcome")  # noqa: E711
+    ok = reason == None  # noqa: E711
+    rows = pd.DataFrame({"source_row": table.row_numbers[ok], "crime_key": keys[ok],
+                         "month": month[ok], "outcome": outcome[ok]})
+    faults = {
+        "formula_cell": Fault((), "a spreadsheet formula in {column}; formulas are never "
+                              "evaluated: enter the value instead"),
+        "bad_month": Fault((cols["month"],), "{column} {value} is not a month"),
+        "missing_month": Fault((cols["month"],), "no month: {column} is blank"),
+        "missing_crime_id": Fault((cols["crime_id"],), "{column} is blank: an outcome "
+                                  "belongs to a crime"),
+        "missing_outcome": Fault((outcome_col,), "{column} is blank"),
+    }
+    return Prepared(rows, quarantine_frame(table, reason, faults, {"month": month}), {})

@@ -6,6 +6,8 @@ with a reason, keeping rows read = rows loaded + rows quarantined.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -130,3 +132,57 @@ def codes(s: pd.Series, known: set[str]) -> tuple[NDArray[np.object_], Mask]:
     arr = np.array([k if k in known else None for k in keys], dtype=object)
     bad = np.array([bool(k) and k not in known for k in keys], dtype=bool)
     return arr[idx], bad[idx]
+
+
+#: degrees, optional minutes and seconds, and a compass point before or after:
+#: ``52.48°N``, ``N 52.48``, ``1.89° W``, ``52°28'41"N``, ``-1.89°``. Bounded pieces, tried
+#: only on short values (a long one is not a coordinate), so it cannot backtrack far.
+_DEGREES = re.compile(
+    r"""^\s*([NSEW])?\s*([+-]?\d{1,3}(?:[.,]\d+)?)\s*(?:°|º|˚|deg(?:rees)?|d)?\s*"""
+    r"""(?:(\d{1,2}(?:\.\d+)?)\s*(?:'|′|’|m(?:in)?)\s*)?"""
+    r"""(?:(\d{1,2}(?:\.\d+)?)\s*(?:"|″|''|”|s(?:ec)?)\s*)?([NSEW])?\s*$""",
+    re.I,
+)
+
+
+def _degrees(value: str) -> float | None:
+    if len(value) > 40:
+        return None
+    m = _DEGREES.match(value.replace("\u2212", "-").replace("\u2013", "-"))
+    if not m or (m.group(1) and m.group(5)):
+        return None
+    deg = float(m.group(2).replace(",", "."))
+    minutes = float(m.group(3) or 0)
+    seconds = float(m.group(4) or 0)
+    if minutes >= 60 or seconds >= 60:
+        return None
+    sign = -1.0 if deg < 0 or m.group(2).startswith("-") else 1.0
+    val = abs(deg) + minutes / 60 + seconds / 3600
+    hemi = (m.group(1) or m.group(5) or "").upper()
+    if hemi in ("S", "W"):
+        sign = -1.0
+    return sign * val
+
+
+def coordinates(s: pd.Series, degrees: bool = True) -> tuple[NDArray[np.float64], Mask]:
+    """Coordinates as :func:`numbers`; with ``degrees``, also degrees with a compass point
+    (``52.48°N``, ``1.89°W``: south and west negative), degrees-minutes-seconds, and a
+    decimal comma (``52,48``: no longitude or latitude has a thousands separator)."""
+    arr, bad = numbers(s)
+    if not degrees:
+        return arr, bad
+    todo = bad.copy()
+    big = np.flatnonzero(np.abs(np.nan_to_num(arr)) > 180)  # "52,48" read as 5248?
+    if len(big):
+        comma = s.iloc[big].str.contains(",", regex=False).to_numpy(dtype=bool,
+                                                                    na_value=False)
+        todo[big[comma]] = True
+    if not todo.any():
+        return arr, bad
+    arr, bad = arr.copy(), bad.copy()
+    codes, uniques = _by_value(s[todo])
+    got = np.array([_degrees(str(v).strip()) for v in uniques], dtype=float)
+    got = got[codes]
+    arr[todo] = got
+    bad[todo] = np.isnan(got)
+    return arr, bad

@@ -20,10 +20,15 @@ def pseudonym(identifier: str, key: str) -> str:
     return hmac.digest(key.encode(), norm, hashlib.sha256).hex()
 
 
-def pseudonymise(values: np.ndarray | pd.Series, key: str) -> np.ndarray:
-    """Pseudonyms for an array of identifiers (blank stays None), each distinct value once."""
+def pseudonymise(values: np.ndarray | pd.Series, key: str, domain: str = "") -> np.ndarray:
+    """Pseudonyms for an array of identifiers (blank stays None), each distinct value once.
+
+    ``domain`` (``"crime"`` for police.uk Crime IDs) is hashed before each value, so that
+    pseudonyms of different kinds of identifier never coincide."""
     codes, uniques = pd.factorize(values)
     keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)  # the key's state, made once
+    if domain:
+        keyed.update(f"{domain}:".encode())
 
     def one(value: object) -> str | None:
         norm = str(value).strip().upper().encode()

@@ -9,7 +9,9 @@ first feature of a GeoJSON is row 1.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
+
+from geo.ingest._guard import column_label
 
 TABULAR = {".csv", ".txt", ".tsv", ".xlsx"}
 SPATIAL = {".geojson", ".json", ".gpkg", ".zip"}
@@ -42,23 +46,66 @@ class Table:
         return len(self.columns)
 
 
+#: byte-order marks, longest first (UTF-32's little-endian mark begins with UTF-16's)
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def text_encoding(head: bytes) -> tuple[str, int] | None:
+    """The encoding of text whose first bytes are ``head`` when a byte-order mark or the
+    pattern of zero bytes tells it (UTF-8/16/32 with a BOM; UTF-16 without one, as
+    LibreOffice can write it), and the length of its BOM; ``None`` otherwise."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return enc, len(bom)
+    sample = head[:4096]
+    if len(sample) >= 4 and b"\x00" in sample:
+        even, odd = sample[0::2], sample[1::2]
+        if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+            return "utf-16-be", 0
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+            return "utf-16-le", 0
+    return None
+
+
+def _decode_8bit(data: bytes) -> str:
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # any bytes decode as Latin-1
+
+
 def _decode(data: bytes, name: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            f"{name}: text is neither UTF-8 nor Windows-1252 (byte {exc.start})"
-        ) from exc
+    """Text in any encoding Excel or LibreOffice writes: UTF-8 (with or without a BOM),
+    UTF-16 and UTF-32 (Excel's "Unicode text"), Windows-1252, or Latin-1 (ISO-8859-1,
+    which any bytes decode as: the last resort)."""
+    known = text_encoding(data[:8192])
+    if known is not None:
+        enc, skip = known
+        try:
+            text = data[skip:].decode(enc)
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"{name}: not readable as {enc.upper()} text "
+                                 f"(byte {exc.start + skip})") from exc
+    else:
+        text = _decode_8bit(data)
+    if "\x00" in text[:65536]:
+        raise UnreadableFile(f"{name}: binary content in a text file (zero bytes in its text)")
+    if "\n" not in text[:65536] and "\r" in text:  # classic Mac line ends (Excel for Mac)
+        text = text.replace("\r", "\n")
+    return text
 
 
 def _delimiter(text: str) -> str:
-    head = "\n".join(text[:65536].splitlines()[:20])
+    # the first lines, each cut short: the sniffer's patterns are slow on a long line
+    head = "\n".join(line[:2000] for line in text[:65536].splitlines()[:20])
     try:
         return csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
     except csv.Error:
@@ -93,15 +140,40 @@ def _read_arrow(text: str, sep: str) -> pd.DataFrame | None:
     return table.to_pandas()
 
 
+def _duplicates(names: list[str], name: str) -> None:
+    """Refuse a header that names a column twice (ignoring case, spaces and punctuation,
+    as columns are matched): which of the two to use would be a guess."""
+    seen: dict[str, list[str]] = {}
+    for n in names:
+        norm = re.sub(r"[^a-z0-9]", "", str(n).lower())
+        if norm:
+            seen.setdefault(norm, []).append(str(n))
+    dupes = [v for v in seen.values() if len(v) > 1]
+    if dupes:
+        listed = "; ".join(" and ".join(column_label(c, names) for c in group)
+                           for group in dupes)
+        raise UnreadableFile(f"{name}: the header names a column more than once ({listed}); "
+                             "rename or remove the copies and upload again")
+
+
 def read_csv(data: bytes, name: str) -> Table:
     text = _decode(data, name)
     if not text.strip():
         raise UnreadableFile(f"{name}: the file is empty")
-    sep = _delimiter(text)
+    first_row = 2
+    sep_line = re.match(r"sep=(.)\r?\n", text[:8])  # Excel's "sep=;" first line
+    if sep_line:
+        sep = sep_line.group(1)
+        text = text[sep_line.end():]
+        first_row = 3
+    else:
+        sep = _delimiter(text)
+    header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=sep), [])
+    _duplicates([h.strip() for h in header], name)
     fast = _read_arrow(text, sep)
     if fast is not None:
         fast.columns = [str(c).strip() for c in fast.columns]
-        return Table(fast, np.arange(2, len(fast) + 2))
+        return Table(fast, np.arange(first_row, len(fast) + first_row))
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -116,11 +188,12 @@ def read_csv(data: bytes, name: str) -> Table:
     except (pd.errors.ParserError, ValueError) as exc:
         raise UnreadableFile(f"{name}: not a readable CSV ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(frame, np.arange(2, len(frame) + 2))
+    return Table(frame, np.arange(first_row, len(frame) + first_row))
 
 
 def read_xlsx(data: bytes, name: str, sheet: str | None = None) -> Table:
-    """First (or named) sheet; formulas are kept as written and flagged, never evaluated."""
+    """First (or named) sheet; a formula cell is flagged (its row is quarantined as
+    ``formula_cell``), its text neither kept nor evaluated."""
     import openpyxl  # uses defusedxml when installed, which guards against XML bombs
 
     try:
@@ -129,28 +202,52 @@ def read_xlsx(data: bytes, name: str, sheet: str | None = None) -> Table:
         raise UnreadableFile(f"{name}: not a readable .xlsx workbook ({exc})") from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise UnreadableFile(f"{name}: no sheet named {sheet!r}; sheets: {book.sheetnames}")
+            have = ", ".join(column_label(s) for s in book.sheetnames)
+            raise UnreadableFile(f"{name}: no sheet named {column_label(sheet)}; the "
+                                 f"workbook's sheets: {have}")
         ws = book[sheet] if sheet else book.worksheets[0]
-        rows = list(ws.iter_rows(values_only=True))
+        rows = [[None if c.value is None else (_FORMULA if _is_formula(c) else c.value)
+                 for c in row] for row in ws.iter_rows()]
     finally:
         book.close()
+    while rows and all(v is None or not str(v).strip() for v in rows[-1]):
+        rows.pop()  # blank rows a sheet keeps after its last
     if not rows:
         raise UnreadableFile(f"{name}: the sheet is empty")
-    header = [str(h).strip() if h is not None else f"column_{k + 1}" for k, h in enumerate(rows[0])]
+    header = [str(h).strip() if h is not None and h is not _FORMULA else f"column_{k + 1}"
+              for k, h in enumerate(rows[0])]
+    _duplicates(header, name)
     body = rows[1:]
     formulas: dict[int, list[str]] = {}
     cells: list[list[str]] = []
     for r, row in enumerate(body):
         out = []
         for c, value in enumerate(row[: len(header)]):
-            text = "" if value is None else _cell_text(value)
-            if isinstance(value, str) and value.startswith("="):
+            if value is _FORMULA:  # never evaluated, never read: the row is quarantined
                 formulas.setdefault(r + 2, []).append(header[c])
-            out.append(text)
+                out.append("")
+            else:
+                out.append("" if value is None else _cell_text(value))
         out += [""] * (len(header) - len(out))
         cells.append(out)
     frame = pd.DataFrame(cells, columns=header, dtype=str)
     return Table(frame, np.arange(2, len(frame) + 2), formula_cells=formulas)
+
+
+#: what a formula cell reads as: its text is neither kept nor scanned nor evaluated
+_FORMULA = object()
+
+
+def _is_formula(cell: object) -> bool:
+    """A cell holding a formula, whatever its text: typed ``f`` by the workbook, an array
+    or data-table formula object, or a string that begins with ``=``."""
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        return True
+    if isinstance(value, str):
+        return value.startswith("=")
+    return not isinstance(value, (int, float, bool, datetime.date, datetime.time,
+                                  datetime.timedelta))
 
 
 def _cell_text(value: object) -> str:
@@ -162,11 +259,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_spatial(path: Path, name: str) -> Table:
+def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
     import pyogrio
 
-    target = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    if path.suffix.lower() == ".zip":
+    suffix = suffix or path.suffix.lower()
+    target = f"/vsizip/{path}" if suffix == ".zip" else str(path)
+    if suffix == ".zip":
         with zipfile.ZipFile(path) as zf:
             shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
         if len(shps) != 1:
@@ -177,7 +275,9 @@ def read_spatial(path: Path, name: str) -> Table:
     try:
         gdf = pyogrio.read_dataframe(target)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise UnreadableFile(f"{name}: not a readable spatial file ({exc})") from exc
+        # the library's message names the path (perhaps the user's file name): not repeated
+        why = str(exc).replace(target, name).replace(str(path), name)
+        raise UnreadableFile(f"{name}: not a readable spatial file ({why})") from exc
     geom = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pd.DataFrame(
         {
@@ -195,13 +295,15 @@ def read_spatial(path: Path, name: str) -> Table:
     return Table(attrs, np.arange(1, len(gdf) + 1), geometry=geom, crs=crs)
 
 
-def read_table(path: Path, sheet: str | None = None, data: bytes | None = None) -> Table:
+def read_table(path: Path, sheet: str | None = None, data: bytes | None = None,
+               name: str | None = None, suffix_of: str | None = None) -> Table:
     """Read any supported file, by extension, checking that content matches it (``data``:
-    its bytes, when the caller has read them already)."""
-    name = path.name
-    suffix = path.suffix.lower()
+    its bytes, when the caller has read them already; ``name``: what messages call it;
+    ``suffix_of``: the name whose extension tells the format, if not the path's)."""
+    name = name or path.name
+    suffix = Path(suffix_of).suffix.lower() if suffix_of else path.suffix.lower()
     if suffix in SPATIAL:
-        table = read_spatial(path, name)
+        table = read_spatial(path, name, suffix)
     elif suffix == ".xlsx":
         table = read_xlsx(data if data is not None else path.read_bytes(), name, sheet)
     elif suffix in TABULAR:

@@ -8,7 +8,18 @@ import pandas as pd
 from geo.ingest import _guard, _parse
 from geo.ingest._columns import match
 from geo.ingest._incidents import Context, Prepared, _first, quarantine_frame
+from geo.ingest._quarantine import Fault
 from geo.ingest._read import Table
+
+FORMULA = Fault((), "a spreadsheet formula in {column}; formulas are never evaluated: "
+                "enter the value instead")
+
+
+def formulas(table: Table, reason: np.ndarray) -> None:
+    """Quarantine the rows holding a spreadsheet formula (never evaluated nor kept)."""
+    at = {r: k for k, r in enumerate(table.row_numbers.tolist())}
+    for row in table.formula_cells:
+        reason[at[row]] = "formula_cell"
 
 
 def _required(cols: dict[str, str], fields: tuple[str, ...], file_name: str, kind: str) -> None:
@@ -52,8 +63,7 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
         "interventions",
     )
     reason = np.full(len(df), None, dtype=object)
-    for row in table.formula_cells:
-        reason[row - 2] = "formula_cell"
+    formulas(table, reason)
     ref = df[cols["code"]].str.strip()
     _first(reason, (ref == "").to_numpy() | ref.duplicated().to_numpy(), "bad_ref")
     place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
@@ -86,7 +96,21 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
             "description": desc[ok].to_numpy(),
         }
     )
-    return Prepared(rows, quarantine_frame(table, reason), {})
+    c = cols.get
+    faults = {
+        "formula_cell": FORMULA,
+        "bad_ref": Fault((c("code", ""),), "{column} is blank or repeats an earlier row's"),
+        "unknown_place": Fault((c("place_ref", ""),), "{column} {value} is not a known place"),
+        "unknown_intervention_type": Fault((c("intervention_type", ""),),
+                                           "{column} is not one of the intervention types "
+                                           f"({', '.join(sorted(ctx.intervention_types))})"),
+        "missing_agency": Fault((c("agency", ""),), "{column} is blank"),
+        "bad_start_month": Fault((c("start_month", ""),), "{column} {value} is not a month"),
+        "bad_end_month": Fault((c("end_month", ""),), "{column} {value} is not a month on or "
+                               "after the start month"),
+    }
+    return Prepared(rows, quarantine_frame(table, reason, faults,
+                                           {"start_month": start, "end_month": end}), {})
 
 
 def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
@@ -101,6 +125,7 @@ def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
     )
     _required(cols, ("place_ref", "assessed_on", "rating"), file_name, "assessments")
     reason = np.full(len(df), None, dtype=object)
+    formulas(table, reason)
     place, bad_p = _place_ids(df[cols["place_ref"]], ctx)
     _first(reason, bad_p, "unknown_place")
     when, bad_d = _parse.timestamps(df[cols["assessed_on"]])
@@ -120,7 +145,13 @@ def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
             "factors": factors[ok].to_numpy(),
         }
     )
-    return Prepared(rows, quarantine_frame(table, reason), {})
+    faults = {
+        "formula_cell": FORMULA,
+        "unknown_place": Fault((cols["place_ref"],), "{column} {value} is not a known place"),
+        "bad_date": Fault((cols["assessed_on"],), "{column} {value} is not a date"),
+        "unknown_rating": Fault((cols["rating"],), "{column} is not low, medium or high"),
+    }
+    return Prepared(rows, quarantine_frame(table, reason, faults, {"rating": rating}), {})
 
 
 def prepare_population(table: Table, ctx: Context, file_name: str) -> Prepared:
@@ -129,6 +160,7 @@ def prepare_population(table: Table, ctx: Context, file_name: str) -> Prepared:
     _guard.check(df, table.row_numbers, file_name, skip_values=list(df.columns))
     _required(cols, ("unit_code", "year", "young_people"), file_name, "population")
     reason = np.full(len(df), None, dtype=object)
+    formulas(table, reason)
     code = df[cols["unit_code"]].str.strip().str.upper()
     is_ward = code.isin(ctx.ward_codes).to_numpy()
     is_lsoa = code.isin(ctx.lsoa_codes).to_numpy()
@@ -146,4 +178,11 @@ def prepare_population(table: Table, ctx: Context, file_name: str) -> Prepared:
             "young_people": people[ok].astype(int),
         }
     )
-    return Prepared(rows, quarantine_frame(table, reason), {})
+    faults = {
+        "formula_cell": FORMULA,
+        "unknown_unit_code": Fault((cols["unit_code"],), "{column} {value} is not a ward or "
+                                   "LSOA of the area"),
+        "bad_year": Fault((cols["year"],), "{column} {value} is not a year"),
+        "bad_count": Fault((cols["young_people"],), "{column} {value} is not a count"),
+    }
+    return Prepared(rows, quarantine_frame(table, reason, faults), {})

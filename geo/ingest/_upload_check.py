@@ -12,6 +12,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from geo.ingest._read import text_encoding
+
 ALLOWED = {".csv", ".txt", ".tsv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip"}
 MAX_BYTES = 200 * 1024 * 1024
 MAX_UNZIPPED = 500 * 1024 * 1024
@@ -22,9 +24,12 @@ class RefusedUpload(ValueError):
     """The file is refused before parsing; the message says why."""
 
 
-def check(path: Path, name: str, max_bytes: int = MAX_BYTES) -> None:
-    """Raise :class:`RefusedUpload` unless the file may be parsed."""
-    parts = [p.lower() for p in Path(name).suffixes]
+def check(path: Path, name: str, max_bytes: int = MAX_BYTES,
+          suffix_of: str | None = None) -> None:
+    """Raise :class:`RefusedUpload` unless the file may be parsed. ``name`` is the name
+    messages give it; ``suffix_of`` the name it was uploaded as (its extensions count),
+    when that is not ``name``."""
+    parts = [p.lower() for p in Path(suffix_of or name).suffixes]
     if not parts or parts[-1] not in ALLOWED:
         raise RefusedUpload(f"{name}: files of this type are not accepted (use CSV, .xlsx, "
                             "GeoJSON, GeoPackage or a zipped Shapefile)")
@@ -43,7 +48,8 @@ def check(path: Path, name: str, max_bytes: int = MAX_BYTES) -> None:
     elif suffix == ".gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
             raise RefusedUpload(f"{name}: not a GeoPackage (its content is not SQLite)")
-    elif b"\x00" in head or head.startswith((b"MZ", b"\x7fELF", b"PK\x03\x04", b"%PDF")):
+    elif head.startswith((b"MZ", b"\x7fELF", b"PK\x03\x04", b"%PDF")) or (
+            b"\x00" in head and text_encoding(head) is None):  # UTF-16/32 text has zero bytes
         raise RefusedUpload(f"{name}: binary content in a text file")
 
 

@@ -15,6 +15,7 @@ POLICE_UK_HARM: dict[str, str] = {
     "anti-social-behaviour": "asb",
     "anti-social behaviour": "asb",
     "violent-crime": "violence",
+    "violent crime": "violence",  # the title before May 2013
     "violence-and-sexual-offences": "violence",
     "violence and sexual offences": "violence",
     "drugs": "drugs",
@@ -37,6 +38,9 @@ POLICE_UK_HARM: dict[str, str] = {
     "bicycle theft": "other_crime",
     "other-crime": "other_crime",
     "other crime": "other_crime",
+    # before May 2013: public disorder and weapons were one category
+    "public-disorder-weapons": "other_crime",
+    "public disorder and weapons": "other_crime",
 }
 
 RISK_SYNONYMS = {

@@ -159,10 +159,15 @@ def _method_note(view: View) -> str:
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
            previous: pd.DataFrame, complex_flags: pd.DataFrame,
            impacts: list[dict[str, Any]], made_by: str, made_on: date,
+           pooled: list[dict[str, Any]] | None = None,
+           concentration: dict[str, float] | None = None,
            wards: gpd.GeoDataFrame | None = None) -> str:
     """The whole report as one HTML document. ``previous``: the units' counts (``count``,
     ``ck``) of the period before; every count is published through the disclosure gate.
-    ``wards``: their outlines and names on the map."""
+    ``pooled``: the pooled effect of each type of intervention
+    (:func:`geo.services.interventions.pooled_rows`); ``concentration``: from
+    :func:`geo.services.pages.concentration`; ``wards``: their outlines and names on the
+    map."""
     now = published.total(hex_table, view, n="count")
     before = published.total(previous, view, n="count")
     hot = hex_table[hex_table["bin"] >= 2]
@@ -188,7 +193,24 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
           .rename(columns={"category": "Pattern", "ward": "Ward", "areas": "Areas"}))
     em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
     flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
-    results = "".join(f"<li>{html.escape(r['sentence'])}</li>" for r in impacts)
+    results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
+                      f"{html.escape(r['sentence'])}</li>" for r in impacts)
+    works = "".join(f"<li>{html.escape(p['sentence'])}</li>" for p in pooled or [])
+    conc = ""
+    if concentration:
+        def pct(x: float) -> str:
+            return "n/a" if pd.isna(x) else f"{x:.0%}"
+
+        def num(x: float) -> str:
+            return "n/a" if pd.isna(x) else f"{x:.2f}"
+
+        c = concentration
+        conc = (f"<p>{pct(c['top_share'])} of incidents happened in the densest 5% of the "
+                f"area (Gini {num(c['gini'])}). Of last period's {int(c['hot_before'])} hot "
+                f"spots, {pct(c['share_still_hot'])} are still hot (rank correlation "
+                f"{num(c['spearman'])}). As a forecast, last period's hot spots had a PAI of "
+                f"{num(c['pai'])}, PEI* {num(c['pei_star'])} (1 = as good as hindsight) and "
+                f"RRI {num(c['rri'])}.</p>")
     legend = " ".join(f'<span class="swatch" style="background:{HOTSPOT_COLOURS[b]}"></span>'
                       f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, 0, -1, -2, -3))
     if not inside.all():
@@ -203,9 +225,13 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 <figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
 <figcaption>250 m hexagons by their Gi* confidence, with ward names and boundaries.
 {legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
+<section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
 <h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
 {_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
-<section><h2>Did the interventions work?</h2>
-<ul>{results or "<li>No interventions recorded.</li>"}</ul></section>
+<section><h2>What works across places</h2>
+<ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
+<p class="note">Each type over all its places and start dates, against matched comparisons,
+pooled with a 95% interval (docs/methods.md).</p></section>
+<h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
 </body></html>"""

@@ -12,7 +12,9 @@ Planted: ward background rates falling with distance from the centre, a seasonal
 a weekly and daily rhythm; persistent hot spots; one new, one intensifying and one
 diminishing hot spot; an intervention with a 40 % fall and no displacement, one with a
 40 % fall of which a quarter moves into the 200 m ring, one with no effect; a place where
-4 distinct young people appear within 90 days and one where 2 do. Planted monthly counts
+4 distinct young people appear within 90 days and one where 2 do; two types of
+intervention at 4 places each with staggered starts, one cutting incidents by 30 % at
+every place (environmental design), one with no effect (licensing action). Planted monthly counts
 are fixed (rounded expectations), so truths hold exactly; background counts are random.
 """
 
@@ -83,14 +85,14 @@ SYNTHETIC = [
     ("Sparkhill", "fast_food", "Stratford Road takeaway", "complex_flag"),
     ("Harborne", "school_vicinity", "Harborne school gates", "complex_no_flag"),
     ("Handsworth", "park", "Handsworth park", "persistent"),
-    ("Newtown", "estate", None, None),
-    ("Aston", "park", None, None),
-    ("Alum Rock", "street", None, None),
-    ("Bordesley Green", "fast_food", None, None),
-    ("Small Heath", "park", None, None),
-    ("Sparkbrook & Balsall Heath East", "street", None, None),
-    ("Balsall Heath West", "fast_food", None, None),
-    ("Moseley", "street", None, None),
+    ("Newtown", "estate", None, "works"),
+    ("Aston", "park", None, "no_effect"),
+    ("Alum Rock", "street", None, "works"),
+    ("Bordesley Green", "fast_food", None, "no_effect"),
+    ("Small Heath", "park", None, "works"),
+    ("Sparkbrook & Balsall Heath East", "street", None, "no_effect"),
+    ("Balsall Heath West", "fast_food", None, "works"),
+    ("Moseley", "street", None, "no_effect"),
     ("Acocks Green", "shopping_centre", None, None),
     ("Erdington", "shopping_centre", None, None),
     ("Stockland Green", "school_vicinity", None, None),
@@ -134,12 +136,30 @@ EFFECT_RATE = 14.0
 EFFECT = -0.40
 DISPLACED_SHARE = 0.25
 INTERVENTION_START = {"effective": 15, "displaced": 18, "null": 16}  # month index
+#: two types of intervention at 4 places each, with staggered starts: one works, one not
+POOLED = {
+    "works": ("environmental_design", -0.30, "Birmingham City Council",
+              "Environmental design: hedges cut back, sight lines opened, lighting renewed"),
+    "no_effect": ("licensing_action", 0.0, "Licensing authority",
+                  "Licensing action: test purchases and reviews of late-night premises"),
+}
+POOLED_RATE = 10.0
+
+
+def pooled_starts(role: str, months: int) -> list[int]:
+    """Start month indices of the 4 places of a pooled role: staggered, 12 months each side."""
+    last = max(12, months - 14)
+    starts = np.round(np.linspace(12, last, 4)).astype(int)
+    if role == "no_effect":
+        starts = np.minimum(starts + 1, months - 13)
+    return [int(x) for x in starts]
 
 
 @dataclass
 class Geography:
     wards: pd.DataFrame  # ward_code, name, geometry (shapely, BNG)
     stations: pd.DataFrame  # name, crs, x, y
+    lsoa_codes: list[str]  # sorted; empty when the LSOA boundaries are not at hand
 
 
 def _reference(shared: Path | None) -> Geography:
@@ -168,7 +188,12 @@ def _reference(shared: Path | None) -> Geography:
             "y": np.round(y[inside], 1),
         }
     )
-    return Geography(wards, stations.sort_values("crs").reset_index(drop=True))
+    lsoa_file = src / "birmingham_lsoa21_bng.geojson"
+    codes: list[str] = []
+    if lsoa_file.exists():
+        codes = sorted(pyogrio.read_dataframe(lsoa_file, read_geometry=False,
+                                              columns=["LSOA21"])["LSOA21"].astype(str))
+    return Geography(wards, stations.sort_values("crs").reset_index(drop=True), codes)
 
 
 def _points_in(poly: shapely.Geometry, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -251,8 +276,11 @@ def seasonal(month_index: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:
     return factor
 
 
-def planted_counts(role: str, months: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly counts planted at a place of ``role``, and in its 200 m ring."""
+def planted_counts(
+    role: str, months: int, scale: float, start: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly counts planted at a place of ``role``, and in its 200 m ring (``start``: the
+    start month index of a pooled role's intervention)."""
     idx = np.arange(months)
     s = seasonal(idx, _months(months))
     ring = np.zeros(months)
@@ -272,6 +300,9 @@ def planted_counts(role: str, months: int, scale: float) -> tuple[np.ndarray, np
             rate[idx > start] *= 1 + EFFECT
         if role == "displaced":
             ring[idx > start] = -EFFECT * EFFECT_RATE * DISPLACED_SHARE
+    elif role in POOLED:
+        rate = np.full(months, POOLED_RATE)
+        rate[idx > (start if start is not None else months)] *= 1 + POOLED[role][1]
     else:
         rate = np.zeros(months)
     return np.round(rate * s * scale).astype(int), np.round(ring * s * scale).astype(int)
@@ -318,10 +349,11 @@ def generate(
     mi = _months(months)
 
     parts: list[pd.DataFrame] = []
+    starts = _pooled_start_of(places, months)
     for p in places.itertuples():
         if not isinstance(p.role, str) or p.role.startswith("complex"):
             continue
-        at_place, in_ring = planted_counts(p.role, months, scale)
+        at_place, in_ring = planted_counts(p.role, months, scale, starts.get(p.ref))
         for counts, where in ((at_place, "place"), (in_ring, "ring")):
             total = int(counts.sum())
             if total == 0:
@@ -401,6 +433,15 @@ def generate(
     }
 
 
+def _pooled_start_of(places: pd.DataFrame, months: int) -> dict[str, int]:
+    """Place ref -> start month index, for the places of the pooled roles (in ref order)."""
+    out: dict[str, int] = {}
+    for role in POOLED:
+        refs = sorted(places.loc[places["role"] == role, "ref"])
+        out |= dict(zip(refs, pooled_starts(role, months), strict=True))
+    return out
+
+
 def _background(geo: Geography, n: int, months: int, rng: np.random.Generator) -> pd.DataFrame:
     wards = geo.wards
     cent = shapely.centroid(wards["geometry"].to_numpy())
@@ -477,13 +518,28 @@ def _interventions(places: pd.DataFrame, months: int, rng: np.random.Generator) 
                 "description": desc,
             }
         )
+    starts = _pooled_start_of(places, months)
+    for role, (kind, _, agency, desc) in POOLED.items():
+        refs = sorted(places.loc[places["role"] == role, "ref"])
+        for k, ref in enumerate(refs):
+            rows.append(
+                {
+                    "ref": f"INT-{role.upper().replace('_', '')}-{k + 1}",
+                    "place_ref": ref,
+                    "intervention_type": kind,
+                    "agency": agency,
+                    "start_month": mi[starts[ref]].strftime("%Y-%m"),
+                    "end_month": "",
+                    "description": desc,
+                }
+            )
     others = places[places["role"].isna()].sort_values("ref")
     chosen = others.iloc[rng.choice(len(others), size=6, replace=False)].sort_values("ref")
-    kinds = [
+    kinds = [  # not the pooled types, whose truth is their planted effect
         "lighting_cctv",
         "positive_activities",
-        "licensing_action",
-        "environmental_design",
+        "guardianship_training",
+        "lighting_cctv",
         "detached_youth_work",
         "patrols",
     ]
@@ -546,11 +602,18 @@ def _assessments(
 
 
 def _population(geo: Geography, rng: np.random.Generator) -> pd.DataFrame:
+    """Young people per ward (by area) and per LSOA (LSOAs are drawn to similar
+    populations: 200-500 young people each), so areas can be compared by rate."""
     area = shapely.area(geo.wards["geometry"].to_numpy()) / 1e6
     people = np.round(area * rng.uniform(1100, 2400, len(area)) / 10) * 10
-    return pd.DataFrame(
+    wards = pd.DataFrame(
         {"unit_code": geo.wards["ward_code"], "year": 2024, "young_people": people.astype(int)}
     )
+    if not geo.lsoa_codes:
+        return wards
+    lsoa = pd.DataFrame({"unit_code": geo.lsoa_codes, "year": 2024,
+                         "young_people": rng.integers(200, 501, len(geo.lsoa_codes))})
+    return pd.concat([wards, lsoa], ignore_index=True)
 
 
 def _truth(
@@ -602,6 +665,24 @@ def _truth(
                 "displacement_share": 0.0,
                 "start_month": mi[INTERVENTION_START["null"]].strftime("%Y-%m"),
             },
+        },
+        "pooled": {
+            role: {
+                "intervention_type": kind,
+                "effect": effect,
+                "places": sorted(places.loc[places["role"] == role, "ref"]),
+                "interventions": sorted(
+                    interventions.loc[
+                        interventions["place_ref"].isin(places.loc[places["role"] == role, "ref"]),
+                        "ref",
+                    ]
+                ),
+                "start_months": [
+                    mi[m].strftime("%Y-%m") for m in pooled_starts(role, months)
+                ],
+                "rate_per_month": POOLED_RATE * scale,
+            }
+            for role, (kind, effect, _, _) in POOLED.items()
         },
         "complex_strategy": {
             "flagged": ref("complex_flag"),

@@ -44,17 +44,24 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
-           settings: Settings | None = None, covers: Any = None) -> Any:
+           settings: Settings | None = None, sheet: str | None = None,
+           covers: Any = None) -> Any:
     """Load an uploaded extract through the one ingest pipeline (analysts, admins);
-    ``covers``: what an incidents file covers (default the whole area)."""
-    from geo.ingest import load
+    ``sheet``: the .xlsx sheet to read (the first when None); ``covers``: what an
+    incidents file covers (default the whole area)."""
+    import hashlib
 
-    authorise(actor, role, "upload", f"{kind}:{file_name}", settings)
+    from geo.ingest import load
+    from geo.ingest._guard import safe_file_name
+
+    # even a refusal is audited under a name that identifies nobody
+    shown = safe_file_name(file_name, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    authorise(actor, role, "upload", f"{kind}:{shown}", settings)
     kwargs: dict[str, Any] = {"progress": progress} if progress else {}
     if covers is not None:
         kwargs["covers"] = covers
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
-                **kwargs)
+                sheet=sheet or None, **kwargs)
 
 
 def record_export(actor: str, role: str, what: str, rows: int,

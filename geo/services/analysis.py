@@ -14,13 +14,17 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from geo.filters import Filters
+from geo.stats import concentration, emerging, hotspots, weights
 from geo.stats import coverage as cov
-from geo.stats import emerging, hotspots, weights
 from geo.stats.complex_strategy import flag_places
 from geo.store import counts as C
 from geo.store import coverage as store_coverage
 
 Weights = Literal["distance", "contiguity"]
+#: what Gi* runs on: EB-smoothed rates per 1,000 young people (areas with a population
+#: table), raw counts, or "auto" (rates for wards and LSOAs when every one has a
+#: population, counts otherwise and for hexagons and places)
+Measure = Literal["auto", "rate", "count"]
 
 
 def unit_weights(
@@ -81,10 +85,18 @@ def hotspots_from_counts(
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
     covered: ArrayLike | None = None,
+    population: pd.Series | None = None,
+    measure: Measure = "auto",
+    outliers: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Every unit with its count (and cell key ``ck`` when the counts have them) over
-    ``months``, Gi* z, p and bin, and optionally its
-    emerging category and trend, from counts by unit and month.
+    ``months``, Gi* z, p and bin, its label ("hot spot", "hot area around", ...), and
+    optionally its emerging category and trend, from counts by unit and month.
+
+    For wards and LSOAs with a ``population`` (unit_id -> young people) Gi* runs on
+    empirical Bayes rates per 1,000 (``measure`` "auto" or "rate"); columns ``measure``
+    (what Gi* ran on), ``value``, ``rate`` (crude, per 1,000) and ``measure_note`` say so.
+    ``outliers`` (default: for wards and LSOAs) adds Local Moran's I clusters (``lisa``).
 
     ``covered``: which units the data covers (default all; :func:`geo.stats.coverage.covered`).
     The statistics run over those only, with their own weights; the others are "no data":
@@ -98,9 +110,25 @@ def hotspots_from_counts(
     y = data.sum(axis=1)
     n = len(units)
     inside = np.ones(n, dtype=bool) if covered is None else np.asarray(covered, dtype=bool)
+    value, used, note = y.astype(float), "count", ""
+    rate = np.full(n, np.nan)
+    if unit in ("ward", "lsoa") and measure != "count":
+        pop = (population.reindex(units["unit_id"]).to_numpy(dtype=float)
+               if population is not None else np.full(n, np.nan))
+        rate = concentration.raw_rates(y, pop)
+        try:  # smoothed towards the mean of the units the data cover
+            value[inside], used = concentration.eb_rates(y[inside], pop[inside]), "rate"
+        except ValueError as exc:
+            note = f"counts used: {exc} (load a population table for rates per 1,000)"
+            if measure == "rate":
+                raise
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
     out["covered"] = inside
+    out["measure"] = used
+    out["measure_note"] = note
+    out["value"] = value
+    out["rate"] = rate
     if "ck" in monthly:  # the cell key of each unit's count over the months (geo.stats.disclosure)
         in_period = monthly[monthly["month"].isin(months)]
         keys = in_period.groupby("unit_id")["ck"].sum() % 256
@@ -109,10 +137,21 @@ def hotspots_from_counts(
     w = None
     if inside.sum() >= 2:
         w = unit_weights(units[inside], unit, weight_kind)
-        res = hotspots.hot_spots(y[inside], w, fdr)
+        res = hotspots.hot_spots(value[inside], w, fdr)
         z[inside], p[inside] = res["z"].to_numpy(), res["p"].to_numpy()
         bins[inside] = res["bin"].to_numpy()
     out["z"], out["p"], out["bin"] = z, p, bins
+    labels = np.full(n, "no data", dtype=object)
+    if inside.any():
+        labels[inside] = concentration.labels(bins[inside], value[inside])
+    out["label"] = labels
+    if outliers if outliers is not None else unit in ("ward", "lsoa"):
+        lisa = np.full(n, "no data", dtype=object)
+        if w is not None and inside.sum() > 2 and np.ptp(value[inside]) > 0:
+            lisa[inside] = hotspots.local_moran(value[inside], w)["cluster"].to_numpy()
+        elif inside.any():
+            lisa[inside] = "not significant"
+        out["lisa"] = lisa
     if emerging_too:
         if len(steps) >= 4 and w is not None:
             em = emerging.emerging_hot_spots(data[inside], w, fdr=fdr)
@@ -135,6 +174,7 @@ def hotspot_table(
     weight_kind: Weights = "distance",
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
+    measure: Measure = "auto",
 ) -> gpd.GeoDataFrame:
     """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
     (one counting query, by unit and month), over the units their extracts cover.
@@ -142,8 +182,9 @@ def hotspot_table(
     units = C.units(conn, unit, size)
     monthly = C.counts(conn, unit, filters, size, by_month=True)
     inside = cov.covered(units["geom_bng"].to_numpy(), coverage(conn, filters))
+    pop = population(conn, unit) if unit in ("ward", "lsoa") and measure != "count" else None
     return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
-                                weight_kind, emerging_too, step, inside)
+                                weight_kind, emerging_too, step, inside, pop, measure)
 
 
 def covered_units(units: gpd.GeoDataFrame, coverage: cov.Coverage) -> np.ndarray:
@@ -154,6 +195,13 @@ def covered_units(units: gpd.GeoDataFrame, coverage: cov.Coverage) -> np.ndarray
 def coverage(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> cov.Coverage:
     """What the incidents passing ``filters`` cover (their extracts' declared coverage)."""
     return store_coverage.of_selection(conn, filters)
+
+
+def population(conn: psycopg.Connection[Any], unit: C.Unit) -> pd.Series | None:
+    """Young people per ward or LSOA (latest year loaded), or None when none is loaded."""
+    if unit not in ("ward", "lsoa"):
+        return None
+    return C.population(conn, unit)
 
 
 def prediction_check(
@@ -183,3 +231,30 @@ def complex_strategy(
     places = C.units(conn, "place")[["unit_id", "name", "ref", "category"]]
     flags["unit_id"] = flags["place_id"].astype(str)
     return places.merge(flags.drop(columns=["place_id"]), on="unit_id", how="inner")
+
+
+def concentration_summary(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, float]:
+    """How concentrated harm is this period and how stable last period's hot spots were,
+    from two :func:`hotspots_from_counts` tables of the same units (this period, the one
+    before): share of harm in the densest 5 % of the area, Gini, share of last period's hot
+    spots (95 %+) still hot, Spearman's rho of the counts, and PAI, PEI* and RRI of last
+    period's hot spots against this period's incidents.
+    """
+    b = before.set_index("unit_id").reindex(now["unit_id"])
+    areas = now["area_m2"].to_numpy(dtype=float) if "area_m2" in now else None
+    c_now = now["count"].to_numpy(dtype=float)
+    c_before = b["count"].fillna(0).to_numpy(dtype=float)
+    hot_before = b["bin"].fillna(0).to_numpy() >= 2
+    hot_now = now["bin"].to_numpy() >= 2
+    stab = concentration.stability(hot_before, hot_now, c_before, c_now)
+    fc = concentration.forecast_accuracy(hot_before, c_before, c_now, areas)
+    return {
+        "top_share": concentration.share_in_top_area(c_now, areas),
+        "gini": concentration.gini(c_now, areas),
+        "hot_before": stab["hot_before"],
+        "share_still_hot": stab["share_still_hot"],
+        "spearman": stab["spearman"],
+        "pai": fc["pai"],
+        "pei_star": fc["pei_star"],
+        "rri": fc["rri"],
+    }

@@ -31,7 +31,7 @@ def load_demo(folder: Path, settings: Settings | None = None) -> Iterator[str]:
     with db.connect("admin", settings) as conn:
         db.migrate(conn)
     for kind, name in FILES:
-        res = load(kind, folder / name, actor="demo", settings=settings)
+        res = load(kind, folder / name, actor="app:demo", settings=settings)
         if res.status == "rejected":
             raise RuntimeError(res.message)
         yield f"{kind:<14} {res.status:<15} {res.message}"

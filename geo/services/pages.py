@@ -18,7 +18,7 @@ from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
 from geo.stats.coverage import Coverage
-from geo.stats.disclosure import View
+from geo.stats.disclosure import View, perturbed
 from geo.store import counts, coverage, data, db, profile, reads
 
 Areas = tuple[str, ...]
@@ -76,6 +76,28 @@ def ledger(areas: Areas, limit: int = 50) -> pd.DataFrame:
     """The files loaded, newest first, with what each incidents file covers (analysts)."""
     with _conn(areas) as conn:
         return coverage.ledger(conn, limit)
+
+
+def population(areas: Areas, unit: str) -> pd.Series | None:
+    """Young people per ward or LSOA (None for other units or when none is loaded)."""
+    if unit not in ("ward", "lsoa"):
+        return None
+    with _conn(areas) as conn:
+        return analysis.population(conn, unit)  # type: ignore[arg-type]
+
+
+def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
+    """Concentration, stability and forecast accuracy of two periods' hot-spot tables, for
+    an aggregate view from the published (perturbed) counts of the units."""
+    if not view.exact:
+        now, before = (t.assign(count=perturbed(t["count"], t["ck"], view)) if "ck" in t
+                       else t for t in (now, before))
+    return analysis.concentration_summary(now, before)
+
+
+def pooled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pooled effect of each type of intervention, from :func:`impacts`' rows."""
+    return interventions.pooled_rows(found)
 
 
 def places(areas: Areas) -> gpd.GeoDataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from geo.config import Settings, get_settings
 from geo.store import db
-from geo.store.audit import record
+from geo.store.audit import os_actor, record
 from geo.store.retention import purge_before
 
 DEFAULT_MONTHS = 84
@@ -28,7 +28,7 @@ def cutoff(months: int, today: date | None = None) -> date:
     return first
 
 
-def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None = None,
+def purge(months: int = DEFAULT_MONTHS, actor: str | None = None, today: date | None = None,
           settings: Settings | None = None) -> dict[str, object]:
     """Delete what is older than ``months``; returns the counts and the cut-off."""
     if months < 1:
@@ -37,5 +37,6 @@ def purge(months: int = DEFAULT_MONTHS, actor: str = "cli", today: date | None =
     with db.transaction("loader", settings or get_settings()) as conn:
         counts = purge_before(conn, cut)
         detail: dict[str, object] = {"cutoff": cut.isoformat(), "months": months, **counts}
-        record(conn, actor, "cli", "purge", f"older than {months} months", "ok", detail)
+        record(conn, actor or os_actor(), "cli", "purge", f"older than {months} months", "ok",
+               detail)
     return detail

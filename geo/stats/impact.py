@@ -38,11 +38,20 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from geo.stats.synth import SynthResult, synthetic_control
+
 #: below these the result is "too little data to say"
 MIN_TARGET_INCIDENTS = 20
 MIN_BEFORE_INCIDENTS = 10
 #: Pearson chi-square / df above which the count model is negative binomial
 OVERDISPERSION = 1.5
+#: a WDQ this close to 0 is read as "no displacement or diffusion" (by the WDQ reading and
+#: the sentence alike: :func:`displacement` is the one source of the displacement claim)
+WDQ_DEAD_BAND = 0.1
+#: the placebo-in-space p-value at or below which a change is clear
+PLACEBO_ALPHA = 0.10
+VERDICTS = ("reduced", "no clear change", "increased", "too little data",
+            "comparison too poor")
 
 
 @dataclass
@@ -76,10 +85,10 @@ def wdq(c: Counts) -> dict[str, Any]:
             "reading": "not meaningful: harm did not fall in the target relative to the control",
         }
     q = buffer / success
-    if q > 0:
-        reading = "diffusion of benefit: harm also fell in the surrounding area"
-    elif q == 0:
+    if abs(q) <= WDQ_DEAD_BAND:
         reading = "no displacement or diffusion"
+    elif q > 0:
+        reading = "diffusion of benefit: harm also fell in the surrounding area"
     elif q >= -1:
         reading = "some displacement, smaller than the reduction: a net gain"
     else:
@@ -219,6 +228,70 @@ def its(
     )
 
 
+def displacement(w: dict[str, Any]) -> str | None:
+    """The one displacement claim, from the WDQ: "moved", "diffusion", "none", or None
+    when the WDQ is not meaningful (harm did not fall in the target, or no control).
+    """
+    q = w.get("wdq")
+    if q is None:
+        return None
+    if abs(q) <= WDQ_DEAD_BAND:
+        return "none"
+    return "diffusion" if q > 0 else "moved"
+
+
+def wdd_matched(c: Counts, sc: SynthResult) -> dict[str, Any]:
+    """WDD against the matched comparison, scaled to the target's and the buffer's own
+    before-levels (Wheeler & Ratcliffe 2018 intend a control of similar size).
+
+    The comparison's change r = after / before; the target's control expects Rb * r after,
+    the buffer's Db * r. Variance: the four counts plus the comparison's Poisson variance
+    (on the target's scale, rescaled to target + buffer).
+    """
+    if sc.comparison_before <= 0:
+        return {"wdd": float("nan"), "variance": float("nan"), "z": float("nan"),
+                "p": float("nan"), "comparison": "matched"}
+    r = sc.comparison_after / sc.comparison_before
+    value = (c.ra - c.rb * r) + (c.da - c.db * r)
+    k = (c.rb + c.db) / c.rb if c.rb > 0 else 1.0
+    var = c.ra + c.rb + c.da + c.db + k**2 * sc.comparison_variance
+    z = value / math.sqrt(var) if var > 0 else 0.0
+    return {"wdd": float(value), "variance": float(var), "z": z, "p": 2 * norm.sf(abs(z)),
+            "comparison": "matched"}
+
+
+def verdict(sufficient: bool, res: ItsResult | None,
+            sc: SynthResult | None) -> tuple[str, str]:
+    """The decision rule (docs/methods.md): one of :data:`VERDICTS` and the rule that decided.
+
+    1. too little data: the target's counts are below the minimum (no ITS);
+    2. comparison too poor: no matched comparison (fewer than ``MIN_DONORS`` donors or
+       before-months), a poor before-period fit, or a placebo-in-time change (the
+       comparison drifted apart before the start, see :mod:`geo.stats.synth`);
+    3. reduced / increased: the ITS 95 % interval excludes 0, the placebo-in-space p is at
+       most :data:`PLACEBO_ALPHA`, and the matched effect has the ITS change's sign;
+    4. otherwise no clear change.
+    """
+    if not sufficient or res is None:
+        return "too little data", "counts below the minimum"
+    if sc is None:
+        return "comparison too poor", "no matched comparison"
+    if sc.poor_fit:
+        return "comparison too poor", "poor before-period fit"
+    if sc.time_drift:
+        return "comparison too poor", "placebo in time"
+    its_clear = res.level_high < 0 or res.level_low > 0
+    placebo_clear = sc.placebo_p is not None and sc.placebo_p <= PLACEBO_ALPHA
+    agree = math.copysign(1, sc.effect) == math.copysign(1, res.level_change)
+    if its_clear and placebo_clear and agree:
+        return ("reduced" if res.level_change < 0 else "increased"), "all measures agree"
+    if not its_clear:
+        return "no clear change", "ITS interval includes 0"
+    if not placebo_clear:
+        return "no clear change", "placebo in space"
+    return "no clear change", "measures disagree"
+
+
 @dataclass
 class Impact:
     """Everything a page or the command line shows for one intervention."""
@@ -230,19 +303,37 @@ class Impact:
     sentence: str
     wdq: dict[str, Any] = field(default_factory=dict)
     total_net_effect: float | None = None
-    wdd: dict[str, float] = field(default_factory=dict)
+    wdd: dict[str, Any] = field(default_factory=dict)
     its: ItsResult | None = None
+    verdict: str = "too little data"
+    rule: str = ""
+    displacement: str | None = None
+    synthetic: SynthResult | None = None
+    wdd_surrounding: dict[str, float] = field(default_factory=dict)
+    intervention_type: str = ""
     #: the six counts as the viewer may see them (geo.services.interventions.published_impact)
     counts_text: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["its"] = asdict(self.its) if self.its else None
+        out["synthetic"] = self.synthetic.as_dict() if self.synthetic else None
         return out
 
 
 def _pct(x: float) -> str:
     return f"{abs(x) * 100:.0f}%"
+
+
+def _placebo_clause(sc: SynthResult, fell: bool) -> str:
+    others = sc.placebos
+    beaten = (sc.placebo_rank or 1) - 1
+    what = "fall" if fell else "rise"
+    lead = (f"a change as large as this {what} was seen at none of {others} comparable places "
+            f"and areas without an intervention" if beaten == 0 else
+            f"a change as large was seen at only {beaten} of {others} comparable places and "
+            f"areas without an intervention")
+    return f"{lead} (placebo p = {sc.placebo_p:.2f})"
 
 
 def _signed_pct(x: float) -> str:
@@ -260,52 +351,79 @@ def sentence(
     res: ItsResult | None,
     sufficient: bool,
     fmt: Callable[[int], str] = str,
+    sc: SynthResult | None = None,
+    decided: tuple[str, str] | None = None,
 ) -> str:
-    """One plain sentence a board member can read (counts written with ``fmt``)."""
-    if not sufficient or res is None:
+    """One plain sentence a board member can read (counts written with ``fmt``), saying
+    the verdict of :func:`verdict` and its reason."""
+    v, rule = decided or verdict(sufficient, res, sc)
+    if v == "too little data" or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "
             f"{fmt(c.rb)} {'incident' if fmt(c.rb) == '1' else 'incidents'} in the period "
             f"before {action} began and {fmt(c.ra)} after "
             f"(at least {MIN_TARGET_INCIDENTS} are needed)."
         )
+    if v == "comparison too poor":
+        if sc is None:
+            why = ("fewer than enough places or areas without an intervention had incidents "
+                   "to build a comparison from")
+        elif rule == "poor before-period fit":
+            why = (f"no mix of places and areas without an intervention followed its incidents "
+                   f"before {action} began (fit error {sc.pre_rmspe:.2f}, "
+                   f"{sc.noise_floor:.2f} expected by chance)")
+        else:
+            why = (f"the matched comparison had already drifted apart before {action} began "
+                   f"(a fake earlier start shows a change, p = {sc.time_placebo_p:.2f})")
+        return f"No verdict on {action} at {place}: {why}."
     lo, hi = sorted((res.level_low, res.level_high))
-    if res.level_high < 0:
+    if v == "reduced":
         head = (
             f"Incidents at {place} fell by {_pct(res.level_change)} (95% CI "
             f"{abs(res.level_high) * 100:.0f}–{_pct(res.level_low)}) in the {months_after} months "
-            f"after {action} began, compared with the surrounding area"
+            f"after {action} began, compared with the surrounding area; "
+            + _placebo_clause(sc, True)  # type: ignore[arg-type]
         )
-    elif res.level_low > 0:
+    elif v == "increased":
         head = (
             f"Incidents at {place} rose by {_pct(res.level_change)} (95% CI "
             f"{res.level_low * 100:.0f}–{_pct(res.level_high)}) in the {months_after} months "
-            f"after {action} began, compared with the surrounding area"
+            f"after {action} began, compared with the surrounding area; "
+            + _placebo_clause(sc, False)  # type: ignore[arg-type]
         )
     else:
         head = (
             f"No clear change in incidents at {place} in the {months_after} months after "
             f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
-            f"{_signed_pct(lo)} to {_signed_pct(hi)})"
+            f"{_signed_pct(lo)} to {_signed_pct(hi)}"
         )
-    q = w.get("wdq")
-    if q is None or res.level_high >= 0:
-        tail = ""
-    elif q < -0.1:
-        tail = f"; some harm appears to have moved to the surrounding streets (WDQ {q:.2f})"
-    elif q > 0.1:
-        tail = "; the surrounding streets saw less harm too (diffusion of benefit)"
-    else:
-        tail = "; no sign that harm moved to the surrounding streets"
+        if rule == "placebo in space" and sc is not None and sc.placebo_p is not None:
+            head += (f"; changes as large were common at comparable places without an "
+                     f"intervention, placebo p = {sc.placebo_p:.2f}")
+        elif rule == "measures disagree":
+            head += "; the matched comparison points the other way"
+        head += ")"
+    d = displacement(w) if v == "reduced" else None
+    tail = {
+        None: "",
+        "moved": f"; some harm appears to have moved to the surrounding streets "
+                 f"(WDQ {w.get('wdq') or 0:.2f})",
+        "diffusion": "; the surrounding streets saw less harm too (diffusion of benefit)",
+        "none": "; no sign that harm moved to the surrounding streets",
+    }[d]
     return head + tail + "."
 
 
 def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
-           fmt: Callable[[int], str] = str) -> Impact:
+           fmt: Callable[[int], str] = str, donors: pd.DataFrame | None = None,
+           kind: str = "") -> Impact:
     """The full impact of one intervention from its monthly series.
 
     ``monthly`` has one row per month (start month already excluded) with columns
     ``month`` (timestamps), ``post`` (bool), ``target``, ``buffer``, ``control``.
+    ``donors`` (optional) has one column per donor (places and areas without an
+    intervention in the window) and one row per month of ``monthly``, for the matched
+    comparison and its placebo tests; without it the verdict is "comparison too poor".
     """
     pre, aft = monthly[~monthly["post"]], monthly[monthly["post"]]
     c = Counts(
@@ -324,6 +442,7 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
     )
     w = wdq(c)
     res = None
+    sc = None
     if sufficient:
         res = its(
             monthly["target"].to_numpy(),
@@ -331,14 +450,29 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
             monthly["post"].to_numpy(),
             pd.DatetimeIndex(monthly["month"]).month.to_numpy(),
         )
+        if donors is not None and donors.shape[1] > 0:
+            sc = synthetic_control(
+                monthly["target"].to_numpy(),
+                donors.to_numpy(dtype=float).T,
+                monthly["post"].to_numpy(),
+                [str(x) for x in donors.columns],
+            )
+    decided = verdict(sufficient, res, sc)
+    surrounding = wdd(c)
     return Impact(
         intervention,
         place,
         c,
         sufficient,
-        sentence(place, action, len(aft), c, w, res, sufficient, fmt),
+        sentence(place, action, len(aft), c, w, res, sufficient, fmt, sc, decided),
         w,
         total_net_effect(c),
-        wdd(c),
+        wdd_matched(c, sc) if sc is not None else surrounding,
         res,
+        decided[0],
+        decided[1],
+        displacement(w) if decided[0] == "reduced" else None,
+        sc,
+        surrounding,
+        kind,
     )

@@ -132,3 +132,12 @@ def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 def keyed_at_places(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> pd.DataFrame:
     """``place_id``, ``person_key``, ``when`` of keyed incidents at places (analyst use)."""
     return db.frame(conn, "keyed_at_places", filters.params())
+
+
+def population(conn: psycopg.Connection[Any], unit: Unit) -> pd.Series | None:
+    """Young people per ward or LSOA (latest year loaded for each), or None when none is
+    loaded for that kind of unit."""
+    frame = db.frame(conn, "population_latest", {"kind": unit})
+    if frame.empty:
+        return None
+    return frame.set_index("unit_id")["young_people"].astype(float)

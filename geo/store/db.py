@@ -63,24 +63,72 @@ def dsn(role: Role | Literal["admin"] = "owner", settings: Settings | None = Non
     return settings.database_url
 
 
+class GuardedConnection(psycopg.Connection[Any]):
+    """A dashboard connection (see :func:`connect`).
+
+    Before every statement its transaction enters the connection's area pass and sets the
+    time limit and read-only mode again (``dashboard_guard``), so that a statement which
+    lifted them (``SET statement_timeout = 0``) cannot lift them for the next one, and the
+    rows it sees are those of the pass, whatever it does to the raw settings.
+    """
+
+    _contexts_guard: dict[str, Any] | None = None
+
+    def guard(self) -> None:
+        if self._contexts_guard is not None:
+            super().execute(sql("dashboard_guard"), self._contexts_guard)
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        self.guard()
+        return super().execute(query, params, **kwargs)
+
+
+#: area passes minted for this process: (loader URL, areas) -> (pass, expiry)
+_PASSES: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = {}
+PASS_SECONDS = 3600
+
+
+def area_pass(areas: tuple[str, ...], settings: Settings | None = None) -> str:
+    """A pass for ``areas`` minted by the loader role (the dashboard role cannot mint one:
+    migration 0010), kept for most of its hour."""
+    import time
+
+    settings = settings or get_settings()
+    key = (dsn("loader", settings), tuple(areas))
+    hit = _PASSES.get(key)
+    if hit is not None and hit[1] > time.time() + 300:
+        return hit[0]
+    with connect("loader", settings) as conn:
+        made = scalar(conn, "area_pass", {"areas": list(areas), "seconds": PASS_SECONDS})
+    _PASSES[key] = (str(made), time.time() + PASS_SECONDS)
+    return str(made)
+
+
 def connect(
     role: Role | Literal["admin"] = "owner",
     settings: Settings | None = None,
     areas: tuple[str, ...] = ("*",),
     **kwargs: Any,
 ) -> psycopg.Connection[Any]:
-    """Open a connection as ``role``, seeing the rows of ``areas`` (``*``: all).
+    """Open a connection as ``role``; a dashboard connection sees the rows of ``areas``
+    (``*``: all).
 
     Row-level security limits the dashboard role to ``areas``; the application passes the
-    signed-in user's areas, server-side callers (command line, tests) all of them. On an
-    external server without a dedicated login for the role, the session switches to it
-    with ``SET ROLE`` so that its privileges, not the login's, apply.
+    signed-in user's areas, server-side callers (command line, tests) all of them. The
+    areas reach the database as a pass that only the loader role can mint; the dashboard
+    connection is a :class:`GuardedConnection`, in transactions (never autocommit, which
+    would end the pass with each statement). On an external server without a dedicated
+    login for the role, the session switches to it with ``SET ROLE`` so that its
+    privileges, not the login's, apply.
     """
     settings = settings or get_settings()
-    conn = psycopg.connect(dsn(role, settings), **kwargs)
-    conn.execute("SELECT set_config('contexts.areas', %s, false)", (",".join(areas),))
-    if not conn.autocommit:
-        conn.commit()
+    if role == "dashboard":
+        if kwargs.pop("autocommit", False):
+            raise ValueError("a dashboard connection works in transactions, not autocommit")
+        pass_ = area_pass(tuple(areas) or ("",), settings)
+        conn: psycopg.Connection[Any] = GuardedConnection.connect(dsn(role, settings), **kwargs)
+    else:
+        conn = psycopg.connect(dsn(role, settings), **kwargs)
     if role != "admin" and not settings.embedded:
         dedicated = (
             settings.dashboard_database_url
@@ -96,6 +144,16 @@ def connect(
             if role in ("dashboard", "auditor"):
                 conn.execute("SET default_transaction_read_only = on")
             conn.commit()
+    if isinstance(conn, GuardedConnection):
+        conn._contexts_guard = {"pass": pass_,
+                                "timeout": f"{settings.dashboard_timeout_ms}ms"}
+        try:
+            conn.guard()
+        except psycopg.errors.InsufficientPrivilege:  # a pass of a database since remade
+            conn.rollback()
+            _PASSES.clear()
+            conn._contexts_guard["pass"] = area_pass(tuple(areas) or ("",), settings)
+            conn.guard()
     return conn
 
 
@@ -143,6 +201,8 @@ def arrow(conn: psycopg.Connection[Any], name: str) -> pa.Table:
     """Run a named query (no parameters) through ``COPY ... TO STDOUT`` and read its rows
     with Arrow: for hundreds of thousands of rows, ten times faster than fetching tuples."""
     query = sql(name).strip().rstrip(";")
+    if isinstance(conn, GuardedConnection):
+        conn.guard()
     buf = io.BytesIO()
     with conn.cursor() as cur, cur.copy(
             f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:

@@ -23,6 +23,16 @@ def series(conn: psycopg.Connection[Any], place_id: int, buffer: float, start: d
                                             "start": start, "end": end, "harms": harms})
 
 
+def near(conn: psycopg.Connection[Any], place_id: int, buffer: float, start: date, end: date,
+         harms: list[str] | None, wards: list[str], hex_i: list[int],
+         hex_j: list[int]) -> pd.DataFrame:
+    """Counts by month and zone (``target``, ``buffer``) around a place, among ``wards``,
+    looked up through the hexagon cells (``hex_i``, ``hex_j``) that cover the ring."""
+    return db.frame(conn, "impact_near", {
+        "place_id": place_id, "buffer": buffer, "start": start, "end": end, "harms": harms,
+        "wards": wards, "hex_i": hex_i, "hex_j": hex_j})
+
+
 def add(conn: psycopg.Connection[Any], params: dict[str, Any]) -> int | None:
     """Insert an entry; its id, or None when the place does not exist."""
     new_id = db.scalar(conn, "intervention_add", params)

@@ -11,10 +11,12 @@ from geo.store import db
 
 
 def purge_before(conn: psycopg.Connection[Any], cut: date) -> dict[str, int]:
-    """Delete incidents of months before ``cut`` and quarantine rows of extracts loaded
-    before it; drop the extract tables left empty. Returns the counts."""
+    """Delete incidents (and police.uk outcomes) of months before ``cut`` and quarantine
+    rows of extracts loaded before it; drop the extract tables left empty. Returns the
+    counts."""
     incidents = db.execute(conn, "purge_incidents", {"cutoff": cut})
+    outcomes = db.execute(conn, "purge_outcomes", {"cutoff": cut})
     quarantined = db.execute(conn, "purge_quarantine", {"cutoff": cut})
     emptied = int(db.scalar(conn, "purge_partitions"))
-    return {"incidents": incidents, "quarantine_rows": quarantined,
+    return {"incidents": incidents, "outcomes": outcomes, "quarantine_rows": quarantined,
             "extract_tables_dropped": emptied}

@@ -5,7 +5,7 @@
 WITH chosen AS (
     SELECT e.extract_id, coalesce(c.kind, 'area') AS kind, coalesce(c.label, '') AS label,
            c.geom
-    FROM extract e LEFT JOIN extract_coverage c USING (extract_id)
+    FROM extract_ledger e LEFT JOIN extract_coverage c USING (extract_id)
     -- LIMIT 1 in a lateral: each extract's own partition is probed until its first such
     -- incident (an EXISTS is planned as a semi-join that reads every incident)
     CROSS JOIN LATERAL (

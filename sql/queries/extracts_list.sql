@@ -9,6 +9,6 @@ SELECT e.extract_id, e.kind, e.file_name, e.loaded_at, e.loaded_by, e.status, e.
             END AS covers_share,
        CASE WHEN e.kind = 'incidents' AND e.status = 'loaded' THEN coalesce(c.rows_outside, 0)
             END AS rows_outside_coverage
-FROM extract e LEFT JOIN extract_coverage c USING (extract_id)
+FROM extract_ledger e LEFT JOIN extract_coverage c USING (extract_id)
 ORDER BY e.extract_id DESC
 LIMIT %(limit)s

@@ -1,1 +1,1 @@
-COPY quarantine (extract_id, row_number, reason, detail, row_values) FROM STDIN
+COPY quarantine (extract_id, row_number, reason, column_name, detail, row_values) FROM STDIN

@@ -4,7 +4,7 @@
 -- code only.
 CREATE TEMP TABLE stage_incident (
     source_row integer, month date, occurred_at timestamp, harm_type text, risk_level text,
-    age_band text, person_key text, area_code text, ward_code text, lsoa_code text,
+    age_band text, person_key text, crime_key text, area_code text, ward_code text, lsoa_code text,
     place_id bigint, hex_i integer, hex_j integer, geom geometry(Point, 27700),
     unsettled boolean, near_place boolean
 ) ON COMMIT DROP

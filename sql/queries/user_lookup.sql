@@ -1,1 +1,1 @@
-SELECT identity, role, areas, active FROM app_user WHERE lower(identity) = lower(%(identity)s)
+SELECT identity, role, areas, active FROM contexts_user(%(identity)s)

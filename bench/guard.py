@@ -1,0 +1,50 @@
+"""Throughput of the identifier guard (``geo/ingest/_guard.py``) on a 1,000,000-row
+incident file: every column's distinct values scanned for e-mail addresses, postcodes,
+NHS and phone numbers and free text, on RE2 (Arrow), whose time grows linearly with the
+text. Two figures: every column scanned (the worst case: most values distinct), and the
+columns a load of this file scans (the others are parsed as numbers, dates or keys)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench._common import Figure
+from geo.ingest import _guard
+from geo.ingest._read import read_table
+from geo.sample import synthetic
+
+
+def run(quick: bool = False) -> list[Figure]:
+    rows = 200_000 if quick else 1_000_000
+    runs = 1 if quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic.write(Path(tmp), rows=rows, months=36, seed=3)
+        table = read_table(Path(tmp) / "incidents.csv")
+    frame = table.columns
+    numbers = np.arange(2, len(frame) + 2)
+    size_mb = sum(frame[c].str.len().sum() for c in frame.columns) / 1e6
+    parsed = ["month", "occurred_at", "person_id", "easting", "northing"]
+    scanned_mb = sum(frame[c].str.len().sum() for c in frame.columns if c not in parsed) / 1e6
+
+    def median(skip: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            _guard.check(frame, numbers, "bench.csv", skip_values=skip)
+            times.append(time.perf_counter() - t)
+        return float(np.median(times))
+
+    t_all = median([])
+    t_load = median(parsed)
+    return [
+        Figure(f"guard: every column of {rows:,} rows scanned", size_mb / t_all, "MB/s",
+               "linear (RE2)", None, runs,
+               f"{size_mb:.0f} MB of cells in {t_all:.2f} s; "
+               f"{sum(frame[c].nunique() for c in frame.columns):,} distinct values"),
+        Figure(f"guard: the columns a load of {rows:,} rows scans", t_load, "s", "", None,
+               runs, f"{scanned_mb:.0f} MB of cells ({scanned_mb / max(t_load, 1e-9):.0f} MB/s)"),
+    ]

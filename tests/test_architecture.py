@@ -89,3 +89,11 @@ def test_import_rules_hold() -> None:
     exe = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run([str(exe)], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_every_kind_of_file_has_its_load_spec() -> None:
+    """One list of kinds (geo.kinds): the loader has a spec for each and no other."""
+    from geo.ingest import SPECS
+    from geo.kinds import KINDS
+
+    assert tuple(SPECS) == KINDS

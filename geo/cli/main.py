@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.config import PROJECT_ROOT, get_settings
+from geo.kinds import KINDS
 from geo.roles import ROLES
 
 
@@ -187,15 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", help="load an extract file")
     ld.add_argument(
         "kind",
-        choices=[
-            "incidents",
-            "interventions",
-            "places",
-            "assessments",
-            "wards",
-            "lsoas",
-            "population",
-        ],
+        choices=KINDS,
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")

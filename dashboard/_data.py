@@ -114,7 +114,8 @@ def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.render.mapping.unit_layer`)."""
     table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure)
-    return mapping.unit_layer(table, unit, view, colour, significant_only)
+    return mapping.unit_layer(table, unit, view, colour, significant_only,
+                              wards=None if unit == "ward" else wards(v))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -155,7 +156,7 @@ def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def points(v: Key, filters: Filters, limit: int = 3000) -> pd.DataFrame:
+def points(v: Key, filters: Filters, limit: int = 1_000_000) -> pd.DataFrame:
     return pages.points(v[1], filters, limit)
 
 

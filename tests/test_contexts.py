@@ -3,6 +3,7 @@ app's services and from a file; history and audit; bad input refused with a clea
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -284,3 +285,48 @@ def test_the_demo_agenda_of_its_last_month_matches_the_truth(settings) -> None:
         i, j = grid.hex_index([x], [y], 250)
         cells = set(a.hotspots.loc[a.hotspots["category"] == category, "unit_id"])
         assert f"{i[0]}:{j[0]}" in cells, (key, cells)
+
+
+def test_a_context_takes_the_area_of_its_places_and_none_without(settings) -> None:
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-A1", name="At a station", kind="place",
+                                           places=("STN-AST",)), settings=settings)
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-A2", name="Online", kind="online"),
+                  settings=settings)
+    mine = set(contexts.listing(("E08000025",), date.today())["ref"])
+    assert "CTX-A1" in mine and "CTX-A2" not in mine  # no location: only every-area users
+    assert {"CTX-A1", "CTX-A2"} <= set(contexts.listing(("*",), date.today())["ref"])
+
+
+def test_a_new_context_never_overwrites_one_recorded(settings) -> None:
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-N1", name="First", kind="school",
+                                           status="assessed"), settings=settings)
+    with pytest.raises(contexts.ContextError, match="already recorded"):
+        contexts.save(*ANALYST, contexts.Entry(ref="CTX-N1", name="Second", kind="place"),
+                      settings=settings, new_only=True)
+    row = contexts.listing(("*",), date.today()).set_index("ref").loc["CTX-N1"]
+    assert row["name"] == "First" and row["status"] == "assessed"
+    with pytest.raises(contexts.ContextError, match="longer than 120"):
+        contexts.save(*ANALYST, contexts.Entry(ref="CTX-N2", name="x" * 121, kind="place"),
+                      settings=settings)
+
+
+def test_partners_pick_meeting_months_and_corridor_widths_hide_numbers(settings) -> None:
+    from test_dashboard import component_args, run
+
+    partner = run("partner", "meeting")
+    assert not partner.get("date_input") and partner.selectbox[0].label.startswith("Meeting")
+    assert run("analyst", "meeting").get("date_input")
+    nets = run("partner", "networks")
+    for args in component_args(nets):
+        widths = {int(w) for w in re.findall(r'"weight": (\d+)', args["script"])}
+        assert widths <= {1, 2, 3, 4}, widths  # one width for every corridor
+
+
+def test_network_filters_apply(settings) -> None:
+    from geo.services import networks
+
+    first, last = date(2025, 1, 1), date(2025, 12, 1)
+    every = networks.build(("*",), Filters(first, last), exact=True, k=5)
+    county = networks.build(("*",), Filters(first, last, harms=("county_lines",)),
+                            exact=True, k=5)
+    assert 0 < county.links["people"].sum() < every.links["people"].sum()

@@ -567,7 +567,8 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
         if page == "meeting":  # INT-001 ended in July 2025: its sentence has counts
             from datetime import date
 
-            state = {"meeting_on": date(2025, 7, 31), "meeting_since": date(2025, 6, 30)}
+            state = {"meeting_on": date(2025, 7, 31), "meeting_since": date(2025, 6, 30),
+                     "meeting_month": date(2025, 7, 31)}
         at = run(role, page, state)
         seen = _seen_counts(at)
         if page == "board_pack":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
+from geo.render.plain import md
 from geo.render.text import monthly_trend, text, total
 from geo.services import actions, contexts
 
@@ -57,7 +58,7 @@ else:
         st.error("This context is not in your areas.")
         st.stop()
     row = d["row"]
-    st.header(str(row["name"]))
+    st.header(md(str(row["name"])))
     st.text(f"{kinds.get(row['kind'], row['kind'])} · {statuses.get(row['status'])} · "
             f"lead: {row['lead_agency'] or 'not set'}")
     if row["summary"]:
@@ -121,14 +122,15 @@ else:
             rating = st.selectbox("Risk rating", contexts.RATINGS, index=1)
             status = st.selectbox("Status", list(statuses), format_func=statuses.get,
                                   index=list(statuses).index(row["status"]))
-            nxt = st.date_input("Next review", value=None)
+            nxt = st.date_input("Next review (leave empty when closing)",
+                                value=today + timedelta(days=91))
             if st.form_submit_button("Record the review"):
                 try:
                     contexts.review(_state.actor(), role, ref, rating, nxt, status)
                     st.cache_data.clear()
                     st.success("Review recorded.")
                 except (contexts.ContextError, actions.Denied) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
         with st.expander("Add an action"), st.form("context_action", clear_on_submit=True):
             what = st.text_input("Action")
             owner = st.text_input("Owner (an agency or role, not a person's name)")
@@ -139,7 +141,7 @@ else:
                     st.cache_data.clear()
                     st.success("Action added.")
                 except (contexts.ContextError, actions.Denied) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
         open_acts = acts[acts["done_on"].isna()]
         if not open_acts.empty:
             with st.expander("Mark an action done"), st.form("context_done"):
@@ -148,9 +150,12 @@ else:
                                                         open_acts["description"],
                                                         strict=True)).get)
                 if st.form_submit_button("Done"):
-                    contexts.complete_action(_state.actor(), role, ref, int(aid))
-                    st.cache_data.clear()
-                    st.success("Action marked done.")
+                    try:
+                        contexts.complete_action(_state.actor(), role, ref, int(aid))
+                        st.cache_data.clear()
+                        st.success("Action marked done.")
+                    except (contexts.ContextError, actions.Denied) as exc:
+                        st.error(md(exc))
 
 if editor:
     st.subheader("Record a new context")
@@ -170,9 +175,9 @@ if editor:
                 contexts.save(_state.actor(), role, contexts.Entry(
                     ref=new_ref.strip(), name=new_name.strip(), kind=kind,
                     lead_agency=lead.strip(), summary=summary.strip(),
-                    review_date=review_on, places=tuple(linked)))
+                    review_date=review_on, places=tuple(linked)), new_only=True)
                 st.session_state["context"] = new_ref.strip()
                 st.cache_data.clear()
                 st.success("Context recorded.")
             except (contexts.ContextError, actions.Denied) as exc:
-                st.error(str(exc))
+                st.error(md(exc))

@@ -22,10 +22,20 @@ st.write("The agenda of a partnership meeting: contexts whose review is due, pla
 
 period = _data.period(v)
 last = (pd.Timestamp(period[1]) + pd.offsets.MonthEnd(0)).date() if period else date.today()
-c1, c2 = st.columns(2)
-on = c1.date_input("Meeting date", value=last, key="meeting_on")
-since = c2.date_input("Last meeting", value=(pd.Timestamp(on) - pd.DateOffset(months=1)).date(),
-                      key="meeting_since")
+if view.exact:
+    c1, c2 = st.columns(2)
+    on = c1.date_input("Meeting date", value=last, key="meeting_on")
+    since = c2.date_input("Last meeting",
+                          value=(pd.Timestamp(on) - pd.DateOffset(months=1)).date(),
+                          key="meeting_since")
+else:
+    # partners and boards: month ends only, the last meeting a month before; free days
+    # would let a day-by-day walk date when a young person was seen at a place
+    ends = [(pd.Timestamp(last) - pd.offsets.MonthEnd(k)).date() if k else last
+            for k in range(12)]
+    on = st.selectbox("Meeting at the end of", ends, key="meeting_month",
+                      format_func=lambda d: f"{d:%B %Y}")
+    since = (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date()
 if since >= on:
     st.error("The last meeting must be before this one.")
     st.stop()

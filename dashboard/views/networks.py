@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import _data, _state
 from geo.render import mapping
 from geo.render.text import people_band
+from geo.services import actions
 
 role = _state.require("networks")
 view = _state.view()
@@ -71,13 +72,15 @@ else:
         if r["origin"] in where.index and r["destination"] in where.index:
             a, b = where.loc[r["origin"]], where.loc[r["destination"]]
             folium.PolyLine([[a["lat"], a["lon"]], [b["lat"], b["lon"]]], color="#b2182b",
-                            weight=2 + min(int(r["people"]), 10),
+                            # the exact number only for exact views: for others a width
+                            # would tell what the band hides
+                            weight=(2 + min(int(r["people"]), 10)) if view.exact else 4,
                             tooltip=folium.Tooltip(f"{names.get(r['origin'], '')} → "
                                                    f"{names.get(r['destination'], '')}",
                                                    parse_html=False)).add_to(m)
     st_folium(m, key="corridors", height=420, use_container_width=True, returned_objects=[])
 
-if view.exact:
+if view.exact and actions.may(role, "network_people"):
     st.subheader("Young people and places of a context (analysts)")
     recs = _data.contexts_listing(v, period[1])
     with_places = recs[recs["places"] > 0]

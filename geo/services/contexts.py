@@ -85,17 +85,26 @@ def _check(conn: Any, e: Entry) -> None:
         raise ContextError(f"Unknown kind {e.kind!r}: one of {', '.join(kinds)}.")
     if e.status not in statuses:
         raise ContextError(f"Unknown status {e.status!r}: one of {', '.join(statuses)}.")
+    for text, what, most in ((e.ref, "reference", 40), (e.name, "name", 120),
+                             (e.lead_agency, "lead agency", 120), (e.summary, "summary", 2000)):
+        if len(text) > most:
+            raise ContextError(f"The {what} is longer than {most} characters.")
     if e.rating is not None and e.rating not in RATINGS:
         raise ContextError(f"Unknown risk rating {e.rating!r}: one of {', '.join(RATINGS)}.")
-    for text, what in ((e.name, "name"), (e.summary, "summary"),
+    for text, what in ((e.ref, "reference"), (e.name, "name"), (e.summary, "summary"),
                        (e.lead_agency, "lead agency")):
         _guard(text, what)
 
 
-def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None) -> tuple[int, str]:
-    """Write one entry in the caller's transaction; its id and what happened."""
+def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None,
+          new_only: bool = False) -> tuple[int, str]:
+    """Write one entry in the caller's transaction; its id and what happened
+    (``new_only``: refuse a reference already recorded rather than change that record)."""
     _check(conn, e)
     before = store.find(conn, e.ref)
+    if new_only and before is not None:
+        raise ContextError(f"A context with reference {e.ref} is already recorded: "
+                           "open it to change it.")
     cid = store.upsert(conn, {
         "ref": e.ref, "name": e.name, "kind": e.kind, "status": e.status,
         "lead_agency": e.lead_agency, "summary": e.summary, "review_date": e.review_date,
@@ -121,6 +130,10 @@ def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None) -> tuple
                + [r for r in e.wards if r not in set(have["wards"]["ward_code"])])
     if missing:
         raise ContextError(f"No place or ward with reference {', '.join(missing)}.")
+    unknown = [r for r in e.interventions if r not in set(have["interventions"]["ref"])]
+    if unknown:
+        raise ContextError(f"No intervention with reference {', '.join(unknown)}.")
+    store.set_area(conn, cid)
     if e.rating is not None:
         when = e.rated_on or on
         store.add_rating(conn, cid, when, e.rating)
@@ -129,11 +142,12 @@ def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None) -> tuple
 
 
 def save(actor: str, role: str, entry: Entry, on: date | None = None,
-         settings: Settings | None = None) -> int:
-    """Add a context or change the one with the same reference (analysts, admins)."""
+         settings: Settings | None = None, new_only: bool = False) -> int:
+    """Add a context or change the one with the same reference (analysts, admins);
+    ``new_only``: only add (the page's "new context" form never overwrites a record)."""
     authorise(actor, role, "context_edit", entry.ref, settings)
     with db.transaction("loader", settings or get_settings()) as conn:
-        cid, outcome = _save(conn, entry, on or date.today())
+        cid, outcome = _save(conn, entry, on or date.today(), new_only=new_only)
         record(conn, actor, role, "context_edit", entry.ref, outcome)
     log.info("context %s %s by %s", entry.ref, outcome, actor)
     return cid

@@ -45,7 +45,8 @@ def build(areas: tuple[str, ...], filters: Filters, exact: bool, k: int,
     with db.connect("dashboard", get_settings(), areas=areas) as conn:
         start = filters.start or counts.data_period(conn)["first"]
         end = filters.end or counts.data_period(conn)["last"]
-        sightings = context_store.sightings(conn, start, end)
+        sightings = context_store.sightings(
+            conn, Filters(start, end, filters.harms, filters.risks, filters.ages))
         places = _places(conn)
     links = networks.place_links(sightings)
     valid = networks.validated(links)

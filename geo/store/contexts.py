@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from geo.filters import Filters
 from geo.store import db
 
 Conn = psycopg.Connection[Any]
@@ -44,9 +45,15 @@ def parts(conn: Conn, context_id: int) -> dict[str, pd.DataFrame]:
             for name in ("places", "wards", "ratings", "actions", "events", "interventions")}
 
 
-def sightings(conn: Conn, start: date, end: date) -> pd.DataFrame:
-    """Pseudonymous keys seen at places between two months (for the networks)."""
-    return db.frame(conn, "context_place_sightings", {"start": start, "end": end})
+def sightings(conn: Conn, filters: Filters) -> pd.DataFrame:
+    """Pseudonymous keys seen at places over the filters' months, harms, risks and ages
+    (for the networks)."""
+    return db.frame(conn, "context_place_sightings", filters.params())
+
+
+def set_area(conn: Conn, context_id: int) -> None:
+    """Give a context the area of its places or wards (none without a location)."""
+    db.execute(conn, "context_area_set", {"context_id": context_id})
 
 
 def upsert(conn: Conn, fields: dict[str, Any]) -> int:

@@ -3,8 +3,7 @@ INSERT INTO context (ref, name, kind, status, lead_agency, summary, review_date,
                      area_code, extract_id)
 VALUES (%(ref)s, %(name)s, %(kind)s, %(status)s, %(lead_agency)s, %(summary)s,
         %(review_date)s, coalesce(%(opened_on)s, current_date),
-        coalesce(%(area_code)s, (SELECT area_code FROM area ORDER BY area_code LIMIT 1)),
-        %(extract_id)s)
+        %(area_code)s, %(extract_id)s)
 ON CONFLICT (ref) DO UPDATE
 SET name = EXCLUDED.name, kind = EXCLUDED.kind, status = EXCLUDED.status,
     lead_agency = EXCLUDED.lead_agency, summary = EXCLUDED.summary,

@@ -7,13 +7,16 @@ PORT ?= 8501
 
 .PHONY: install install-dev system-deps run test test-fast lint bench bench-scale bench-load clean
 
-# Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv.
+# Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv,
+# Pango (WeasyPrint draws the board pack's PDF with it) and fonts.
 system-deps:
 	@missing=""; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql postgresql-contrib"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

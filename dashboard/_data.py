@@ -17,7 +17,7 @@ from dashboard import _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
-from geo.services import analysis, pages
+from geo.services import analysis, contexts, meeting, networks, pages
 from geo.services.interventions import ImpactParams
 
 TTL = 3600
@@ -117,7 +117,8 @@ def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.render.mapping.unit_layer`)."""
     table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure)
-    return mapping.unit_layer(table, unit, view, colour, significant_only)
+    return mapping.unit_layer(table, unit, view, colour, significant_only,
+                              wards=None if unit == "ward" else wards(v))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -158,7 +159,7 @@ def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def points(v: Key, filters: Filters, limit: int = 3000) -> pd.DataFrame:
+def points(v: Key, filters: Filters, limit: int = 1_000_000) -> pd.DataFrame:
     return pages.points(v[1], filters, limit)
 
 
@@ -168,3 +169,29 @@ def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
 
 def users() -> pd.DataFrame:
     return pages.users()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def contexts_listing(v: Key, on: date) -> pd.DataFrame:
+    return contexts.listing(v[1], on)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def context_vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
+    return contexts.vocabularies(v[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def context_details(v: Key, ref: str, filters: Filters) -> dict[str, Any] | None:
+    return contexts.details(v[1], ref, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Preparing the agenda...")
+def agenda(v: Key, on: date, since: date, view: View) -> meeting.Agenda:
+    return meeting.agenda(v[1], on, since, view)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Linking places...")
+def place_networks(v: Key, filters: Filters, view: View) -> networks.Networks:
+    return networks.build(v[1], filters, view.exact, view.k)
+

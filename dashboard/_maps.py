@@ -1,5 +1,7 @@
-"""The interactive map as pages show it: a folium map in streamlit-folium that reruns the
-page only on a click, and a click on a ward or place opens its profile.
+"""The interactive map as pages show it: a folium map in streamlit-folium with ward (and,
+zoomed in, LSOA) names, the area's outline, a scale bar and an open legend. A click opens a
+popup (name, published count, hot spot status, "Open profile"); no click or zoom gesture
+reruns or leaves the page (no objects are returned to the page).
 
 Rendering a folium map to Leaflet JavaScript is the costliest part of a page: about 0.6 s
 of CPU for the 250 m hexagons (folium renders the whole figure twice and streamlit-folium
@@ -25,7 +27,7 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
 
-RETURNED = ["last_object_clicked"]
+RETURNED: list[str] = []  # nothing on the map reruns the page
 
 
 def rendered(m: folium.Map) -> dict[str, Any]:
@@ -51,10 +53,9 @@ def rendered(m: folium.Map) -> dict[str, Any]:
             "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
 
 
-def show(m: folium.Map | dict[str, Any], key: str, v: _data.Key, with_places: bool,
-         height: int = 620) -> None:
-    """Draw ``m`` (a map, or its :func:`rendered` parts); on a new click on a ward or place,
-    open that profile."""
+def show(m: folium.Map | dict[str, Any], key: str, height: int = 620) -> None:
+    """Draw ``m`` (a map, or its :func:`rendered` parts); nothing on the map reruns the
+    page (the popup's link opens a profile)."""
     parts = rendered(m) if isinstance(m, folium.Map) else m
     hash_key = sf.generate_js_hash(parts["script"], key, False)
 
@@ -64,41 +65,48 @@ def show(m: folium.Map | dict[str, Any], key: str, v: _data.Key, with_places: bo
     out = sf._component_func(
         script=parts["script"], header=parts["header"], html=parts["html"], id=parts["id"],
         key=hash_key, height=height, width=None, returned_objects=RETURNED,
-        default={"last_object_clicked": None}, zoom=None, center=None, feature_group=None,
+        default={}, zoom=None, center=None, feature_group=None,
         return_on_hover=False, layer_control=None, pixelated=False,
         css_links=parts["css_links"], js_links=parts["js_links"], on_change=on_change,
         wrap_longitude=False)
-    click = (out or {}).get("last_object_clicked")
-    if click and click != st.session_state.get(f"{key}_last_click"):
-        st.session_state[f"{key}_last_click"] = click
-        target = mapping.clicked_feature(click["lat"], click["lng"], _data.wards(v),
-                                         _data.places(v) if with_places else None)
-        if target is not None:
-            st.session_state["profile"] = target
-            st.switch_page("views/profile.py")
+    del out  # nothing is returned: clicks open popups, not reruns
 
 
-def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool) -> folium.Map:
-    """A map of one unit layer, with the places of concern on top if asked."""
+def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
+             context: dict[str, Any] | None = None) -> folium.Map:
+    """A map of one unit layer (over the faint ``context`` layer of every unit, if given),
+    with the area's outline, names, the places of concern if asked, and the legend."""
     m = mapping.base_map(_state.settings(), layer["bounds"])
+    if context is not None:
+        mapping.add_areas(m, mapping.faint_layer(context), name="All areas")
     mapping.add_areas(m, layer, name=name)
-    mapping.add_legend(m, layer)
+    wards = _data.wards(v)
+    mapping.add_outline(m, wards)
+    mapping.add_labels(m, wards, _data.units(v, "lsoa"))
+    categories = dict(_data.vocabularies(v).get("place_category", []))
     if with_places:
-        mapping.add_places(m, _data.places(v))
+        mapping.add_places(m, _data.places(v), categories)
+    places = _data.places(v)
+    shown = ({c: categories.get(c, c) for c in sorted(places["category"].astype(str).unique())}
+             if with_places and not places.empty else None)
+    mapping.add_legend(m, layer, places=shown)
     return m
 
 
 @st.cache_resource(ttl=_data.TTL, max_entries=64, show_spinner=False)
 def layer_map(v: _data.Key, unit: str, filters: Filters, view: View, colour: str, name: str,
               with_places: bool, emerging: bool = False, significant_only: bool = False,
-              counted: tuple[date, date] | None = None, measure: str = "auto"
-              ) -> dict[str, Any]:
-    """The :func:`rendered` map of :func:`_data.unit_layer`, made once and shared (its
-    parts are strings, never changed); ``empty``: the layer has no polygon; ``no_data``:
+              counted: tuple[date, date] | None = None, measure: str = "auto",
+              with_context: bool = False) -> dict[str, Any]:
+    """The :func:`rendered` map of :func:`_data.unit_layer` (over the faint layer of every
+    unit with ``with_context``), made once and shared (its parts are strings, never
+    changed); ``empty``: the layer has no polygon; ``no_data``:
     some areas have no data (drawn apart)."""
     layer = _data.unit_layer(v, unit, filters, view, colour, emerging=emerging,
                              significant_only=significant_only, counted=counted,
                              measure=measure)
-    parts = rendered(unit_map(v, layer, name, with_places))
+    context = (_data.unit_layer(v, unit, filters, view, colour, emerging=emerging,
+                                counted=counted, measure=measure) if with_context else None)
+    parts = rendered(unit_map(v, layer, name, with_places, context))
     return parts | {"empty": not layer["data"]["features"],
                     "no_data": bool(layer.get("no_data"))}

@@ -174,6 +174,64 @@ def banner() -> None:
                    "switcher in the sidebar. Not for real data.", icon=":material/science:")
 
 
+#: what is carried from page to page and kept in the URL, so a view can be shared
+URL_KEYS = ("from", "to", "harm", "risk", "age", "unit", "colour", "places", "place", "role")
+#: the default period on every page, in months
+DEFAULT_MONTHS = 12
+
+
+def shared() -> dict[str, str]:
+    """The state that stays (filters, period, unit, selected place): read from the URL when
+    a session starts (a shared link), then kept in the session across pages."""
+    state = st.session_state.get("_shared")
+    if state is None:
+        state = {k: str(st.query_params[k]) for k in URL_KEYS if st.query_params.get(k)}
+        st.session_state["_shared"] = state
+    return dict(state)
+
+
+def remember(**values: str | None) -> None:
+    """Keep ``values`` (None or "" forgets one) and write the state to the URL."""
+    state = shared()
+    for k, value in values.items():
+        if value:
+            state[k] = str(value)
+        else:
+            state.pop(k, None)
+    st.session_state["_shared"] = state
+    publish()
+
+
+def publish() -> None:
+    """The state as the page's query parameters (the page's URL can then be shared)."""
+    state = shared()
+    if not demo_mode():
+        state.pop("role", None)  # a role comes from sign-in, never from a link
+    if dict(st.query_params) != state:
+        st.query_params.from_dict(state)
+
+
+def start() -> None:
+    """At the start of every run: the state from a shared link, the demo role with it."""
+    state = shared()
+    if demo_mode() and "demo_role" not in st.session_state and state.get("role") in ROLES:
+        st.session_state["demo_role"] = state["role"]
+
+
+def share_link() -> None:
+    """The link to what is on screen, with a copy button (sidebar)."""
+    from urllib.parse import urlencode
+
+    base = str(st.context.url or "").split("?", 1)[0]
+    state = shared()
+    if not demo_mode():
+        state.pop("role", None)
+    with st.sidebar.expander("Link to this view", icon=":material/link:"):
+        st.caption("Copy it to share what you are looking at (filters, period, areas, place).")
+        st.code(base + ("?" + urlencode(state) if state else ""), language=None,
+                wrap_lines=True)
+
+
 def _months(first: date, last: date) -> list[date]:
     out, y, m = [], first.year, first.month
     while (y, m) <= (last.year, last.month):
@@ -182,53 +240,131 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
+def _month(text: str | None, months: list[date]) -> date | None:
+    if not text:
+        return None
+    try:
+        y, m = (int(x) for x in text.split("-")[:2])
+        want = date(y, m, 1)
+    except ValueError:
+        return None
+    return min(max(want, months[0]), months[-1])
+
+
 def _all_or(labels: dict[str, str]) -> Callable[[str | None], str]:
     """Names the options of a single-choice filter: "All" for none, else the label."""
     return lambda c: "All" if c is None else labels.get(c, c)
 
 
 def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tuple[str, str]]],
-                    default_months: int = 12) -> Filters:
-    """Sidebar controls for period, harm types, risk levels and age bands.
+                    default_months: int = DEFAULT_MONTHS) -> Filters:
+    """Sidebar controls for period, harm types, risk levels and age bands, initialised from
+    (and written back to) the shared state, so they stay from page to page and in the URL.
 
     Analysts and admins choose any months and any mix of each vocabulary. Partners and
     board members choose among fixed periods (the last 1, 3, 6, 12, 24 or 36 months) and
     one value, or all, of each vocabulary: free choice would let them average the
-    disclosure control's noise away over many overlapping tables (docs/disclosure.md).
+    disclosure control's noise away over many overlapping tables (docs/disclosure.md). A
+    shared link with other months opens the fixed period nearest to them.
     """
     exact = view().exact
+    state = shared()
     with st.sidebar:
         st.subheader("Filters")
         start = end = None
         if period is not None and exact:
             months = _months(*period)
-            pick = st.select_slider(
-                "Period", options=months, key="period",
-                value=(months[max(0, len(months) - default_months)], months[-1]),
-                format_func=lambda d: d.strftime("%b %Y"))
+            first = _month(state.get("from"), months) or months[max(0, len(months) -
+                                                                    default_months)]
+            last = _month(state.get("to"), months) or months[-1]
+            if first > last:
+                first, last = last, first
+            pick = st.select_slider("Period", options=months, key="period",
+                                    value=(first, last),
+                                    format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
         elif period is not None:
             offered = periods(*period)
             lengths = [len(_months(a, b)) for _, a, b in offered]
             fit = [i for i, n in enumerate(lengths) if n <= default_months]
+            index = fit[-1] if fit else 0
+            months = _months(*period)
+            a, b = _month(state.get("from"), months), _month(state.get("to"), months)
+            if a is not None and b is not None:
+                want = len(_months(min(a, b), max(a, b)))
+                index = min(range(len(offered)), key=lambda i: abs(lengths[i] - want))
             i = st.selectbox("Period", range(len(offered)), key="period_window",
-                             index=fit[-1] if fit else 0,
-                             format_func=lambda i: offered[i][0])
+                             index=index, format_func=lambda i: offered[i][0])
             _, start, end = offered[i]
         chosen = {}
-        for key, label in (("harm_type", "Harm types"), ("risk_level", "Risk levels"),
-                           ("age_band", "Age bands")):
+        for key, url, label in (("harm_type", "harm", "Harm types"),
+                                ("risk_level", "risk", "Risk levels"),
+                                ("age_band", "age", "Age bands")):
             options = vocab.get(key, [])
             labels: dict[str, str] = dict(options)
+            wanted = [c for c in (state.get(url) or "").split(",") if c in labels]
             if exact:
                 chosen[key] = st.multiselect(label, [c for c, _ in options], key=f"f_{key}",
-                                             format_func=labels.__getitem__,
+                                             default=wanted, format_func=labels.__getitem__,
                                              placeholder="All")
             else:
                 all_or_one: list[str | None] = [None, *(c for c, _ in options)]
                 one = st.selectbox(label[:-1], all_or_one, key=f"f_{key}_one",
+                                   index=all_or_one.index(wanted[0]) if wanted else 0,
                                    format_func=_all_or(labels))
                 chosen[key] = [one] if one else []
+    remember(**{"from": start.strftime("%Y-%m") if start else None,
+                "to": end.strftime("%Y-%m") if end else None,
+                "harm": ",".join(chosen["harm_type"]), "risk": ",".join(chosen["risk_level"]),
+                "age": ",".join(chosen["age_band"]),
+                "role": current_role() if demo_mode() else None})
+    share_link()
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,
                    ages=tuple(chosen["age_band"]) or None)
+
+
+def choice(url: str, options: list[str], default: str) -> int:
+    """The index in ``options`` of the shared state's ``url`` entry (else of ``default``):
+    a widget's starting value, so it shows the state carried from page to page."""
+    value = shared().get(url)
+    return options.index(value if value in options else default)
+
+
+#: on a narrow screen (a phone) the sidebar closes once a page is chosen, and wide tables
+#: scroll inside their own frame instead of widening the page
+_PHONE_JS = """
+<script>
+(function () {
+  const doc = window.parent.document;
+  if (window.parent.innerWidth > 640) return;
+  const sidebar = doc.querySelector('[data-testid="stSidebar"]');
+  if (!sidebar || sidebar.getAttribute('data-collapsed') === 'true') return;
+  const close = doc.querySelector('[data-testid="stSidebar"] button[aria-label="Collapse sidebar"]')
+      || doc.querySelector('[data-testid="stSidebarHeader"] button');
+  if (close) close.click();
+})();
+</script>
+"""
+_PHONE_CSS = """
+<style>
+[data-testid="stDataFrame"], [data-testid="stTable"] {max-width: 100%; overflow-x: auto;}
+@media (max-width: 640px) { .block-container {padding-left: .5rem; padding-right: .5rem;} }
+</style>
+"""
+
+
+def phone_layout(here: str) -> None:
+    """Close the sidebar on a phone after navigating to page ``here``, and keep tables in
+    their frame."""
+    st.html(_PHONE_CSS)
+    seen = st.session_state.get("_page_seen")
+    st.session_state["_page_seen"] = here
+    # the first page of a visit opens with the sidebar closed on a phone already; a frame
+    # run then could close the sidebar just as the person opens it
+    if seen is not None and seen != here:
+        # in a frame of its own (same origin), which reaches the page's sidebar button
+        from streamlit.components.v1 import html as frame_html
+
+        # (named after the page: the same frame again would not run again)
+        frame_html(_PHONE_JS.replace("<script>", f"<script>/* {here} */", 1), height=0)

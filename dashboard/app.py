@@ -17,13 +17,14 @@ from geo.services import pages as reads
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
 install_template_cache()  # once per process; see its docstring
-st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide")
-
+st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide",
+                   initial_sidebar_state="auto")
 try:
     _state.settings()
 except ValueError as exc:  # a bad setting (pydantic's ValidationError is a ValueError)
     st.error(f"The dashboard cannot start: {exc}")
     st.stop()
+_state.start()  # the state of a shared link (filters, period, unit, place) before any widget
 
 _state.refuse_unsafe_setup()
 if _state.demo_mode():
@@ -43,7 +44,9 @@ pages = [st.Page(f"views/{p.name}.py", title=p.title, icon=p.icon, default=(k ==
                  visibility="visible" if roles.may_open(role, p.name) else "hidden")
          for k, p in enumerate(roles.PAGES)]
 nav = st.navigation(pages)
+_state.remember(role=role if _state.demo_mode() else None)
 _state.banner()
+_state.phone_layout(nav.url_path)
 st.sidebar.caption(f"Signed in as: {_state.ROLE_LABELS.get(role, role)}")
 try:
     nav.run()

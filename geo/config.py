@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         description="Basemap: 'none', 'openstreetmap', or a tiles URL template.",
     )
     tiles_attribution: str = "© OpenStreetMap contributors"
+    basemap: Path | None = Field(
+        default=None,
+        description="A local PMTiles file (vector, Protomaps basemap layers) drawn under the "
+        "map in the browser: a basemap with no internet (e.g. an OS or OSM extract).",
+    )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
     dashboard_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest statement of the dashboard role.")

@@ -42,6 +42,9 @@ PAGES: tuple[Page, ...] = (
     Page("hotspots", "Hot spots", ":material/local_fire_department:", EVERYONE),
     Page("profile", "Place profile", ":material/location_on:", EVERYONE),
     Page("interventions", "Interventions", ":material/construction:", EVERYONE),
+    Page("contexts", "Contexts", ":material/diversity_3:", EVERYONE),
+    Page("meeting", "Next meeting", ":material/event:", EVERYONE),
+    Page("networks", "Networks", ":material/hub:", EVERYONE),
     Page("upload", "Upload", ":material/upload_file:", ANALYSTS),
     Page("board_pack", "Board pack", ":material/description:", ("board", "analyst", "admin")),
     Page("admin", "Admin", ":material/admin_panel_settings:", ("admin",)),
@@ -57,6 +60,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "export_quarantine": ANALYSTS,
     "board_pack": ("board", "analyst", "admin"),
     "audit_read": ("admin",),
+    "context_edit": ANALYSTS,
+    "network_people": ANALYSTS,
 }
 
 

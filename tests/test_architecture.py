@@ -89,3 +89,20 @@ def test_import_rules_hold() -> None:
     exe = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run([str(exe)], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_every_kind_of_file_has_its_load_spec() -> None:
+    """One list of kinds (geo.kinds): the loader has a spec for each and no other."""
+    from geo.ingest import SPECS
+    from geo.kinds import KINDS
+
+    assert tuple(SPECS) == KINDS
+
+
+def test_docs_architecture_names_every_module() -> None:
+    """docs/architecture.md matches the tree: it names every package and module."""
+    doc = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
+    missing = [str(p.relative_to(PROJECT_ROOT)) for p in sorted(GEO.rglob("*.py"))
+               if p.stem not in ("__init__", "__main__")
+               and f"`{p.stem}`" not in doc and f"geo/{p.stem}.py" not in doc]
+    assert not missing, f"docs/architecture.md does not name {missing}"

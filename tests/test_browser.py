@@ -1,92 +1,263 @@
-"""The real app in headless Chromium: the map shows the wards with no network beyond
-localhost, and clicking a ward opens its profile with a chart."""
+"""The real app in headless Chromium, offline (any request beyond localhost fails the test):
+the map shows ward names, a legend and a scale at the default zoom; a click opens a popup
+whose link opens the profile with the same filters; a double-click zooms and never leaves
+the page; a shared URL opens the same view in a fresh browser; a phone gets a closed sidebar
+after navigating; a board member downloads the PDF board pack. Screenshots of every page as
+every role go to ``test-artifacts/pages/`` (git-ignored)."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import running_app
+from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
+
+from geo import roles
 
 CHROMIUM = "/usr/bin/chromium"
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
-
+MAP_FRAME = "iframe[title*='st_folium']"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(settings):
+def app_url(settings) -> Iterator[str]:
     with running_app() as url:
         yield url
 
 
-def test_map_loads_offline_and_a_ward_click_opens_its_profile(app_url: str,
-                                                              artifacts: Path) -> None:
-    outside: list[str] = []
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        b = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield b
+        b.close()
 
-        def guard(route, request) -> None:
-            if LOCAL.match(request.url) or request.url.startswith(("data:", "blob:", "about:")):
-                route.continue_()
-            else:
-                outside.append(request.url)
-                route.abort()
 
-        page.route("**/*", guard)
-        page.goto(app_url)
-        frame = page.frame_locator("iframe[title*='st_folium']")
-        wards = frame.locator("path.leaflet-interactive")
-        wards.first.wait_for(timeout=60_000)
-        deadline = time.monotonic() + 30
-        while wards.count() < 69 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert wards.count() >= 69
-        page.screenshot(path=str(artifacts / "map.png"), full_page=True)
+@pytest.fixture
+def outside() -> Iterator[list[str]]:
+    """Requests that tried to leave localhost (each test asserts there were none)."""
+    seen: list[str] = []
+    yield seen
+    assert not seen, f"requests left localhost: {seen[:5]}"
 
-        # a click in the middle of the map: the city-centre wards
-        box = page.locator("iframe[title*='st_folium']").bounding_box()
-        assert box is not None
-        profile = page.get_by_role("heading", name="Place profile")
-        # on a cold start the map may still be settling (fitting its bounds, binding its
-        # handlers) when it first shows: a click then is lost, as it would be for a person,
-        # who clicks again
-        for _ in range(4):
-            page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
-            try:
-                profile.wait_for(timeout=15_000)
+
+def fresh_page(browser: Browser, outside: list[str], **context: object) -> Page:
+    """A page in a new browser context (no cookies, no session), offline but for localhost."""
+    ctx = browser.new_context(accept_downloads=True, **context)  # type: ignore[arg-type]
+    page = ctx.new_page()
+
+    def guard(route, request) -> None:
+        if LOCAL.match(request.url) or request.url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    return page
+
+
+def wait_for_map(page: Page, polygons: int = 69) -> None:
+    frame = page.frame_locator(MAP_FRAME)
+    shapes = frame.locator("path.leaflet-interactive")
+    shapes.first.wait_for(timeout=90_000)
+    deadline = time.monotonic() + 30
+    while shapes.count() < polygons and time.monotonic() < deadline:
+        time.sleep(0.5)
+    frame.locator(".area-label span").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(800)  # the labels are placed after the map has fitted its bounds
+
+
+def query(page: Page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_the_map_shows_names_legend_and_scale_and_a_popup_opens_the_profile(
+        app_url: str, browser: Browser, outside: list[str], artifacts: Path) -> None:
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/?harm=cce")
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    labels = frame.locator(".area-label.ward span").all_inner_texts()
+    assert len(labels) >= 15, labels  # ward names at the default zoom, none overlapping
+    assert "Ladywood" in labels or "Aston" in labels, labels
+    legend = frame.locator(".ctx-legend").inner_text()
+    assert "Incidents in the period" in legend and "Places of concern" in legend, legend
+    assert "Transport hub" in legend  # the key of place categories, in words
+    assert frame.locator(".leaflet-control-scale").count() == 1
+    assert frame.locator(".place-icon").count() > 10
+    page.screenshot(path=str(artifacts / "map.png"), full_page=True)
+
+    # a click opens a popup: the name, the published count, the hot spot status, a link
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box is not None
+    popup = frame.locator(".ctx-popup").last
+    for dx in (0.47, 0.52, 0.44, 0.58):  # an empty spot between icons, whichever is hit
+        page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * 0.62)
+        try:
+            popup.wait_for(timeout=5_000)
+            if "Incidents" in popup.inner_text():
                 break
-            except PlaywrightTimeout:
+        except PlaywrightTimeout:
+            continue
+    text = popup.inner_text()
+    assert "Incidents:" in text and "Open profile" in text, text
+    assert re.search(r"(Hot|Cold) spot|Not significant", text), text
+    assert page.get_by_role("heading", name="Map").count() == 1  # the click stayed here
+    page.screenshot(path=str(artifacts / "map-popup.png"))
+    popup.get_by_role("link", name="Open profile").click()
+    page.get_by_role("heading", name="Place profile").wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60_000)
+    state = query(page)
+    assert state.get("harm") == "cce" and state.get("place", "").startswith("ward:"), state
+    page.screenshot(path=str(artifacts / "profile.png"), full_page=True)
+    page.context.close()
+
+
+def test_double_click_zooms_and_does_not_navigate(app_url: str, browser: Browser,
+                                                  outside: list[str]) -> None:
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    scale = frame.locator(".leaflet-control-scale-line").first
+    before = (scale.inner_text(), scale.get_attribute("style"))
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box is not None
+    page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.wait_for_timeout(4000)
+    assert page.get_by_role("heading", name="Map").count() == 1
+    assert page.get_by_role("heading", name="Place profile").count() == 0
+    assert urlparse(page.url).path in ("", "/")
+    after = (scale.inner_text(), scale.get_attribute("style"))
+    assert after != before  # it zoomed in (the scale bar changed)
+    page.context.close()
+
+
+def test_a_shared_url_opens_the_same_view_in_a_fresh_browser(app_url: str, browser: Browser,
+                                                             outside: list[str]) -> None:
+    # an analyst's view (analysts choose any months; partners and boards fixed periods)
+    shared = f"{app_url}/?from=2024-01&to=2024-06&harm=cce&unit=lsoa&colour=hotspots" \
+        "&role=analyst"
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(shared)
+    wait_for_map(page, polygons=100)
+    assert page.get_by_role("radio", name="LSOAs").is_checked()
+    assert page.get_by_role("radio", name="Hot spots (Gi*)").is_checked()
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Jan 2024" in sidebar.inner_text() and "Jun 2024" in sidebar.inner_text()
+    legend = page.frame_locator(MAP_FRAME).locator(".ctx-legend").inner_text()
+    assert "Getis-Ord Gi*" in legend and "neighbours" in legend
+    # the link to copy holds the same state
+    sidebar.get_by_text("Link to this view").click()
+    link = sidebar.locator("[data-testid='stCode']").inner_text()
+    assert "from=2024-01" in link and "unit=lsoa" in link and "harm=cce" in link
+    # and the state stays when moving to another page
+    sidebar.get_by_role("link", name="Hot spots").click()
+    page.get_by_role("heading", name="Hot spots").wait_for(timeout=60_000)
+    sidebar.get_by_text("Jan 2024").first.wait_for(timeout=60_000)
+    state = query(page)
+    assert (state.get("from"), state.get("to"), state.get("harm")) == \
+        ("2024-01", "2024-06", "cce"), state
+    page.context.close()
+
+    # a fresh context again, on the other page: the same period there too
+    again = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    again.goto(f"{app_url}/hotspots?{urlparse(page.url).query}")
+    again.get_by_role("heading", name="Hot spots").wait_for(timeout=60_000)
+    again.locator("[data-testid='stSidebar']").get_by_text("Jan 2024").first.wait_for(
+        timeout=60_000)
+    assert again.get_by_role("radio", name="LSOAs").is_checked()
+    again.context.close()
+
+
+def test_on_a_phone_the_sidebar_closes_after_navigating(app_url: str, browser: Browser,
+                                                        outside: list[str],
+                                                        artifacts: Path) -> None:
+    page = fresh_page(browser, outside, viewport={"width": 390, "height": 844},
+                      is_mobile=True, has_touch=True)
+    page.goto(f"{app_url}/interventions")
+    page.get_by_role("heading", name="Interventions").wait_for(timeout=60_000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_attribute("data-collapsed") == "true"  # closed on a phone at first
+    page.locator("[data-testid='stExpandSidebarButton']").first.click()
+    page.wait_for_function("document.querySelector('[data-testid=stSidebar]')"
+                           ".getAttribute('data-collapsed') === 'false'", timeout=10_000)
+    sidebar.get_by_role("link", name="Hot spots").click()
+    page.get_by_role("heading", name="Hot spots").wait_for(timeout=60_000)
+    # and closed again once the person has chosen a page
+    page.wait_for_function("document.querySelector('[data-testid=stSidebar]')"
+                           ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    # the page itself does not scroll sideways: wide tables scroll in their own frame
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 392, width
+    page.screenshot(path=str(artifacts / "phone-hotspots.png"), full_page=True)
+    page.context.close()
+
+
+def test_a_board_member_downloads_the_pdf_board_pack(app_url: str, browser: Browser,
+                                                     outside: list[str],
+                                                     artifacts: Path) -> None:
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/board_pack?role=board")
+    page.get_by_role("heading", name="Board pack").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Make the board pack").click()
+    button = page.get_by_role("button", name="Download the PDF (A4)")
+    button.wait_for(timeout=180_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    path = info.value.path()
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    assert info.value.suggested_filename.endswith(".pdf")
+    (artifacts / "board-pack-download.pdf").write_bytes(data)
+    page.context.close()
+
+
+def test_screenshots_of_every_page_as_every_role(app_url: str, browser: Browser,
+                                                 outside: list[str], artifacts: Path) -> None:
+    """Not a check of looks: a picture of each page per role for people to look at, and
+    each page at least shows its title with no error."""
+    folder = artifacts / "pages"
+    folder.mkdir(exist_ok=True)
+    # a tall window: Streamlit scrolls inside the page, so the picture is the window
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 2600})
+    for role in roles.ROLES:
+        for p in roles.PAGES:
+            if role not in p.roles:
                 continue
-        profile.wait_for(timeout=30_000)
-        chart = page.locator("[data-testid='stVegaLiteChart']").first
-        chart.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        heading = page.locator("h2").first.inner_text()
-        page.screenshot(path=str(artifacts / "profile.png"), full_page=True)
-        browser.close()
-    assert heading.strip()
-    assert not outside, f"requests left localhost: {outside[:5]}"
+            path = "" if p.name == "map" else p.name
+            page.goto(f"{app_url}/{path}?role={role}")
+            try:
+                page.get_by_role("heading", name=p.title if p.name != "upload"
+                                 else "Upload an extract").first.wait_for(timeout=60_000)
+            except PlaywrightTimeout:
+                page.get_by_text("Upload").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(2500)
+            assert page.locator("[data-testid='stException']").count() == 0, (role, p.name)
+            page.screenshot(path=str(folder / f"{role}-{p.name}.png"), full_page=True)
+    page.context.close()
 
 
-def test_a_typed_url_cannot_open_a_page_the_role_may_not_see(app_url: str) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
-        page = browser.new_page()
-        page.goto(f"{app_url}/admin")  # the demo starts as a community safety partner
-        page.get_by_text("Demo mode").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(2000)
-        text = page.locator("body").inner_text()
-        browser.close()
+def test_a_typed_url_cannot_open_a_page_the_role_may_not_see(app_url: str, browser: Browser,
+                                                             outside: list[str]) -> None:
+    page = fresh_page(browser, outside)
+    page.goto(f"{app_url}/admin")  # the demo starts as a community safety partner
+    page.get_by_text("Demo mode").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)
+    text = page.locator("body").inner_text()
+    page.context.close()
     assert "Audit log" not in text and "Upload" not in text

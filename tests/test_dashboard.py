@@ -24,16 +24,21 @@ from geo.store import db
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = {
     "map": "views/map.py", "hotspots": "views/hotspots.py", "profile": "views/profile.py",
-    "interventions": "views/interventions.py", "upload": "views/upload.py",
+    "interventions": "views/interventions.py", "contexts": "views/contexts.py",
+    "meeting": "views/meeting.py", "networks": "views/networks.py",
+    "upload": "views/upload.py",
     "board_pack": "views/board_pack.py", "admin": "views/admin.py",
 }
 TITLES = {"map": "Map", "hotspots": "Hot spots", "profile": "Place profile",
-          "interventions": "Interventions", "upload": "Upload an extract",
+          "interventions": "Interventions", "contexts": "Contexts of concern",
+          "meeting": "Next meeting", "networks": "Networks of places",
+          "upload": "Upload an extract",
           "board_pack": "Board pack", "admin": "Admin"}
+EVERYONE = {"map", "hotspots", "profile", "interventions", "contexts", "meeting", "networks"}
 ALLOWED = {
-    "partner": {"map", "hotspots", "profile", "interventions"},
-    "board": {"map", "hotspots", "profile", "interventions", "board_pack"},
-    "analyst": {"map", "hotspots", "profile", "interventions", "upload", "board_pack"},
+    "partner": EVERYONE,
+    "board": EVERYONE | {"board_pack"},
+    "analyst": EVERYONE | {"upload", "board_pack"},
     "admin": set(PAGES),
 }
 SMALL = {1, 2, 3, 4}

@@ -502,7 +502,8 @@ def _seen_counts(at) -> list[str]:
 
     out: list[str] = []
     for df in at.dataframe:
-        for col in ("Incidents", "Distinct young people"):
+        for col in ("Incidents", "Distinct young people", "Young people at both",
+                    "Young people"):
             if col in df.value:
                 out += df.value[col].astype(str).tolist()
     out += [str(m.value) for m in at.get("metric") if "incident" in m.label.lower()]
@@ -562,6 +563,13 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
         state = {"profile": ("ward", _ward_code(settings, "Castle Vale"))}
         if page == "profile":
             state = {"profile": ("place", _place_id(settings, "STN-AST"))}
+        if page == "contexts":  # the county line: its places have incidents
+            state = {"context": "CTX-001"}
+        if page == "meeting":  # INT-001 ended in July 2025: its sentence has counts
+            from datetime import date
+
+            state = {"meeting_on": date(2025, 7, 31), "meeting_since": date(2025, 6, 30),
+                     "meeting_month": date(2025, 7, 31)}
         at = run(role, page, state)
         seen = _seen_counts(at)
         if page == "board_pack":

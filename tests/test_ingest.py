@@ -163,7 +163,7 @@ STEPS = ["ledger", "copied", "inserted", "audited"]
 
 @pytest.mark.parametrize("step", STEPS)
 def test_fault_mid_load_leaves_every_table_unchanged(
-    ingest_settings: Settings, tmp_path: Path, step: str
+    ingest_settings: Settings, tmp_path: Path, step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     f = tmp_path / "big.csv"
     sample = (PROJECT_ROOT / "sample_data" / "incidents.csv").read_text().splitlines()[:3000]
@@ -175,8 +175,11 @@ def test_fault_mid_load_leaves_every_table_unchanged(
         if at == step:
             raise RuntimeError(f"injected fault at {at}")
 
-    with pytest.raises(RuntimeError, match="injected"):
-        load("incidents", f, settings=ingest_settings, _fault=fault)
+    import geo.ingest
+
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError, match="injected"):
+        patch.setattr(geo.ingest, "_checkpoint", fault)
+        load("incidents", f, settings=ingest_settings)
     assert counts(ingest_settings) == before
     assert load("incidents", f, settings=ingest_settings).status == "loaded"
 

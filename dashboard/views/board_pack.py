@@ -1,4 +1,4 @@
-"""Board pack: one click makes the print-ready report of the period's review."""
+"""Board pack: one click makes the period's review as an A4 PDF (HTML as an option)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ if period is None:
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
 st.write("A report of the period for the strategy board: headline figures, the hot-spot map, "
-         "emerging hot spots, complex-strategy flags and what the interventions achieved. "
-         "Open it in a browser and print it, or save it as PDF.")
+         "emerging hot spots, complex-strategy flags and what the interventions achieved, "
+         "as an A4 PDF ready to print or send.")
 
 if st.button("Make the board pack", type="primary"):
     months = pd.date_range(filters.start, filters.end, freq="MS")
@@ -38,12 +38,21 @@ if st.button("Make the board pack", type="primary"):
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
-        concentration=_data.concentration(now, before, view))
+        concentration=_data.concentration(now, before, view), wards=_data.wards(v))
+    with st.spinner("Making the PDF..."):
+        st.session_state["board_pack_pdf"] = board_pack.pdf(doc)
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")
 if doc:
-    _state.download("Download (HTML, print-ready)", doc.encode, what="board pack",
-                    file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
-                    action="board_pack")
+    pdf = st.session_state["board_pack_pdf"]
+    left, right = st.columns(2)
+    with left:
+        _state.download("Download the PDF (A4)", lambda: pdf, what="board pack (PDF)",
+                        file_name=f"board-pack-{date.today():%Y-%m-%d}.pdf",
+                        mime="application/pdf", action="board_pack")
+    with right:
+        _state.download("Download as HTML", doc.encode, what="board pack",
+                        file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
+                        action="board_pack")
     st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it

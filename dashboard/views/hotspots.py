@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +11,7 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
+from geo.render.words import count_phrase, labels, plural
 
 
 def _pct(x: float) -> str:
@@ -29,13 +31,17 @@ if period is None:
     st.info("No incidents are loaded yet.")
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
+vocab = _data.vocabularies(v)
 unit = st.radio("Areas", ["hex", "ward", "lsoa"], horizontal=True, key="hs_unit",
+                index=_state.choice("unit", ["hex", "ward", "lsoa"], "hex"),
                 format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
 measure = "count"
 if unit in ("ward", "lsoa"):
     measure = st.radio("Compare areas by", ["auto", "count"], horizontal=True, key="hs_measure",
                        format_func={"auto": "Rate per 1,000 young people (smoothed)",
                                     "count": "Number of incidents"}.get)
+_state.remember(unit=unit)
+st.write(mapping.HOTSPOT_SENTENCE)
 st.caption("Getis-Ord Gi* with a false discovery rate correction; the trend is the emerging "
            "hot spot category over the months of the period (Mann-Kendall test). Wards and "
            "LSOAs are compared by incidents per 1,000 young people, smoothed towards the "
@@ -73,11 +79,15 @@ c1.metric("Hot spots (95%+)", int((now["bin"] >= 2).sum()),
           delta=int((now["bin"] >= 2).sum() - (before["bin"] >= 2).sum()), delta_color="inverse")
 c2.metric("New since the previous period", int((table["change"] == "new since last period").sum()))
 c3.metric("No longer hot", len(gone))
+st.caption(f"{count_phrase(int((now['bin'] >= 2).sum()), 'area', verb='is')} "
+           f"{plural(int((now['bin'] >= 2).sum()), 'a hot spot', 'hot spots')} at 95% "
+           "confidence or more in this period.")
 
 shown = pd.DataFrame({
     "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Hot spot or hot area around": table["label"].to_numpy(),
-    "Gi*": table["bin"].map(mapping.BIN_LABELS), "Trend": table["category"],
+    "Gi*": table["bin"].map(mapping.BIN_LABELS),
+    "Trend": table["category"].astype(str).str.capitalize(),
     "Since the previous period": table["change"]})
 if "lisa" in table:
     shown.insert(4, "Local Moran", table["lisa"].to_numpy())
@@ -86,16 +96,20 @@ if view.exact:
     if (table["measure"] == "rate").any():
         shown.insert(2, "Rate per 1,000", table["rate"].round(1).to_numpy())
 st.subheader("Where they are")
-st.caption("The hot and cold spots of the period, coloured by their Gi* confidence; hover "
-           "for the trend, click a ward or place to open its profile.")
+st.caption("The hot and cold spots of the period over every area (faint), coloured by their "
+           "Gi* confidence; click one for its figures and a link to its profile.")
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
-drawn = _maps.layer_map(v, unit, filters, view, "hotspots", names[unit], with_places=True,
-                        emerging=True, significant_only=True, counted=both, measure=measure)
+with_places = st.toggle("Places of concern", key="hs_places",
+                        value=_state.shared().get("places", "off") == "on")
+_state.remember(places="on" if with_places else "off")
+drawn = _maps.layer_map(v, unit, filters, view, "hotspots", names[unit],
+                        with_places=with_places, emerging=True, significant_only=True,
+                        counted=both, measure=measure, with_context=True)
 if drawn["empty"]:
     st.info("No area is a hot or cold spot in this period with these filters.")
-_maps.show(drawn, f"hotspots_map_{unit}", v, with_places=True, height=480)
+_maps.show(drawn, f"hotspots_map_{unit}", height=520)
 
-st.subheader(f"{len(table)} hot spots in the period")
+st.subheader(f"{count_phrase(len(table), 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
 _state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
                 file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
@@ -117,7 +131,12 @@ emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]
 if not emerging.empty:
     st.subheader("Emerging patterns")
-    st.bar_chart(emerging["category"].value_counts(), horizontal=True, x_label="areas")
+    kinds = (emerging["category"].astype(str).str.capitalize().value_counts()
+             .rename_axis("pattern").reset_index(name="areas"))
+    st.altair_chart(alt.Chart(kinds).mark_bar().encode(
+        y=alt.Y("pattern:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("areas:Q", title="areas", axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=["pattern", "areas"]), width="stretch")
 
 st.subheader("Complex-strategy flags")
 st.caption("Places where at least 3 distinct young people were linked within 90 days: "
@@ -126,4 +145,5 @@ flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
     st.write("No place meets the threshold in this period.")
 else:
+    flagged = flagged.assign(Category=labels(vocab["place_category"], flagged["Category"]))
     st.dataframe(flagged, hide_index=True, width="stretch")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.plain import md
+from geo.render.words import month_text
 from geo.services import actions
 from geo.services.interventions import ImpactParams
 
@@ -43,14 +45,48 @@ st.caption(f"{before} months before and {after} after each start (the start mont
            "without an intervention at the time, and against placebo tests; the verdict "
            f"says which measure decided. Displacement measured in a {buffer} m ring.")
 results = _data.impacts(v, params, view)
+
+
+def before_after(shown: dict[str, str]) -> alt.FacetChart:
+    """Incidents before and after the start at the place, in its ring and in the
+    surrounding wards, as published (each on its own scale; a count not published, "<5",
+    is left out of the chart)."""
+    zones = (("At the place", "rb", "ra"), (f"{buffer} m ring", "db", "da"),
+             ("Surrounding wards", "cb", "ca"))
+
+    def value(text: str) -> float:
+        return float("nan") if text.startswith("<") else float(text.replace(",", ""))
+
+    frame = pd.DataFrame([{"zone": z, "when": w, "n": value(shown[key]), "incidents": shown[key]}
+                          for z, b, a in zones for w, key in (("Before", b), ("After", a))])
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("when:N", sort=["Before", "After"], title=None,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
+        color=alt.Color("when:N", sort=["Before", "After"], legend=None,
+                        scale=alt.Scale(range=["#9ecae1", "#d95f02"])),
+        tooltip=["zone", "when", alt.Tooltip("incidents:N", title="incidents")])
+    return bars.properties(width=120, height=110).facet(
+        column=alt.Column("zone:N", sort=[z for z, _, _ in zones], title=None,
+                          header=alt.Header(labelFontWeight="bold"))
+    ).resolve_scale(y="independent")
+
+
 VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
     with st.container(border=True):
         st.markdown(f"**{md(row['type_label'])}** at **{md(row['place_name'])}** "
-                    f"({md(row['agency'])}, from {pd.Timestamp(row['start_month']):%b %Y}) — "
-                    f"verdict: **{md(r['verdict'])}**")
+                    f"({md(row['agency'])}, from {month_text(row['start_month'])}"
+                    + (f" to {month_text(row['end_month'])}" if pd.notna(row["end_month"])
+                       else ", ongoing") + f") — verdict: **{md(r['verdict'])}**")
         VERDICT_STYLE.get(r["verdict"], st.info)(md(r["sentence"]))
+        if r.get("counts_text"):
+            st.altair_chart(before_after(r["counts_text"]), width="content")
+            st.caption(f"Incidents in the {before} months before the start (left) and the "
+                       f"{after} after (right)"
+                       + (f"; a count under {view.k} is not published" if not view.exact
+                          else "") + ".")
         if r["sufficient"] and view.exact:
             w, sc, its = r["wdq"], r["synthetic"], r["its"]
             lines = []
@@ -89,7 +125,9 @@ table = reg[["ref", "place_name", "type_label", "agency", "start_month", "end_mo
                  "ref": "Reference", "place_name": "Place", "type_label": "Type",
                  "agency": "Agency", "start_month": "Start", "end_month": "End",
                  "description": "Description"})
-st.dataframe(table, hide_index=True, width="stretch")
+shown_table = table.assign(Start=table["Start"].map(month_text),
+                           End=table["End"].map(month_text))
+st.dataframe(shown_table, hide_index=True, width="stretch")
 _state.download("Download the register (CSV)", lambda: table, what="interventions.csv",
                 file_name="interventions.csv", mime="text/csv")
 

@@ -12,6 +12,7 @@ from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
+from geo.render.words import count_phrase, plural
 
 _state.require("map")
 view = _state.view()
@@ -23,46 +24,50 @@ if period is None:
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
 
+UNITS = {"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}
+COLOURS = {"incidents": "Incidents", "hotspots": "Hot spots (Gi*)"}
 left, mid, right = st.columns([2, 2, 3])
-unit = left.radio("Areas", ["ward", "lsoa", "hex"], horizontal=True, key="map_unit",
-                  format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
-colour = mid.radio("Colour by", ["incidents", "hotspots"], horizontal=True, key="map_colour",
-                   format_func={"incidents": "Incidents", "hotspots": "Hot spots (Gi*)"}.get)
-show_places = right.toggle("Places of concern", value=True, key="map_places")
+unit = left.radio("Areas", list(UNITS), horizontal=True, key="map_unit", format_func=UNITS.get,
+                  index=_state.choice("unit", list(UNITS), "ward"))
+colour = mid.radio("Colour by", list(COLOURS), horizontal=True, key="map_colour",
+                   format_func=COLOURS.get,
+                   index=_state.choice("colour", list(COLOURS), "incidents"))
+show_places = right.toggle("Places of concern", key="map_places",
+                           value=_state.shared().get("places", "on") != "off")
 show_points = view.exact and right.toggle("Incident points (analysts)", key="map_points")
+_state.remember(unit=unit, colour=colour, places="on" if show_places else "off")
 
 table = _data.hotspots(v, unit, filters)
-name = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}[unit]
+name = UNITS[unit]
+drawn = None
 if show_points:  # an analyst's own points: this map is drawn for them alone
     layer = _data.unit_layer(v, unit, filters, view, colour)
     own = _maps.unit_map(v, layer, name, show_places)
-    mapping.add_points(own, _data.points(v, filters), view)
+    points = _data.points(v, filters)
+    drawn = mapping.add_points(own, points, view, dict(_data.vocabularies(v)["harm_type"]))
     m: folium.Map | dict[str, Any] = own
     no_data = bool(layer.get("no_data"))
 else:  # rendered once, shared by every session
     m = _maps.layer_map(v, unit, filters, view, colour, name, show_places)
-    no_data = m["no_data"]
+    no_data = bool(m["no_data"])
 
 hot = int((table["bin"] >= 2).sum())
 covers = _data.coverage(v, filters)
 if not covers.whole:
     st.info(md(published.coverage_text(covers)))
-st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · {hot} "
-           f"{'area' if hot == 1 else 'areas'} are hot spots at 95% confidence or more · "
-           "click a ward or place to open its profile")
-_maps.show(m, f"map_{unit}", v, show_places)
-
-with st.expander("Legend", expanded=False):
-    if colour == "hotspots":
-        for b, label in mapping.BIN_LABELS.items():
-            st.markdown(f":{'red' if b > 0 else 'blue' if b < 0 else 'gray'}[■] {label}")
-    else:
-        st.write("Darker = more incidents (five quantile classes of the areas with any).")
-        if not view.exact:
-            st.write(f"Grey: fewer than {view.k} incidents (exact small numbers are hidden). "
-                     "Counts are published by the cell key method: each may differ from "
-                     f"the true count by up to {view.d}, the same way every time.")
-    st.write("Circles: places of concern, coloured by category.")
-    if no_data:
-        st.write(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
-                 "statistics leave these areas out.")
+st.caption(f"{text(published.total(table, view, n='count'))} incidents in the period · "
+           f"{count_phrase(hot, 'area', verb='is')} {plural(hot, 'a hot spot', 'hot spots')} "
+           "at 95% confidence or more"
+           + (f" · {count_phrase(drawn, 'incident')} drawn as points, grouped where they "
+              "overlap (zoom in to separate them)" if drawn is not None else "")
+           + " · click an area or place for its figures and a link to its profile")
+_maps.show(m, f"map_{unit}")
+if colour == "hotspots":
+    st.caption(mapping.HOTSPOT_SENTENCE)
+if not view.exact:
+    st.caption(f"Counts of fewer than {view.k} are not published. Counts are published by the "
+               "cell key method: each may differ from the true count by up to "
+               f"{view.d}, the same way every time.")
+if no_data:
+    st.caption(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
+               "statistics leave these areas out.")

@@ -10,6 +10,7 @@ from dashboard import _data, _state
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
+from geo.render.words import label, labels, month_text, readable_table
 from geo.services.interventions import ImpactParams
 
 _state.require("profile")
@@ -20,7 +21,8 @@ period = _data.period(v)
 if period is None:
     st.info("No incidents are loaded yet.")
     st.stop()
-filters = _state.filter_controls(period, _data.vocabularies(v), default_months=36)
+vocab = _data.vocabularies(v)
+filters = _state.filter_controls(period, vocab)
 
 places = _data.places(v).sort_values("name")
 wards = _data.wards(v).sort_values("name")
@@ -29,10 +31,13 @@ names = ({("place", u): f"{n} (place)" for u, n in zip(places["unit_id"], places
                                                         strict=True)}
          | {("ward", u): f"{n} (ward)" for u, n in zip(wards["ward_code"], wards["name"],
                                                        strict=True)})
-chosen = st.session_state.get("profile")
+# the place chosen on a map (its popup's link), in a shared link, or earlier in the session
+wanted = _state.shared().get("place", "")
+chosen = tuple(wanted.split(":", 1)) if ":" in wanted else st.session_state.get("profile")
 index = options.index(tuple(chosen)) if chosen and tuple(chosen) in options else 0
 kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=names.get)
 st.session_state["profile"] = (kind, unit_id)
+_state.remember(place=f"{kind}:{unit_id}")
 st.header(md(names[(kind, unit_id)].rsplit(" (", 1)[0]))
 
 info = _data.profile_data(v, kind, unit_id, filters)
@@ -41,8 +46,8 @@ reg = _data.register(v)
 here = pd.DataFrame()
 if kind == "place":
     row = places[places["unit_id"] == unit_id].iloc[0]
-    st.caption(f"{md(row['category'].replace('_', ' ').capitalize())} · status "
-               f"{md(row['status'])}"
+    st.caption(f"{md(label(dict(vocab['place_category']), row['category']))} · status "
+               f"{md(label({}, row['status']).lower())}"
                + (" · synthetic demo place" if row["synthetic"] else ""))
     here = reg[reg["place_id"].astype(str) == unit_id]
 
@@ -51,11 +56,22 @@ shown = published.profile(monthly, info["times"], months, view,
                           dict(_data.vocabularies(v)["harm_type"]))
 st.metric("Incidents in the period", text(shown["total"]))
 
-st.subheader("Monthly trend")
+st.subheader("Trend")
 trend = shown["trend"]
+step, fmt = "month", "%b %Y"
+if not view.exact and trend["n"].isna().mean() > 1 / 3:
+    # too many months below the publication threshold: count by quarter instead (each
+    # quarter a cell of its own, through the gate), so the chart shows a trend, not gaps
+    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
+    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
+                                .dt.start_time)
+    trend = published.monthly_trend(by_quarter, quarters, view)
+    step, fmt = "quarter", "Q%q %Y"
 line = alt.Chart(trend).mark_line(point=True).encode(
-    x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents"),
-    tooltip=[alt.Tooltip("month:T", format="%b %Y"),
+    x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
+    y=alt.Y("n:Q", title=f"incidents per {step}",
+            axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
+    tooltip=[alt.Tooltip("month:T", format=fmt, title=step),
              alt.Tooltip("incidents:N", title="incidents")])
 layers = [line]
 if not here.empty:
@@ -65,10 +81,11 @@ if not here.empty:
         x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
 st.altair_chart(alt.layer(*layers), width="stretch")
 if not view.exact:
-    st.caption(f"Months with fewer than {view.k} incidents are left blank. Counts are "
-               "published by the cell key method: each may differ from the true count by "
-               f"up to {view.d}, the same way every time, and a total is published as a "
-               "count of its own (the parts need not add up to it).")
+    st.caption(f"Counts by {step}; a {step} with fewer than {view.k} incidents is not "
+               "published and left blank. Counts are published by the cell key method: each "
+               f"may differ from the true count by up to {view.d}, the same way every time, "
+               "and a total is published as a count of its own (the parts need not add up "
+               "to it).")
 
 left, right = st.columns(2)
 with left:
@@ -78,7 +95,8 @@ with left:
         st.write("Too few incidents to show.")
     else:
         st.altair_chart(alt.Chart(mix).mark_bar().encode(
-            y=alt.Y("harm_type:N", sort="-x", title=None), x=alt.X("n:Q", title="incidents"),
+            y=alt.Y("harm_type:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
             tooltip=[alt.Tooltip("harm_type:N", title="harm"),
                      alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
 with right:
@@ -87,12 +105,27 @@ with right:
     if info["times"]["n"].sum() == 0:
         st.write("No incidents with a time of day.")
     else:
-        st.altair_chart(alt.Chart(grid).mark_rect().encode(
-            x=alt.X("hour:O", title="hour of day"),
-            y=alt.Y("day:N", sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], title=None),
-            color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered")),
-            tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")]),
-            width="stretch")
+        # three kinds of cell, drawn differently: none (white), not published (grey), and
+        # published counts (colour)
+        grid = grid.assign(cell=["Not published" if pd.isna(n) else "None" if n == 0
+                                 else "Count" for n in grid["n"]])
+        days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        base = alt.Chart(grid).encode(
+            x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=days, title=None))
+        kinds = base.transform_filter("datum.cell != 'Count'").mark_rect(
+            stroke="#dddddd", strokeWidth=0.5).encode(
+            fill=alt.Fill("cell:N", title=None, scale=alt.Scale(
+                domain=["None", "Not published"], range=["#ffffff", "#bdbdbd"])),
+            tooltip=["day", "hour", alt.Tooltip("cell:N", title="incidents")])
+        counts = base.transform_filter("datum.cell == 'Count'").mark_rect().encode(
+            color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
+                            legend=alt.Legend(format="d", tickMinStep=1)),
+            tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
+        st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
+                        width="stretch")
+        if not view.exact:
+            st.caption(f"White: no incidents. Grey: fewer than {view.k} incidents "
+                       "(not published).")
 
 if kind == "place":
     st.subheader("Location assessments")
@@ -101,7 +134,8 @@ if kind == "place":
         st.write("No location assessment recorded.")
     else:
         when = pd.to_datetime(a["assessed_on"])
-        a = a.assign(assessed_on=when.dt.strftime("%d %b %Y" if view.exact else "%b %Y"))
+        a = a.assign(assessed_on=[f"{t.day} {t:%b %Y}" if view.exact else month_text(t)
+                                  for t in when])
         st.dataframe(a.rename(columns={"assessed_on": "Assessed", "rating": "Risk rating",
                                        "factors": "Factors"}),
                      hide_index=True, width="stretch")
@@ -114,9 +148,9 @@ if kind == "place":
         for _, iv in here.iterrows():
             res = results.get(iv["ref"])
             st.markdown(f"**{md(iv['type_label'])}** by {md(iv['agency'])}, from "
-                        f"{pd.Timestamp(iv['start_month']):%b %Y}"
-                        + (f" to {pd.Timestamp(iv['end_month']):%b %Y}"
-                           if pd.notna(iv["end_month"]) else " (ongoing)"))
+                        f"{month_text(iv['start_month'])}"
+                        + (f" to {month_text(iv['end_month'])}"
+                           if pd.notna(iv["end_month"]) else ", ongoing"))
             if res:
                 st.info(md(res["sentence"]))
                 c = res["counts_text"]
@@ -127,4 +161,10 @@ if kind == "place":
 else:
     st.subheader("Places of concern in this ward")
     p = info["places"]
-    st.dataframe(p.drop(columns=["unit_id"]), hide_index=True, width="stretch")
+    if p.empty:
+        st.write("No place of concern is recorded in this ward.")
+    else:
+        p = p.assign(category=labels(vocab["place_category"], p["category"]),
+                     status=p["status"].map(lambda x: label({}, x)))
+        st.dataframe(readable_table(p.drop(columns=["unit_id"])), hide_index=True,
+                     width="stretch")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.config import PROJECT_ROOT, get_settings
+from geo.kinds import KINDS
 from geo.roles import ROLES
 
 
@@ -115,10 +116,26 @@ def _progress_line() -> Any:
     return bar
 
 
+def _load_contexts(args: argparse.Namespace) -> int:
+    """``contexts load contexts FILE``: records of contexts of concern, all or nothing."""
+    from geo.services import contexts
+    from geo.store.audit import os_actor
+
+    res = contexts.load_file(args.file, actor=os_actor(), role="analyst")
+    if args.json:
+        print(json.dumps(res))
+    else:
+        print(f"{args.file}: {res['rows']} contexts, {res['added']} added, "
+              f"{res['edited']} changed")
+    return 0
+
+
 def _load(args: argparse.Namespace) -> int:
     from geo.ingest import load
 
     _ensure_db()
+    if args.kind == "contexts":
+        return _load_contexts(args)
     bar = _progress_line()
     with bar:
         task = bar.add_task("loading", total=1)
@@ -224,15 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", help="load an extract file")
     ld.add_argument(
         "kind",
-        choices=[
-            "incidents",
-            "interventions",
-            "places",
-            "assessments",
-            "wards",
-            "lsoas",
-            "population",
-        ],
+        choices=(*KINDS, "contexts"),  # contexts of concern: records, not an extract
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")

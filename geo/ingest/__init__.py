@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,14 +41,12 @@ from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
 from geo.ingest._upload_check import RefusedUpload
+from geo.kinds import KINDS
 from geo.store import db
 from geo.store.audit import os_actor, record
 
-KINDS = ("incidents", "interventions", "places", "assessments", "wards", "lsoas", "population")
-Kind = Literal[
-    "incidents", "interventions", "places", "assessments", "wards", "lsoas", "population"
-]
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
 
 #: a load's incident ids are extract_id * 2**32 + source_row (sql/queries/incident_copy.sql)
 INCIDENT_ID_SHIFT = 32
@@ -59,7 +58,7 @@ COPY_CHUNK = 100_000
 #: long cell is no reason to fetch them
 CELLS_MIN_LINES = 8_000
 
-__all__ = ["KINDS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
+__all__ = ["KINDS", "SPECS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
 
 
 @dataclass
@@ -132,35 +131,6 @@ def _context(conn: psycopg.Connection[Any], settings: Settings,
     )
 
 
-def _prepare(
-    kind: str, table: Table, ctx: Context, name: str, settings: Settings
-) -> Generator[Prepared, None, None]:
-    """The validated rows of a file, in chunks. Whatever rejects a whole file (identifiers,
-    missing columns) raises here; an incidents file is then validated a chunk at a time in
-    the background while the load copies the chunks before (``_background.ahead``)."""
-    if kind == "incidents":
-        return ahead(_incidents.prepare_chunks(table, ctx, name))
-    whole = _prepare_whole(kind, table, ctx, name, settings)
-    return (part for part in (whole,))
-
-
-def _prepare_whole(kind: str, table: Table, ctx: Context, name: str,
-                   settings: Settings) -> Prepared:
-    if kind in ("wards", "lsoas"):
-        return _polygons.prepare_boundaries(
-            table, ctx, name, kind, (settings.area_code, settings.area_name)
-        )
-    if kind == "places":
-        return _polygons.prepare_places(table, ctx, name)
-    if kind == "interventions":
-        return _records.prepare_interventions(table, ctx, name)
-    if kind == "assessments":
-        return _records.prepare_assessments(table, ctx, name)
-    if kind == "population":
-        return _records.prepare_population(table, ctx, name)
-    raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
-
-
 def _copy_frame(
     conn: psycopg.Connection[Any],
     copy_name: str,
@@ -225,38 +195,117 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
             )
 
 
-#: statements that prepare the incidents' insert (their row counts are not the file's rows)
 @functools.cache
 def _fetcher() -> ThreadPoolExecutor:
     """The one thread that fetches cells while a file is read (made on first use)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
 
 
+def _checkpoint(step: str) -> None:
+    """Called between the steps of a load's transaction with the step's name ("ledger",
+    "copied", "inserted", "audited"). Does nothing: the fault-injection tests replace it
+    (``monkeypatch``) to fail a load mid-way and check that nothing was written."""
+
+
+Prepare = Callable[[Table, Context, str, Settings], Generator[Prepared, None, None]]
+
+
+def _whole(fn: Callable[[Table, Context, str], Prepared]) -> Prepare:
+    """A kind validated in one piece."""
+    def prepare(table: Table, ctx: Context, name: str, settings: Settings
+                ) -> Generator[Prepared, None, None]:
+        part = fn(table, ctx, name)  # now: what rejects the file is raised before writing
+        return (p for p in (part,))
+
+    return prepare
+
+
+def _boundaries(kind: str) -> Prepare:
+    def prepare(table: Table, ctx: Context, name: str, settings: Settings
+                ) -> Generator[Prepared, None, None]:
+        part = _polygons.prepare_boundaries(table, ctx, name, kind,
+                                            (settings.area_code, settings.area_name))
+        return (p for p in (part,))
+
+    return prepare
+
+
+#: statements that prepare the incidents' insert (their row counts are not the file's rows)
 _POINT_STEPS = ("stage_incident_index", "stage_incident_analyze", "stage_point_ward",
                 "stage_point_ward_near", "stage_point_lsoa", "stage_point_lsoa_near",
                 "stage_point_place", "stage_point_found_analyze")
-_STAGE = {
-    "incidents": (
-        "stage_incident",
-        "stage_incident_copy",
-        (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
-    ),
-    "wards": ("stage_polygon", "stage_polygon_copy", ("ward_upsert",)),
-    "lsoas": ("stage_polygon", "stage_polygon_copy", ("lsoa_upsert",)),
-    "places": ("stage_place", "stage_place_copy", ("place_upsert",)),
-    "interventions": ("stage_intervention", "stage_intervention_copy", ("intervention_upsert",)),
-    "assessments": ("stage_assessment", "stage_assessment_copy", ("assessment_insert",)),
-    "population": ("stage_population", "stage_population_copy", ("population_upsert",)),
-    # police.uk outcomes files, loaded as incidents: into crime_outcome
-    "outcomes": ("stage_outcome", "stage_outcome_copy", ("outcome_insert",)),
-}
-#: kinds whose identifiers are pseudonymised with the key (their extracts record its
-#: fingerprint, and the demo key is refused for them outside demo mode)
-PSEUDONYMISED = ("incidents",)
 
-#: statements run after the inserts (their row counts are not the file's rows)
-_AFTER = {"wards": ("area_refresh", "area_cells_refresh"), "lsoas": ("area_cells_refresh",),
-          "places": ("place_cells_refresh",)}
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one kind of file is loaded: validated by ``prepare`` (chunks of rows and
+    quarantine), COPY'd into the ``stage`` table by ``copy``, written by the ``inserts``
+    (in order; those in :data:`_POINT_STEPS` prepare and write no rows of the file), then
+    the ``after`` statements refresh what depends on it."""
+
+    prepare: Prepare
+    stage: str
+    copy: str
+    inserts: tuple[str, ...]
+    after: tuple[str, ...] = ()
+    #: identifiers pseudonymised with the key: the extract records its fingerprint, and the
+    #: demo key is refused outside demo mode
+    pseudonymised: bool = False
+    #: rows go into a table of their own, attached as a partition (migration 0008); large
+    #: files fetch the 50 m and 10 m cells while they are read; the file may declare what
+    #: it covers
+    partitioned: bool = False
+
+
+SPECS: dict[str, KindSpec] = {
+    # validated a chunk at a time in the background while the chunks before are copied
+    "incidents": KindSpec(
+        lambda table, ctx, name, settings: ahead(_incidents.prepare_chunks(table, ctx, name)),
+        "stage_incident", "stage_incident_copy",
+        (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
+        pseudonymised=True, partitioned=True),
+    "interventions": KindSpec(_whole(_records.prepare_interventions), "stage_intervention",
+                              "stage_intervention_copy", ("intervention_upsert",)),
+    "places": KindSpec(_whole(_polygons.prepare_places), "stage_place", "stage_place_copy",
+                       ("place_upsert",), after=("place_cells_refresh",)),
+    "assessments": KindSpec(_whole(_records.prepare_assessments), "stage_assessment",
+                            "stage_assessment_copy", ("assessment_insert",)),
+    "wards": KindSpec(_boundaries("wards"), "stage_polygon", "stage_polygon_copy",
+                      ("ward_upsert",), after=("area_refresh", "area_cells_refresh")),
+    "lsoas": KindSpec(_boundaries("lsoas"), "stage_polygon", "stage_polygon_copy",
+                      ("lsoa_upsert",), after=("area_cells_refresh",)),
+    "population": KindSpec(_whole(_records.prepare_population), "stage_population",
+                           "stage_population_copy", ("population_upsert",)),
+}
+#: police.uk outcomes files, given as incidents: what became of crimes, into crime_outcome
+OUTCOMES = KindSpec(_whole(_police_outcomes), "stage_outcome", "stage_outcome_copy",
+                    ("outcome_insert",))
+#: kinds whose identifiers are pseudonymised with the key
+PSEUDONYMISED = tuple(k for k, spec in SPECS.items() if spec.pseudonymised)
+
+
+@dataclass
+class _Read:
+    """A file read and checked, ready to write: its rows, how to write them and what it
+    declares it covers."""
+
+    spec: KindSpec
+    table: Table
+    parts: Generator[Prepared, None, None]
+    declared: Any
+
+
+@dataclass(frozen=True)
+class _File:
+    """What a load knows of its file before reading it."""
+
+    kind: str
+    path: Path
+    data: bytes
+    sha: str
+    given: str  # the name as given (its suffix says how to read it)
+    name: str  # the name recorded: the file's own only if it identifies nobody
+    fingerprint: str | None
 
 
 def load(
@@ -270,162 +319,153 @@ def load(
     progress: Progress = _noop,
     settings: Settings | None = None,
     covers: _coverage.Covers = None,
-    _fault: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
-    ``file_name`` is the name to record (an upload's original name); ``_fault`` is called
-    between steps with the step's name, for tests that inject a failure mid-load.
-    ``covers``: what an incidents file covers (``_coverage.resolve``; default the whole
-    area), recorded with the load.
+    ``file_name`` is the name to record (an upload's original name); ``covers``: what an
+    incidents file covers (``_coverage.resolve``; default the whole area), recorded with
+    the load. The steps: recognise a file already loaded; read and check it (identifiers,
+    columns, the key) or reject it; write it in one transaction; say what happened.
     """
     settings = settings or get_settings()
     actor = actor or os_actor()
-    if kind not in KINDS:
+    f = _file(kind, Path(path), file_name, settings)
+    with db.connect("loader", settings) as conn:
+        seen = _already_loaded(conn, f, actor, role)
+        if seen is not None:
+            return seen
+        try:
+            progress(0, 1, "reading")
+            read = _read(conn, f, sheet, covers, settings)
+        except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
+            conn.rollback()
+            rows = getattr(exc, "rows", 0)
+            return _reject(conn, f.kind, f.name, f.sha, rows, str(exc), actor, role,
+                           f.fingerprint)
+        return _write(conn, f, read, actor, role, progress)
+
+
+def _file(kind: str, path: Path, file_name: str | None, settings: Settings) -> _File:
+    if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
-    if kind in PSEUDONYMISED:
+    if SPECS[kind].pseudonymised:
         settings.check_pseudonym_key()  # the public demo key, outside demo mode: refused
-    fingerprint = settings.key_fingerprint if kind in PSEUDONYMISED else None
-    path = Path(path)
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     given = file_name or path.name
-    # the name recorded (ledger, audit, messages): the file's own only if it identifies
-    # nobody, else "upload-<sha8>"
-    name = safe_file_name(given, sha)
-    fault = _fault or (lambda step: None)
-    with db.connect("loader", settings) as conn:
-        found = db.frame(conn, "extract_find", {"kind": kind, "sha256": sha})
-        if not found.empty:
-            row = found.iloc[0]
-            res = LoadResult(
-                int(row.extract_id),
-                kind,
-                sha,
-                "already_loaded",
-                int(row.rows_read),
-                0,
-                0,
-                {},
-                f"{name} was already loaded as extract {int(row.extract_id)}; nothing changed",
-            )
-            with conn.transaction():
-                record(
-                    conn,
-                    actor,
-                    role,
-                    "upload",
-                    f"{kind}:{name}",
-                    "already_loaded",
-                    {"extract_id": res.extract_id},
-                )
-            return res
-        try:
-            if fingerprint:
-                _same_key(conn, kind, fingerprint)
-            progress(0, 1, "reading")
-            _upload_check.check(path, name, settings.max_upload_mb * 2**20,
-                                suffix_of=given)
-            # fetched while the file is read
-            cells = (_fetcher().submit(_fetch_cells, settings)
-                     if kind == "incidents" and _lines(data) >= CELLS_MIN_LINES else None)
-            # the bytes hashed above, not read again
-            table = read_table(path, sheet, data, name=name, suffix_of=given)
-            if len(table) == 0:
-                raise UnreadableFile(f"{name}: the file has a header but no rows"
-                                     if table.geometry is None
-                                     else f"{name}: the file has no features")
-            declared = _coverage.resolve(conn, covers) if kind == "incidents" else None
-            if covers is not None and declared is None:
-                raise ValueError(f"only an incidents file declares what it covers, not {kind}")
-            ctx = _context(conn, settings, cells)
-            conn.commit()
-            if kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
-                kind_stage = "outcomes"  # what became of crimes: no incidents to cover
-                declared = None
-                parts = (p for p in (_police_outcomes(table, ctx, name),))
-            else:
-                kind_stage = kind
-                parts = _prepare(kind, table, ctx, name, settings)
-        except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
-            conn.rollback()
-            rows = len(table) if "table" in locals() else 0
-            return _reject(conn, kind, name, sha, rows, str(exc), actor, role, fingerprint)
-        n_read = len(table)
-        with closing(parts), conn.transaction():
-            db.execute(conn, "load_settings")
-            # counted as the chunks are validated; updated below, in this transaction
-            extract_id = _ledger(conn, kind, name, sha, actor, (n_read, 0, n_read), {},
-                                 "loaded", fingerprint=fingerprint)
-            fault("ledger")
-            stage, copy_name, inserts = _STAGE[kind_stage]
-            params = {
-                "extract_id": extract_id,
-                "place_distance": PLACE_DISTANCE_M,
-                "boundary_tolerance": BOUNDARY_TOLERANCE_M,
-                "id_shift": INCIDENT_ID_SHIFT,  # ids made in SQL as in Python
-            }
-            # incidents go into a table of their own, attached as a partition once
-            # checked (migration 0008); other kinds go straight into theirs
-            target = (db.scalar(conn, "incident_partition_new", params)
-                      if kind_stage == "incidents" else None)
-            db.execute(conn, stage)
-            copied = _copy_parts(conn, parts, copy_name, target, extract_id,
-                                 lambda done, phase: progress(done, n_read, phase))
-            n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
-            if n_read != n_ok + n_q:
-                raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
-                                   f"{n_q} quarantined")
-            db.execute(conn, "extract_counts", {
-                "extract_id": extract_id, "rows_loaded": n_ok, "rows_quarantined": n_q,
-                "reasons": Jsonb(reasons)})
-            fault("copied")
-            progress(0, 1, "assigning places")
-            written = copied.direct
-            for step in inserts:
-                n = db.execute(conn, step, params, {"target": target} if target else None)
-                written += 0 if step in _POINT_STEPS else max(n, 0)
-            if target:
-                db.execute(conn, "incident_partition_attach", params)
-            for name_after in _AFTER.get(kind, ()):
-                db.execute(conn, name_after, params)
-            if written != n_ok:
-                raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
-            covered = (_coverage.record(conn, extract_id, declared)
-                       if declared is not None else None)
-            fault("inserted")
-            for q in copied.quarantine:
-                _copy_quarantine(conn, extract_id, q)
-            record(
-                conn,
-                actor,
-                role,
-                "upload",
-                f"{kind}:{name}",
-                "loaded",
-                {
-                    "extract_id": extract_id,
-                    "rows_read": n_read,
-                    "rows_loaded": n_ok,
-                    "rows_quarantined": n_q,
-                },
-            )
-            fault("audited")
-        progress(1, 1, "done")
-        message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
-            f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
-        ) + _coverage.sentence(declared, covered)
-        return LoadResult(
-            int(extract_id),
-            kind,
-            sha,
-            "loaded",
-            n_read,
-            n_ok,
-            n_q,
-            {k: int(v) for k, v in reasons.items()},
-            message,
-        )
+    return _File(kind, path, data, sha, given, safe_file_name(given, sha),
+                 settings.key_fingerprint if SPECS[kind].pseudonymised else None)
+
+
+def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: str
+                    ) -> LoadResult | None:
+    """The same bytes loaded before: nothing changes, and the attempt is audited."""
+    found = db.frame(conn, "extract_find", {"kind": f.kind, "sha256": f.sha})
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    res = LoadResult(int(row.extract_id), f.kind, f.sha, "already_loaded", int(row.rows_read),
+                     0, 0, {}, f"{f.name} was already loaded as extract "
+                               f"{int(row.extract_id)}; nothing changed")
+    with conn.transaction():
+        record(conn, actor, role, "upload", f"{f.kind}:{f.name}", "already_loaded",
+               {"extract_id": res.extract_id})
+    return res
+
+
+def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
+          covers: _coverage.Covers, settings: Settings) -> _Read:
+    """Read and check the file; raise what rejects it whole (the error carries ``rows``,
+    the rows read, once the file is read)."""
+    spec = SPECS[f.kind]
+    if f.fingerprint:
+        _same_key(conn, f.kind, f.fingerprint)
+    _upload_check.check(f.path, f.name, settings.max_upload_mb * 2**20, suffix_of=f.given)
+    # fetched while the file is read
+    cells = (_fetcher().submit(_fetch_cells, settings)
+             if spec.partitioned and _lines(f.data) >= CELLS_MIN_LINES else None)
+    # the bytes hashed above, not read again
+    table = read_table(f.path, sheet, f.data, name=f.name, suffix_of=f.given)
+    try:
+        if len(table) == 0:
+            raise UnreadableFile(f"{f.name}: the file has a header but no rows"
+                                 if table.geometry is None
+                                 else f"{f.name}: the file has no features")
+        declared = _coverage.resolve(conn, covers) if spec.partitioned else None
+        if covers is not None and declared is None:
+            raise ValueError(f"only an incidents file declares what it covers, not {f.kind}")
+        ctx = _context(conn, settings, cells)
+        conn.commit()
+        if f.kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
+            spec, declared = OUTCOMES, None  # what became of crimes: no incidents to cover
+        parts = spec.prepare(table, ctx, f.name, settings)
+    except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
+        exc.rows = len(table)  # type: ignore[attr-defined]
+        raise
+    return _Read(spec, table, parts, declared)
+
+
+def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: str,
+           progress: Progress) -> LoadResult:
+    """Write a checked file in one transaction: the ledger row, the rows by COPY, the
+    inserts that place them, the quarantine, what it covers and the audit row. Either all
+    of it or none."""
+    n_read, spec, name = len(r.table), r.spec, f.name
+    with closing(r.parts), conn.transaction():
+        db.execute(conn, "load_settings")
+        # counted as the chunks are validated; updated below, in this transaction
+        extract_id = _ledger(conn, f.kind, name, f.sha, actor, (n_read, 0, n_read), {},
+                             "loaded", fingerprint=f.fingerprint)
+        _checkpoint("ledger")
+        params = {
+            "extract_id": extract_id,
+            "place_distance": PLACE_DISTANCE_M,
+            "boundary_tolerance": BOUNDARY_TOLERANCE_M,
+            "id_shift": INCIDENT_ID_SHIFT,  # ids made in SQL as in Python
+        }
+        # incidents go into a table of their own, attached as a partition once checked
+        # (migration 0008); other kinds go straight into theirs
+        target = (db.scalar(conn, "incident_partition_new", params)
+                  if spec.partitioned else None)
+        db.execute(conn, spec.stage)
+        copied = _copy_parts(conn, r.parts, spec.copy, target, extract_id,
+                             lambda done, phase: progress(done, n_read, phase))
+        n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
+        if n_read != n_ok + n_q:
+            raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
+                               f"{n_q} quarantined")
+        db.execute(conn, "extract_counts", {
+            "extract_id": extract_id, "rows_loaded": n_ok, "rows_quarantined": n_q,
+            "reasons": Jsonb(reasons)})
+        _checkpoint("copied")
+        progress(0, 1, "assigning places")
+        written = copied.direct
+        for step in spec.inserts:
+            n = db.execute(conn, step, params, {"target": target} if target else None)
+            written += 0 if step in _POINT_STEPS else max(n, 0)
+        if target:
+            db.execute(conn, "incident_partition_attach", params)
+        for name_after in spec.after:
+            db.execute(conn, name_after, params)
+        if written != n_ok:
+            raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
+        covered = (_coverage.record(conn, extract_id, r.declared)
+                   if r.declared is not None else None)
+        _checkpoint("inserted")
+        for q in copied.quarantine:
+            _copy_quarantine(conn, extract_id, q)
+        record(conn, actor, role, "upload", f"{f.kind}:{name}", "loaded",
+               {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
+                "rows_quarantined": n_q})
+        _checkpoint("audited")
+    progress(1, 1, "done")
+    log.info("%s: %s rows read, %s loaded, %s quarantined (extract %s)", name, n_read, n_ok,
+             n_q, extract_id)
+    message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
+        f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
+    ) + _coverage.sentence(r.declared, covered)
+    return LoadResult(int(extract_id), f.kind, f.sha, "loaded", n_read, n_ok, n_q,
+                      {k: int(v) for k, v in reasons.items()}, message)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The board pack: a print-ready HTML report of the period's review, self-contained.
+"""The board pack: the period's review as an A4 PDF (or print-ready HTML), self-contained.
 
 Headline figures, a hot-spot map drawn as inline SVG (no tiles, no scripts), the emerging
 hot spots, the complex-strategy flags and the intervention results, written for the view
@@ -19,40 +19,109 @@ import pandas as pd
 import shapely
 
 from geo.render import text as published
-from geo.render.mapping import BIN_LABELS, HOTSPOT_COLOURS, NO_DATA_LABEL
+from geo.render.mapping import (
+    BIN_LABELS,
+    HOTSPOT_COLOURS,
+    HOTSPOT_SENTENCE,
+    NO_DATA_LABEL,
+    area_shape,
+)
+from geo.render.words import now_text
 from geo.stats.disclosure import View, text
 
 CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:60rem}
-h1{margin-bottom:0}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-td,th{border-bottom:1px solid #ddd;text-align:left;padding:.3rem .5rem;font-size:.9rem}
-.figures{display:flex;gap:2rem}.figure b{display:block;font-size:1.8rem}
-.note{color:#666;font-size:.85rem}@media print{body{margin:0}}
+@page{size:A4;margin:16mm 15mm 18mm;
+  @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:8pt;color:#666}}
+body{font-family:"DejaVu Sans",system-ui,sans-serif;color:#222;font-size:10pt;margin:0}
+h1{margin:0 0 .2rem;font-size:18pt}h2{font-size:13pt;margin:1rem 0 .4rem;break-after:avoid}
+table{border-collapse:collapse;width:100%;margin:.3rem 0 1rem}
+td,th{border-bottom:1px solid #ddd;text-align:left;padding:.25rem .4rem;font-size:9pt}
+tr,td,th{break-inside:avoid}thead{display:table-header-group}
+.figures{display:flex;gap:1.5rem;flex-wrap:wrap}.figure b{display:block;font-size:16pt}
+.figure{width:9.5rem}
+.note{color:#555;font-size:8.5pt}
+figure{margin:0;break-inside:avoid;page-break-inside:avoid}
+figure svg{width:100%;height:auto;max-height:170mm}
+figcaption{font-size:8.5pt;color:#333;margin-top:.3rem}
+.swatch{display:inline-block;width:.9rem;height:.7rem;border:1px solid #777;
+  vertical-align:-1px;margin:0 .25rem 0 .6rem}
+section{break-inside:avoid}
+@media screen{body{margin:2rem;max-width:60rem}}
 """
 
 
-def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640) -> str:
-    """Polygons (WGS84) as an SVG, shaded by ``fills``; north up, distances kept."""
+def _label_points(wards: gpd.GeoDataFrame, minx: float, maxy: float, k: float, scale: float,
+                  width: int, height: int) -> str:
+    """Ward names as SVG text at a point inside each ward, larger wards first, a name left
+    out where it would overlap one already placed."""
+    if wards is None or wards.empty:
+        return ""
+    pts = wards.geometry.representative_point()
+    order = np.argsort(-shapely.area(wards.geometry.to_numpy()))  # (degrees²: an order only)
+    taken: list[tuple[float, float, float, float]] = []
+    out = []
+    for i in order:
+        name = str(wards["name"].iloc[i])
+        x = (pts.iloc[i].x - minx) * k * scale
+        y = (maxy - pts.iloc[i].y) * scale
+        w, h = len(name) * 5.2 + 4, 11
+        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
+            continue
+        if any(box[0] < t[2] and box[2] > t[0] and box[1] < t[3] and box[3] > t[1]
+               for t in taken):
+            continue
+        taken.append(box)
+        # the name on a pale box, readable over any colour
+        out.append(f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{w:.1f}" height="{h}" '
+                   'rx="2" fill="#ffffff" fill-opacity="0.78"/>'
+                   f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="9" '
+                   f'font-family="DejaVu Sans, sans-serif" fill="#111">{html.escape(name)}</text>')
+    return "".join(out)
+
+
+def _rings(geom: Any, minx: float, maxy: float, k: float, scale: float) -> str:
+    parts = []
+    for poly in getattr(geom, "geoms", [geom]):
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            px = (xy[:, 0] - minx) * k * scale
+            py = (maxy - xy[:, 1]) * scale
+            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}"
+                                        for x, y in zip(px, py, strict=True)) + "Z")
+    return "".join(parts)
+
+
+def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
+            wards: gpd.GeoDataFrame | None = None) -> str:
+    """Polygons (WGS84) as an SVG, shaded by ``fills``; north up, distances kept; with
+    ``wards``, their outlines and names on top (a map that can be read on paper)."""
     geoms = areas.geometry.to_numpy()
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     k = np.cos(np.deg2rad((miny + maxy) / 2))
     scale = width / ((maxx - minx) * k)
     height = int((maxy - miny) * scale) + 1
-    paths = []
-    for geom, fill in zip(geoms, fills, strict=True):
-        parts = []
-        for poly in getattr(geom, "geoms", [geom]):
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = np.asarray(ring.coords)
-                px = (xy[:, 0] - minx) * k * scale
-                py = (maxy - xy[:, 1]) * scale
-                parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py,
-                                                                                 strict=True)))
-        paths.append(f'<path d="{"".join(parts)}Z" fill="{html.escape(fill)}" '
-                     'stroke="#999" stroke-width="0.3"/>')
+    paths = [f'<path d="{_rings(geom, minx, maxy, k, scale)}" fill="{html.escape(fill)}" '
+             'stroke="#bbb" stroke-width="0.2"/>'
+             for geom, fill in zip(geoms, fills, strict=True)]
+    if wards is not None and not wards.empty:
+        paths += [f'<path d="{_rings(g, minx, maxy, k, scale)}" fill="none" stroke="#555" '
+                  'stroke-width="0.6"/>' for g in wards.geometry.to_numpy()]
+        outline = area_shape(wards)
+        paths.append(f'<path d="{_rings(outline, minx, maxy, k, scale)}" fill="none" '
+                     'stroke="#111" stroke-width="1.6"/>')
+        paths.append(_label_points(wards, minx, maxy, k, scale, width, height))
+    # a scale bar: 2 km
+    km = 1000 / (111_320 * k) * k * scale  # pixels per km
+    bar = (f'<g font-size="9" font-family="DejaVu Sans, sans-serif">'
+           f'<rect x="10" y="{height - 16}" width="{2 * km:.1f}" height="4" fill="#111"/>'
+           f'<text x="10" y="{height - 21}" text-anchor="start">0</text>'
+           f'<text x="{10 + 2 * km:.1f}" y="{height - 21}" text-anchor="middle">2 km</text>'
+           f'<text x="{width - 14}" y="18" font-size="12" text-anchor="middle">N</text>'
+           f'<path d="M{width - 14},22 l-4,10 h8z" fill="#111"/></g>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="Hot spot map">'
-            + HATCH_DEFS + "".join(paths) + "</svg>")
+            + HATCH_DEFS + "".join(paths) + bar + "</svg>")
 
 
 #: the fill of units with no data (outside the area the data covers): grey hatching
@@ -67,7 +136,16 @@ def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
                    for r in frame.itertuples(index=False))
-    return f"<table><tr>{head}</tr>{rows}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def pdf(document: str) -> bytes:
+    """The board pack as an A4 PDF (WeasyPrint; the document has no script and no link to
+    fetch, so nothing leaves the machine)."""
+    import weasyprint
+
+    data: bytes = weasyprint.HTML(string=document, base_url=None).write_pdf()
+    return data
 
 
 def _method_note(view: View) -> str:
@@ -82,12 +160,14 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
            previous: pd.DataFrame, complex_flags: pd.DataFrame,
            impacts: list[dict[str, Any]], made_by: str, made_on: date,
            pooled: list[dict[str, Any]] | None = None,
-           concentration: dict[str, float] | None = None) -> str:
+           concentration: dict[str, float] | None = None,
+           wards: gpd.GeoDataFrame | None = None) -> str:
     """The whole report as one HTML document. ``previous``: the units' counts (``count``,
     ``ck``) of the period before; every count is published through the disclosure gate.
     ``pooled``: the pooled effect of each type of intervention
     (:func:`geo.services.interventions.pooled_rows`); ``concentration``: from
-    :func:`geo.services.pages.concentration`."""
+    :func:`geo.services.pages.concentration`; ``wards``: their outlines and names on the
+    map."""
     now = published.total(hex_table, view, n="count")
     before = published.total(previous, view, n="count")
     hot = hex_table[hex_table["bin"] >= 2]
@@ -110,7 +190,8 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
         hex_table.iloc[0:0]
     em = (emerging.groupby(["category", "ward"]).size().reset_index(name="areas")
           .sort_values(["category", "areas"], ascending=[True, False])
-          .rename(columns={"category": "Pattern", "ward": "Near", "areas": "Areas"}))
+          .rename(columns={"category": "Pattern", "ward": "Ward", "areas": "Areas"}))
+    em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
     flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
     results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
                       f"{html.escape(r['sentence'])}</li>" for r in impacts)
@@ -130,25 +211,27 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
                 f"{num(c['spearman'])}). As a forecast, last period's hot spots had a PAI of "
                 f"{num(c['pai'])}, PEI* {num(c['pei_star'])} (1 = as good as hindsight) and "
                 f"RRI {num(c['rri'])}.</p>")
-    legend = " ".join(f'<span style="background:{HOTSPOT_COLOURS[b]};padding:0 .6rem"></span> '
-                      f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, -1, -2, -3))
+    legend = " ".join(f'<span class="swatch" style="background:{HOTSPOT_COLOURS[b]}"></span>'
+                      f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, 0, -1, -2, -3))
     if not inside.all():
         legend += (' <svg width="16" height="10"><rect width="16" height="10" '  # the map's
                    f'fill="{NO_DATA_FILL}"/></svg> {html.escape(NO_DATA_LABEL)}')  # pattern
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p class="note">Period {start:%B %Y} to {end:%B %Y}. Prepared {made_on:%d %B %Y} by
+<p class="note">Period {start:%B %Y} to {end:%B %Y}. Prepared {now_text(made_on)} by
 {html.escape(made_by)}.{_method_note(view)}</p>
-<h2>Headline figures</h2><div class="figures">{fig_html}</div>
-<h2>Hot spots</h2>{svg_map(hex_table, fills)}<p class="note">{legend}</p>
-<h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}
+<section><h2>Headline figures</h2><div class="figures">{fig_html}</div></section>
+<figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
+<figcaption>250 m hexagons by their Gi* confidence, with ward names and boundaries.
+{legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
+<section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
 <h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
 {_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
-<h2>What works across places</h2>
+<section><h2>What works across places</h2>
 <ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
 <p class="note">Each type over all its places and start dates, against matched comparisons,
-pooled with a 95% interval (docs/methods.md).</p>
+pooled with a 95% interval (docs/methods.md).</p></section>
 <h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
 </body></html>"""

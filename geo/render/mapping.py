@@ -24,7 +24,13 @@ import shapely
 from folium.utilities import JsCode
 
 from geo.config import Settings
-from geo.render.assets import LEAFLET_CSS, LEAFLET_JS
+from geo.render.assets import (
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    PROTOMAPS_JS,
+    basemap_max_zoom,
+    publish_basemap,
+)
 
 
 @functools.lru_cache(maxsize=512)
@@ -72,6 +78,16 @@ CATEGORY_COLOURS = {
     "estate": "#a6761d",
     "street": "#666666",
 }
+#: a letter on each place's icon, so the categories differ by more than colour
+CATEGORY_GLYPHS = {
+    "transport_hub": "T",
+    "park": "P",
+    "shopping_centre": "S",
+    "fast_food": "F",
+    "school_vicinity": "E",
+    "estate": "H",
+    "street": "R",
+}
 
 
 def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> folium.Map:
@@ -93,13 +109,33 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         attr=attr,
         control_scale=True,
         prefer_canvas=False,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    if settings.basemap is not None:
+        add_basemap(m, publish_basemap(settings.basemap), basemap_max_zoom(settings.basemap))
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+#: a PMTiles basemap drawn by protomaps-leaflet in the browser, under every layer
+_BASEMAP_JS = """
+protomapsL.leafletLayer({url: data.url, flavor: 'light', lang: 'en',
+                         maxDataZoom: data.maxzoom,
+                         attribution: 'Basemap: local extract'}).addTo(map);
+"""
+
+
+def add_basemap(m: folium.Map, url: str, max_zoom: int = 15) -> None:
+    """Draw the vector PMTiles archive at ``url`` (served by the app itself) as the basemap,
+    with the locally served protomaps-leaflet: no tile server, no internet."""
+    if ("protomaps", PROTOMAPS_JS) not in m.default_js:
+        m.default_js = [*m.default_js, ("protomaps", PROTOMAPS_JS)]
+    m.add_child(_Script(_BASEMAP_JS, {"url": url, "maxzoom": max_zoom}))
 
 
 def escape_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -146,15 +182,229 @@ class _Layer(folium.GeoJson):
         return [list(corner) for corner in self._bounds]
 
 
-#: thicker outline under the pointer, back to the feature's own style after
-_HIGHLIGHT = JsCode("""
+#: thicker outline under the pointer, back to the feature's own style after; a click opens
+#: a popup (name, published count, hot spot status, a link to the profile) and nothing else:
+#: a click or a double-click to zoom never leaves the map
+_ON_EACH = JsCode("""
 function(feature, layer) {
     layer.on({
         mouseover: function(e) { e.target.setStyle({weight: 3, color: "#000000"}); },
         mouseout: function(e) { e.target.setStyle(feature.properties.style); }
     });
+    layer.bindPopup(function() { return contextsPopup(feature.properties); });
 }
 """)
+
+#: the popup of a unit or place; its properties were HTML-escaped on the server. The
+#: profile link keeps the page's state (its query parameters) and names the place.
+_POPUP_JS = """
+window.contextsPopup = function(p) {
+  var h = '<div class="ctx-popup"><b>' + p.name + '</b>';
+  if (p.what) { h += '<div class="ctx-what">' + p.what + '</div>'; }
+  if (p.incidents !== undefined) { h += '<div>Incidents: ' + p.incidents + '</div>'; }
+  if (p.hotspot) { h += '<div>' + p.hotspot + '</div>'; }
+  if (p.trend) { h += '<div>Trend: ' + p.trend + '</div>'; }
+  if (p.profile) {
+    var href = '#';
+    try {
+      var top = window.top.location;
+      var q = new URLSearchParams(top.search);
+      q.set('place', p.profile);
+      href = new URL('profile?' + q.toString(), top.href).href;
+    } catch (err) { href = 'profile?place=' + encodeURIComponent(p.profile); }
+    h += '<a class="ctx-open" target="_blank" href="' + href +
+         '" onclick="return contextsOpen(this.href)">Open profile</a>';
+  }
+  return h + '</div>';
+};
+// the map's frame may not navigate the page (Streamlit sandboxes it), so the link is
+// followed by the page itself: an anchor in the page's document, clicked there. Where the
+// page cannot be reached, the link opens in a new tab.
+window.contextsOpen = function(href) {
+  try {
+    var doc = window.top.document;
+    var a = doc.createElement('a');
+    a.href = href;
+    a.style.display = 'none';
+    doc.body.appendChild(a);
+    a.click();
+    return false;
+  } catch (err) { return true; }
+};
+"""
+
+_MAP_CSS = """
+<style>
+.area-label {pointer-events: none;}
+.area-label span {position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 600 11px/1.1 system-ui, sans-serif; color: #222;
+  text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff;}
+.area-label.lsoa span {font-weight: 500; font-size: 10px; color: #444;}
+.place-icon {border-radius: 50%; border: 2px solid #000; color: #fff; text-align: center;
+  font: 700 11px/16px system-ui, sans-serif; width: 16px; height: 16px;}
+.ctx-legend {background: rgba(255,255,255,.94); padding: 5px 7px; border-radius: 4px;
+  font: 11px/1.3 system-ui, sans-serif; color: #222; max-width: 215px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3);}
+.ctx-legend b {display: block; margin-top: 3px;}
+.ctx-legend i {display: inline-block; width: 14px; height: 12px; margin-right: 5px;
+  vertical-align: -1px; border: 1px solid #777;}
+.ctx-legend .place-icon {display: inline-block; width: 14px; height: 14px; line-height: 14px;
+  font-size: 9px; margin-right: 5px; vertical-align: -2px; border-width: 1px;}
+.ctx-legend p {margin: 4px 0 0; color: #555; font-size: 11px;}
+.ctx-popup a {display: inline-block; margin-top: 4px; font-weight: 600;}
+</style>
+"""
+
+
+class _Script(branca.element.MacroElement):
+    """A script run with the map (``{map}`` is the map's JavaScript name) and data."""
+
+    _template = jinja2.Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(map, data) { {{ this.code }} })({{ this._parent.get_name() }}, "
+        "{{ this.data_json }});"
+        "{% endmacro %}")
+
+    def __init__(self, code: str, data: Any) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ContextsScript"
+        self.code = code
+        self.data_json = json.dumps(data).replace("</", "<\\/")
+
+
+def _page_assets(m: folium.Map) -> None:
+    """The popup function and the styles of labels, icons and legend (once per map)."""
+    root = m.get_root()
+    assert isinstance(root, branca.element.Figure)
+    if getattr(root, "_contexts_assets", False):
+        return
+    root.header.add_child(branca.element.Element(_MAP_CSS))
+    # scripts in the page's header do not run in streamlit-folium's frame: with the map's own
+    m.add_child(_Script(_POPUP_JS, None))
+    root._contexts_assets = True  # type: ignore[attr-defined]
+
+
+#: labels that do not overlap: the larger areas first, a label that would touch one already
+#: placed is left out at that zoom (zooming in shows it)
+_LABELS_JS = """
+var groups = data.map(function(g) { return {min: g.min, max: g.max, cls: g.cls,
+  items: g.items, layer: L.layerGroup()}; });
+function place() {
+  var z = map.getZoom(), taken = [];
+  groups.forEach(function(g) {
+    g.layer.clearLayers();
+    if (z < g.min || z > g.max) { map.removeLayer(g.layer); return; }
+    var size = map.getSize();
+    g.items.forEach(function(it) {
+      var pt = map.latLngToContainerPoint([it[0], it[1]]);
+      if (pt.x < 0 || pt.y < 0 || pt.x > size.x || pt.y > size.y) { return; }
+      var w = it[2].length * 6.3 + 6, h = 14;
+      var box = [pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2];
+      for (var k = 0; k < taken.length; k++) {
+        var t = taken[k];
+        if (box[0] < t[2] && box[2] > t[0] && box[1] < t[3] && box[3] > t[1]) { return; }
+      }
+      taken.push(box);
+      L.marker([it[0], it[1]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: 'area-label ' + g.cls, html: '<span>' + it[2] + '</span>',
+                         iconSize: null})}).addTo(g.layer);
+    });
+    if (!map.hasLayer(g.layer)) { g.layer.addTo(map); }
+  });
+}
+map.on('zoomend moveend', place);
+map.whenReady(function() { setTimeout(place, 0); });
+"""
+
+
+def label_items(areas: gpd.GeoDataFrame) -> list[list[Any]]:
+    """[lat, lon, escaped name] at a point inside each area, the largest areas first."""
+    if areas.empty:
+        return []
+    pts = areas.geometry.representative_point()
+    order = np.argsort(-areas.to_crs(27700).geometry.area.to_numpy())
+    names = areas["name"].astype(str).to_numpy()
+    return [[round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5),
+             html.escape(names[i])] for i in order]
+
+
+def add_labels(m: folium.Map, wards: gpd.GeoDataFrame,
+               lsoas: gpd.GeoDataFrame | None = None, lsoa_zoom: int = 14) -> None:
+    """Ward names from the area's zoom up to ``lsoa_zoom`` - 1, LSOA names from there on
+    (those that fit without overlapping)."""
+    _page_assets(m)
+    groups = [{"min": 0, "max": lsoa_zoom - 1 if lsoas is not None else 30, "cls": "ward",
+               "items": label_items(wards)}]
+    if lsoas is not None:
+        groups.append({"min": lsoa_zoom, "max": 30, "cls": "lsoa",
+                       "items": label_items(lsoas)})
+    m.add_child(_Script(_LABELS_JS, groups))
+
+
+def area_shape(wards: gpd.GeoDataFrame) -> Any:
+    """The whole area: the wards' union, with the slivers between simplified wards closed
+    (about 20 m out and back), so its outline has no stray lines inside."""
+    return shapely.union_all(wards.geometry.to_numpy()).buffer(2e-4).buffer(-2e-4)
+
+
+def add_outline(m: folium.Map, wards: gpd.GeoDataFrame) -> None:
+    """The outline of the whole area (the wards' union), drawn over the areas."""
+    if wards.empty:
+        return
+    outline = area_shape(wards).boundary
+    folium.GeoJson(json.loads(shapely.to_geojson(outline)), name="Area outline",
+                   interactive=False,
+                   style_function=lambda _: {"color": "#111111", "weight": 2.5,
+                                             "opacity": 0.9}).add_to(m)
+
+
+_LEGEND_JS = """
+var box = L.control({position: 'topright'});
+box.onAdd = function() {
+  var div = L.DomUtil.create('div', 'ctx-legend');
+  div.innerHTML = data;
+  L.DomEvent.disableClickPropagation(div);
+  L.DomEvent.disableScrollPropagation(div);
+  return div;
+};
+box.addTo(map);
+"""
+
+#: what a hot spot is, in one sentence (pages and legends say the same)
+HOTSPOT_SENTENCE = ("A hot spot is an area where incidents are concentrated: the area and its "
+                    "neighbours together have more than chance would give, so an area's "
+                    "significance includes its neighbours.")
+
+
+def legend_html(layer: dict[str, Any], *, places: dict[str, str] | None = None,
+                title: str | None = None) -> str:
+    """The legend of a unit layer: swatches with ranges (incidents) or Gi* bins, the place
+    icons' key, and a line on hot spots. Text is escaped here."""
+    parts = [f"<b>{html.escape(title or layer.get('legend_title', ''))}</b>"]
+    for colour, text in layer.get("legend", []):
+        parts.append(f'<div><i style="background:{html.escape(colour)}"></i>'
+                     f"{html.escape(text)}</div>")
+    if layer.get("no_data"):
+        parts.append(f'<div><i style="background:{NO_DATA_STYLE["fillColor"]};'
+                     f'border:1px dashed {NO_DATA_STYLE["color"]}"></i>'
+                     f"{html.escape(NO_DATA_LABEL)}</div>")
+    if places:
+        parts.append("<b>Places of concern</b>")
+        for code, name in places.items():
+            colour = CATEGORY_COLOURS.get(code, "#333333")
+            parts.append(f'<div><span class="place-icon" style="background:{colour}">'
+                         f"{html.escape(CATEGORY_GLYPHS.get(code, '•'))}</span>"
+                         f"{html.escape(name)}</div>")
+    if layer.get("legend_kind") == "hotspots":
+        parts.append(f"<p>{html.escape(HOTSPOT_SENTENCE)}</p>")
+    return "".join(parts)
+
+
+def add_legend(m: folium.Map, layer: dict[str, Any],
+               places: dict[str, str] | None = None) -> None:
+    """The map's legend box (top right, always open): see :func:`legend_html`."""
+    _page_assets(m)
+    m.add_child(_Script(_LEGEND_JS, legend_html(layer, places=places)))
 
 
 def _styled(gdf: gpd.GeoDataFrame, styles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -173,7 +423,7 @@ def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
     bounds, and the tooltip's fields.
     """
     safe = escape_text(gdf, text_fields)
-    styles = [{"fillColor": c, "color": "#444444", "weight": 1, "fillOpacity": 0.65}
+    styles = [{"fillColor": c, "color": "#555555", "weight": 0.8, "fillOpacity": 0.7}
               if isinstance(c, str) else dict(NO_DATA_STYLE) for c in safe.pop("_fill")]
     return {"data": _styled(safe, styles), "bounds": [float(b) for b in gdf.total_bounds],
             "fields": list(tooltip_fields), "aliases": list(tooltip_aliases)}
@@ -181,11 +431,13 @@ def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
 
 def add_areas(m: folium.Map, layer: dict[str, Any], *, name: str) -> folium.GeoJson:
     """Add an :func:`area_layer`: polygons in their own colours, with a tooltip (none on a
-    layer with no polygons, say a period without hot spots: folium refuses one there).
+    layer with no polygons, say a period without hot spots: folium refuses one there) and a
+    popup on click.
     """
+    _page_assets(m)
     tooltip = (folium.GeoJsonTooltip(fields=layer["fields"], aliases=layer["aliases"],
                                      sticky=False) if layer["data"]["features"] else None)
-    out = _Layer(layer["data"], layer["bounds"], name=name, on_each_feature=_HIGHLIGHT,
+    out = _Layer(layer["data"], layer["bounds"], name=name, on_each_feature=_ON_EACH,
                  tooltip=tooltip)
     out.add_to(m)
     return out
@@ -196,19 +448,42 @@ BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
               -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
               -3: "Cold spot, 99% confidence"}
 SMALL_COLOUR = "#d9d9d9"
+UNIT_WORDS = {"ward": "Ward", "lsoa": "LSOA", "hex": "250 m hexagon", "place": "Place"}
 #: units outside the coverage of the data: no data, not zero (issue #22)
 NO_DATA_LABEL = "No data (outside the area the data covers)"
 NO_DATA_STYLE = {"fillColor": "#bdbdbd", "color": "#737373", "weight": 1, "fillOpacity": 0.55,
                  "dashArray": "4 3"}
 
 
-def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
-                  ) -> gpd.GeoDataFrame:
+def _range_text(lo: float, hi: float) -> str:
+    lo_i, hi_i = int(np.floor(lo)) + 1, int(np.floor(hi))
+    if hi_i <= lo_i:
+        return f"{hi_i:,}"
+    return f"{lo_i:,}\u2013{hi_i:,}"
+
+
+def incident_legend(breaks: np.ndarray, view: Any, smallest: float) -> list[tuple[str, str]]:
+    """Swatches and ranges of the incident classes as the view may see them."""
+    items = [(PALETTE[0], "None")]
+    if not view.exact:
+        items.append((SMALL_COLOUR, f"Fewer than {view.k} (not published)"))
+    lo = (view.k - 1) if not view.exact else max(smallest - 1, 0)
+    for k, hi in enumerate(breaks[: len(PALETTE) - 1]):
+        if hi <= lo:
+            continue
+        items.append((PALETTE[1 + k], _range_text(lo, hi)))
+        lo = hi
+    return items
+
+
+def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
+                  wards: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """The properties a unit layer may carry for this view, with a fill colour.
 
     Only ``unit_id``, ``kind``, ``name``, the count as the role may see it, the hot-spot
-    label and the colour leave the server; counts and colours come from the disclosure gate
-    (published values; a suppressed count is one flat "<k" colour, never a class).
+    label, the profile it opens and the colour leave the server; counts and colours come
+    from the disclosure gate (published values; a suppressed count is one flat "<k" colour,
+    never a class).
     """
     from geo.render.text import chart_values, texts, unit_counts
 
@@ -216,6 +491,7 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
     pub = unit_counts(table, view)
     out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
                             "name": table["name"].astype(str),
+                            "what": UNIT_WORDS.get(kind, kind),
                             "incidents": np.where(inside, np.asarray(texts(pub), dtype=object),
                                                   "no data"),
                             "hotspot": np.where(inside, table["bin"].map(BIN_LABELS)
@@ -223,6 +499,16 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
                            geometry=shapely.transform(table.geometry.to_numpy(),
                                                       lambda xy: np.round(xy, 5)),
                            crs=table.crs)  # 1e-5 degrees: ~1 m, a smaller page
+    if kind == "ward":
+        out["profile"] = "ward:" + out["unit_id"]
+    elif wards is not None and not wards.empty and len(out):
+        code = "unit_id" if "unit_id" in wards else "ward_code"
+        pts = out.geometry.representative_point()
+        tree = shapely.STRtree(wards.geometry.to_numpy())
+        near = tree.query_nearest(pts.to_numpy(), return_distance=False)
+        prof = np.full(len(out), "", dtype=object)
+        prof[near[0]] = ["ward:" + str(c) for c in wards[code].to_numpy()[near[1]]]
+        out["profile"] = prof
     if "category" in table:
         out["trend"] = table["category"].astype(str).to_numpy()
     if colour_by == "hotspots":
@@ -231,6 +517,8 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str
         vals = chart_values(pub)
         breaks = class_breaks(np.nan_to_num(vals, nan=0.0))
         out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
+        pos = vals[np.isfinite(vals) & (vals > 0) & inside]
+        out.attrs["legend"] = incident_legend(breaks, view, float(pos.min()) if pos.size else 1)
     out["_fill"] = np.where(inside, out["_fill"].to_numpy(), None)  # None: the no-data style
     return out
 
@@ -244,95 +532,115 @@ def _covered(table: pd.DataFrame) -> np.ndarray:
 
 
 def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
-               significant_only: bool = False) -> dict[str, Any]:
+               significant_only: bool = False,
+               wards: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
     """The :func:`area_layer` of a hot-spot table's units, as ``view`` may see them; only
     the hot and cold spots if ``significant_only`` (the map keeps the whole table's bounds).
+    ``wards``: for hexagons and LSOAs, the ward whose profile a click offers.
     """
-    feats = unit_features(table, kind, view, colour_by)
+    feats = unit_features(table, kind, view, colour_by, wards)
+    legend = feats.attrs.get("legend")
     fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
     aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
+    text = fields + ["what"] + (["profile"] if "profile" in feats else [])
     inside = _covered(table)
     shown = (table["bin"].to_numpy() != 0) | ~inside  # no-data units are always drawn
-    layer = area_layer(feats[shown] if significant_only else feats, fields, aliases, fields)
+    layer = area_layer(feats[shown] if significant_only else feats, fields, aliases, text)
     layer["bounds"] = [float(b) for b in table.total_bounds]
     layer["no_data"] = bool((~inside).any())
     layer["colour_by"] = colour_by
+    if colour_by == "hotspots":
+        layer["legend_title"] = "Hot spots (Getis-Ord Gi*)"
+        layer["legend_kind"] = "hotspots"
+        layer["legend"] = [(HOTSPOT_COLOURS[b], BIN_LABELS[b]) for b in (3, 2, 1, 0, -1, -2, -3)]
+    else:
+        layer["legend_title"] = "Incidents in the period"
+        layer["legend_kind"] = "incidents"
+        layer["legend"] = legend or []
     return layer
 
 
-class _Legend(branca.element.MacroElement):
-    """A small legend in a corner of the map, as a Leaflet control (static text only)."""
-
-    _template = jinja2.Template("""
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.control({position: "bottomright"});
-{{ this.get_name() }}.onAdd = function(map) {
-    var div = L.DomUtil.create("div", "contexts-legend");
-    div.innerHTML = {{ this.html|tojson }};
-    return div;
-};
-{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-{% endmacro %}
-""")
-
-    def __init__(self, entries: Sequence[tuple[dict[str, Any], str]]) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "Legend"
-        rows = "".join(
-            '<div><span style="display:inline-block;width:14px;height:10px;margin-right:4px;'
-            f'background:{html.escape(st.get("fillColor", "#ffffff"))};'
-            f'border:1px {"dashed" if st.get("dashArray") else "solid"} '
-            f'{html.escape(st.get("color", "#444444"))}"></span>{html.escape(label)}</div>'
-            for st, label in entries)
-        self.html = ('<div style="background:rgba(255,255,255,.9);padding:4px 6px;'
-                     f'font:12px sans-serif;border-radius:3px">{rows}</div>')
+def faint_layer(layer: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a layer drawn faintly (thin grey outlines, almost no fill): the context
+    under the hot and cold spots."""
+    data = {"type": "FeatureCollection", "features": [
+        f | {"properties": f["properties"] | {"style": {
+            "fillColor": "#ffffff", "color": "#9a9a9a", "weight": 0.6, "fillOpacity": 0.25}}}
+        for f in layer["data"]["features"]]}
+    return layer | {"data": data}
 
 
-def add_legend(m: folium.Map, layer: dict[str, Any], colour_by: str | None = None) -> None:
-    """The map's legend: the hot-spot bins when coloured by them, and the no-data style
-    when some units lie outside the area the data covers."""
-    entries: list[tuple[dict[str, Any], str]] = []
-    if (colour_by or layer.get("colour_by")) == "hotspots":
-        entries += [({"fillColor": HOTSPOT_COLOURS[b]}, BIN_LABELS[b])
-                    for b in (3, 2, 1, -1, -2, -3)]
-    if layer.get("no_data"):
-        entries.append((NO_DATA_STYLE, NO_DATA_LABEL))
-    if entries:
-        _Legend(entries).add_to(m)
-
-
-def add_places(m: folium.Map, places: gpd.GeoDataFrame) -> folium.GeoJson | None:
-    """Places of concern as coloured circles (by category), clickable; no layer when no
-    place is loaded yet."""
+def add_places(m: folium.Map, places: gpd.GeoDataFrame,
+               categories: dict[str, str] | None = None) -> folium.GeoJson | None:
+    """Places of concern as icons (a letter on the category's colour), with a popup that
+    opens the place's profile; no layer when no place is loaded yet. ``categories``: the
+    vocabulary's labels."""
     if places.empty:
         return None
+    _page_assets(m)
+    names = categories or {}
+    cats = places["category"].astype(str)
     pts = gpd.GeoDataFrame(
         {"unit_id": places["unit_id"].astype(str), "kind": "place",
-         "name": places["name"].astype(str), "category": places["category"].astype(str),
-         "_fill": places["category"].map(CATEGORY_COLOURS).fillna("#333333").to_numpy()},
+         "name": places["name"].astype(str),
+         "category": [names.get(c) or c.replace("_", " ").capitalize() for c in cats],
+         "what": [names.get(c) or c.replace("_", " ").capitalize() for c in cats],
+         "profile": "place:" + places["unit_id"].astype(str),
+         "colour": cats.map(CATEGORY_COLOURS).fillna("#333333").to_numpy(),
+         "glyph": cats.map(CATEGORY_GLYPHS).fillna("•").to_numpy()},
         geometry=places.geometry.representative_point().to_numpy(), crs=places.crs)
-    safe = escape_text(pts, ["name", "category"])
-    styles = [{"fillColor": c} for c in safe.pop("_fill")]
+    safe = escape_text(pts, ["name", "category", "what", "profile", "glyph"])
+    styles = [{"fillColor": c} for c in safe["colour"]]
+    icon = JsCode("""
+function(feature, latlng) {
+    var p = feature.properties;
+    return L.marker(latlng, {icon: L.divIcon({className: 'place-marker', iconSize: [20, 20],
+        html: '<div class="place-icon" style="background:' + p.colour + '">' + p.glyph +
+              '</div>'})});
+}
+""")
     layer = _Layer(
         _styled(safe, styles), pts.total_bounds, name="Places of concern",
-        marker=folium.CircleMarker(radius=7, weight=2, color="#000000", fill=True,
-                                   fill_opacity=0.9),
+        point_to_layer=icon, on_each_feature=JsCode("""
+function(feature, layer) {
+    layer.bindPopup(function() { return contextsPopup(feature.properties); });
+}
+"""),
         tooltip=folium.GeoJsonTooltip(fields=["name", "category"], aliases=["", "Category"]),
     )
     layer.add_to(m)
     return layer
 
 
-def add_points(m: folium.Map, points: pd.DataFrame, view: Any) -> None:
-    """Incident points: analysts and admins only (refused for any other view)."""
+def add_points(m: folium.Map, points: pd.DataFrame, view: Any,
+               harm_labels: dict[str, str] | None = None) -> int:
+    """Incident points (analysts and admins only; refused for any other view), every one,
+    clustered (leaflet.markercluster, served locally); returns how many were drawn."""
+    from folium.plugins import FastMarkerCluster
+
+    from geo.render.assets import MARKERCLUSTER_CSS, MARKERCLUSTER_JS
+
     if not view.exact:
         raise PermissionError("point-level data is for analysts only")
-    group = folium.FeatureGroup(name="Incidents (points)")
-    for row in points.itertuples():
-        folium.CircleMarker([row.lat, row.lon], radius=2, color="#08306b", weight=0,
-                            fill=True, fill_opacity=0.6,
-                            tooltip=html.escape(f"{row.harm_type}, {row.month}")).add_to(group)
-    group.add_to(m)
+    labels = harm_labels or {}
+    data = [[round(float(r.lat), 6), round(float(r.lon), 6),
+             html.escape(f"{labels.get(r.harm_type, r.harm_type)}, "
+                         f"{pd.Timestamp(r.month):%b %Y}")]
+            for r in points.itertuples()]
+    callback = """
+function (row) {
+    var marker = L.circleMarker([row[0], row[1]],
+        {radius: 4, color: '#08306b', weight: 1, fillOpacity: 0.7});
+    marker.bindTooltip(row[2]);
+    return marker;
+}"""
+    cluster = FastMarkerCluster(  # type: ignore[no-untyped-call]
+        data, callback=callback, name="Incidents (points)",
+        options={"maxClusterRadius": 40, "chunkedLoading": True})
+    cluster.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
+    cluster.default_css = [(f"mc{k}", css) for k, css in enumerate(MARKERCLUSTER_CSS)]
+    cluster.add_to(m)
+    return len(data)
 
 
 def clicked_feature(lat: float, lon: float, wards: gpd.GeoDataFrame,

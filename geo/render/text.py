@@ -24,6 +24,7 @@ from geo.stats.disclosure import (
     cell_sum,
     change_text,
     chart_values,
+    people_band,
     people_text,
     publish,
     publish_frame,
@@ -33,8 +34,10 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "coverage_text", "flags", "harm_mix", "monthly_trend", "period_change", "periods",
-           "profile", "time_grid", "total", "unit_counts", "unit_rows"]
+           "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
+           "period_change", "periods", "profile", "time_grid", "total", "unit_counts",
+           "unit_rows"]
+
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
 PERIOD_MONTHS = (1, 3, 6, 12, 24, 36)

@@ -390,8 +390,10 @@ def generate(
     pid = np.where(keyed, [f"YP{v:06d}" for v in rng.integers(0, pool, n)], "")
     has_planted_key = inc.get("person_id", pd.Series([""] * n)).fillna("").to_numpy(dtype=str)
     pid = np.where(has_planted_key != "", has_planted_key, pid)
-    # background keys never land in the complex-strategy places, so their truth is exact
-    quiet = places[places["role"].fillna("").str.startswith("complex")]
+    # background keys never land in the complex-strategy places (nor the one that crosses
+    # the threshold in the last month), so their truth is exact
+    quiet = places[places["role"].fillna("").str.startswith("complex")
+                   | (places["ref"] == NEW_FLAG_PLACE)]
     zone = shapely.union_all(shapely.buffer(quiet["geometry"].to_numpy(), 60.0))
     in_zone = shapely.contains_xy(zone, inc["x"].to_numpy(), inc["y"].to_numpy())
     pid = np.where(in_zone & (has_planted_key == ""), "", pid)
@@ -406,29 +408,43 @@ def generate(
     inc["easting"] = np.round(inc["x"]).astype(int)
     inc["northing"] = np.round(inc["y"]).astype(int)
     order = np.lexsort((rng.random(n), inc["m"].to_numpy()))
-    incidents = inc.iloc[order][
-        [
-            "month",
-            "occurred_at",
-            "harm_type",
-            "risk_level",
-            "age_band",
-            "person_id",
-            "easting",
-            "northing",
-        ]
-    ].reset_index(drop=True)
+    cols = ["month", "occurred_at", "harm_type", "risk_level", "age_band", "person_id",
+            "easting", "northing"]
+    incidents = inc.iloc[order][cols]
+    # the planted groups of young people take the place of the last background rows (a
+    # random sample of them), made by a generator of their own after everything else:
+    # every other row, so every other planted truth, is as it was without them
+    groups = _network_groups(places, months, np.random.default_rng(seed + 1))
+    gone = np.arange(n - len(groups), n)
+    incidents = pd.concat([incidents[~incidents.index.isin(gone)], groups[cols]])
+    incidents = incidents.sort_values("month", kind="stable").reset_index(drop=True)
 
     interventions = _interventions(places, months, rng)
     assessments = _assessments(places, interventions, months, rng)
     population = _population(geo, rng)
+    contexts = _contexts(places, interventions, months)
     truth = _truth(places, interventions, months, rows, seed, scale)
+    truth["networks"] = {
+        "groups": {k: list(v) for k, v in NETWORK_GROUPS.items()},
+        "corridor": list(NETWORK_CORRIDOR), "members": NETWORK_MEMBERS,
+        "period": [mi[months - 12].strftime("%Y-%m"), mi[-1].strftime("%Y-%m")]}
+    last_day = (mi[-1] + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")
+    ended = pd.to_datetime(interventions["end_month"].replace("", None), format="%Y-%m")
+    truth["next_meeting"] = {
+        "on": last_day, "since": (mi[-2] + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d"),
+        "reviews_due": sorted(contexts.loc[(contexts["status"] != "closed")
+                                           & (contexts["review_date"] <= last_day), "ref"]),
+        "newly_flagged": [NEW_FLAG_PLACE],
+        "new_hot_spot_near": truth["hotspots"]["new"],  # type: ignore[index]
+        "intensifying_hot_spot_near": truth["hotspots"]["intensifying"],  # type: ignore[index]
+        "interventions_ended": sorted(interventions.loc[ended == mi[-1], "ref"])}
     return {
         "places": places,
         "incidents": incidents,
         "interventions": interventions,
         "assessments": assessments,
         "population": population,
+        "contexts": contexts,
         "truth": truth,
     }
 
@@ -482,6 +498,94 @@ def _complex(places: pd.DataFrame, months: int, rng: np.random.Generator) -> pd.
                     }
                 )
     return pd.DataFrame(rows)
+
+
+#: two groups of young people, each moving between its places in the last 12 months (each
+#: member seen at each place, once or twice), one of them on a county line: seen at the
+#: first station, then at the second a day or two later, several times
+NETWORK_GROUPS = {
+    "peer_group": ("SYN-20", "SYN-21", "SYN-33"),
+    "county_line": ("STN-WTT", "STN-SUT", "SYN-34", "SYN-39"),
+}
+NETWORK_CORRIDOR = ("STN-WTT", "STN-SUT")
+NETWORK_MEMBERS = 8
+#: a place where 3 young people are first seen together in the last month of the data: the
+#: "Next meeting" agenda of that month lists it as newly over the complex-strategy threshold
+NEW_FLAG_PLACE = "SYN-18"
+
+
+def _network_groups(places: pd.DataFrame, months: int, rng: np.random.Generator
+                    ) -> pd.DataFrame:
+    """Incidents (in the file's columns) of the planted groups and of the place that newly
+    crosses the complex-strategy threshold."""
+    mi = _months(months)
+    first, last = mi[months - 12], mi[-1] + pd.offsets.MonthEnd(0)
+    span = (last - first).days
+    geom = dict(zip(places["ref"], places["geometry"], strict=True))
+    rows: list[dict[str, object]] = []
+
+    def seen(ref: str, person: str, when: pd.Timestamp, role: str) -> None:
+        x, y = _points_in(geom[ref], 1, rng)[0]
+        harm = "county_lines" if role == "county_line" else str(rng.choice(KEYED_HARMS))
+        rows.append({"month": when.strftime("%Y-%m"),
+                     "occurred_at": when.strftime("%Y-%m-%d %H:%M"), "harm_type": harm,
+                     "risk_level": str(rng.choice(list(RISK_MIX), p=list(RISK_MIX.values()))),
+                     "age_band": str(rng.choice(["14-15", "16-17"])), "person_id": person,
+                     "easting": int(round(x)), "northing": int(round(y))})
+
+    for g, (role, refs) in enumerate(NETWORK_GROUPS.items()):
+        for k in range(NETWORK_MEMBERS):
+            person = f"YP8G{g + 1}{k:02d}"
+            for ref in refs:
+                for _ in range(int(rng.integers(1, 3))):
+                    day = first + pd.Timedelta(days=int(rng.integers(0, span - 3)), hours=19)
+                    seen(ref, person, day, role)
+            if role == "county_line":
+                for _ in range(int(rng.integers(2, 5))):
+                    day = first + pd.Timedelta(days=int(rng.integers(0, span - 3)), hours=15)
+                    seen(NETWORK_CORRIDOR[0], person, day, role)
+                    seen(NETWORK_CORRIDOR[1], person,
+                         day + pd.Timedelta(days=int(rng.integers(1, 3)), hours=2), role)
+    month_start = mi[-1]
+    for k in range(3):
+        seen(NEW_FLAG_PLACE, f"YP8NEW{k}", month_start + pd.Timedelta(days=3 + 7 * k, hours=20),
+             "complex_new")
+    return pd.DataFrame(rows)
+
+
+def _contexts(places: pd.DataFrame, interventions: pd.DataFrame, months: int
+              ) -> pd.DataFrame:
+    """Contexts of concern the partnership keeps (dates relative to the data's last month):
+    three due for review in the last month (one of them overdue), one closed."""
+    last = _months(months)[-1]
+
+    def day(months_after: int, d: int = 15) -> str:
+        return str((last + pd.DateOffset(months=months_after, days=d - 1)).strftime("%Y-%m-%d"))
+
+    effective = str(interventions.loc[interventions["place_ref"] == "STN-AST", "ref"].iloc[0])
+    rows = [
+        ("CTX-001", "Witton to Sutton Coldfield line", "route", "plan_in_place",
+         "British Transport Police", "Young people travelling between the two stations "
+         "after school, reported by rail staff", day(0), ";".join(NETWORK_GROUPS["county_line"]),
+         "", "", "high", day(-3)),
+        ("CTX-002", "Northfield and Frankley peer group", "peer_group", "assessed",
+         "Birmingham Youth Service", "A group seen across the shopping centre, the park and "
+         "the estate", day(2), ";".join(NETWORK_GROUPS["peer_group"]), "", "", "medium",
+         day(-2)),
+        ("CTX-003", "Stratford Road takeaway", "place", "identified", "Licensing authority",
+         "Several young people linked to the takeaway within weeks", day(0, 20),
+         str(places.loc[places["role"] == "complex_flag", "ref"].iloc[0]), "", "", "", ""),
+        ("CTX-004", "Aston station evenings", "place", "reviewing",
+         "Birmingham Youth Service", "Detached youth work on site", day(3), "STN-AST", "",
+         effective, "medium", day(-6)),
+        ("CTX-005", "Group chat used to recruit", "online", "identified",
+         "West Midlands Police", "Reported by two schools", day(-2), "", "", "", "", ""),
+        ("CTX-006", "Lozells Road parade", "place", "closed", "West Midlands Police",
+         "Patrols ended and harm fell", day(0), "SYN-01", "", "", "low", day(-4)),
+    ]
+    return pd.DataFrame(rows, columns=["ref", "name", "kind", "status", "lead_agency",
+                                       "summary", "review_date", "places", "wards",
+                                       "interventions", "rating", "rated_on"])
 
 
 def _interventions(places: pd.DataFrame, months: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -737,7 +841,7 @@ def write(
     data = generate(rows, months, seed, shared)
     out.mkdir(parents=True, exist_ok=True)
     (out / "places.geojson").write_text(_places_geojson(data["places"]))
-    for name in ("incidents", "interventions", "assessments", "population"):
+    for name in ("incidents", "interventions", "assessments", "population", "contexts"):
         frame: pd.DataFrame = data[name]
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "truth.json").write_text(json.dumps(data["truth"], indent=2) + "\n")

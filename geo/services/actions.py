@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.config import Settings, get_settings
-from geo.ingest import KINDS
+from geo.kinds import KINDS
 from geo.roles import PERMISSIONS, may
 from geo.store import db
 from geo.store import interventions as register

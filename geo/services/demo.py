@@ -19,6 +19,7 @@ FILES = (
     ("incidents", "incidents.csv"),
     ("interventions", "interventions.csv"),
     ("assessments", "assessments.csv"),
+    ("contexts", "contexts.csv"),
 )
 
 
@@ -31,6 +32,14 @@ def load_demo(folder: Path, settings: Settings | None = None) -> Iterator[str]:
     with db.connect("admin", settings) as conn:
         db.migrate(conn)
     for kind, name in FILES:
+        if kind == "contexts":
+            from geo.services.contexts import load_file
+
+            done = load_file(folder / name, actor="app:demo", role="analyst", only_new=True,
+                             settings=settings)
+            yield (f"{kind:<14} {'loaded':<15} {name}: {done['added']} added, "
+                   f"{done['rows'] - done['added']} already there")
+            continue
         res = load(kind, folder / name, actor="app:demo", settings=settings)
         if res.status == "rejected":
             raise RuntimeError(res.message)

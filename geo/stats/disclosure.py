@@ -335,6 +335,27 @@ def people_text(n: int, view: View) -> str:
     return out
 
 
+#: bands of distinct young people an aggregate view sees on a network link: lower bounds
+PEOPLE_BANDS = (10, 20, 50)
+
+
+def people_band(n: int, view: View) -> str:
+    """Distinct young people on a link between places: exact for exact views; otherwise a
+    band ("5-9", "10-19", "20-49", "50 or more", from k), and "fewer than k" below k
+    (never a number a partner could difference down to a child)."""
+    if view.exact:
+        out = f"{int(n):,}"
+    elif n < view.k:
+        out = f"fewer than {view.k}"
+    else:
+        bounds = [view.k, *[b for b in PEOPLE_BANDS if b > view.k]]
+        i = max(j for j, b in enumerate(bounds) if n >= b)
+        out = (f"{bounds[i]}–{bounds[i + 1] - 1}" if i + 1 < len(bounds)
+               else f"{bounds[i]} or more")
+    _issue([out])
+    return out
+
+
 def count_formatter(view: View) -> Callable[[int], str]:
     """For sentences whose counts are already published values (perturbed for aggregate
     views; see :func:`geo.services.interventions.published_impact`): 1..k-1 written as "<k"."""

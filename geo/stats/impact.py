@@ -360,7 +360,8 @@ def sentence(
     if v == "too little data" or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "
-            f"{fmt(c.rb)} incidents in the period before {action} began and {fmt(c.ra)} after "
+            f"{fmt(c.rb)} {'incident' if fmt(c.rb) == '1' else 'incidents'} in the period "
+            f"before {action} began and {fmt(c.ra)} after "
             f"(at least {MIN_TARGET_INCIDENTS} are needed)."
         )
     if v == "comparison too poor":

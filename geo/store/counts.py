@@ -40,8 +40,20 @@ def _polygon_units(conn: psycopg.Connection[Any], unit: Unit) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
 
 
+#: a hexagon is named by a place of concern within this distance of its centre (metres)
+NAME_PLACE_WITHIN_M = 400.0
+
+
+def hex_names(size: float, ward_name: np.ndarray, place_name: np.ndarray) -> list[str]:
+    """"250 m area by Aston station, Aston" (nearest place, ward), or "250 m area in Aston"
+    where no place is near."""
+    return [f"{size:g} m area by {p}, {w}" if p else f"{size:g} m area in {w}"
+            for w, p in zip(ward_name, place_name, strict=True)]
+
+
 def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> gpd.GeoDataFrame:
-    """The hexagons covering the area, named after the ward holding their centre."""
+    """The hexagons covering the area, named by the nearest place of concern (if one is
+    within :data:`NAME_PLACE_WITHIN_M` of the centre) and the ward holding their centre."""
     wkb = db.scalar(conn, "area_boundary")
     if wkb is None:
         raise ValueError("no area boundary is loaded: load wards first")
@@ -55,10 +67,16 @@ def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> 
     near = tree.query_nearest(centres, return_distance=False)
     ward_name = np.full(i.size, "", dtype=object)
     ward_name[near[0]] = wards["name"].to_numpy()[near[1]]
+    place_name = np.full(i.size, "", dtype=object)
+    places = db.frame(conn, "units_place")
+    if len(places):
+        spots = shapely.points(places["x"].to_numpy(float), places["y"].to_numpy(float))
+        hit = shapely.STRtree(spots).query_nearest(centres, max_distance=NAME_PLACE_WITHIN_M)
+        place_name[hit[0]] = places["name"].astype(str).to_numpy()[hit[1]]
     frame = pd.DataFrame(
         {
             "unit_id": [f"{a}:{b}" for a, b in zip(i, j, strict=True)],
-            "name": [f"Area near {w}" for w in ward_name],
+            "name": hex_names(size, ward_name, place_name),
             "ward": ward_name,
             "x": cx,
             "y": cy,

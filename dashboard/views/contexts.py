@@ -1,0 +1,183 @@
+"""Contexts of concern: the records the partnership keeps, from identified to closed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import _data, _state
+from geo.render.plain import md
+from geo.render.text import monthly_trend, text, total
+from geo.services import actions, contexts
+
+role = _state.require("contexts")
+view = _state.view()
+v = _data.version()
+st.title("Contexts of concern")
+st.write("A context is a place, peer group, school, route or online space the partnership "
+         "is working on. Each record follows it from identification to closure: its risk "
+         "rating over time, the actions agreed and who owns them, its reviews and the "
+         "interventions made there.")
+
+today = date.today()
+recs = _data.contexts_listing(v, today)
+vocab = _data.context_vocabularies(v)
+kinds, statuses = dict(vocab["context_kind"]), dict(vocab["context_status"])
+editor = actions.may(role, "context_edit")
+
+if recs.empty:
+    st.info("No context of concern is recorded yet"
+            + (": add one below." if editor else "."))
+else:
+    shown = pd.DataFrame({
+        "Reference": recs["ref"], "Context": recs["name"], "Kind": recs["kind_label"],
+        "Status": recs["status_label"], "Lead agency": recs["lead_agency"],
+        "Risk": recs["rating"].fillna("not rated").str.capitalize(),
+        "Review": [("overdue " if due else "") + (f"{pd.Timestamp(d):%d %b %Y}"
+                                                  if pd.notna(d) else "none set")
+                   for d, due in zip(recs["review_date"], recs["review_due"], strict=True)],
+        "Places": recs["places"], "Open actions": recs["open_actions"]})
+    due = int(recs["review_due"].sum())
+    st.caption(f"{len(recs)} context{'s' if len(recs) != 1 else ''}; "
+               f"{due} review{'s' if due != 1 else ''} due or overdue.")
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+    refs = list(recs["ref"])
+    names = dict(zip(recs["ref"], recs["name"], strict=True))
+    chosen = st.session_state.get("context")
+    ref = st.selectbox("Open a context", refs, index=refs.index(chosen) if chosen in refs
+                       else 0, format_func=lambda r: f"{names[r]} ({r})", key="context_pick")
+    st.session_state["context"] = ref
+    period = _data.period(v)
+    filters = _state.filter_controls(period, _data.vocabularies(v), default_months=36)
+    d = _data.context_details(v, ref, filters)
+    if d is None:
+        st.error("This context is not in your areas.")
+        st.stop()
+    row = d["row"]
+    st.header(md(str(row["name"])))
+    st.text(f"{kinds.get(row['kind'], row['kind'])} · {statuses.get(row['status'])} · "
+            f"lead: {row['lead_agency'] or 'not set'}")
+    if row["summary"]:
+        st.text(str(row["summary"]))
+    where = list(d["places"]["name"]) + list(d["wards"]["name"])
+    st.text("Where: " + (", ".join(where) if where else "no location (shown in lists, "
+                                                        "not on maps)"))
+
+    st.subheader("Risk over time")
+    ratings = d["ratings"].assign(rated_on=pd.to_datetime(d["ratings"]["rated_on"]))
+    level = {"low": 1, "medium": 2, "high": 3}
+    monthly = d["monthly"]
+    layers = []
+    if not monthly.empty and filters.start is not None:
+        months = pd.date_range(filters.start, filters.end, freq="MS")
+        trend = monthly_trend(monthly, months, view)
+        layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(
+            x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents at its places"),
+            tooltip=[alt.Tooltip("month:T", format="%b %Y"),
+                     alt.Tooltip("incidents:N", title="incidents")]))
+        st.metric("Incidents at its places in the period", text(total(monthly, view)))
+    if not ratings.empty:
+        r = ratings.assign(level=ratings["rating"].map(level))
+        layers.append(alt.Chart(r).mark_line(interpolate="step-after", color="#d95f02",
+                                             point=True).encode(
+            x=alt.X("rated_on:T", title=None),
+            y=alt.Y("level:Q", title="risk rating (1 low, 3 high)",
+                    scale=alt.Scale(domain=[0, 3.2])),
+            tooltip=[alt.Tooltip("rated_on:T", format="%b %Y", title="rated"), "rating",
+                     "source"]))
+    if layers:
+        st.altair_chart(alt.layer(*layers).resolve_scale(y="independent"), width="stretch")
+        st.caption("Grey: incidents at the context's places each month. Orange: its risk "
+                   "rating, from reviews and location assessments.")
+    else:
+        st.write("No risk rating and no incidents at its places yet.")
+
+    st.subheader("Timeline")
+    t = contexts.timeline(d)
+    if t.empty:
+        st.write("Nothing recorded yet.")
+    else:
+        st.dataframe(t.assign(when=t["when"].dt.strftime("%d %b %Y")).rename(
+            columns={"when": "When", "what": "What", "detail": "Detail"}),
+            hide_index=True, width="stretch")
+
+    st.subheader("Actions")
+    acts = d["actions"]
+    if acts.empty:
+        st.write("No action agreed yet.")
+    else:
+        st.dataframe(pd.DataFrame({
+            "Action": acts["description"], "Owner": acts["owner"],
+            "Due": [f"{pd.Timestamp(x):%d %b %Y}" if pd.notna(x) else "" for x in
+                    acts["due_date"]],
+            "Done": [f"{pd.Timestamp(x):%d %b %Y}" if pd.notna(x) else "open" for x in
+                     acts["done_on"]]}), hide_index=True, width="stretch")
+
+    if editor:
+        with st.expander("Review this context"), st.form("context_review"):
+            rating = st.selectbox("Risk rating", contexts.RATINGS, index=1)
+            status = st.selectbox("Status", list(statuses), format_func=statuses.get,
+                                  index=list(statuses).index(row["status"]))
+            nxt = st.date_input("Next review (leave empty when closing)",
+                                value=today + timedelta(days=91))
+            if st.form_submit_button("Record the review"):
+                try:
+                    contexts.review(_state.actor(), role, ref, rating, nxt, status)
+                    st.cache_data.clear()
+                    st.success("Review recorded.")
+                except (contexts.ContextError, actions.Denied) as exc:
+                    st.error(md(exc))
+        with st.expander("Add an action"), st.form("context_action", clear_on_submit=True):
+            what = st.text_input("Action")
+            owner = st.text_input("Owner (an agency or role, not a person's name)")
+            due_on = st.date_input("Due", value=None)
+            if st.form_submit_button("Add the action"):
+                try:
+                    contexts.add_action(_state.actor(), role, ref, what, owner, due_on)
+                    st.cache_data.clear()
+                    st.success("Action added.")
+                except (contexts.ContextError, actions.Denied) as exc:
+                    st.error(md(exc))
+        open_acts = acts[acts["done_on"].isna()]
+        if not open_acts.empty:
+            with st.expander("Mark an action done"), st.form("context_done"):
+                aid = st.selectbox("Action", list(open_acts["action_id"]),
+                                   format_func=dict(zip(open_acts["action_id"],
+                                                        open_acts["description"],
+                                                        strict=True)).get)
+                if st.form_submit_button("Done"):
+                    try:
+                        contexts.complete_action(_state.actor(), role, ref, int(aid))
+                        st.cache_data.clear()
+                        st.success("Action marked done.")
+                    except (contexts.ContextError, actions.Denied) as exc:
+                        st.error(md(exc))
+
+if editor:
+    st.subheader("Record a new context")
+    with st.form("context_new", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        new_ref = c1.text_input("Reference", placeholder="CTX-014")
+        new_name = c2.text_input("Name (no personal details)")
+        kind = c1.selectbox("Kind", list(kinds), format_func=kinds.get)
+        lead = c2.text_input("Lead agency")
+        places = _data.places(v)
+        linked = st.multiselect("Places", list(places["ref"]), format_func=dict(
+            zip(places["ref"], places["name"], strict=True)).get)
+        summary = st.text_area("Summary (no names, dates of birth or addresses)")
+        review_on = st.date_input("Review date", value=None)
+        if st.form_submit_button("Add the context", type="primary"):
+            try:
+                contexts.save(_state.actor(), role, contexts.Entry(
+                    ref=new_ref.strip(), name=new_name.strip(), kind=kind,
+                    lead_agency=lead.strip(), summary=summary.strip(),
+                    review_date=review_on, places=tuple(linked)), new_only=True)
+                st.session_state["context"] = new_ref.strip()
+                st.cache_data.clear()
+                st.success("Context recorded.")
+            except (contexts.ContextError, actions.Denied) as exc:
+                st.error(md(exc))

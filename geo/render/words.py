@@ -1,0 +1,138 @@
+"""Words a person reads: vocabulary labels instead of codes, months as "Apr 2024", open-ended
+periods as "ongoing", plural-aware phrases ("1 area is", "3 areas are").
+
+Pure functions (no Streamlit, no database): pages and the board pack call them so every
+screen says things the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+#: the irregular plurals the dashboard writes
+_PLURALS = {"is": "are", "was": "were", "has": "have", "person": "people",
+            "young person": "young people", "hot spot": "hot spots", "this": "these"}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``one`` for 1, else ``many`` (default: ``one`` + "s" or the known irregular form)."""
+    if n == 1:
+        return one
+    return many if many is not None else _PLURALS.get(one, one + "s")
+
+
+def count_phrase(n: int, one: str, many: str | None = None, verb: str | None = None,
+                 shown: str | None = None) -> str:
+    """"1 area", "3 areas"; with ``verb`` ("is"), "1 area is", "3 areas are". ``shown`` is
+    the count as written (a role may see "<5"; then the plural is used)."""
+    text = shown if shown is not None else f"{n:,}"
+    k = n if shown is None or shown == f"{n:,}" else 2
+    out = f"{text} {plural(k, one, many)}"
+    return f"{out} {plural(k, verb)}" if verb else out
+
+
+def month_text(value: Any) -> str:
+    """A month as "Apr 2024"; a missing value (an open-ended period) as "ongoing"."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "ongoing"
+    when = pd.Timestamp(value)
+    return f"{when:%b %Y}"
+
+
+def day_text(value: Any) -> str:
+    """A date as "3 Apr 2024" ("" when missing)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    when = pd.Timestamp(value)
+    return f"{when.day} {when:%b %Y}"
+
+
+def period_text(start: Any, end: Any) -> str:
+    """"Apr 2024 to Mar 2025", "from Apr 2024, ongoing"."""
+    if end is None or (not isinstance(end, str) and pd.isna(end)):
+        return f"from {month_text(start)}, ongoing"
+    return f"{month_text(start)} to {month_text(end)}"
+
+
+def label(vocab: Mapping[str, str], code: Any) -> str:
+    """The vocabulary's label for ``code``; an unknown code as readable words."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return ""
+    text = str(code)
+    return vocab.get(text) or text.replace("_", " ").capitalize()
+
+
+def labels(vocab: Mapping[str, str] | Sequence[tuple[str, str]], codes: pd.Series) -> pd.Series:
+    """A column of codes as their labels."""
+    table = dict(vocab)
+    return codes.map(lambda c: label(table, c))
+
+
+def percent_change(change: float) -> str:
+    """A change as "+12%", "−8%" or "no change" (never "−0%" or "+0%")."""
+    if pd.isna(change):
+        return "n/a"
+    pct = round(change * 100)
+    if pct == 0:
+        return "no change"
+    return f"+{pct}%" if pct > 0 else f"\u2212{abs(pct)}%"
+
+
+def heading(column: str) -> str:
+    """A column name as a table heading: "start_month" -> "Start month"."""
+    return column.replace("_", " ").strip().capitalize()
+
+
+def readable_table(frame: pd.DataFrame, dates: Sequence[str] = (),
+                   months: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy with headings in words, ``dates`` as "3 Apr 2024", ``months`` as "Apr 2024"
+    (missing ones "ongoing")."""
+    out = frame.copy()
+    for c in dates:
+        if c in out:
+            out[c] = out[c].map(day_text)
+    for c in months:
+        if c in out:
+            out[c] = out[c].map(month_text)
+    return out.rename(columns={c: heading(str(c)) for c in out.columns})
+
+
+def detail_text(detail: Any) -> str:
+    """An audit entry's detail (JSON) as "key: value; key: value"."""
+    if detail is None or (not isinstance(detail, (str, dict, list)) and pd.isna(detail)):
+        return ""
+    value = detail
+    if isinstance(detail, str):
+        try:
+            value = json.loads(detail)
+        except ValueError:
+            return detail
+    if isinstance(value, dict):
+        return "; ".join(f"{heading(str(k))}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def audit_table(log: pd.DataFrame, role_labels: Mapping[str, str]) -> pd.DataFrame:
+    """The audit log as people read it: when (to the minute), who, their role in words, what
+    they did, to what, the outcome and the details as text, not JSON."""
+    when = pd.to_datetime(log["at"]) if "at" in log else pd.Series(dtype="datetime64[ns]")
+    return pd.DataFrame({
+        "When": [f"{t.day} {t:%b %Y %H:%M}" if not pd.isna(t) else "" for t in when],
+        "Who": log.get("actor", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "Role": [role_labels.get(str(r), str(r) or "") for r in log.get("role", [])],
+        "Action": [heading(str(a)) for a in log.get("action", [])],
+        "What": log.get("target", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "Outcome": [heading(str(o)) for o in log.get("outcome", [])],
+        "Details": [detail_text(d) for d in log.get("detail", [])],
+    })
+
+
+def now_text(when: datetime | date) -> str:
+    return f"{when.day} {when:%B %Y}"

@@ -1,0 +1,107 @@
+"""The agenda of the next partnership meeting: what changed since the last one.
+
+For a meeting on ``on``, with the previous meeting on ``since`` (a month before by
+default), the agenda lists:
+
+* **reviews due**: contexts not closed whose review date is on or before ``on``;
+* **new complex-strategy places**: places where 3 or more distinct young people (the
+  complex-strategy threshold, DESIGN §5) were seen within the 90 days to ``on`` and not
+  within the 90 days to ``since``;
+* **new and intensifying hot spots**: 250 m areas whose emerging hot spot category, over
+  the 36 months to ``on``, is new or intensifying;
+* **interventions that ended** after ``since`` and by ``on``, with their measured impact.
+
+Each list is a frame the page and the board pack show; counts in it are exact, and the
+caller publishes them for the viewer (partners and boards see "3 or more", never a count
+of young people).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from geo.config import get_settings
+from geo.filters import Filters
+from geo.services import analysis, interventions
+from geo.services.contexts import listing
+from geo.stats.complex_strategy import flag_places
+from geo.stats.disclosure import View
+from geo.store import counts, db
+
+#: the emerging categories an agenda raises
+RAISED = ("new hot spot", "intensifying hot spot")
+WINDOW_DAYS = 90
+MIN_PEOPLE = 3
+CUBE_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class Agenda:
+    on: date
+    since: date
+    reviews: pd.DataFrame
+    flagged: pd.DataFrame
+    hotspots: pd.DataFrame
+    ended: pd.DataFrame
+
+    def empty(self) -> bool:
+        return all(f.empty for f in (self.reviews, self.flagged, self.hotspots, self.ended))
+
+
+def _month(d: date) -> date:
+    return date(d.year, d.month, 1)
+
+
+def _months_back(d: date, n: int) -> date:
+    t = pd.Timestamp(_month(d)) - pd.DateOffset(months=n)
+    first: date = t.date()
+    return first
+
+
+def _people(conn: Any, end: date) -> pd.DataFrame:
+    """Distinct young people at each place in the 90 days to ``end`` (inclusive)."""
+    first = end - timedelta(days=WINDOW_DAYS)
+    keyed = counts.keyed_at_places(conn, Filters(_month(first), _month(end)))
+    when = pd.to_datetime(keyed["when"])
+    inside = keyed[(when > pd.Timestamp(first)) & (when <= pd.Timestamp(end))]
+    return flag_places(inside, MIN_PEOPLE, WINDOW_DAYS)
+
+
+def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
+           view: View | None = None) -> Agenda:
+    """The agenda of a meeting on ``on`` (see the module docstring); the impact sentences
+    are written as ``view`` may see them (exact when None)."""
+    since = since or (pd.Timestamp(on) - pd.DateOffset(months=1)).date()
+    reviews = listing(areas, on)
+    reviews = reviews[reviews["review_due"].astype(bool)][
+        ["ref", "name", "kind_label", "status_label", "lead_agency", "review_date", "rating"]]
+    with db.connect("dashboard", get_settings(), areas=areas) as conn:
+        now, before = _people(conn, on), _people(conn, since)
+        was = set(before.loc[before["flagged"].astype(bool), "place_id"]) if len(before) else set()
+        flagged = now[now["flagged"].astype(bool) & ~now["place_id"].isin(was)] \
+            if len(now) else now
+        places = counts.units(conn, "place")[["unit_id", "ref", "name", "category"]]
+        flagged = places.merge(flagged.assign(unit_id=flagged["place_id"].astype(str)),
+                               on="unit_id")[["ref", "name", "category", "max_people",
+                                              "window_start", "window_end"]]
+        start = _months_back(on, CUBE_MONTHS - 1)
+        table = analysis.hotspot_table(conn, "hex", Filters(start, _month(on)),
+                                       emerging_too=True)
+        hot = table[table["category"].isin(RAISED)]
+        hotspots = pd.DataFrame(hot.drop(columns="geometry"))[
+            ["unit_id", "name", "category", "count", "z"]].sort_values(
+                ["category", "z"], ascending=[True, False], ignore_index=True)
+        reg = interventions.register(conn)
+        end = pd.to_datetime(reg["end_month"])
+        ended = reg[(end > pd.Timestamp(since)) & (end <= pd.Timestamp(on))]
+        results = {i.intervention: i for r in ended["ref"]
+                   for i in interventions.impacts(conn, intervention_ref=str(r), view=view)}
+    ended = ended.assign(
+        result=[results[r].sentence if r in results else "" for r in ended["ref"]])[
+        ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]
+    return Agenda(on, since, reviews.reset_index(drop=True), flagged.reset_index(drop=True),
+                  hotspots, ended.reset_index(drop=True))

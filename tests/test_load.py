@@ -33,7 +33,7 @@ def _map() -> Any:
     layer = mapping.area_layer(gdf, ["name", "count"], ["Area", "Incidents"], ["name"])
     m = mapping.base_map(get_settings(), layer["bounds"])
     mapping.add_areas(m, layer, name="Test")
-    mapping.add_legend(m, layer, colour_by="hotspots")  # a legend element too
+    mapping.add_legend(m, layer)  # a legend element too
     return m
 
 
@@ -46,7 +46,7 @@ def test_shared_rendering_sends_what_st_folium_sends(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(sf, "_component_func", record)
     sf.st_folium(_map(), key="k", height=620, use_container_width=True,
                  returned_objects=_maps.RETURNED)
-    _maps.show(_maps.rendered(_map()), "k", ("v", ("*",)), with_places=False)
+    _maps.show(_maps.rendered(_map()), "k")
     a, b = sent
     for d in (a, b):
         assert callable(d.pop("on_change"))

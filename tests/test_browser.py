@@ -261,3 +261,28 @@ def test_a_typed_url_cannot_open_a_page_the_role_may_not_see(app_url: str, brows
     text = page.locator("body").inner_text()
     page.context.close()
     assert "Audit log" not in text and "Upload" not in text
+
+
+def test_a_context_record_in_the_browser(app_url: str, browser: Browser, outside: list[str],
+                                         artifacts: Path) -> None:
+    """The Contexts page in Chromium as a partner: the six demo contexts listed, one record
+    open with its risk-over-time chart and timeline, no form to edit, nothing fetched from
+    outside the machine."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 2200})
+    page.goto(f"{app_url}/contexts?role=partner")
+    page.get_by_role("heading", name="Contexts of concern").wait_for(timeout=60_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Risk over time").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Timeline").wait_for(timeout=60_000)
+    # open the county line's record: its places have incidents, so its chart has a line
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Open a context")
+    box.click()
+    page.keyboard.type("Witton")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Witton to Sutton Coldfield line").wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60_000)
+    assert page.get_by_role("heading", name="Record a new context").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(artifacts / "context-record.png"), full_page=True)
+    assert not outside, outside
+    page.context.close()

@@ -330,3 +330,21 @@ def test_network_filters_apply(settings) -> None:
     county = networks.build(("*",), Filters(first, last, harms=("county_lines",)),
                             exact=True, k=5)
     assert 0 < county.links["people"].sum() < every.links["people"].sum()
+
+
+def test_the_board_pack_carries_the_next_meeting_agenda(settings) -> None:
+    """The agenda of the period's last month in the board pack, as a board member reads it:
+    the contexts due for review by name, places as "3 or more", no count of young people."""
+    from test_dashboard import run
+
+    at = run("board", "board_pack")
+    next(b for b in at.button if b.label == "Make the board pack").click().run()
+    assert not at.exception
+    doc = at.session_state["board_pack"]
+    agenda = doc[doc.index("Next meeting: what changed"):]
+    for ref in TRUTH["next_meeting"]["reviews_due"]:
+        name = pd.read_csv(PROJECT_ROOT / "sample_data" / "contexts.csv").set_index(
+            "ref").loc[ref, "name"]
+        assert name in agenda, name
+    assert "Stockland Green school gates" in agenda and "3 or more" in agenda
+    assert not re.search(r"<td>[1-4]</td>", agenda)

@@ -32,13 +32,18 @@ if st.button("Make the board pack", type="primary"):
                    filters.risks, filters.ages)
     now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev.start, filters.end))
     before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end))
+    # the next meeting's agenda, as of the end of the period (a month since the last one)
+    on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
+    a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view)
     doc = board_pack.render(
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
         view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
-        concentration=_data.concentration(now, before, view), wards=_data.wards(v))
+        concentration=_data.concentration(now, before, view), wards=_data.wards(v),
+        agenda={"on": a.on, "since": a.since, "reviews": a.reviews, "flagged": a.flagged,
+                "hotspots": a.hotspots, "ended": a.ended})
     with st.spinner("Making the PDF..."):
         st.session_state["board_pack_pdf"] = board_pack.pdf(doc)
     st.session_state["board_pack"] = doc

@@ -148,6 +148,40 @@ def pdf(document: str) -> bytes:
     return data
 
 
+def _agenda(a: dict[str, Any], view: View) -> str:
+    """The next meeting's agenda: reviews due, places newly over the complex-strategy
+    threshold (young people as the gate writes them), new and intensifying hot spots and
+    the interventions that ended, with their results."""
+    def day(d: Any) -> str:
+        return "" if pd.isna(d) else f"{pd.Timestamp(d):%d %b %Y}"
+
+    reviews = a["reviews"]
+    rev = pd.DataFrame({"Context": reviews["name"], "Kind": reviews["kind_label"],
+                        "Status": reviews["status_label"], "Lead agency": reviews["lead_agency"],
+                        "Review date": [day(d) for d in reviews["review_date"]]})
+    flagged = a["flagged"]
+    flags = pd.DataFrame({"Place": flagged["name"],
+                          "Distinct young people": [published.people_text(int(n), view)
+                                                    for n in flagged["max_people"]]})
+    hot = a["hotspots"]
+    spots = pd.DataFrame({"Area": hot["name"],
+                          "Pattern": hot["category"].astype(str).str.capitalize()})
+    ended = "".join(f"<li>{html.escape(str(r['type_label']))} at "
+                    f"{html.escape(str(r['place_name']))}: {html.escape(str(r['result']))}</li>"
+                    for _, r in a["ended"].iterrows())
+
+    def part(title: str, frame: pd.DataFrame, none: str) -> str:
+        return f"<h3>{title}</h3>" + (_table(frame) if not frame.empty else f"<p>{none}</p>")
+
+    return (f'<section><h2>Next meeting: what changed since {day(a["since"])}</h2>'
+            + part("Reviews due", rev, "No context is due for review.")
+            + part("Places newly over the complex-strategy threshold", flags,
+                   "No place crossed the threshold.")
+            + part("New and intensifying hot spots", spots, "None.")
+            + "<h3>Interventions that ended</h3>"
+            + (f"<ul>{ended}</ul>" if ended else "<p>None.</p>") + "</section>")
+
+
 def _method_note(view: View) -> str:
     if view.exact:
         return " Exact counts (analyst view): not for circulation beyond analysts."
@@ -161,13 +195,15 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
            impacts: list[dict[str, Any]], made_by: str, made_on: date,
            pooled: list[dict[str, Any]] | None = None,
            concentration: dict[str, float] | None = None,
-           wards: gpd.GeoDataFrame | None = None) -> str:
+           wards: gpd.GeoDataFrame | None = None,
+           agenda: dict[str, Any] | None = None) -> str:
     """The whole report as one HTML document. ``previous``: the units' counts (``count``,
     ``ck``) of the period before; every count is published through the disclosure gate.
     ``pooled``: the pooled effect of each type of intervention
     (:func:`geo.services.interventions.pooled_rows`); ``concentration``: from
     :func:`geo.services.pages.concentration`; ``wards``: their outlines and names on the
-    map."""
+    map; ``agenda``: the next meeting's agenda (``on``, ``since`` and the frames of
+    :class:`geo.services.meeting.Agenda`)."""
     now = published.total(hex_table, view, n="count")
     before = published.total(previous, view, n="count")
     hot = hex_table[hex_table["bin"] >= 2]
@@ -234,4 +270,5 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 <p class="note">Each type over all its places and start dates, against matched comparisons,
 pooled with a 95% interval (docs/methods.md).</p></section>
 <h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
+{_agenda(agenda, view) if agenda is not None else ""}
 </body></html>"""

@@ -59,3 +59,26 @@ def fresh_database(name: str) -> Settings:
     with db.connect("admin", s) as conn:
         db.migrate(conn)
     return s
+
+
+def load_sample(s: Settings, rows: int) -> None:
+    """Generate ``rows`` synthetic incidents over 36 months (seed 5) and load them, with the
+    real boundaries, places and interventions, into the database of ``s``."""
+    import tempfile
+    from pathlib import Path
+
+    from geo.config import PROJECT_ROOT
+    from geo.ingest import load
+    from geo.sample import synthetic as sample
+
+    shared = PROJECT_ROOT / "sample_data"
+    with tempfile.TemporaryDirectory() as tmp:
+        sample.write(Path(tmp), rows=rows, months=36, seed=5)
+        for kind, path in (("wards", shared / "birmingham_wards_2018_bng.geojson"),
+                           ("lsoas", shared / "birmingham_lsoa21_bng.geojson"),
+                           ("places", Path(tmp) / "places.geojson"),
+                           ("incidents", Path(tmp) / "incidents.csv"),
+                           ("interventions", Path(tmp) / "interventions.csv")):
+            res = load(kind, path, actor="bench", settings=s)
+            assert res.status == "loaded", res.message
+

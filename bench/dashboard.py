@@ -7,14 +7,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from bench._common import Figure, fresh_database
+from bench._common import Figure, fresh_database, load_sample
 from geo.config import PROJECT_ROOT
-from geo.sample import synthetic as sample
-
-SAMPLE = PROJECT_ROOT / "sample_data"
 
 CHILD = r"""
 import json, statistics, sys, time
@@ -49,18 +44,7 @@ print(json.dumps({"cold": statistics.median(cold),
 def run(quick: bool = False) -> list[Figure]:
     rows = 200_000 if quick else 1_000_000
     name = "contexts_bench_dashboard"
-    s = fresh_database(name)
-    from geo.ingest import load
-
-    with tempfile.TemporaryDirectory() as tmp:
-        sample.write(Path(tmp), rows=rows, months=36, seed=5)
-        for kind, path in (("wards", SAMPLE / "birmingham_wards_2018_bng.geojson"),
-                           ("lsoas", SAMPLE / "birmingham_lsoa21_bng.geojson"),
-                           ("places", Path(tmp) / "places.geojson"),
-                           ("incidents", Path(tmp) / "incidents.csv"),
-                           ("interventions", Path(tmp) / "interventions.csv")):
-            res = load(kind, path, actor="bench", settings=s)
-            assert res.status == "loaded", res.message
+    load_sample(fresh_database(name), rows)
     env = {**os.environ, "CONTEXTS_DATABASE_NAME": name, "CONTEXTS_TILES": "none",
            "CONTEXTS_DEMO": "true"}
     app = str(PROJECT_ROOT / "dashboard" / "app.py")

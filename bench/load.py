@@ -37,14 +37,13 @@ from typing import Any
 
 import psycopg
 
-from bench._common import Figure, fresh_database
+from bench._common import Figure, fresh_database, load_sample
 from bench.streamlit_client import Run, Session
 from geo.cli.proxy import COOKIE
 from geo.config import PROJECT_ROOT, get_settings
 from geo.roles import ROLE_LABELS
 from geo.store import cluster
 
-SAMPLE = PROJECT_ROOT / "sample_data"
 ROLES = ["partner"] * 5 + ["board"] * 3 + ["analyst"] * 2
 STEPS = ("Map", "Map → hexagons", "Hot spots", "Place profile")
 DB_NAME = "contexts_bench_load"
@@ -74,19 +73,7 @@ def database(rows: int) -> str:
         with db.connect("admin", s) as conn:
             db.migrate(conn)
         return DB_NAME
-    s = fresh_database(DB_NAME)
-    from geo.ingest import load
-    from geo.sample import synthetic as sample
-
-    with tempfile.TemporaryDirectory() as tmp:
-        sample.write(Path(tmp), rows=rows, months=36, seed=5)
-        for kind, path in (("wards", SAMPLE / "birmingham_wards_2018_bng.geojson"),
-                           ("lsoas", SAMPLE / "birmingham_lsoa21_bng.geojson"),
-                           ("places", Path(tmp) / "places.geojson"),
-                           ("incidents", Path(tmp) / "incidents.csv"),
-                           ("interventions", Path(tmp) / "interventions.csv")):
-            res = load(kind, path, actor="bench", settings=s)
-            assert res.status == "loaded", res.message
+    load_sample(fresh_database(DB_NAME), rows)
     return DB_NAME
 
 

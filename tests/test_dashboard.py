@@ -131,9 +131,14 @@ def test_aggregate_roles_see_no_small_numbers_points_or_keys(settings, role: str
         assert not at.exception
         doc = at.session_state["board_pack"]
         assert "<svg" in doc and "Did the interventions work?" in doc
-        # the board's figures come from perturbed series (the disclosure gate): near -30 %
-        assert re.search(r"Environmental design: \d+% fewer incidents on average over 4 places",
+        # the board's figures come from perturbed series (the disclosure gate), whose noise
+        # depends on the cluster's secret key: near -30 %, and with some keys (1 in 30
+        # measured) the interval reaches 0, so the sentence says "no clear change"
+        said = re.search(r"Environmental design: (?:(\d+)% fewer incidents on average over 4 "
+                         r"places|no clear change on average over 4 places \((\d+)% fewer)",
                          doc)
+        assert said, doc[doc.index("What works across places"):][:600]
+        assert 15 <= int(said.group(1) or said.group(2)) <= 45
         assert "of incidents happened in the densest 5% of the area" in doc
         assert not KEY.search(doc)
         flags = doc[doc.index("Complex-strategy flags"):doc.index("Did the interventions")]

@@ -411,10 +411,10 @@ LAST_MIGRATION_WITH_FUNCTIONS = 17
 _NEEDS = re.compile(r"^--\s*needs function:\s*(\w+)\s*$", re.MULTILINE)
 
 
-def migration_files() -> list[tuple[int, Path]]:
-    """Numbered migrations ``NNNN_name.sql`` in order."""
+def migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+    """Numbered migrations ``NNNN_name.sql`` of ``folder`` in order."""
     found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted(folder.glob("*.sql")):
         head = path.name.split("_", 1)[0]
         if not head.isdigit():
             raise ValueError(f"migration file name must start with a number: {path.name}")
@@ -473,18 +473,20 @@ def _apply_functions(conn: psycopg.Connection[Any], files: list[tuple[str, Path]
     return applied
 
 
-def migrate(conn: psycopg.Connection[Any], functions: Path = FUNCTIONS_DIR) -> list[str]:
+def migrate(conn: psycopg.Connection[Any], migrations: Path = MIGRATIONS_DIR,
+            functions: Path = FUNCTIONS_DIR) -> list[str]:
     """Apply pending migrations, then the function files that changed; returns the
     applied names (``NNNN_name.sql``, then ``functions/NN_name.sql``).
 
-    Each migration runs in its own transaction and is recorded with its sha256 in
-    ``schema_migration``; one already recorded is skipped, and one edited after it was
-    applied is reported rather than silently ignored. Then, in one transaction, each file
-    of ``functions`` (``sql/functions/``: one function's current definition, its owner
-    and privileges) is run again if its sha256 differs from the one recorded in
+    Each migration of ``migrations`` runs in its own transaction and is recorded with its
+    sha256 in ``schema_migration``; one already recorded is skipped, and one edited after
+    it was applied is reported rather than silently ignored. Then, in one transaction,
+    each file of ``functions`` (one function's current definition, its owner and
+    privileges) is run again if its sha256 differs from the one recorded in
     ``schema_function`` or its function is missing, and recorded; rows of files that are
     gone are removed. Running this twice changes nothing. A migration with a line
     ``-- needs function: <name>`` gets that function file first, in its transaction.
+    See ``sql/functions/README.md``.
     """
     conn.autocommit = False
     with conn.transaction():
@@ -494,7 +496,7 @@ def migrate(conn: psycopg.Connection[Any], functions: Path = FUNCTIONS_DIR) -> l
     files = function_files(functions)
     by_name = dict(files)
     applied: list[str] = []
-    for version, path in migration_files():
+    for version, path in migration_files(migrations):
         text = path.read_text()
         digest = _digest(text)
         with conn.transaction():

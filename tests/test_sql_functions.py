@@ -203,8 +203,8 @@ def fresh() -> Iterator[Settings]:
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
     yield s
-    db.close_pools()
-    db._PASSES.clear()
+    for key in [k for k in db._PASSES if k[0] == db.dsn("loader", s)]:
+        del db._PASSES[key]  # passes of this database, about to go
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 

@@ -106,3 +106,19 @@ def test_docs_architecture_names_every_module() -> None:
                if p.stem not in ("__init__", "__main__")
                and f"`{p.stem}`" not in doc and f"geo/{p.stem}.py" not in doc]
     assert not missing, f"docs/architecture.md does not name {missing}"
+
+
+def test_every_sql_file_is_a_query_a_migration_or_a_function() -> None:
+    """``sql/`` has three kinds of file (docs/architecture.md, "The SQL"); a function is
+    defined in its own file of ``sql/functions/``, never by a query."""
+    sql = PROJECT_ROOT / "sql"
+    files = sorted(sql.rglob("*.sql"))
+    assert {p.parent.name for p in files} == {"queries", "migrations", "functions"}
+    assert all(p.parent.parent == sql for p in files)
+    defines = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b",
+                         re.IGNORECASE | re.MULTILINE)
+    for p in files:
+        if p.parent.name == "queries":
+            assert not defines.search(p.read_text()), p.name
+        if p.parent.name == "functions":
+            assert len(defines.findall(p.read_text())) == 1, p.name

@@ -18,7 +18,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from geo.config import PROJECT_ROOT, Settings
-from geo.ingest import load
+from geo.ingest import INCIDENT_ID_SHIFT, load
 from geo.store import db
 
 SHARED = PROJECT_ROOT / "sample_data"
@@ -587,8 +587,8 @@ def test_each_load_is_a_partition_checked_before_it_is_attached(settings: Settin
         assert conn.execute("SELECT count(*) FROM incident_default").fetchone()[0] == 0
         # a load's ids are its extract and row, unique without a sequence
         assert conn.execute("SELECT count(*), count(*) FILTER (WHERE incident_id <> "
-                            "extract_id * 4294967296 + source_row) FROM incident"
-                            ).fetchone()[1] == 0
+                            "(extract_id << %s) + source_row) FROM incident",
+                            (INCIDENT_ID_SHIFT,)).fetchone()[1] == 0
     # each reference is checked: a record's codes and where it is
     for values, message in (("'cse', 'E05999999', NULL, NULL, NULL", "unknown ward E05999999"),
                             ("'burglary', NULL, NULL, NULL, NULL", "unknown harm type burglary"),

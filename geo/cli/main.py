@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with replica down: delete the replica's files and slot too")
     d.set_defaults(func=_db)
 
-    m = sub.add_parser("migrate", help="apply pending SQL migrations")
+    m = sub.add_parser("migrate", help="apply pending SQL migrations, then changed SQL functions")
     m.set_defaults(func=_migrate)
 
     ld = sub.add_parser("load", help="load an extract file")

@@ -527,6 +527,48 @@ def test_a_file_in_many_chunks_is_loaded_as_one(
     assert rows == (2997, 2, 3000)
 
 
+def test_rows_at_the_edges_of_chunks_keep_their_row_and_column(
+    ingest_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of 700 rows over a 2,000-row file (not a multiple of 700: 700, 700, 600):
+    a bad row on either side of each boundary, and the file's last row, are quarantined
+    with their own row number and column; a person seen in the first and the last chunk
+    gets one pseudonym, the one a file of one chunk gives."""
+    from geo.ingest import _incidents, quarantine_report
+    from geo.ingest._pseudonym import pseudonym
+
+    monkeypatch.setattr(_incidents, "CHUNK_ROWS", 700)
+    lines = (PROJECT_ROOT / "sample_data" / "incidents.csv").read_text().splitlines()[:2001]
+    header = lines[0].split(",")
+    bad = {699: ("month", "13/13/13"), 700: ("harm_type", "not_a_harm"),
+           1399: ("risk_level", "extreme"), 1400: ("age_band", "99-100"),
+           1999: ("northing", "9")}  # data rows, 0-based; their row number is k + 2
+    person = {0: "YP-EDGE-1", 1998: " yp-edge-1 ", 701: "YP-EDGE-2"}
+    for k, changes in [*((k, [v]) for k, v in bad.items()),
+                       *((k, [("person_id", v)]) for k, v in person.items())]:
+        cells = lines[k + 1].split(",")
+        for column, value in changes:
+            cells[header.index(column)] = value
+        lines[k + 1] = ",".join(cells)
+    f = write(tmp_path, "edges.csv", "\n".join(lines) + "\n")
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_read, res.rows_loaded, res.rows_quarantined) == (
+        "loaded", 2000, 1995, 5)
+    report = quarantine_report(res.extract_id, ingest_settings)
+    got = {int(r.row_number): (r.reason, r.column_name) for r in report.itertuples()}
+    assert got == {701: ("bad_month", "month"), 702: ("unknown_harm_type", "harm_type"),
+                   1401: ("unknown_risk_level", "risk_level"),
+                   1402: ("unknown_age_band", "age_band"),
+                   2001: ("outside_area", "easting, northing")}
+    with db.connect("admin", ingest_settings) as conn:
+        keys = dict(conn.execute(
+            "SELECT source_row, person_key FROM incident WHERE extract_id = %s "
+            "AND source_row = ANY (%s)", (res.extract_id, [2, 2000, 703])).fetchall())
+    key = pseudonym("YP-EDGE-1", ingest_settings.pseudonym_key)
+    assert keys[2] == keys[2000] == key != keys[703]
+    assert keys[703] == pseudonym("YP-EDGE-2", ingest_settings.pseudonym_key)
+
+
 def test_cells_give_the_answer_of_the_polygons(settings: Settings) -> None:
     """The demo's 20,000 incidents were assigned through the 50 m cells where they could
     be: every one has the ward, LSOA and place a point-in-polygon test gives."""

@@ -39,3 +39,21 @@ def test_numbers_fast_path_and_fallback() -> None:
 def test_pseudonyms_of_a_column_trim_and_fold_case() -> None:
     got = pseudonymise(pd.Series(["ab12", "", " AB12 ", None], dtype=str), "demo")
     assert got.tolist() == [pseudonym("ab12", "demo"), None, pseudonym("ab12", "demo"), None]
+
+
+def test_pseudonyms_remembered_across_chunks_are_the_same(monkeypatch) -> None:
+    """The chunks of one file share what they hashed: the same pseudonyms as hashing each
+    chunk afresh, a domain's never another's, and the memory bounded (CACHE_MAX)."""
+    from geo.ingest import _pseudonym
+
+    monkeypatch.setattr(_pseudonym, "CACHE_MAX", 3)
+    seen: dict[str, str | None] = {}
+    chunks = [["a1", "B2", "", None], [" a1 ", "c3", "d4", "e5"], ["e5", "A1", "b2"]]
+    for chunk in chunks:
+        s = pd.Series(chunk, dtype=str)
+        assert (pseudonymise(s, "k" * 32, cache=seen).tolist()
+                == pseudonymise(s, "k" * 32).tolist())
+    assert len(seen) == 3  # "a1", "B2", "" kept; the rest hashed as they came
+    crime: dict[str, str | None] = {}
+    got = pseudonymise(pd.Series(["a1"], dtype=str), "k" * 32, "crime", cache=crime)
+    assert got[0] != seen["a1"] and got[0] == crime["a1"]

@@ -102,7 +102,8 @@ def _fetch_cells(settings: Settings) -> Cells:
 
 def _context(conn: psycopg.Connection[Any], settings: Settings,
              cells: Future[Cells] | None = None) -> Context:
-    """What validation needs from the database (and the cells, when fetched)."""
+    """What validation needs from the database (and the cells, when fetched: validation
+    waits for them when it needs them)."""
     wkb = db.scalar(conn, "ingest_boundary", {"tolerance": BOUNDARY_TOLERANCE_M})
     codes = db.frame(conn, "ingest_codes")
 
@@ -127,7 +128,7 @@ def _context(conn: psycopg.Connection[Any], settings: Settings,
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
-        cells=cells.result() if cells is not None else None,
+        cells_pending=cells,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,15 @@ class Context:
     intervention_types: set[str]
     pseudonym_key: str
     cells: Cells | None = None
+    #: the cells while they are still being fetched: the first chunk that needs them waits
+    #: for them (:meth:`cell_grid`), not the reading of the file
+    cells_pending: Future[Cells] | None = None
+
+    def cell_grid(self) -> Cells | None:
+        """The cells, once fetched (None when the load does without them)."""
+        if self.cells is None and self.cells_pending is not None:
+            self.cells = self.cells_pending.result()
+        return self.cells
 
 
 @dataclass
@@ -96,7 +106,8 @@ def prepare_chunks(
     shape its rows ``size`` (default ``CHUNK_ROWS``) at a time, lazily."""
     cols = _check(table, ctx, file_name)
     size = size or CHUNK_ROWS
-    return (_prepare_rows(_rows(table, start, start + size), ctx, cols)
+    seen: dict[str, dict[str, str | None]] = {"": {}, "crime": {}}  # pseudonyms, by domain
+    return (_prepare_rows(_rows(table, start, start + size), ctx, cols, seen)
             for start in range(0, max(len(table), 1), size))
 
 
@@ -162,8 +173,10 @@ def _check(table: Table, ctx: Context, file_name: str) -> dict[str, str]:
     return cols
 
 
-def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
-    """Validate the rows of ``table`` (a chunk of a file) and shape the valid ones."""
+def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str],
+                  seen: dict[str, dict[str, str | None]] | None = None) -> Prepared:
+    """Validate the rows of ``table`` (a chunk of a file) and shape the valid ones;
+    ``seen``: the pseudonyms made for the file's chunks before, by domain."""
     df = table.columns
     n = len(df)
     shape = cols.get("_shape")
@@ -245,10 +258,12 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
     ok = reason == None  # noqa: E711
     keys = np.full(n, None, dtype=object)
     if "person_id" in cols:
-        keys = pseudonymise(col("person_id"), ctx.pseudonym_key)
+        keys = pseudonymise(col("person_id"), ctx.pseudonym_key,
+                            cache=seen[""] if seen is not None else None)
     crimes = np.full(n, None, dtype=object)
     if "crime_id" in cols:
-        crimes = pseudonymise(col("crime_id"), ctx.pseudonym_key, "crime")
+        crimes = pseudonymise(col("crime_id"), ctx.pseudonym_key, "crime",
+                              cache=seen["crime"] if seen is not None else None)
     direct, staged = split(
         {
             "source_row": table.row_numbers[ok],
@@ -260,7 +275,7 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str]) -> Prepared:
             "person_key": keys[ok],
             "crime_key": crimes[ok],
         },
-        x[ok], y[ok], ward[ok], lsoa[ok], ctx.cells,
+        x[ok], y[ok], ward[ok], lsoa[ok], ctx.cell_grid(),
     )
     if ok.all():
         return Prepared(staged, _EMPTY_QUARANTINE.copy(), {}, direct)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from numpy.typing import NDArray
 
 from geo.filters import Filters
 from geo.stats import grid
@@ -111,10 +112,37 @@ class Donors:
             self.ward_touches[int(a)].add(int(b))
         self._place_tree = shapely.STRtree(self.place_geom.to_numpy())
         self.place_ids = ids
-        self.places_named = self.places.rename(columns=self.place_name.to_dict())
-        self.wards_named = self.wards.rename(columns=lambda c: f"{self.ward_name[c]} ward")
-        self.places_ck_named = self.places_ck.set_axis(self.places_named.columns, axis=1)
-        self.wards_ck_named = self.wards_ck.set_axis(self.wards_named.columns, axis=1)
+        # every donor in one matrix (months x places, then wards), as arrays: an
+        # intervention's donors are a selection of its columns and rows
+        self.months = pd.DatetimeIndex(self.places.index.union(self.wards.index))
+        self._month_pos = {m: i for i, m in enumerate(self.months)}
+        n_places = self.places.shape[1]
+
+        def matrix(p: pd.DataFrame, w: pd.DataFrame) -> NDArray[np.int64]:
+            both = np.zeros((len(self.months) + 1, n_places + w.shape[1]), dtype=np.int64)
+            both[self.months.get_indexer(p.index), :n_places] = p.to_numpy(dtype=np.int64)
+            both[self.months.get_indexer(w.index), n_places:] = w.to_numpy(dtype=np.int64)
+            return both  # the last row: zeros, for months with no counts at all
+
+        self._n = matrix(self.places, self.wards)
+        self._ck = matrix(self.places_ck, self.wards_ck)
+        self._is_place = np.arange(self._n.shape[1]) < n_places
+        self._donor_ids = np.concatenate([self.places.columns.astype(str).to_numpy(),
+                                          self.wards.columns.astype(str).to_numpy()])
+        names = self.place_name.to_dict()
+        self._donor_names = np.array(
+            [names.get(c, c) for c in self.places.columns]
+            + [f"{self.ward_name[c]} ward" for c in self.wards.columns], dtype=object)
+        # the wards' totals by month, for the controls (rows as ``months``, plus zeros)
+        self._ward_n = self._n[:, n_places:]
+        self._ward_ck = self._ck[:, n_places:]
+        self._ward_col = {str(c): i for i, c in enumerate(self.wards.columns.astype(str))}
+
+    def rows(self, months: pd.DatetimeIndex) -> NDArray[np.intp]:
+        """The matrix rows of ``months`` (the row of zeros for a month with no counts)."""
+        zero = len(self.months)
+        return np.fromiter((self._month_pos.get(m, zero) for m in months), dtype=np.intp,
+                           count=len(months))
 
     def wards_touching(self, geom: shapely.Geometry) -> set[int]:
         return {int(i) for i in self._ward_tree.query(geom, predicate="intersects")}
@@ -160,16 +188,18 @@ def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, An
     touched = donors.wards_touching(ring)
     for t in treated:
         touched |= donors.place_wards.get(t, set())
-    place_ok = ~donors.places.columns.astype(str).isin(list(treated | near))
-    bad_wards = set(donors.ward_codes[sorted(touched)])
-    ward_ok = ~donors.wards.columns.astype(str).isin(list(bad_wards))
-    frame = pd.concat([donors.places_named.loc[:, place_ok],
-                       donors.wards_named.loc[:, ward_ok]], axis=1)
-    keys = pd.concat([donors.places_ck_named.loc[:, place_ok],
-                      donors.wards_ck_named.loc[:, ward_ok]], axis=1)
-    unique = ~frame.columns.duplicated()
-    return (frame.loc[:, unique].reindex(months, fill_value=0),
-            keys.loc[:, unique].reindex(months, fill_value=0))
+    bad_wards = {str(c) for c in donors.ward_codes[sorted(touched)]}
+    ok = np.where(donors._is_place, ~np.isin(donors._donor_ids, list(treated | near)),
+                  ~np.isin(donors._donor_ids, list(bad_wards)))
+    cols = np.flatnonzero(ok)
+    names = donors._donor_names[cols]
+    _, first_of = np.unique(names, return_index=True)  # a name twice: its first column
+    cols = cols[np.sort(first_of)]
+    index = pd.DatetimeIndex(months, name="month")
+    rows = donors.rows(index)
+    columns = pd.Index(donors._donor_names[cols].tolist())
+    return (pd.DataFrame(donors._n[np.ix_(rows, cols)], index=index, columns=columns),
+            pd.DataFrame(donors._ck[np.ix_(rows, cols)], index=index, columns=columns))
 
 
 def _region(donors: Donors, place_id: str, place: shapely.Geometry,
@@ -186,43 +216,85 @@ def _region(donors: Donors, place_id: str, place: shapely.Geometry,
     return [str(codes[i]) for i in sorted(region)], [str(codes[i]) for i in sorted(ring)]
 
 
+@dataclass
+class Near:
+    """Where one intervention's target and ring are counted: its window of months, the
+    surrounding wards (the control) and the wards and hexagon cells its ring touches."""
+
+    place_id: int
+    start: date
+    months: pd.DatetimeIndex  # every month of the window, the start month included
+    wards: list[str]
+    touched: list[str]
+    hex_i: NDArray[np.int64]
+    hex_j: NDArray[np.int64]
+
+
+def _near(donors: Donors, place_id: int, start: date, params: ImpactParams) -> Near | None:
+    place = donors.place_geom.get(str(place_id))
+    if place is None:
+        return None
+    first, last = _shift(start, -params.before), _shift(start, params.after)
+    wards, touched = _region(donors, str(place_id), place, params.buffer)
+    hi, hj = grid.covering_cells(shapely.buffer(place, params.buffer), grid.DEFAULT_SIZE)
+    return Near(place_id, start, pd.date_range(first, last, freq="MS"), wards, touched, hi, hj)
+
+
+def near_counts(conn: psycopg.Connection[Any], donors: Donors,
+                wanted: list[tuple[int, date]], params: ImpactParams
+                ) -> list[tuple[Near, pd.DataFrame] | None]:
+    """For each (place, start month) of ``wanted``: where it is counted and its monthly
+    target and ring counts (``month``, ``zone``, ``n``, ``ck``), all from one query; None
+    for a place with no geometry."""
+    found = [_near(donors, place_id, start, params) for place_id, start in wanted]
+    listed = [(k, f) for k, f in enumerate(found) if f is not None]
+    rows = store.near(conn, params.buffer, list(params.harms) if params.harms else None,
+                      [(k, f.place_id, f.months[0].date(), f.months[-1].date(), f.touched,
+                        f.hex_i, f.hex_j) for k, f in listed])
+    by_key = dict(tuple(rows.groupby("k", sort=False))) if len(rows) else {}
+    empty = rows.iloc[:0]
+    return [None if f is None else (f, by_key.get(k, empty)) for k, f in enumerate(found)]
+
+
 def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, start: date,
-                params: ImpactParams) -> pd.DataFrame:
-    """:func:`monthly_series` from the shared ward-month counts of ``donors`` and one indexed
-    lookup of the incidents near the place (through the hexagon cells covering its ring).
+                params: ImpactParams,
+                near: tuple[Near, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """:func:`monthly_series` from the shared ward-month counts of ``donors`` and an
+    indexed lookup of the incidents near the place (through the hexagon cells covering its
+    ring): ``near`` when found already by :func:`near_counts`, else one query.
 
     The control is the surrounding wards' monthly count less the target and buffer; unlike
     ``impact_series.sql`` it includes incidents located in those wards by a code only.
     """
-    place = donors.place_geom.get(str(place_id))
-    if place is None:
-        return monthly_series(conn, place_id, start, params)
-    first, last = _shift(start, -params.before), _shift(start, params.after)
-    months = pd.date_range(first, last, freq="MS")
-    # the target and ring lie in the wards the ring touches: only those are scanned
-    wards, touched = _region(donors, str(place_id), place, params.buffer)
-    ring = shapely.buffer(place, params.buffer)
-    hi, hj = grid.covering_cells(ring, grid.DEFAULT_SIZE)
-    rows = store.near(conn, place_id, params.buffer, first.date(), last.date(),
-                      list(params.harms) if params.harms else None, touched,
-                      [int(x) for x in hi], [int(x) for x in hj])
-    g = rows.assign(month=pd.to_datetime(rows["month"])).groupby(["month", "zone"])
-
-    def by_zone(col: str) -> pd.DataFrame:
-        return (g[col].sum().unstack(fill_value=0)
-                .reindex(index=months, columns=["target", "buffer"], fill_value=0))
-
-    wide, keys = by_zone("n"), by_zone("ck")
-    inside = donors.wards.columns.astype(str).isin(wards)
-    total = donors.wards.loc[:, inside].sum(axis=1).reindex(months, fill_value=0)
-    total_ck = donors.wards_ck.loc[:, inside].sum(axis=1).reindex(months, fill_value=0)
-    wide["control"] = (total - wide["target"] - wide["buffer"]).clip(lower=0)
+    if near is None:
+        near = near_counts(conn, donors, [(place_id, start)], params)[0]
+        if near is None:
+            return monthly_series(conn, place_id, start, params)
+    where, rows = near
+    months = where.months
+    first = months[0]
+    size = len(months)
+    zone_n = np.zeros((2, size), dtype=np.int64)  # target, buffer
+    zone_ck = np.zeros((2, size), dtype=np.int64)
+    if len(rows):
+        when = pd.to_datetime(rows["month"])
+        pos = ((when.dt.year - first.year) * 12 + when.dt.month - first.month).to_numpy()
+        z = np.where(rows["zone"].to_numpy() == "target", 0, 1)
+        np.add.at(zone_n, (z, pos), rows["n"].to_numpy(dtype=np.int64))
+        np.add.at(zone_ck, (z, pos), rows["ck"].to_numpy(dtype=np.int64))
+    inside = [donors._ward_col[w] for w in where.wards if w in donors._ward_col]
+    at = donors.rows(months)
+    total = donors._ward_n[np.ix_(at, inside)].sum(axis=1)
+    total_ck = donors._ward_ck[np.ix_(at, inside)].sum(axis=1)
     # the control's records are the wards' less the target's and ring's: so is its key
-    keys["control"] = total_ck - keys["target"] - keys["buffer"]
-    wide = wide.join((keys % 256).add_suffix("_ck"))
-    wide = wide.astype(np.int64).drop(index=pd.Timestamp(start)).rename_axis("month")
-    wide = wide.reset_index()
-    wide["post"] = wide["month"] > pd.Timestamp(start)
+    control = np.clip(total - zone_n[0] - zone_n[1], 0, None)
+    control_ck = total_ck - zone_ck[0] - zone_ck[1]
+    keep = months != pd.Timestamp(where.start)
+    wide = pd.DataFrame({
+        "month": months[keep], "target": zone_n[0][keep], "buffer": zone_n[1][keep],
+        "control": control[keep], "target_ck": zone_ck[0][keep] % 256,
+        "buffer_ck": zone_ck[1][keep] % 256, "control_ck": control_ck[keep] % 256})
+    wide["post"] = wide["month"] > pd.Timestamp(where.start)
     return wide
 
 
@@ -235,6 +307,7 @@ def impact(
     view: View | None = None,
     donors: Donors | None = None,
     reg: pd.DataFrame | None = None,
+    near: tuple[Near, pd.DataFrame] | None = None,
 ) -> Impact:
     """The impact of one intervention (a row of :func:`register`).
 
@@ -242,9 +315,10 @@ def impact(
     and the sentence says how many. With a ``view``, the result is what that view may see
     (:func:`published_impact`). With ``donors`` (from :func:`donor_panel`) and the
     register, the matched comparison and its placebo tests are part of the verdict.
+    ``near``: its counts near the place, when found already (:func:`near_counts`).
     """
     start = intervention["start_month"]
-    series = (fast_series(conn, donors, int(intervention["place_id"]), start, params)
+    series = (fast_series(conn, donors, int(intervention["place_id"]), start, params, near)
               if donors is not None else
               monthly_series(conn, int(intervention["place_id"]), start, params))
     if data_end is not None:
@@ -347,8 +421,11 @@ def impacts(
         return []
     end = counts.data_period(conn)["last"]
     donors = donor_panel(conn, params)
-    return [impact(conn, row, params, end, fmt, view, donors, full)
-            for _, row in reg.iterrows()]
+    rows = [row for _, row in reg.iterrows()]
+    near = near_counts(conn, donors, [(int(r["place_id"]), r["start_month"]) for r in rows],
+                       params)
+    return [impact(conn, row, params, end, fmt, view, donors, full, found)
+            for row, found in zip(rows, near, strict=True)]
 
 
 def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:

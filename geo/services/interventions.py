@@ -356,19 +356,16 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
         out = assess(ref, place, action, series[["month", "post", *ZONES]], fmt,
                      None if donors is None else donors[0], kind)
     else:
-        shown = series[["month", "post"]].copy()
-        for z in ZONES:
-            shown[z] = perturbed(series[z].to_numpy(), series[f"{z}_ck"].to_numpy(), view)
+        shown = pd.DataFrame({"month": series["month"], "post": series["post"]} | {
+            z: perturbed(series[z].to_numpy(), series[f"{z}_ck"].to_numpy(), view)
+            for z in ZONES})
         donor_shown = None
         if donors is not None:
             n, ck = donors
             donor_shown = pd.DataFrame(perturbed(n.to_numpy(), ck.to_numpy(), view),
                                        index=n.index, columns=n.columns)
         out = assess(ref, place, action, shown, fmt, donor_shown, kind)
-        pre, aft = series[~series["post"]], series[series["post"]]
-        cells = [(int(part[z].sum()), int(part[f"{z}_ck"].sum()))
-                 for z in ZONES for part in (pre, aft)]
-        c = Counts(*(int(perturbed(n, ck, view)) for n, ck in cells))
+        c = Counts(*(int(perturbed(n, ck, view)) for n, ck in _cells(series)))
         sufficient = (out.sufficient and c.rb + c.ra >= MIN_TARGET_INCIDENTS
                       and c.rb >= MIN_BEFORE_INCIDENTS)
         out.counts, out.sufficient = c, sufficient
@@ -376,9 +373,22 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
         decided = verdict(sufficient, out.its, out.synthetic)
         out.verdict, out.rule = decided
         out.displacement = displacement(out.wdq) if decided[0] == "reduced" else None
-        out.sentence = sentence(place, action, len(aft), c, out.wdq, out.its, sufficient, fmt,
-                                out.synthetic, decided)
+        months_after = int(series["post"].to_numpy(dtype=bool).sum())
+        out.sentence = sentence(place, action, months_after, c, out.wdq, out.its, sufficient,
+                                fmt, out.synthetic, decided)
     out.counts_text = published_counts(series, view)
+    return out
+
+
+def _cells(series: pd.DataFrame) -> list[tuple[int, int]]:
+    """The six counts of a monthly series with cell keys, with their keys: target, buffer
+    and control, each before then after the start."""
+    post = series["post"].to_numpy(dtype=bool)
+    out = []
+    for z in ZONES:
+        n, ck = series[z].to_numpy(), series[f"{z}_ck"].to_numpy()
+        out += [(int(n[~post].sum()), int(ck[~post].sum())),
+                (int(n[post].sum()), int(ck[post].sum()))]
     return out
 
 
@@ -386,13 +396,9 @@ def published_counts(series: pd.DataFrame, view: View) -> dict[str, str]:
     """The six counts of an impact (target, buffer and control, before and after: ``rb``,
     ``ra``, ``db``, ``da``, ``cb``, ``ca``) as ``view`` may see them, each a cell of its
     own from a monthly series with cell keys (:func:`monthly_series`)."""
-    out = {}
-    for name, z, post in (("rb", "target", False), ("ra", "target", True),
-                          ("db", "buffer", False), ("da", "buffer", True),
-                          ("cb", "control", False), ("ca", "control", True)):
-        part = series[series["post"] == post]
-        out[name] = publish_one(int(part[z].sum()), int(part[f"{z}_ck"].sum()), view).text
-    return out
+    names = ("rb", "ra", "db", "da", "cb", "ca")
+    return {name: publish_one(n, ck, view).text
+            for name, (n, ck) in zip(names, _cells(series), strict=True)}
 
 
 def impacts(

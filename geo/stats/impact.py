@@ -429,36 +429,35 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
     intervention in the window) and one row per month of ``monthly``, for the matched
     comparison and its placebo tests; without it the verdict is "comparison too poor".
     """
-    pre, aft = monthly[~monthly["post"]], monthly[monthly["post"]]
+    post = monthly["post"].to_numpy(dtype=bool)
+    target = monthly["target"].to_numpy()
+    buffer = monthly["buffer"].to_numpy()
+    control = monthly["control"].to_numpy()
     c = Counts(
-        int(pre["target"].sum()),
-        int(aft["target"].sum()),
-        int(pre["buffer"].sum()),
-        int(aft["buffer"].sum()),
-        int(pre["control"].sum()),
-        int(aft["control"].sum()),
+        int(target[~post].sum()),
+        int(target[post].sum()),
+        int(buffer[~post].sum()),
+        int(buffer[post].sum()),
+        int(control[~post].sum()),
+        int(control[post].sum()),
     )
+    months_after = int(post.sum())
     sufficient = (
         c.rb + c.ra >= MIN_TARGET_INCIDENTS
         and c.rb >= MIN_BEFORE_INCIDENTS
-        and len(pre) > 0
-        and len(aft) > 0
+        and months_after < post.size
+        and months_after > 0
     )
     w = wdq(c)
     res = None
     sc = None
     if sufficient:
-        res = its(
-            monthly["target"].to_numpy(),
-            monthly["control"].to_numpy(),
-            monthly["post"].to_numpy(),
-            pd.DatetimeIndex(monthly["month"]).month.to_numpy(),
-        )
+        res = its(target, control, post, pd.DatetimeIndex(monthly["month"]).month.to_numpy())
         if donors is not None and donors.shape[1] > 0:
             sc = synthetic_control(
-                monthly["target"].to_numpy(),
+                target,
                 donors.to_numpy(dtype=float).T,
-                monthly["post"].to_numpy(),
+                post,
                 [str(x) for x in donors.columns],
             )
     decided = verdict(sufficient, res, sc)
@@ -468,7 +467,7 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
         place,
         c,
         sufficient,
-        sentence(place, action, len(aft), c, w, res, sufficient, fmt, sc, decided),
+        sentence(place, action, months_after, c, w, res, sufficient, fmt, sc, decided),
         w,
         total_net_effect(c),
         wdd_matched(c, sc) if sc is not None else surrounding,

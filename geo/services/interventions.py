@@ -12,8 +12,11 @@ all interventions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -85,18 +88,14 @@ def monthly_series(
 
 
 @dataclass
-class Donors:
-    """Monthly counts of every place and ward (months x units), with their geometry and
-    which wards each place and each ward touches (found once, for every intervention)."""
+class Geometry:
+    """Every place and ward: geometry, names, which wards each place and each ward
+    touches, and search trees (found once, for every intervention)."""
 
-    places: pd.DataFrame  # columns: place_id (str)
-    wards: pd.DataFrame  # columns: ward_code
     place_geom: pd.Series  # place_id -> shapely (BNG)
     place_name: pd.Series
     ward_geom: pd.Series  # ward_code -> shapely (BNG)
     ward_name: pd.Series
-    places_ck: pd.DataFrame  # the cells' keys (geo.stats.disclosure), as ``places``
-    wards_ck: pd.DataFrame
 
     def __post_init__(self) -> None:
         self.ward_codes = np.asarray(self.ward_geom.index.astype(str))
@@ -112,6 +111,43 @@ class Donors:
             self.ward_touches[int(a)].add(int(b))
         self._place_tree = shapely.STRtree(self.place_geom.to_numpy())
         self.place_ids = ids
+
+    @classmethod
+    def of(cls, places: pd.DataFrame, wards: pd.DataFrame) -> Geometry:
+        """From the place and ward units (:func:`geo.store.counts.units`)."""
+        p, w = places.set_index("unit_id"), wards.set_index("unit_id")
+        return cls(p["geom_bng"], p["name"], w["geom_bng"], w["name"])
+
+    def wards_touching(self, geom: shapely.Geometry) -> set[int]:
+        return {int(i) for i in self._ward_tree.query(geom, predicate="intersects")}
+
+    def places_touching(self, geom: shapely.Geometry) -> set[str]:
+        return {str(self.place_ids[i]) for i in
+                self._place_tree.query(geom, predicate="intersects")}
+
+
+@dataclass
+class Donors:
+    """Monthly counts of every place and ward (months x units), with their geometry and
+    which wards each place and each ward touches (found once, for every intervention)."""
+
+    places: pd.DataFrame  # columns: place_id (str)
+    wards: pd.DataFrame  # columns: ward_code
+    place_geom: pd.Series  # place_id -> shapely (BNG)
+    place_name: pd.Series
+    ward_geom: pd.Series  # ward_code -> shapely (BNG)
+    ward_name: pd.Series
+    places_ck: pd.DataFrame  # the cells' keys (geo.stats.disclosure), as ``places``
+    wards_ck: pd.DataFrame
+    geometry: Geometry | None = None  # of the same places and wards, when found already
+
+    def __post_init__(self) -> None:
+        if self.geometry is None:
+            self.geometry = Geometry(self.place_geom, self.place_name, self.ward_geom,
+                                     self.ward_name)
+        g = self.geometry
+        self.ward_codes, self.place_wards, self.ward_touches, self.place_ids = (
+            g.ward_codes, g.place_wards, g.ward_touches, g.place_ids)
         # every donor in one matrix (months x places, then wards), as arrays: an
         # intervention's donors are a selection of its columns and rows
         self.months = pd.DatetimeIndex(self.places.index.union(self.wards.index))
@@ -133,7 +169,7 @@ class Donors:
         self._donor_names = np.array(
             [names.get(c, c) for c in self.places.columns]
             + [f"{self.ward_name[c]} ward" for c in self.wards.columns], dtype=object)
-        # the wards' totals by month, for the controls (rows as ``months``, plus zeros)
+        # the wards' monthly totals, for the controls (rows as ``months``, plus zeros)
         self._ward_n = self._n[:, n_places:]
         self._ward_ck = self._ck[:, n_places:]
         self._ward_col = {str(c): i for i, c in enumerate(self.wards.columns.astype(str))}
@@ -145,15 +181,20 @@ class Donors:
                            count=len(months))
 
     def wards_touching(self, geom: shapely.Geometry) -> set[int]:
-        return {int(i) for i in self._ward_tree.query(geom, predicate="intersects")}
+        assert self.geometry is not None
+        return self.geometry.wards_touching(geom)
 
     def places_touching(self, geom: shapely.Geometry) -> set[str]:
-        return {str(self.place_ids[i]) for i in
-                self._place_tree.query(geom, predicate="intersects")}
+        assert self.geometry is not None
+        return self.geometry.places_touching(geom)
 
 
-def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
-    """The donors' monthly counts over the whole data period (two counting queries)."""
+DonorCounts = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def _donor_counts(conn: psycopg.Connection[Any], params: ImpactParams) -> DonorCounts:
+    """Every place's and ward's monthly counts over the whole data period, with their
+    cell keys (months x units): two counting queries."""
     f = Filters(harms=params.harms)
 
     def wide(unit: counts.Unit) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -163,23 +204,40 @@ def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
         ck = (g["ck"].sum() % 256).unstack(fill_value=0).rename_axis(columns=None)
         return n, ck.reindex_like(n).fillna(0).astype(np.int64)
 
-    places = counts.units(conn, "place").set_index("unit_id")
-    wards = counts.units(conn, "ward").set_index("unit_id")
     (pn, pck), (wn, wck) = wide("place"), wide("ward")
-    return Donors(pn, wn, places["geom_bng"], places["name"], wards["geom_bng"],
-                  wards["name"], pck, wck)
+    return pn, pck, wn, wck
+
+
+def _donors(found: DonorCounts, geometry: Geometry) -> Donors:
+    pn, pck, wn, wck = found
+    return Donors(pn, wn, geometry.place_geom, geometry.place_name, geometry.ward_geom,
+                  geometry.ward_name, pck, wck, geometry)
+
+
+def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
+    """The donors' monthly counts over the whole data period (two counting queries)."""
+    geometry = Geometry.of(counts.units(conn, "place"), counts.units(conn, "ward"))
+    return _donors(_donor_counts(conn, params), geometry)
+
+
+def _busy(reg: pd.DataFrame) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Each intervention's place, start and end month (NaT: ongoing), as arrays."""
+    return (reg["place_id"].astype(str).to_numpy(),
+            pd.to_datetime(reg["start_month"]).to_numpy(),
+            pd.to_datetime(reg["end_month"]).to_numpy())
 
 
 def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, Any],
-                months: pd.DatetimeIndex, buffer: float
+                months: pd.DatetimeIndex, buffer: float,
+                busy: tuple[NDArray[Any], NDArray[Any], NDArray[Any]] | None = None,
                 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The donor series of one intervention, one column per donor, one row per month, and
-    their cell keys; None when the place has no geometry."""
+    their cell keys; None when the place has no geometry. ``busy``: :func:`_busy` of
+    ``reg``, when found already."""
     first, last = months.min(), months.max()
-    starts = pd.to_datetime(reg["start_month"])
-    ends = pd.to_datetime(reg["end_month"])
-    busy = reg[(starts <= last) & (ends.isna() | (ends >= first))]
-    treated = {str(x) for x in busy["place_id"]} | {str(row["place_id"])}
+    ids, starts, ends = busy if busy is not None else _busy(reg)
+    during = (starts <= last.to_datetime64()) & (np.isnat(ends) | (ends >= first.to_datetime64()))
+    treated = {str(x) for x in ids[during]} | {str(row["place_id"])}
     target = donors.place_geom.get(str(row["place_id"]))
     if target is None:
         return None
@@ -202,7 +260,7 @@ def _donors_for(donors: Donors, reg: pd.DataFrame, row: pd.Series | dict[str, An
             pd.DataFrame(donors._ck[np.ix_(rows, cols)], index=index, columns=columns))
 
 
-def _region(donors: Donors, place_id: str, place: shapely.Geometry,
+def _region(donors: Geometry | Donors, place_id: str, place: shapely.Geometry,
             buffer: float) -> tuple[list[str], list[str]]:
     """The surrounding wards, as in ``impact_series.sql`` (the wards the place touches,
     the wards next to them, and any the ring reaches), and the wards the ring touches."""
@@ -230,59 +288,78 @@ class Near:
     hex_j: NDArray[np.int64]
 
 
-def _near(donors: Donors, place_id: int, start: date, params: ImpactParams) -> Near | None:
-    place = donors.place_geom.get(str(place_id))
+@dataclass
+class NearCounts:
+    """One intervention's incidents by month and zone near its place: the month's place in
+    its window (0 = first), the zone (0: target, 1: buffer), the count and its cell key."""
+
+    pos: NDArray[np.int64]
+    zone: NDArray[np.int64]
+    n: NDArray[np.int64]
+    ck: NDArray[np.int64]
+
+
+def _near(geometry: Geometry | Donors, place_id: int, start: date,
+          params: ImpactParams) -> Near | None:
+    place = geometry.place_geom.get(str(place_id))
     if place is None:
         return None
     first, last = _shift(start, -params.before), _shift(start, params.after)
-    wards, touched = _region(donors, str(place_id), place, params.buffer)
+    wards, touched = _region(geometry, str(place_id), place, params.buffer)
     hi, hj = grid.covering_cells(shapely.buffer(place, params.buffer), grid.DEFAULT_SIZE)
     return Near(place_id, start, pd.date_range(first, last, freq="MS"), wards, touched, hi, hj)
 
 
+def _near_rows(conn: psycopg.Connection[Any], wanted: list[tuple[int, Near]],
+               params: ImpactParams) -> pd.DataFrame:
+    """The counts near the places of ``wanted`` (key, where), one query."""
+    return store.near(conn, params.buffer, list(params.harms) if params.harms else None,
+                      [(k, f.place_id, f.months[0].date(), f.months[-1].date(), f.touched,
+                        f.hex_i, f.hex_j) for k, f in wanted])
+
+
+def _split_near(rows: pd.DataFrame, wanted: list[tuple[int, Near]]) -> dict[int, NearCounts]:
+    """The rows of :func:`_near_rows` by key, as arrays."""
+    if not len(rows):
+        return {}
+    when = pd.DatetimeIndex(pd.to_datetime(rows["month"]))
+    month = (when.year * 12 + when.month).to_numpy(dtype=np.int64)
+    keys = rows["k"].to_numpy(dtype=np.int64)
+    zone = np.where(rows["zone"].to_numpy() == "target", 0, 1)
+    n, ck = rows["n"].to_numpy(dtype=np.int64), rows["ck"].to_numpy(dtype=np.int64)
+    out = {}
+    for k, where in wanted:
+        mine = keys == k
+        first = where.months[0]
+        out[k] = NearCounts(month[mine] - (first.year * 12 + first.month), zone[mine],
+                            n[mine], ck[mine])
+    return out
+
+
+_NO_COUNTS = NearCounts(*(np.zeros(0, dtype=np.int64) for _ in range(4)))
+
+
 def near_counts(conn: psycopg.Connection[Any], donors: Donors,
                 wanted: list[tuple[int, date]], params: ImpactParams
-                ) -> list[tuple[Near, pd.DataFrame] | None]:
+                ) -> list[tuple[Near, NearCounts] | None]:
     """For each (place, start month) of ``wanted``: where it is counted and its monthly
-    target and ring counts (``month``, ``zone``, ``n``, ``ck``), all from one query; None
-    for a place with no geometry."""
+    target and ring counts, all from one query; None for a place with no geometry."""
     found = [_near(donors, place_id, start, params) for place_id, start in wanted]
     listed = [(k, f) for k, f in enumerate(found) if f is not None]
-    rows = store.near(conn, params.buffer, list(params.harms) if params.harms else None,
-                      [(k, f.place_id, f.months[0].date(), f.months[-1].date(), f.touched,
-                        f.hex_i, f.hex_j) for k, f in listed])
-    by_key = dict(tuple(rows.groupby("k", sort=False))) if len(rows) else {}
-    empty = rows.iloc[:0]
-    return [None if f is None else (f, by_key.get(k, empty)) for k, f in enumerate(found)]
+    split = _split_near(_near_rows(conn, listed, params), listed) if listed else {}
+    return [None if f is None else (f, split.get(k, _NO_COUNTS)) for k, f in enumerate(found)]
 
 
-def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, start: date,
-                params: ImpactParams,
-                near: tuple[Near, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """:func:`monthly_series` from the shared ward-month counts of ``donors`` and an
-    indexed lookup of the incidents near the place (through the hexagon cells covering its
-    ring): ``near`` when found already by :func:`near_counts`, else one query.
-
-    The control is the surrounding wards' monthly count less the target and buffer; unlike
-    ``impact_series.sql`` it includes incidents located in those wards by a code only.
-    """
-    if near is None:
-        near = near_counts(conn, donors, [(place_id, start)], params)[0]
-        if near is None:
-            return monthly_series(conn, place_id, start, params)
-    where, rows = near
+def _series(donors: Donors, where: Near, near: NearCounts) -> pd.DataFrame:
+    """The monthly series of one intervention (as :func:`monthly_series`) from its counts
+    near the place and the surrounding wards' monthly counts."""
     months = where.months
-    first = months[0]
-    size = len(months)
-    zone_n = np.zeros((2, size), dtype=np.int64)  # target, buffer
-    zone_ck = np.zeros((2, size), dtype=np.int64)
-    if len(rows):
-        when = pd.to_datetime(rows["month"])
-        pos = ((when.dt.year - first.year) * 12 + when.dt.month - first.month).to_numpy()
-        z = np.where(rows["zone"].to_numpy() == "target", 0, 1)
-        np.add.at(zone_n, (z, pos), rows["n"].to_numpy(dtype=np.int64))
-        np.add.at(zone_ck, (z, pos), rows["ck"].to_numpy(dtype=np.int64))
-    inside = [donors._ward_col[w] for w in where.wards if w in donors._ward_col]
+    zone_n = np.zeros((2, len(months)), dtype=np.int64)  # target, buffer
+    zone_ck = np.zeros((2, len(months)), dtype=np.int64)
+    np.add.at(zone_n, (near.zone, near.pos), near.n)
+    np.add.at(zone_ck, (near.zone, near.pos), near.ck)
+    inside = np.array([donors._ward_col[w] for w in where.wards if w in donors._ward_col],
+                      dtype=np.intp)
     at = donors.rows(months)
     total = donors._ward_n[np.ix_(at, inside)].sum(axis=1)
     total_ck = donors._ward_ck[np.ix_(at, inside)].sum(axis=1)
@@ -298,6 +375,45 @@ def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, st
     return wide
 
 
+def fast_series(conn: psycopg.Connection[Any], donors: Donors, place_id: int, start: date,
+                params: ImpactParams,
+                near: tuple[Near, NearCounts] | None = None) -> pd.DataFrame:
+    """:func:`monthly_series` from the shared ward-month counts of ``donors`` and an
+    indexed lookup of the incidents near the place (through the hexagon cells covering its
+    ring): ``near`` when found already by :func:`near_counts`, else one query.
+
+    The control is the surrounding wards' monthly count less the target and buffer; unlike
+    ``impact_series.sql`` it includes incidents located in those wards by a code only.
+    """
+    if near is None:
+        near = near_counts(conn, donors, [(place_id, start)], params)[0]
+        if near is None:
+            return monthly_series(conn, place_id, start, params)
+    return _series(donors, *near)
+
+
+def _assessed(intervention: pd.Series | dict[str, Any], series: pd.DataFrame,
+              params: ImpactParams, data_end: date | None, fmt: Callable[[int], str],
+              view: View | None, donors: Donors | None, reg: pd.DataFrame | None,
+              busy: tuple[NDArray[Any], NDArray[Any], NDArray[Any]] | None = None
+              ) -> Impact:
+    """The impact of one intervention from its monthly series (see :func:`impact`)."""
+    if data_end is not None:
+        series = series[series["month"] <= pd.Timestamp(data_end)]
+    action = str(intervention["type_label"]).lower()
+    donor_frame = None
+    if donors is not None and reg is not None and len(series):
+        donor_frame = _donors_for(donors, reg, intervention,
+                                  pd.DatetimeIndex(series["month"]), params.buffer, busy)
+    kind = str(intervention.get("type_label", ""))
+    if view is not None:
+        return published_impact(str(intervention["ref"]), str(intervention["place_name"]),
+                                action, series, view, donor_frame, kind)
+    return assess(str(intervention["ref"]), str(intervention["place_name"]), action,
+                  series[["month", "post", *ZONES]], fmt,
+                  None if donor_frame is None else donor_frame[0], kind)
+
+
 def impact(
     conn: psycopg.Connection[Any],
     intervention: pd.Series | dict[str, Any],
@@ -307,7 +423,7 @@ def impact(
     view: View | None = None,
     donors: Donors | None = None,
     reg: pd.DataFrame | None = None,
-    near: tuple[Near, pd.DataFrame] | None = None,
+    near: tuple[Near, NearCounts] | None = None,
 ) -> Impact:
     """The impact of one intervention (a row of :func:`register`).
 
@@ -321,20 +437,7 @@ def impact(
     series = (fast_series(conn, donors, int(intervention["place_id"]), start, params, near)
               if donors is not None else
               monthly_series(conn, int(intervention["place_id"]), start, params))
-    if data_end is not None:
-        series = series[series["month"] <= pd.Timestamp(data_end)]
-    action = str(intervention["type_label"]).lower()
-    donor_frame = None
-    if donors is not None and reg is not None and len(series):
-        donor_frame = _donors_for(donors, reg, intervention,
-                                  pd.DatetimeIndex(series["month"]), params.buffer)
-    kind = str(intervention.get("type_label", ""))
-    if view is not None:
-        return published_impact(str(intervention["ref"]), str(intervention["place_name"]),
-                                action, series, view, donor_frame, kind)
-    return assess(str(intervention["ref"]), str(intervention["place_name"]), action,
-                  series[["month", "post", *ZONES]], fmt,
-                  None if donor_frame is None else donor_frame[0], kind)
+    return _assessed(intervention, series, params, data_end, fmt, view, donors, reg)
 
 
 def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, view: View,
@@ -414,24 +517,81 @@ def impacts(
     ``fmt`` writes counts in the sentences; with a ``view``, everything is as that view
     may see it (:func:`published_impact`).
     """
-    full = register(conn)
-    reg = full
-    if place_ref:
-        reg = reg[reg["place_ref"] == place_ref]
-    if intervention_ref:
-        reg = reg[
-            (reg["ref"] == intervention_ref)
-            | (reg["intervention_id"].astype(str) == intervention_ref)
-        ]
-    if reg.empty:
-        return []
-    end = counts.data_period(conn)["last"]
-    donors = donor_panel(conn, params)
-    rows = [row for _, row in reg.iterrows()]
-    near = near_counts(conn, donors, [(int(r["place_id"]), r["start_month"]) for r in rows],
-                       params)
-    return [impact(conn, row, params, end, fmt, view, donors, full, found)
-            for row, found in zip(rows, near, strict=True)]
+    return impacts_read(lambda fn: fn(conn), params, place_ref, intervention_ref, fmt, view,
+                        workers=1)
+
+
+Read = Callable[[Callable[[psycopg.Connection[Any]], Any]], Any]
+
+#: the reads :func:`impacts_read` runs at the same time, each on a connection of its own
+PARALLEL_READS = 2
+
+
+def impacts_read(
+    read: Read,
+    params: ImpactParams = ImpactParams(),
+    place_ref: str | None = None,
+    intervention_ref: str | None = None,
+    fmt: Callable[[int], str] = str,
+    view: View | None = None,
+    workers: int = PARALLEL_READS,
+) -> list[Impact]:
+    """:func:`impacts` with each query run through ``read`` (``read(fn)`` lends a
+    connection to ``fn`` and gives it back; a page's pooled read). With ``workers`` > 1
+    the donors' counting queries and the counts near the places (split in ``workers``
+    parts) run at the same time, each read on its own connection and none waiting for
+    another while it holds one; the statistics then need no connection.
+    """
+    with ThreadPoolExecutor(workers, thread_name_prefix="contexts-impact") if workers > 1 \
+            else nullcontext() as pool:
+
+        def later(fn: Callable[[psycopg.Connection[Any]], Any]) -> Callable[[], Any]:
+            if pool is None:
+                out = read(fn)
+                return lambda: out
+            return pool.submit(read, fn).result
+
+        def chosen(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, Any]:
+            return register(conn), counts.data_period(conn)["last"]
+
+        def units(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+            return counts.units(conn, "place"), counts.units(conn, "ward")
+
+        full, end = read(chosen)
+        reg = full
+        if place_ref:
+            reg = reg[reg["place_ref"] == place_ref]
+        if intervention_ref:
+            reg = reg[
+                (reg["ref"] == intervention_ref)
+                | (reg["intervention_id"].astype(str) == intervention_ref)
+            ]
+        if reg.empty:
+            return []
+        # the donors' counts while the places and wards are read, then the counts near
+        # the places (which need their geometry)
+        panel = later(lambda conn: _donor_counts(conn, params))
+        places, wards = read(units)
+        geometry = Geometry.of(places, wards)
+        rows = [row for _, row in reg.iterrows()]
+        found = [_near(geometry, int(r["place_id"]), r["start_month"], params) for r in rows]
+        listed = [(k, f) for k, f in enumerate(found) if f is not None]
+        parts = [listed[i::workers] for i in range(workers)] if pool is not None else [listed]
+        near_parts = [later(partial(_near_rows, wanted=part, params=params))
+                      for part in parts if part]
+        split = _split_near(pd.concat([p() for p in near_parts], ignore_index=True), listed) \
+            if near_parts else {}
+        donors = _donors(panel(), geometry)
+    busy = _busy(full)
+    out = []
+    for k, (row, where) in enumerate(zip(rows, found, strict=True)):
+        if where is None:
+            series = read(partial(monthly_series, place_id=int(row["place_id"]),
+                                  start=row["start_month"], params=params))
+        else:
+            series = _series(donors, where, split.get(k, _NO_COUNTS))
+        out.append(_assessed(row, series, params, end, fmt, view, donors, full, busy))
+    return out
 
 
 def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:

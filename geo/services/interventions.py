@@ -192,20 +192,15 @@ class Donors:
 DonorCounts = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
-def _donor_counts(conn: psycopg.Connection[Any], params: ImpactParams) -> DonorCounts:
-    """Every place's and ward's monthly counts over the whole data period, with their
-    cell keys (months x units): two counting queries."""
-    f = Filters(harms=params.harms)
-
-    def wide(unit: counts.Unit) -> tuple[pd.DataFrame, pd.DataFrame]:
-        rows = counts.counts(conn, unit, f, by_month=True)
-        g = rows.groupby(["month", "unit_id"])
-        n = g["n"].sum().unstack(fill_value=0).rename_axis(columns=None)
-        ck = (g["ck"].sum() % 256).unstack(fill_value=0).rename_axis(columns=None)
-        return n, ck.reindex_like(n).fillna(0).astype(np.int64)
-
-    (pn, pck), (wn, wck) = wide("place"), wide("ward")
-    return pn, pck, wn, wck
+def _unit_counts(conn: psycopg.Connection[Any], unit: counts.Unit,
+                 params: ImpactParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every place's or ward's monthly counts over the whole data period, and their cell
+    keys (months x units): one counting query."""
+    rows = counts.counts(conn, unit, Filters(harms=params.harms), by_month=True)
+    g = rows.groupby(["month", "unit_id"])
+    n = g["n"].sum().unstack(fill_value=0).rename_axis(columns=None)
+    ck = (g["ck"].sum() % 256).unstack(fill_value=0).rename_axis(columns=None)
+    return n, ck.reindex_like(n).fillna(0).astype(np.int64)
 
 
 def _donors(found: DonorCounts, geometry: Geometry) -> Donors:
@@ -217,7 +212,8 @@ def _donors(found: DonorCounts, geometry: Geometry) -> Donors:
 def donor_panel(conn: psycopg.Connection[Any], params: ImpactParams) -> Donors:
     """The donors' monthly counts over the whole data period (two counting queries)."""
     geometry = Geometry.of(counts.units(conn, "place"), counts.units(conn, "ward"))
-    return _donors(_donor_counts(conn, params), geometry)
+    return _donors((*_unit_counts(conn, "place", params), *_unit_counts(conn, "ward", params)),
+                   geometry)
 
 
 def _busy(reg: pd.DataFrame) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
@@ -524,7 +520,7 @@ def impacts(
 Read = Callable[[Callable[[psycopg.Connection[Any]], Any]], Any]
 
 #: the reads :func:`impacts_read` runs at the same time, each on a connection of its own
-PARALLEL_READS = 2
+PARALLEL_READS = 3
 
 
 def impacts_read(
@@ -537,61 +533,66 @@ def impacts_read(
     workers: int = PARALLEL_READS,
 ) -> list[Impact]:
     """:func:`impacts` with each query run through ``read`` (``read(fn)`` lends a
-    connection to ``fn`` and gives it back; a page's pooled read). With ``workers`` > 1
-    the donors' counting queries and the counts near the places (split in ``workers``
-    parts) run at the same time, each read on its own connection and none waiting for
-    another while it holds one; the statistics then need no connection.
+    connection to ``fn`` and gives it back; a page's pooled read).
+
+    With ``workers`` > 1, up to that many reads run at the same time, each on its own
+    connection and none waiting for another while it holds one: the places' and the
+    wards' monthly counts (the donors), and the counts near the places split in
+    ``workers`` - 1 parts; each part's interventions are assessed (no connection needed)
+    while the next part is still counted.
     """
+    def chosen(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, Any]:
+        return register(conn), counts.data_period(conn)["last"]
+
+    def units(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return counts.units(conn, "place"), counts.units(conn, "ward")
+
+    full, end = read(chosen)
+    reg = full
+    if place_ref:
+        reg = reg[reg["place_ref"] == place_ref]
+    if intervention_ref:
+        reg = reg[
+            (reg["ref"] == intervention_ref)
+            | (reg["intervention_id"].astype(str) == intervention_ref)
+        ]
+    if reg.empty:
+        return []
+    rows = [row for _, row in reg.iterrows()]
+    busy = _busy(full)
+    out: dict[int, Impact] = {}
     with ThreadPoolExecutor(workers, thread_name_prefix="contexts-impact") if workers > 1 \
             else nullcontext() as pool:
 
         def later(fn: Callable[[psycopg.Connection[Any]], Any]) -> Callable[[], Any]:
             if pool is None:
-                out = read(fn)
-                return lambda: out
+                found = read(fn)
+                return lambda: found
             return pool.submit(read, fn).result
 
-        def chosen(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, Any]:
-            return register(conn), counts.data_period(conn)["last"]
-
-        def units(conn: psycopg.Connection[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-            return counts.units(conn, "place"), counts.units(conn, "ward")
-
-        full, end = read(chosen)
-        reg = full
-        if place_ref:
-            reg = reg[reg["place_ref"] == place_ref]
-        if intervention_ref:
-            reg = reg[
-                (reg["ref"] == intervention_ref)
-                | (reg["intervention_id"].astype(str) == intervention_ref)
-            ]
-        if reg.empty:
-            return []
         # the donors' counts while the places and wards are read, then the counts near
         # the places (which need their geometry)
-        panel = later(lambda conn: _donor_counts(conn, params))
-        places, wards = read(units)
-        geometry = Geometry.of(places, wards)
-        rows = [row for _, row in reg.iterrows()]
+        place_counts = later(partial(_unit_counts, unit="place", params=params))
+        ward_counts = later(partial(_unit_counts, unit="ward", params=params))
+        geometry = Geometry.of(*read(units))
         found = [_near(geometry, int(r["place_id"]), r["start_month"], params) for r in rows]
         listed = [(k, f) for k, f in enumerate(found) if f is not None]
-        parts = [listed[i::workers] for i in range(workers)] if pool is not None else [listed]
-        near_parts = [later(partial(_near_rows, wanted=part, params=params))
-                      for part in parts if part]
-        split = _split_near(pd.concat([p() for p in near_parts], ignore_index=True), listed) \
-            if near_parts else {}
-        donors = _donors(panel(), geometry)
-    busy = _busy(full)
-    out = []
-    for k, (row, where) in enumerate(zip(rows, found, strict=True)):
-        if where is None:
+        n_parts = max(1, workers - 1) if pool is not None else 1
+        parts = [p for p in (listed[i::n_parts] for i in range(n_parts)) if p]
+        near = [(part, later(partial(_near_rows, wanted=part, params=params)))
+                for part in parts]
+        donors = _donors((*place_counts(), *ward_counts()), geometry)
+        for part, rows_of in near:
+            split = _split_near(rows_of(), part)
+            for k, where in part:
+                series = _series(donors, where, split.get(k, _NO_COUNTS))
+                out[k] = _assessed(rows[k], series, params, end, fmt, view, donors, full, busy)
+    for k, row in enumerate(rows):
+        if k not in out:  # a place with no geometry: counted by its wards' incidents
             series = read(partial(monthly_series, place_id=int(row["place_id"]),
                                   start=row["start_month"], params=params))
-        else:
-            series = _series(donors, where, split.get(k, _NO_COUNTS))
-        out.append(_assessed(row, series, params, end, fmt, view, donors, full, busy))
-    return out
+            out[k] = _assessed(row, series, params, end, fmt, view, donors, full, busy)
+    return [out[k] for k in range(len(rows))]
 
 
 def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:

@@ -6,7 +6,8 @@ with no intervention at any time between the start of its before-period and the 
 its after-period, leaving out the target, every place within the buffer distance of it,
 the wards its buffer ring touches, and the wards holding a place with an intervention in
 that window. Their monthly counts come from one counting query per unit kind, shared by
-all interventions.
+all interventions; the counts near every intervention's place (target and ring) from one
+more query. A page runs these reads at the same time (:func:`impacts_read`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ entries."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -47,10 +47,10 @@ st.caption(f"{before} months before and {after} after each start (the start mont
 results = _data.impacts(v, params, view)
 
 
-def before_after(shown: dict[str, str]) -> alt.FacetChart:
+def before_after(shown: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Incidents before and after the start at the place, in its ring and in the
     surrounding wards, as published (each on its own scale; a count not published, "<5",
-    is left out of the chart)."""
+    is left out of the chart): the data and the Vega-Lite specification of the chart."""
     zones = (("At the place", "rb", "ra"), (f"{buffer} m ring", "db", "da"),
              ("Surrounding wards", "cb", "ca"))
 
@@ -59,17 +59,27 @@ def before_after(shown: dict[str, str]) -> alt.FacetChart:
 
     frame = pd.DataFrame([{"zone": z, "when": w, "n": value(shown[key]), "incidents": shown[key]}
                           for z, b, a in zones for w, key in (("Before", b), ("After", a))])
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("when:N", sort=["Before", "After"], title=None,
-                axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
-        color=alt.Color("when:N", sort=["Before", "After"], legend=None,
-                        scale=alt.Scale(range=["#9ecae1", "#d95f02"])),
-        tooltip=["zone", "when", alt.Tooltip("incidents:N", title="incidents")])
-    return bars.properties(width=120, height=110).facet(
-        column=alt.Column("zone:N", sort=[z for z, _, _ in zones], title=None,
-                          header=alt.Header(labelFontWeight="bold"))
-    ).resolve_scale(y="independent")
+    when = ["Before", "After"]
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "when", "type": "nominal", "sort": when, "title": None,
+                  "axis": {"labelAngle": 0}},
+            "y": {"field": "n", "type": "quantitative", "title": "incidents",
+                  "axis": {"format": "d", "tickMinStep": 1}},
+            "color": {"field": "when", "type": "nominal", "sort": when, "legend": None,
+                      "scale": {"range": ["#9ecae1", "#d95f02"]}},
+            "tooltip": [{"field": "zone", "type": "nominal"},
+                        {"field": "when", "type": "nominal"},
+                        {"field": "incidents", "type": "nominal", "title": "incidents"}]},
+        "width": 120, "height": 110}
+    # one small chart per zone, side by side: a plain specification (building it through
+    # Altair, whose checks run for each of the results, took a tenth of the page's time)
+    spec = {"facet": {"column": {"field": "zone", "type": "nominal", "title": None,
+                                 "sort": [z for z, _, _ in zones],
+                                 "header": {"labelFontWeight": "bold"}}},
+            "spec": bars, "resolve": {"scale": {"y": "independent"}}}
+    return frame, spec
 
 
 VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
@@ -82,7 +92,8 @@ for r in results:
                        else ", ongoing") + f") — verdict: **{md(r['verdict'])}**")
         VERDICT_STYLE.get(r["verdict"], st.info)(md(r["sentence"]))
         if r.get("counts_text"):
-            st.altair_chart(before_after(r["counts_text"]), width="content")
+            frame, spec = before_after(r["counts_text"])
+            st.vega_lite_chart(frame, spec, width="content")
             st.caption(f"Incidents in the {before} months before the start (left) and the "
                        f"{after} after (right)"
                        + (f"; a count under {view.k} is not published" if not view.exact

@@ -145,8 +145,8 @@ def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results as ``view`` may see them (every number through the disclosure gate:
     :func:`geo.services.interventions.published_impact`)."""
-    found = _read(areas, lambda conn: interventions.impacts(
-        conn, params, place_ref=place_ref, view=view))
+    found = interventions.impacts_read(lambda fn: _read(areas, fn), params,
+                                       place_ref=place_ref, view=view)
     return [i.as_dict() for i in found]
 
 

@@ -144,53 +144,54 @@ def _design(
     post: np.ndarray,
     month_of_year: np.ndarray | None,
     slopes: bool,
-) -> pd.DataFrame:
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The stacked design (target rows, then control rows), the counts and the column
+    names: const, g, t, post, g_post [, g_t, since, g_since] [, sin, cos]."""
     n = y_t.size
     t = np.arange(n, dtype=float)
     t0 = float(np.flatnonzero(post)[0]) if post.any() else float(n)
     since = np.where(post, t - t0, 0.0)
-    rows = []
-    for g, y in ((1.0, y_t), (0.0, y_c)):
-        cols = {
-            "const": np.ones(n),
-            "g": np.full(n, g),
-            "t": t,
-            "post": post.astype(float),
-            "g_post": g * post,
-        }
+    seasonal = month_of_year is not None and n >= 24
+    names = ["const", "g", "t", "post", "g_post"]
+    if slopes:
+        names += ["g_t", "since", "g_since"]
+    if seasonal:
+        angle = 2 * np.pi * np.asarray(month_of_year, dtype=float) / 12
+        names += ["sin", "cos"]
+    # filled column by column and returned transposed (column-major), the layout of a
+    # data frame's values: the fits see the same numbers in the same order
+    x = np.empty((len(names), 2 * n))
+    for half, g in ((slice(0, n), 1.0), (slice(n, 2 * n), 0.0)):
+        cols = [np.ones(n), np.full(n, g), t, post.astype(float), g * post]
         if slopes:
-            cols |= {"g_t": g * t, "since": since, "g_since": g * since}
-        if month_of_year is not None and n >= 24:
-            angle = 2 * np.pi * np.asarray(month_of_year, dtype=float) / 12
-            cols |= {"sin": np.sin(angle), "cos": np.cos(angle)}
-        rows.append(pd.DataFrame(cols).assign(y=y))
-    return pd.concat(rows, ignore_index=True)
+            cols += [g * t, since, g * since]
+        if seasonal:
+            cols += [np.sin(angle), np.cos(angle)]
+        for r, c in enumerate(cols):
+            x[r, half] = c
+    return x.T, np.concatenate([y_t, y_c]).astype(float), names
 
 
-def _fit(data: pd.DataFrame) -> tuple[pd.Series, pd.Series, str, float]:
-    """Poisson GLM, or negative binomial when overdispersed: params, SEs, model, dispersion."""
+def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, float]:
+    """Poisson GLM, or negative binomial when overdispersed: params, SEs (in the columns'
+    order), model, dispersion."""
     import statsmodels.api as sm
 
-    x = data.drop(columns="y")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.GLM(data["y"], x, family=sm.families.Poisson()).fit()
+        fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
         dispersion = float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else 1.0
         if dispersion > OVERDISPERSION:
             try:
-                nb = sm.NegativeBinomial(data["y"], x).fit(disp=False, maxiter=200)
-                se = pd.Series(np.sqrt(np.diag(nb.cov_params())), index=nb.params.index)
+                nb = sm.NegativeBinomial(y, x).fit(disp=False, maxiter=200)
+                se = np.sqrt(np.diag(nb.cov_params()))
                 if nb.mle_retvals.get("converged", False) and np.isfinite(se).all():
-                    return (
-                        nb.params.drop("alpha"),
-                        se.drop("alpha"),
-                        "negative binomial",
-                        dispersion,
-                    )
+                    # the last parameter is the dispersion alpha
+                    return nb.params[:-1], se[:-1], "negative binomial", dispersion
             except (ValueError, np.linalg.LinAlgError):
                 pass
             # the negative binomial did not converge: Pearson-scaled (quasi-Poisson) errors
-            quasi = sm.GLM(data["y"], x, family=sm.families.Poisson()).fit(scale="X2")
+            quasi = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
             return quasi.params, quasi.bse, "quasi-Poisson", dispersion
     return fit.params, fit.bse, "Poisson", dispersion
 
@@ -214,15 +215,18 @@ def its(
     post = np.asarray(post, dtype=bool)
     z975 = norm.ppf(0.975)
 
-    def change(params: pd.Series, se: pd.Series, name: str) -> tuple[float, float, float]:
-        b, s = params[name], se[name]
+    def change(params: np.ndarray, se: np.ndarray, i: int) -> tuple[float, float, float]:
+        b, s = params[i], se[i]
         return math.expm1(b), math.expm1(b - z975 * s), math.expm1(b + z975 * s)
 
-    params, se, model, dispersion = _fit(_design(y_t, y_c, post, month_of_year, False))
-    lvl, lo, hi = change(params, se, "g_post")
-    p_level = float(2 * norm.sf(abs(params["g_post"] / se["g_post"])))
-    params2, se2, _, _ = _fit(_design(y_t, y_c, post, month_of_year, True))
-    slp, slo, shi = change(params2, se2, "g_since")
+    x, y, names = _design(y_t, y_c, post, month_of_year, False)
+    params, se, model, dispersion = _fit(y, x)
+    g_post = names.index("g_post")
+    lvl, lo, hi = change(params, se, g_post)
+    p_level = float(2 * norm.sf(abs(params[g_post] / se[g_post])))
+    x2, y2, names2 = _design(y_t, y_c, post, month_of_year, True)
+    params2, se2, _, _ = _fit(y2, x2)
+    slp, slo, shi = change(params2, se2, names2.index("g_since"))
     return ItsResult(
         model, lvl, lo, hi, slp, slo, shi, p_level, dispersion, int((~post).sum()), int(post.sum())
     )
@@ -425,36 +429,35 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
     intervention in the window) and one row per month of ``monthly``, for the matched
     comparison and its placebo tests; without it the verdict is "comparison too poor".
     """
-    pre, aft = monthly[~monthly["post"]], monthly[monthly["post"]]
+    post = monthly["post"].to_numpy(dtype=bool)
+    target = monthly["target"].to_numpy()
+    buffer = monthly["buffer"].to_numpy()
+    control = monthly["control"].to_numpy()
     c = Counts(
-        int(pre["target"].sum()),
-        int(aft["target"].sum()),
-        int(pre["buffer"].sum()),
-        int(aft["buffer"].sum()),
-        int(pre["control"].sum()),
-        int(aft["control"].sum()),
+        int(target[~post].sum()),
+        int(target[post].sum()),
+        int(buffer[~post].sum()),
+        int(buffer[post].sum()),
+        int(control[~post].sum()),
+        int(control[post].sum()),
     )
+    months_after = int(post.sum())
     sufficient = (
         c.rb + c.ra >= MIN_TARGET_INCIDENTS
         and c.rb >= MIN_BEFORE_INCIDENTS
-        and len(pre) > 0
-        and len(aft) > 0
+        and months_after < post.size
+        and months_after > 0
     )
     w = wdq(c)
     res = None
     sc = None
     if sufficient:
-        res = its(
-            monthly["target"].to_numpy(),
-            monthly["control"].to_numpy(),
-            monthly["post"].to_numpy(),
-            pd.DatetimeIndex(monthly["month"]).month.to_numpy(),
-        )
+        res = its(target, control, post, pd.DatetimeIndex(monthly["month"]).month.to_numpy())
         if donors is not None and donors.shape[1] > 0:
             sc = synthetic_control(
-                monthly["target"].to_numpy(),
+                target,
                 donors.to_numpy(dtype=float).T,
-                monthly["post"].to_numpy(),
+                post,
                 [str(x) for x in donors.columns],
             )
     decided = verdict(sufficient, res, sc)
@@ -464,7 +467,7 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
         place,
         c,
         sufficient,
-        sentence(place, action, len(aft), c, w, res, sufficient, fmt, sc, decided),
+        sentence(place, action, months_after, c, w, res, sufficient, fmt, sc, decided),
         w,
         total_net_effect(c),
         wdd_matched(c, sc) if sc is not None else surrounding,

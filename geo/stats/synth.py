@@ -146,7 +146,8 @@ def _placebo_stats(donors_ix: NDArray[np.float64], floors: NDArray[np.float64],
                    pre: NDArray[np.bool_], post: NDArray[np.bool_]) -> NDArray[np.float64]:
     """The placebo statistic of every donor treated as if it had the intervention, the
     others as its pool: the same as ``_fit(donors_ix[j], others, ...).stat``, with the
-    donors' before-period distances computed once."""
+    donors' before-period distances, nearest donors and largest values found once for
+    all (the weights as :func:`simplex_weights` finds them, on the same arrays)."""
     n = donors_ix.shape[0]
     out = np.full(n, np.nan)
     if n < 2:
@@ -156,10 +157,25 @@ def _placebo_stats(donors_ix: NDArray[np.float64], floors: NDArray[np.float64],
     sq = (bp**2).sum(axis=1)
     d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * bp @ bp.T, 0.0)
     np.fill_diagonal(d2, np.inf)
+    order = np.argsort(d2, axis=1, kind="stable")[:, :k]
+    largest = np.abs(bp).max(axis=1)
     has_post = bool(post.any())
+    m = bp.shape[1]
+    a = np.empty((m + 1, k))  # the donors' before-months, then the sum-to-one row
+    b = np.empty(m + 1)
     for j in range(n):
-        nearest = np.argsort(d2[j], kind="stable")[:k]
-        w = simplex_weights(bp[j], bp[nearest].T)
+        nearest = order[j]
+        if k == 1:
+            w = np.ones(1)
+        else:
+            scale = max(float(largest[nearest].max()), float(largest[j]), 1.0) * _SUM_WEIGHT
+            a[:m] = bp[nearest].T
+            a[m] = scale
+            b[:m] = bp[j]
+            b[m] = scale
+            w, _ = nnls(a, b, maxiter=50 * k)
+            total = w.sum()
+            w = w / total if total > 0 else np.full(k, 1.0 / k)
         synth = w @ donors_ix[nearest]
         gap = donors_ix[j] - synth
         den = max(float(np.sqrt(np.mean(gap[pre] ** 2))), float(floors[j]))

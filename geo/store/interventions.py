@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
+from numpy.typing import ArrayLike
 
 from geo.store import db
 
@@ -23,14 +25,29 @@ def series(conn: psycopg.Connection[Any], place_id: int, buffer: float, start: d
                                             "start": start, "end": end, "harms": harms})
 
 
-def near(conn: psycopg.Connection[Any], place_id: int, buffer: float, start: date, end: date,
-         harms: list[str] | None, wards: list[str], hex_i: list[int],
-         hex_j: list[int]) -> pd.DataFrame:
-    """Counts by month and zone (``target``, ``buffer``) around a place, among ``wards``,
-    looked up through the hexagon cells (``hex_i``, ``hex_j``) that cover the ring."""
+def near(conn: psycopg.Connection[Any], buffer: float, harms: list[str] | None,
+         places: list[tuple[int, int, date, date, list[str], ArrayLike, ArrayLike]]
+         ) -> pd.DataFrame:
+    """Counts by key, month and zone (``k``, ``month``, ``zone``: ``target`` or ``buffer``,
+    ``n``, ``ck``) around many places in one query. Each of ``places`` is (key, place id,
+    first month, last month, the wards its ring touches, and the hexagon cells covering
+    the ring: their i and j); only those wards' incidents in those cells are read."""
+    if not places:
+        return pd.DataFrame(columns=["k", "month", "zone", "n", "ck"])
+    cell_k: list[int] = []
+    hex_i: list[int] = []
+    hex_j: list[int] = []
+    for k, _, _, _, _, hi, hj in places:
+        i, j = np.asarray(hi, dtype=np.int64), np.asarray(hj, dtype=np.int64)
+        cell_k += [k] * i.size
+        hex_i += i.tolist()
+        hex_j += j.tolist()
     return db.frame(conn, "impact_near", {
-        "place_id": place_id, "buffer": buffer, "start": start, "end": end, "harms": harms,
-        "wards": wards, "hex_i": hex_i, "hex_j": hex_j})
+        "buffer": buffer, "harms": harms,
+        "keys": [p[0] for p in places], "place_ids": [p[1] for p in places],
+        "firsts": [p[2] for p in places], "lasts": [p[3] for p in places],
+        "wards": [",".join(p[4]) for p in places],
+        "cell_k": cell_k, "hex_i": hex_i, "hex_j": hex_j})
 
 
 def add(conn: psycopg.Connection[Any], params: dict[str, Any]) -> int | None:

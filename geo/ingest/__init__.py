@@ -264,7 +264,8 @@ SPECS: dict[str, KindSpec] = {
         lambda table, ctx, name, settings: ahead(_incidents.prepare_chunks(table, ctx, name)),
         "stage_incident", "stage_incident_copy",
         (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
-        pseudonymised=True, partitioned=True),
+        # the monthly rollups (migration 0018) take the attached extract's counts
+        after=("rollup_add_extract",), pseudonymised=True, partitioned=True),
     "interventions": KindSpec(_whole(_records.prepare_interventions), "stage_intervention",
                               "stage_intervention_copy", ("intervention_upsert",)),
     "places": KindSpec(_whole(_polygons.prepare_places), "stage_place", "stage_place_copy",

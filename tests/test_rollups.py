@@ -1,0 +1,290 @@
+"""Monthly rollups (migration 0018, issue #21): after every load, purge and boundary reload
+the rollup tables hold exactly what a fresh GROUP BY of incident gives (n and cell key ck,
+per extract), and the pages count from them what they counted from incident, for every
+filter and for a partner who sees one area only.
+
+Its own database (boundaries and places only, then small incident files made here), so
+the property test can load and purge at will.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from geo.config import PROJECT_ROOT, Settings, get_settings
+from geo.filters import Filters
+from geo.ingest import load
+from geo.services import pages
+from geo.services.retention import purge
+from geo.store import cluster, counts, db
+
+pytestmark = pytest.mark.db
+
+SAMPLE = PROJECT_ROOT / "sample_data"
+KEY = "(hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int"
+UNITS = {"ward": "ward_code", "lsoa": "lsoa_code", "hex": "hex_i, hex_j", "place": "place_id"}
+LEVELS = {"": "month, harm_type, risk_level, age_band", "_harm": "month, harm_type",
+          "_month": "month"}
+HARMS = ("cse", "cce", "missing", "robbery", "serious_youth_violence")
+RISKS = ("low", "medium", "high", "")
+AGES = ("u10", "10-13", "14-15", "16-17", "")
+#: the purge's "today": its cut-offs fall inside the months the files cover (2021-2024)
+TODAY = date(2025, 1, 1)
+OTHER_AREA = "E08000099"
+
+
+@pytest.fixture(scope="module")
+def rs(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A database of its own with the real boundaries and places, no incidents."""
+    s = get_settings().model_copy(update={"database_name": "contexts_test_rollups"})
+    server = cluster.up(s).url("postgres")
+    name = psycopg.sql.Identifier(s.database_name)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
+    with db.connect("admin", s) as conn:
+        db.migrate(conn)
+    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
+                       ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
+        res = load(kind, SAMPLE / file, actor="tests", settings=s)
+        assert res.status == "loaded", res.message
+    return s
+
+
+@pytest.fixture(scope="module")
+def spots(rs: Settings) -> np.ndarray:
+    """A point inside each ward (BNG metres): where the files' incidents are put."""
+    with db.connect("admin", rs) as conn:
+        rows = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p "
+                            "FROM ward ORDER BY ward_code) s").fetchall()
+    return np.array(rows, dtype=float)
+
+
+_files = iter(range(10**6))
+
+
+def incidents_file(folder: Path, spots: np.ndarray, seed: int, rows: int, first: date,
+                   months: int) -> Path:
+    """``rows`` incidents over ``months`` from ``first``: most at points near a ward's
+    inside point (up to 400 m off, so some near places, some across boundaries), some
+    located only by a ward or LSOA code; blank risk levels and age bands among them."""
+    rng = np.random.default_rng(seed)
+    lines = ["month,occurred_at,harm_type,risk_level,age_band,person_id,easting,northing,"
+             "ward_code"]
+    with_code = rng.random(rows) < 0.1
+    for k in range(rows):
+        m = first.month - 1 + int(rng.integers(0, months))
+        month = f"{first.year + m // 12}-{m % 12 + 1:02d}"
+        harm, risk, age = (str(rng.choice(v)) for v in (HARMS, RISKS, AGES))
+        x, y = spots[rng.integers(0, len(spots))] + rng.normal(0, 200, 2)
+        if with_code[k]:
+            lines.append(f"{month},,{harm},{risk},{age},,,,E05011118")
+        else:
+            lines.append(f"{month},,{harm},{risk},{age},,{x:.0f},{y:.0f},")
+    path = folder / f"incidents_{seed}_{next(_files)}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def differences(s: Settings) -> dict[str, int]:
+    """For each rollup table, how many rows differ from a fresh GROUP BY of incident
+    (per extract, as the rollups are kept) in either direction; and each table's total
+    against the incidents'."""
+    out: dict[str, int] = {}
+    with db.connect("admin", s) as conn:
+        total = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
+        for unit, cols in UNITS.items():
+            for level, dims in LEVELS.items():
+                table = f"rollup_{unit}{level}"
+                key = f"extract_id, {cols}, {dims}, area_code"
+                # fixed names only (S608): this module's tables and columns
+                fresh = (f"SELECT {key}, count(*)::int AS n, (sum({KEY}) & 255)::int AS ck "  # noqa: S608
+                         f"FROM incident GROUP BY {key}")
+                kept = f"SELECT {key}, n, ck::int FROM {table}"  # noqa: S608
+                diff = conn.execute(f"SELECT count(*) FROM (({fresh} EXCEPT ALL {kept}) "  # noqa: S608
+                                    f"UNION ALL ({kept} EXCEPT ALL {fresh})) d").fetchone()[0]
+                summed = conn.execute(f"SELECT coalesce(sum(n), 0) FROM {table}"  # noqa: S608
+                                      ).fetchone()[0]
+                out[table] = diff + abs(summed - total)
+    return out
+
+
+def assert_rollups_fresh(s: Settings) -> None:
+    found = differences(s)
+    assert set(found) == {f"rollup_{u}{lv}" for u in UNITS for lv in LEVELS}
+    assert not any(found.values()), {t: d for t, d in found.items() if d}
+
+
+def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
+               by_month: bool, by_harm: bool) -> set[tuple[Any, ...]]:
+    """What the counting queries gave before the rollups: a GROUP BY of incident, through
+    the dashboard role and its row-level security for ``areas``."""
+    cols = {"hex": "hex_i || ':' || hex_j"}.get(unit, f"{UNITS[unit]}::text")
+    key = (f"{cols}" + (", month" if by_month else "") + (", harm_type" if by_harm else ""))
+    q = (f"SELECT {key}, count(*), (sum({KEY}) & 255)::int FROM incident "  # noqa: S608
+         f"WHERE {UNITS[unit].split(',')[0]} IS NOT NULL "
+         "AND month >= %(start)s AND month <= %(end)s "
+         "AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[])) "
+         "AND (%(risks)s::text[] IS NULL OR risk_level = ANY(%(risks)s::text[])) "
+         "AND (%(ages)s::text[] IS NULL OR age_band = ANY(%(ages)s::text[])) "
+         f"GROUP BY {key}")
+    with db.connect("dashboard", s, areas=areas) as conn:
+        return {tuple(_plain(v) for v in r) for r in conn.execute(q, f.params())}
+
+
+def _plain(v: Any) -> Any:
+    return v.isoformat()[:10] if hasattr(v, "isoformat") else v
+
+
+def page_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
+                by_month: bool, by_harm: bool) -> set[tuple[Any, ...]]:
+    """What the store's counting (the pages' reads) gives now, from the rollups."""
+    with db.connect("dashboard", s, areas=areas) as conn:
+        frame = counts.counts(conn, unit, f, by_month=by_month, by_harm=by_harm)  # type: ignore[arg-type]
+    cols = ["unit_id"] + (["month"] if by_month else []) + (["harm_type"] if by_harm else [])
+    return {tuple(_plain(v) for v in r) + (int(n), int(ck))
+            for r, n, ck in zip(frame[cols].itertuples(index=False, name=None), frame["n"],
+                                frame["ck"], strict=True)}
+
+
+FILTERS = (Filters(), Filters(date(2022, 1, 1), date(2022, 12, 1)),
+           Filters(harms=("cse", "missing")), Filters(risks=("high",)),
+           Filters(ages=("14-15", "u10")),
+           Filters(date(2021, 6, 1), date(2023, 3, 1), harms=("robbery",),
+                   risks=("low", "medium"), ages=("16-17",)))
+
+
+def assert_pages_count_as_raw(s: Settings, areas: tuple[str, ...]) -> None:
+    for unit in UNITS:
+        for f in FILTERS:
+            for by_month, by_harm in ((False, False), (True, False), (True, True)):
+                want = raw_counts(s, unit, f, areas, by_month, by_harm)
+                got = page_counts(s, unit, f, areas, by_month, by_harm)
+                assert got == want, (unit, f, by_month, by_harm)
+
+
+def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
+        rs: Settings, spots: np.ndarray, tmp_path: Path) -> None:
+    assert_rollups_fresh(rs)  # none yet
+    for seed, first, months in ((1, date(2021, 1, 1), 24), (2, date(2022, 6, 1), 18)):
+        res = load("incidents", incidents_file(tmp_path, spots, seed, 1500, first, months),
+                   actor="tests", settings=rs)
+        assert res.status == "loaded" and res.rows_loaded > 1300, res.message
+        assert_rollups_fresh(rs)
+    with db.connect("admin", rs) as conn:  # the second file's months overlap the first's
+        assert conn.execute("SELECT count(*) FROM (SELECT ward_code, month, harm_type "
+                            "FROM rollup_ward_harm GROUP BY 1, 2, 3 HAVING count(*) > 1) d"
+                            ).fetchone()[0] > 0
+    assert_pages_count_as_raw(rs, ("*",))
+
+    before = differences(rs)
+    done = purge(48, actor="tests", today=TODAY, settings=rs)  # cut-off 2021-01: nothing
+    assert done["incidents"] == 0 and differences(rs) == before
+    done = purge(42, actor="tests", today=TODAY, settings=rs)  # cut-off 2021-07
+    assert done["incidents"] > 0
+    assert_rollups_fresh(rs)
+    with db.connect("admin", rs) as conn:
+        assert conn.execute("SELECT min(month) FROM rollup_hex").fetchone()[0] == date(2021, 7, 1)
+    assert_pages_count_as_raw(rs, ("*",))
+
+    # a boundary reload: the places again, renamed (the next test moves wards to an area)
+    places = json.loads((SAMPLE / "places.geojson").read_text())
+    for feat in places["features"]:
+        feat["properties"]["name"] = feat["properties"]["name"] + " (renamed)"
+    (tmp_path / "places.geojson").write_text(json.dumps(places))
+    assert load("places", tmp_path / "places.geojson", actor="tests",
+                settings=rs).status == "loaded"
+    assert_rollups_fresh(rs)
+
+
+def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
+        rs: Settings, spots: np.ndarray, tmp_path: Path) -> None:
+    """Five wards move to another area (a boundary reload); incidents loaded after are
+    that area's. Its partner, Birmingham's, and everyone see from the rollups exactly the
+    counts a GROUP BY of incident gives them under row-level security."""
+    wards = json.loads((SAMPLE / "birmingham_wards_2018_bng.geojson").read_text())
+    moved = sorted(wards["features"], key=lambda f: f["properties"]["WardCode"])[:5]
+    for feat in moved:
+        feat["properties"] = {"code": feat["properties"]["WardCode"],
+                              "name": feat["properties"]["Ward"],
+                              "area_code": OTHER_AREA, "area_name": "Elsewhere"}
+    wards["features"] = moved
+    (tmp_path / "wards.geojson").write_text(json.dumps(wards))
+    res = load("wards", tmp_path / "wards.geojson", actor="tests", settings=rs)
+    assert res.status == "loaded", res.message
+    assert_rollups_fresh(rs)
+    res = load("incidents", incidents_file(tmp_path, spots, 3, 2000, date(2022, 1, 1), 24),
+               actor="tests", settings=rs)
+    assert res.status == "loaded", res.message
+    assert_rollups_fresh(rs)
+    with db.connect("admin", rs) as conn:
+        areas = dict(conn.execute("SELECT area_code, count(*) FROM incident GROUP BY 1"
+                                  ).fetchall())
+    assert areas.get(OTHER_AREA, 0) > 50 and areas.get("E08000025", 0) > 1000, areas
+    for seen in ((OTHER_AREA,), ("E08000025",), ("*",)):
+        assert_pages_count_as_raw(rs, seen)
+    with _pages_on(rs):  # the pages' own reads (pooled connections), as a partner
+        got = pages.monthly((OTHER_AREA,), "ward", Filters())
+        period = pages.period((OTHER_AREA,))
+    assert int(got["n"].sum()) == areas[OTHER_AREA]
+    assert set(got["unit_id"]) <= {f["properties"]["code"] for f in moved}
+    with db.connect("dashboard", rs, areas=(OTHER_AREA,)) as conn:
+        assert period == tuple(conn.execute("SELECT min(month), max(month) FROM incident"
+                                            ).fetchone())
+    with db.connect("dashboard", rs, areas=("",)) as conn:  # no area: nothing (fails closed)
+        assert conn.execute("SELECT count(*) FROM rollup_hex_month").fetchone()[0] == 0
+
+
+@contextmanager
+def _pages_on(s: Settings) -> Iterator[None]:
+    """``geo.services.pages`` reads the configured database: this module's, for a while."""
+    old = os.environ.get("CONTEXTS_DATABASE_NAME")
+    os.environ["CONTEXTS_DATABASE_NAME"] = s.database_name
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("CONTEXTS_DATABASE_NAME", None)
+        else:
+            os.environ["CONTEXTS_DATABASE_NAME"] = old
+        get_settings.cache_clear()
+
+
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("load"), st.integers(10, 10**6), st.integers(1, 400),
+              st.integers(0, 40), st.integers(1, 18)),
+    st.tuples(st.just("purge"), st.integers(24, 50)),
+), min_size=1, max_size=4)
+
+
+@hyp_settings(max_examples=10, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS)
+def test_rollups_equal_a_fresh_count_after_any_loads_and_purges(
+        rs: Settings, spots: np.ndarray, tmp_path: Path, ops: list[tuple[int | str, ...]]
+) -> None:
+    for op in ops:
+        if op[0] == "load":
+            _, seed, rows, start, months = op
+            m = 2021 * 12 + int(start)
+            res = load("incidents", incidents_file(tmp_path, spots, int(seed), int(rows),
+                                                   date(m // 12, m % 12 + 1, 1), int(months)),
+                       actor="tests", settings=rs)
+            assert res.status in ("loaded", "already_loaded"), res.message
+        else:
+            purge(int(op[1]), actor="tests", today=TODAY, settings=rs)
+        assert_rollups_fresh(rs)

@@ -56,9 +56,12 @@ run: install
 
 # Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
 # (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), then
-# every test. `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
+# every test, in TEST_WORKERS processes (pytest-xdist; each has its own databases in the
+# private cluster, tests/conftest.py; TEST_WORKERS=0 runs them in this one process).
+# `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
+TEST_WORKERS ?= 2
 test: install-dev lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 test-fast: install-dev lint
 	$(VENV)/bin/pytest -m "not db and not browser"

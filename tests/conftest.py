@@ -3,17 +3,30 @@
 The tests never mock the database: the session starts the real cluster (installing
 PostGIS if it must), creates its databases from scratch, migrates them and loads the real
 Birmingham boundaries and the sample data set.
+
+Under pytest-xdist (``make test`` runs ``pytest -n 2``) every worker has databases of its own
+in the one private cluster: ``contexts_test_gw0``, ``contexts_test_gw0_ingest``, ... (without
+xdist: ``contexts_test``, ``contexts_test_ingest``). Starting the cluster, creating a database
+and migrating it happen under a file lock (:func:`cluster_lock`): the roles the migrations
+make and alter belong to the whole cluster, and two workers may start it at the same moment.
+
+``CONTEXTS_TEST_DISCLOSURE_SEED=<integer>`` sets the secret disclosure key of every test
+database after migrating (otherwise 0011_cell_keys.sql draws it at random, as in
+production), to run the tests under chosen keys: no test may depend on the key.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-os.environ["CONTEXTS_DATABASE_NAME"] = "contexts_test"
+# the main test database of this process (the ``settings`` fixture): see DATABASE below
+os.environ["CONTEXTS_DATABASE_NAME"] = "_".join(
+    ["contexts_test", *filter(None, [os.environ.get("PYTEST_XDIST_WORKER")])])
 os.environ["CONTEXTS_TILES"] = "none"
 os.environ["CONTEXTS_DEMO"] = "true"
 os.environ.pop("DATABASE_URL", None)
@@ -23,6 +36,11 @@ import pytest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.store import cluster, db
+
+#: ``gw0``, ``gw1``, ... in a pytest-xdist worker; empty in a run without xdist
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+#: the main test database of this process: ``contexts_test`` or ``contexts_test_gw0``, ...
+DATABASE = os.environ["CONTEXTS_DATABASE_NAME"]
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -39,15 +57,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+def database_name(purpose: str) -> str:
+    """The name of an extra test database of this worker: ``contexts_test_<purpose>``
+    (``contexts_test_gw0_<purpose>`` in xdist worker gw0), so workers never share one."""
+    return f"{DATABASE}_{purpose}"
+
+
+@contextmanager
+def cluster_lock() -> Iterator[None]:
+    """Held by one test process at a time (an exclusive ``flock`` on ``var/tests.lock`` of
+    the checkout): around starting the cluster and creating and migrating a database."""
+    path = PROJECT_ROOT / "var" / "tests.lock"
+    path.parent.mkdir(exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _recreate(settings: Settings) -> None:
-    """Drop and create the settings' database, then migrate it."""
-    server = cluster.up(settings).url("postgres")
-    name = psycopg.sql.Identifier(settings.database_name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
-    with db.connect("admin", settings) as conn:
-        db.migrate(conn)
+    """Drop and create the settings' database, then migrate it (and set its disclosure key
+    when ``CONTEXTS_TEST_DISCLOSURE_SEED`` is set)."""
+    with cluster_lock():
+        server = cluster.up(settings).url("postgres")
+        name = psycopg.sql.Identifier(settings.database_name)
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
+        with db.connect("admin", settings) as conn:
+            db.migrate(conn)
+        seed = os.environ.get("CONTEXTS_TEST_DISCLOSURE_SEED")
+        if seed:
+            with db.connect("admin", settings, autocommit=True) as conn:
+                done = conn.execute("UPDATE disclosure_key SET seed = %s", (int(seed),))
+                assert done.rowcount == 1
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +111,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def ingest_settings(settings: Settings) -> Settings:
     """A second database, for load tests: boundaries and places only, no incidents."""
-    s = settings.model_copy(update={"database_name": "contexts_test_ingest"})
+    s = settings.model_copy(update={"database_name": database_name("ingest")})
     _recreate(s)
     from geo.ingest import load
 
@@ -93,11 +138,22 @@ def artifacts() -> Path:
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, from a block of this worker's own (gw0: 20000-
+    23999, gw1: 24000-27999, ...; below the kernel's ephemeral range, so no outgoing
+    connection of another process takes it before the server binds it)."""
+    import random
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    index = int(WORKER[2:]) if WORKER[2:].isdigit() else 0
+    first = 20000 + 4000 * (index % 8)
+    for port in random.sample(range(first, first + 4000), 200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {first}-{first + 3999}")
 
 
 @contextmanager

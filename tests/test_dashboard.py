@@ -132,11 +132,12 @@ def test_aggregate_roles_see_no_small_numbers_points_or_keys(settings, role: str
         doc = at.session_state["board_pack"]
         assert "<svg" in doc and "Did the interventions work?" in doc
         # the board's figures come from perturbed series (the disclosure gate), whose noise
-        # depends on the cluster's secret key: near -30 %, and with some keys (1 in 30
-        # measured) the interval reaches 0, so the sentence says "no clear change"
-        said = re.search(r"Environmental design: (?:(\d+)% fewer incidents on average over 4 "
-                         r"places|no clear change on average over 4 places \((\d+)% fewer)",
-                         doc)
+        # depends on the cluster's secret key. Over 227 keys (CONTEXTS_TEST_DISCLOSURE_SEED):
+        # 19 % to 41 % fewer; the interval reaches 0 with 1 key in 11 ("no clear change");
+        # with 1 key in 32 one of the 4 places gets "comparison too poor" and is left out
+        said = re.search(r"Environmental design: (?:(\d+)% fewer incidents on average over "
+                         r"[2-4] places|no clear change on average over [2-4] places "
+                         r"\((\d+)% fewer)", doc)
         assert said, doc[doc.index("What works across places"):][:600]
         assert 15 <= int(said.group(1) or said.group(2)) <= 45
         assert "of incidents happened in the densest 5% of the area" in doc
@@ -189,11 +190,18 @@ def test_partner_cannot_open_analyst_pages_even_directly(settings, page: str) ->
 
 
 def test_every_map_asset_is_local(settings) -> None:
+    # place names are the partnership's text, shown as text (tests/test_security_attacks.py
+    # loads one with a URL in it, and under pytest-xdist it may run first): not assets
+    with db.connect("admin", settings) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM place WHERE name ~ 'https?://'")]
     at = run("analyst", "map")
     for args in component_args(at):
         links = args["js_links"] + args["css_links"]
         assert links and all(u.startswith("/app/static/") for u in links), links
-        assert "http://" not in args["script"] and "https://" not in args["script"]
+        script = args["script"]
+        for name in names:
+            script = script.replace(name, "")
+        assert "http://" not in script and "https://" not in script
 
 
 def test_place_names_are_escaped_in_the_map(settings, tmp_path: Path) -> None:

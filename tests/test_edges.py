@@ -126,11 +126,11 @@ IN_2017 = Filters(start=month("2017-01"), end=month("2017-11"))
 def covered_db(settings, tmp_path_factory):
     """A database with the boundaries and the police.uk 2017 file, declared (by ward
     names) as covering the city-centre wards."""
-    from conftest import _recreate
+    from conftest import _recreate, database_name
 
     from geo.ingest import load
 
-    s = settings.model_copy(update={"database_name": "contexts_test_coverage"})
+    s = settings.model_copy(update={"database_name": database_name("coverage")})
     _recreate(s)
     for kind, name in (("wards", "birmingham_wards_2018_bng.geojson"),
                        ("lsoas", "birmingham_lsoa21_bng.geojson")):

@@ -3,6 +3,8 @@ and the statement timeout.
 
 The replica is made with ``pg_basebackup`` from the test cluster, streams its WAL over the
 Unix socket, and the dashboard's pages read from it with ``CONTEXTS_READ_REPLICA=local``.
+There is one standby per cluster: under pytest-xdist these tests all run in one worker
+(``--dist loadfile``, pyproject.toml), so two workers never start or remove it at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 import streamlit as st
+from conftest import _recreate, database_name
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
@@ -83,14 +86,10 @@ def test_replica_is_a_hot_standby(standby: Settings) -> None:
 
 
 def test_a_load_on_the_primary_is_visible_on_the_replica(standby: Settings) -> None:
-    s = standby.model_copy(update={"database_name": "contexts_test_replica"})
+    s = standby.model_copy(update={"database_name": database_name("replica")})
     server = replica.C.up(s).url("postgres")
     name = psycopg.sql.Identifier(s.database_name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
-    with db.connect("admin", s) as conn:
-        db.migrate(conn)
+    _recreate(s)
     for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
                        ("lsoas", "birmingham_lsoa21_bng.geojson"),
                        ("places", "places.geojson"), ("incidents", "incidents.csv")):

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psycopg
 import pytest
+from conftest import _recreate, database_name
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -29,7 +29,7 @@ from geo.filters import Filters
 from geo.ingest import load
 from geo.services import pages
 from geo.services.retention import purge
-from geo.store import cluster, counts, db
+from geo.store import counts, db
 
 pytestmark = pytest.mark.db
 
@@ -49,14 +49,8 @@ OTHER_AREA = "E08000099"
 @pytest.fixture(scope="module")
 def rs(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A database of its own with the real boundaries and places, no incidents."""
-    s = get_settings().model_copy(update={"database_name": "contexts_test_rollups"})
-    server = cluster.up(s).url("postgres")
-    name = psycopg.sql.Identifier(s.database_name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
-    with db.connect("admin", s) as conn:
-        db.migrate(conn)
+    s = get_settings().model_copy(update={"database_name": database_name("rollups")})
+    _recreate(s)  # under the cluster lock: migrations touch cluster-wide roles
     for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
                        ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
         res = load(kind, SAMPLE / file, actor="tests", settings=s)

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import pytest
+from conftest import cluster_lock, database_name
 
 from geo.config import Settings, get_settings
 from geo.ingest import INCIDENT_ID_SHIFT
@@ -196,12 +197,13 @@ def _ledger(conn: psycopg.Connection[Any]) -> dict[str, tuple[str, str, Any]]:
 @pytest.fixture
 def fresh() -> Iterator[Settings]:
     """An empty database of this test's own, dropped after."""
-    s = get_settings().model_copy(update={"database_name": "contexts_test_functions"})
-    server = cluster.up(s).url("postgres")
+    s = get_settings().model_copy(update={"database_name": database_name("functions")})
     name = psycopg.sql.Identifier(s.database_name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
+    with cluster_lock():
+        server = cluster.up(s).url("postgres")
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
     yield s
     for key in [k for k in db._PASSES if k[0] == db.dsn("loader", s)]:
         del db._PASSES[key]  # passes of this database, about to go
@@ -212,7 +214,8 @@ def fresh() -> Iterator[Settings]:
 def _migrate(conn: psycopg.Connection[Any], **folders: Path) -> list[str]:
     """``db.migrate`` after ending the reads' transaction (it works in its own)."""
     conn.commit()
-    return db.migrate(conn, **folders)
+    with cluster_lock():  # migrations touch cluster-wide roles: one process at a time
+        return db.migrate(conn, **folders)
 
 
 def _copy(src: Path, dst: Path) -> Path:

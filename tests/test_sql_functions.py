@@ -266,7 +266,8 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
         _migrate(conn, functions=tmp_path / "none")  # the migrations alone
         conn.execute("DROP TABLE schema_function")
         conn.commit()
-        assert dict(conn.execute("SELECT version, sha256 FROM schema_migration")) == HISTORY
+        recorded = dict(conn.execute("SELECT version, sha256 FROM schema_migration"))
+        assert {v: h for v, h in recorded.items() if v in HISTORY} == HISTORY
         before = _catalogue(conn)
 
         files = db.function_files()
@@ -280,7 +281,8 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
                 for key in ("def", "owner", "acl"):
                     assert after[name][key] == before[name][key], (name, key)
         assert kept >= len(files) // 2  # most functions are as the migrations left them
-        assert dict(conn.execute("SELECT version, sha256 FROM schema_migration")) == HISTORY
+        recorded = dict(conn.execute("SELECT version, sha256 FROM schema_migration"))
+        assert {v: h for v, h in recorded.items() if v in HISTORY} == HISTORY
         assert _migrate(conn) == []
     # and it works: a dashboard connection enters its pass through the gate's functions
     with db.connect("dashboard", fresh) as conn:

@@ -12,6 +12,10 @@ from numpy.typing import ArrayLike
 
 from geo.store import db
 
+#: a 250 m hexagon cell (i, j) is compared as one number in impact_near.sql:
+#: i shifted left by this many bits, plus j (|j| < 2**31)
+CELL_BITS = 32
+
 
 def register(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     """Every intervention with its place and type."""
@@ -47,7 +51,7 @@ def near(conn: psycopg.Connection[Any], buffer: float, harms: list[str] | None,
         "keys": [p[0] for p in places], "place_ids": [p[1] for p in places],
         "firsts": [p[2] for p in places], "lasts": [p[3] for p in places],
         "wards": [",".join(p[4]) for p in places],
-        "cell_k": cell_k, "hex_i": hex_i, "hex_j": hex_j})
+        "cell_k": cell_k, "hex_i": hex_i, "hex_j": hex_j, "cell_bits": CELL_BITS})
 
 
 def add(conn: psycopg.Connection[Any], params: dict[str, Any]) -> int | None:

@@ -2,12 +2,13 @@
 -- each (buffer), for many places at once: one row of %(keys)s per place and window (its
 -- place, first and last month, and the wards its ring touches, comma-separated). Of each
 -- place's wards (through the ward-month index) only the 250 m hexagon cells covering its
--- ring are kept (%(cell_k)s, %(hex_i)s, %(hex_j)s: the cells of key k), then each incident
+-- ring are kept (%(cell_k)s, %(hex_i)s, %(hex_j)s: the cells of key k; a cell compared as
+-- one number, i shifted left by %(cell_bits)s bits plus j), then each incident
 -- is placed by geometry. The control, the rest of the surrounding wards, is their monthly
 -- count (counts_ward) less these. ck: the cell key, the sum of the records' keys mod 256
 -- (cell key method, migration 0011).
 WITH cells AS MATERIALIZED (
-    SELECT k, array_agg((hex_i::bigint << 32) + hex_j) AS cells
+    SELECT k, array_agg((hex_i::bigint << %(cell_bits)s) + hex_j) AS cells
     FROM unnest(%(cell_k)s::int[], %(hex_i)s::int[], %(hex_j)s::int[]) AS c(k, hex_i, hex_j)
     GROUP BY k
 ), p AS MATERIALIZED (
@@ -26,7 +27,7 @@ FROM p CROSS JOIN LATERAL (
     SELECT i.month, i.geom, i.incident_id
     FROM incident i
     WHERE i.ward_code = ANY(p.wards) AND i.month >= p.first AND i.month <= p.last
-      AND ((i.hex_i::bigint << 32) + i.hex_j) = ANY(p.cells) AND i.geom IS NOT NULL
+      AND ((i.hex_i::bigint << %(cell_bits)s) + i.hex_j) = ANY(p.cells) AND i.geom IS NOT NULL
       AND (%(harms)s::text[] IS NULL OR i.harm_type = ANY(%(harms)s::text[]))
     OFFSET 0  -- planned for each place apart: an index scan of its wards' months
 ) i

@@ -9,8 +9,10 @@
 -- rollup_add_extract.sql), the retention purge deleting whole months
 -- (rollup_purge.sql), nothing changed by loading wards, LSOAs or places (no statement
 -- updates incident). area_code has incident's row-level security policy, so a partner
--- reads the rows of exactly the incidents incident shows them. No index: the flag reads
--- a range of months of a table a tenth of incident's size by a sequential scan.
+-- reads the rows of exactly the incidents incident shows them. An index on month: at
+-- 1 M incidents (93,356 rows here) it took reading 12 months from 28 to 24 ms and the
+-- meeting agenda's 4 months from 15 to 9 ms (36 months: a sequential scan either way),
+-- and the purge deletes by month.
 CREATE TABLE rollup_place_person (
     extract_id bigint NOT NULL,
     area_code text,
@@ -19,6 +21,8 @@ CREATE TABLE rollup_place_person (
     day date NOT NULL,
     person_key text NOT NULL
 );
+
+CREATE INDEX rollup_place_person_month ON rollup_place_person (month);
 
 -- Filled from the incidents loaded before this migration.
 INSERT INTO rollup_place_person

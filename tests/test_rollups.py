@@ -72,9 +72,11 @@ _files = iter(range(10**6))
 
 def incidents_file(folder: Path, spots: np.ndarray, seed: int, rows: int, first: date,
                    months: int) -> Path:
-    """``rows`` incidents over ``months`` from ``first``: most at points near a ward's
+    """``rows`` incidents over ``months`` from ``first`` (and about a tenth as many again,
+    each a copy of the one before but for its harm type): most at points near a ward's
     inside point (up to 400 m off, so some near places, some across boundaries), some
-    located only by a ward or LSOA code; blank risk levels and age bands among them."""
+    located only by a ward or LSOA code; blank risk levels and age bands among them; most
+    with a time and a young person's id from a small pool."""
     rng = np.random.default_rng(seed)
     lines = ["month,occurred_at,harm_type,risk_level,age_band,person_id,easting,northing,"
              "ward_code"]
@@ -84,10 +86,17 @@ def incidents_file(folder: Path, spots: np.ndarray, seed: int, rows: int, first:
         month = f"{first.year + m // 12}-{m % 12 + 1:02d}"
         harm, risk, age = (str(rng.choice(v)) for v in (HARMS, RISKS, AGES))
         x, y = spots[rng.integers(0, len(spots))] + rng.normal(0, 200, 2)
+        # some with a time (a few days a month, so repeats), some keyed (a small pool of
+        # people, so the same person at the same place and day in several files)
+        when = (f"{month}-{int(rng.integers(1, 4)):02d} {int(rng.integers(0, 24)):02d}:00"
+                if rng.random() < 0.6 else "")
+        person = f"YP{int(rng.integers(0, 12))}" if rng.random() < 0.7 else ""
         if with_code[k]:
-            lines.append(f"{month},,{harm},{risk},{age},,,,E05011118")
+            lines.append(f"{month},{when},{harm},{risk},{age},{person},,,E05011118")
         else:
-            lines.append(f"{month},,{harm},{risk},{age},,{x:.0f},{y:.0f},")
+            lines.append(f"{month},{when},{harm},{risk},{age},{person},{x:.0f},{y:.0f},")
+        if rng.random() < 0.1:  # the same person, place and day again (another harm)
+            lines.append(lines[-1].replace(f",{harm},", f",{rng.choice(HARMS)},", 1))
     path = folder / f"incidents_{seed}_{next(_files)}.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -116,10 +125,28 @@ def differences(s: Settings) -> dict[str, int]:
     return out
 
 
+#: rollup_place_person (migration 0019) as a fresh DISTINCT from incident gives it
+PLACE_PERSON = ("SELECT DISTINCT extract_id, area_code, place_id, month, "
+                "coalesce(occurred_at::date, month) AS day, person_key FROM incident "
+                "WHERE place_id IS NOT NULL AND person_key IS NOT NULL")
+
+
+def place_person_differences(s: Settings) -> int:
+    """Rows of rollup_place_person not in a fresh DISTINCT of incident, and the other way
+    round (repeats counted: the table holds each once)."""
+    kept = ("SELECT extract_id, area_code, place_id, month, day, person_key "
+            "FROM rollup_place_person")
+    with db.connect("admin", s) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM (({PLACE_PERSON} EXCEPT ALL {kept}) "  # noqa: S608
+                                f"UNION ALL ({kept} EXCEPT ALL {PLACE_PERSON})) d"
+                                ).fetchone()[0])
+
+
 def assert_rollups_fresh(s: Settings) -> None:
     found = differences(s)
     assert set(found) == {f"rollup_{u}{lv}" for u in UNITS for lv in LEVELS}
     assert not any(found.values()), {t: d for t, d in found.items() if d}
+    assert place_person_differences(s) == 0
 
 
 def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
@@ -183,6 +210,13 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
                             "FROM rollup_ward_harm GROUP BY 1, 2, 3 HAVING count(*) > 1) d"
                             ).fetchone()[0] > 0
     assert_pages_count_as_raw(rs, ("*",))
+    with db.connect("admin", rs) as conn:  # keyed rows, some repeated within and across files
+        kept, keyed = conn.execute(
+            "SELECT (SELECT count(*) FROM rollup_place_person), count(*) FROM incident "
+            "WHERE place_id IS NOT NULL AND person_key IS NOT NULL").fetchone()
+        assert 0 < kept < keyed, (kept, keyed)
+        assert conn.execute("SELECT count(DISTINCT extract_id) FROM rollup_place_person"
+                            ).fetchone()[0] == 2
 
     before = differences(rs)
     done = purge(48, actor="tests", today=TODAY, settings=rs)  # cut-off 2021-01: nothing
@@ -240,6 +274,26 @@ def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
                                             ).fetchone())
     with db.connect("dashboard", rs, areas=("",)) as conn:  # no area: nothing (fails closed)
         assert conn.execute("SELECT count(*) FROM rollup_hex_month").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM rollup_place_person").fetchone()[0] == 0
+    # the complex-strategy flag's keyed rows: a partner reads their area's only, each as a
+    # fresh DISTINCT of the incidents incident shows them
+    wide = Filters(date(2000, 1, 1), date(2100, 1, 1))
+    with db.connect("admin", rs) as conn:
+        by_area = dict(conn.execute("SELECT area_code, count(*) FROM rollup_place_person "
+                                    "GROUP BY 1").fetchall())
+    assert by_area.get(OTHER_AREA, 0) > 0 and by_area.get("E08000025", 0) > 0, by_area
+    for seen in ((OTHER_AREA,), ("E08000025",), ("*",)):
+        with db.connect("dashboard", rs, areas=seen) as conn:
+            got = counts.keyed_at_places(conn, wide)
+            want = conn.execute("SELECT place_id, person_key, coalesce(occurred_at::date, "
+                                "month) FROM incident WHERE place_id IS NOT NULL "
+                                "AND person_key IS NOT NULL").fetchall()
+            areas_seen = {r[0] for r in conn.execute(
+                "SELECT DISTINCT area_code FROM rollup_place_person").fetchall()}
+        assert areas_seen == ({"E08000025", OTHER_AREA} if seen == ("*",) else set(seen))
+        assert len(got) == sum(by_area[a] for a in areas_seen)
+        assert set(map(tuple, got[["place_id", "person_key", "when"]].itertuples(
+            index=False))) == set(want)
 
 
 @contextmanager

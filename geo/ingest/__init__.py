@@ -264,8 +264,10 @@ SPECS: dict[str, KindSpec] = {
         lambda table, ctx, name, settings: ahead(_incidents.prepare_chunks(table, ctx, name)),
         "stage_incident", "stage_incident_copy",
         (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
-        # the monthly rollups (migration 0018) take the attached extract's counts
-        after=("rollup_add_extract",), pseudonymised=True, partitioned=True),
+        # the monthly rollups (migration 0018) take the attached extract's counts, and
+        # rollup_place_person (0019) its keyed incidents at places
+        after=("rollup_add_extract", "rollup_place_person_add"),
+        pseudonymised=True, partitioned=True),
     "interventions": KindSpec(_whole(_records.prepare_interventions), "stage_intervention",
                               "stage_intervention_copy", ("intervention_upsert",)),
     "places": KindSpec(_whole(_polygons.prepare_places), "stage_place", "stage_place_copy",

@@ -1,6 +1,7 @@
--- The retention purge's months out of the monthly rollups (migration 0018), in the
--- purge's transaction: purge_incidents deletes every incident of a month before the
--- cut-off, so every rollup row of such a month goes, and no other.
+-- The retention purge's months out of the monthly rollups (migration 0018) and
+-- rollup_place_person (0019), in the purge's transaction: purge_incidents deletes every
+-- incident of a month before the cut-off, so every rollup row of such a month goes, and
+-- no other.
 WITH ward AS (DELETE FROM rollup_ward WHERE month < %(cutoff)s),
      ward_harm AS (DELETE FROM rollup_ward_harm WHERE month < %(cutoff)s),
      ward_month AS (DELETE FROM rollup_ward_month WHERE month < %(cutoff)s),
@@ -12,5 +13,6 @@ WITH ward AS (DELETE FROM rollup_ward WHERE month < %(cutoff)s),
      hex_month AS (DELETE FROM rollup_hex_month WHERE month < %(cutoff)s),
      place AS (DELETE FROM rollup_place WHERE month < %(cutoff)s),
      place_harm AS (DELETE FROM rollup_place_harm WHERE month < %(cutoff)s),
-     place_month AS (DELETE FROM rollup_place_month WHERE month < %(cutoff)s)
+     place_month AS (DELETE FROM rollup_place_month WHERE month < %(cutoff)s),
+     place_person AS (DELETE FROM rollup_place_person WHERE month < %(cutoff)s)
 SELECT true AS done  -- (data-modifying WITH parts run whether read or not)

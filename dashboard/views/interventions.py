@@ -35,7 +35,10 @@ st.caption("Each type of intervention over all its places and start dates: the c
 pooled = _data.pooled(v, params, view)
 if pooled:
     for p in pooled:
-        st.markdown(f"- {p['sentence']}")
+        # the sentence starts with the type's name, a vocabulary label someone typed:
+        # escaped; the rest is the project's own words and figures
+        name = p["type"]
+        st.markdown(f"- {md(name)}{p['sentence'].removeprefix(name)}")
 else:
     st.write("No type of intervention has a place with enough data yet.")
 

@@ -158,7 +158,7 @@ def test_same_file_twice_changes_nothing(ingest_settings: Settings, tmp_path: Pa
     assert after["audit_log"] == before["audit_log"] + 1
 
 
-STEPS = ["ledger", "copied", "inserted", "audited"]
+STEPS = ["ledger", "copied", "attached", "inserted", "audited"]
 
 
 @pytest.mark.parametrize("step", STEPS)

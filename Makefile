@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CONTEXTS := $(VENV)/bin/contexts
 PORT ?= 8501
 
-.PHONY: install install-dev system-deps run test test-fast lint bench bench-scale bench-load clean
+.PHONY: install install-dev system-deps run test test-replica test-fast lint bench bench-scale bench-load clean
 
 # Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv,
 # Pango (WeasyPrint draws the board pack's PDF with it) and fonts.
@@ -57,11 +57,17 @@ run: install
 # Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
 # (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), then
 # every test, in TEST_WORKERS processes (pytest-xdist; each has its own databases in the
-# private cluster, tests/conftest.py; TEST_WORKERS=0 runs them in this one process).
+# private cluster, tests/conftest.py; TEST_WORKERS=0 runs them in this one process), then
+# the page tests (`-m pages`, the AppTests) again with their reads on a streaming standby
+# of the cluster (`make test-replica`: CONTEXTS_TEST_READ_REPLICA=1, tests/conftest.py).
 # `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
 TEST_WORKERS ?= 2
 test: install-dev lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	CONTEXTS_TEST_READ_REPLICA=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages
+
+test-replica: install-dev
+	CONTEXTS_TEST_READ_REPLICA=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages
 
 test-fast: install-dev lint
 	$(VENV)/bin/pytest -m "not db and not browser"

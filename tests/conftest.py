@@ -13,6 +13,15 @@ make and alter belong to the whole cluster, and two workers may start it at the 
 ``CONTEXTS_TEST_DISCLOSURE_SEED=<integer>`` sets the secret disclosure key of every test
 database after migrating (otherwise 0011_cell_keys.sql draws it at random, as in
 production), to run the tests under chosen keys: no test may depend on the key.
+
+``CONTEXTS_TEST_READ_REPLICA=1`` runs the tests with the pages' reads on a streaming hot
+standby of the cluster (``CONTEXTS_READ_REPLICA=local``), as ``make test`` does for the
+page tests (``-m pages``) after the whole suite: the first worker to need it starts the
+standby (under :func:`cluster_lock`; the others find it running), the session removes it
+at its end if it started it, and every page test checks that its reads went to the
+standby (:func:`_pages_read_the_replica`). Writes the tests make through the app are
+seen on the next rerun however far the standby lags: read-your-writes
+(:func:`geo.store.db.read`).
 """
 
 from __future__ import annotations
@@ -30,13 +39,19 @@ os.environ["CONTEXTS_DATABASE_NAME"] = "_".join(
 os.environ["CONTEXTS_TILES"] = "none"
 os.environ["CONTEXTS_DEMO"] = "true"
 os.environ.pop("DATABASE_URL", None)
+# the page tests read from a streaming standby of the cluster (module docstring)
+os.environ.pop("CONTEXTS_READ_REPLICA", None)
+os.environ.update({"CONTEXTS_READ_REPLICA": "local"} if os.environ.get(
+    "CONTEXTS_TEST_READ_REPLICA", "") not in ("", "0") else {})
 
 import psycopg
 import pytest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
-from geo.store import cluster, db
+from geo.store import cluster, db, replica
 
+#: the page tests read from a streaming standby of the cluster (module docstring)
+READ_REPLICA = "CONTEXTS_READ_REPLICA" in os.environ
 #: ``gw0``, ``gw1``, ... in a pytest-xdist worker; empty in a run without xdist
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 #: the main test database of this process: ``contexts_test`` or ``contexts_test_gw0``, ...
@@ -55,6 +70,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+#: written by the test process that started the standby (``CONTEXTS_TEST_READ_REPLICA``):
+#: the session that ends removes the standby only then
+STANDBY_MADE = PROJECT_ROOT / "var" / "tests-standby-made"
+
+
+def standby_up(settings: Settings) -> bool:
+    """The cluster's streaming standby running and caught up with the primary; returns
+    whether this call started it. Safe when several test processes call it at once (the
+    first starts it under :func:`cluster_lock`, the others find it running); a standby left
+    from another primary (one that does not catch up) is made again."""
+    with cluster_lock():
+        made = not cluster.is_running(replica.locate(settings))
+        replica.up(settings)
+    try:
+        replica.wait_caught_up(settings, timeout=60)
+    except TimeoutError:
+        with cluster_lock():
+            replica.down(settings, remove=True)
+            replica.up(settings)
+            made = True
+        replica.wait_caught_up(settings, timeout=60)
+    return made
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The standby a ``CONTEXTS_TEST_READ_REPLICA`` session started is removed when the
+    whole session ends (under pytest-xdist: in the controller, after every worker)."""
+    if not READ_REPLICA or hasattr(session.config, "workerinput"):
+        return
+    with cluster_lock():
+        if STANDBY_MADE.exists():
+            db.close_pools()
+            get_settings.cache_clear()
+            replica.down(get_settings(), remove=True)
+            STANDBY_MADE.unlink()
 
 
 def database_name(purpose: str) -> str:
@@ -105,7 +157,31 @@ def settings() -> Settings:
 
     for line in load_demo(SAMPLE, s):
         assert " loaded " in line, line
+    if READ_REPLICA and standby_up(s):
+        STANDBY_MADE.touch()
     return s
+
+
+@pytest.fixture(autouse=True)
+def _pages_read_the_replica(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``CONTEXTS_TEST_READ_REPLICA``: after each page test (marked ``pages``), its
+    page reads went to the standby (at least one when it read at all), none fell back to
+    the primary for want of a standby, and the pages say they read from the replica."""
+    if not READ_REPLICA or request.node.get_closest_marker("pages") is None:
+        yield
+        return
+    request.getfixturevalue("settings")  # the standby is up
+    before = db.read_counts()
+    yield
+    after = db.read_counts()
+    made = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert not made.get("primary, replica down"), made
+    assert not made.get("primary"), made
+    if sum(made.values()):
+        assert made.get("replica", 0) >= 1, made
+        from geo.services import pages
+
+        assert pages.read_source() == "replica"
 
 
 @pytest.fixture(scope="session")

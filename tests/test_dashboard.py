@@ -21,6 +21,8 @@ from geo.config import PROJECT_ROOT
 from geo.ingest import load
 from geo.store import db
 
+#: every test here renders pages: `make test` runs them again reading from a standby
+pytestmark = pytest.mark.pages
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = {
     "map": "views/map.py", "hotspots": "views/hotspots.py", "profile": "views/profile.py",

@@ -534,6 +534,7 @@ def html_unescape(s: str) -> str:
     return html.unescape(s)
 
 
+@pytest.mark.pages
 @pytest.mark.parametrize(("role", "page"), [
     (r, p.name) for r in ("partner", "board") for p in roles.PAGES])
 def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) -> None:

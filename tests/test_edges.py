@@ -336,6 +336,7 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
     assert board_pack.NO_DATA_LABEL in doc
 
 
+@pytest.mark.pages
 def test_pages_say_what_the_data_covers(covered_db, monkeypatch) -> None:
     import json
 

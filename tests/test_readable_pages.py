@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import (
     APP,
@@ -17,6 +18,8 @@ from test_dashboard import (
     visible_text,
 )
 
+#: every test here renders pages: `make test` runs them again reading from a standby
+pytestmark = pytest.mark.pages
 CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")  # transport_hub, county_lines, peer_abuse...
 
 

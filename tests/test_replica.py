@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 import streamlit as st
-from conftest import _recreate, database_name
+from conftest import READ_REPLICA, _recreate, database_name, standby_up
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
@@ -41,23 +41,25 @@ def _use(**env: str | None) -> Settings:
 
 @pytest.fixture(scope="module")
 def standby(settings: Settings) -> Iterator[Settings]:
-    """The replica running, with the test database replayed; removed afterwards."""
-    replica.up(settings)
-    replica.wait_caught_up(settings)
+    """The replica running, with the test database replayed; removed afterwards if this
+    module started it (a run with ``CONTEXTS_TEST_READ_REPLICA`` may share it)."""
+    made = standby_up(settings)
     yield settings
-    _use(read_replica=None)
+    _use(read_replica="local" if READ_REPLICA else None)
     db.close_pools()
-    replica.down(settings, remove=True)
+    if made:
+        replica.down(settings, remove=True)
 
 
 @pytest.fixture
 def reading_replica(standby: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
     monkeypatch.setattr(db, "_replica_down_since", None)
+    monkeypatch.setattr(db, "_replica_lagging_since", None)
     s = _use(read_replica="local")
     st.cache_data.clear()
     yield s
-    _use(read_replica=None)
+    _use(read_replica="local" if READ_REPLICA else None)
     st.cache_data.clear()
 
 
@@ -212,3 +214,243 @@ def test_replica_command(standby: Settings, capsys: pytest.CaptureFixture[str]) 
     assert main(["db", "replica", "status"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("running (hot standby)") and "replayed" in out
+
+
+# --- read-your-writes ------------------------------------------------------------------
+
+
+def _primary_lsn(settings: Settings) -> int:
+    with psycopg.connect(replica.C.locate(settings).url("postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+    assert row is not None
+    return db._lsn(row[0])
+
+
+def test_every_write_path_of_the_app_raises_the_mark(settings: Settings, tmp_path) -> None:
+    """Each kind of write the dashboard makes (an intervention edit, a context record, an
+    upload through the one ingest pipeline, a user changed by an admin, an audited
+    refusal) leaves this process's high-water mark at or past the primary's WAL position
+    after it: no write path escapes read-your-writes."""
+    from datetime import date
+
+    from geo.services import access, actions, contexts
+
+    with db.connect("admin", settings) as conn:
+        place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]  # type: ignore[index]
+    upload = tmp_path / "places.geojson"
+    upload.write_text((SAMPLE / "places.geojson").read_text())
+
+    def edit() -> None:
+        actions.add_intervention("tests", "analyst", ref="INT-TEST-MARK", place_id=place,
+                                 kind="lighting_cctv", agency="Council",
+                                 start_month=date(2025, 3, 1), end_month=None,
+                                 description="", settings=settings)
+
+    def context() -> None:
+        contexts.save("tests", "analyst", contexts.Entry(
+            ref="CTX-TEST-MARK", name="Mark", kind="place"), settings=settings)
+
+    def uploaded() -> None:
+        actions.upload("tests", "analyst", "places", upload, "places.geojson",
+                       settings=settings)
+
+    def user() -> None:
+        access.set_user("mark@example.org", "partner", ("*",), actor="tests",
+                        settings=settings)
+
+    def refused() -> None:
+        with pytest.raises(actions.Denied):
+            actions.authorise("tests", "partner", "upload", "x", settings)
+
+    try:
+        for write in (edit, context, uploaded, user, refused):
+            before = _primary_lsn(settings)
+            write()
+            after = _primary_lsn(settings)
+            assert after > before, write.__name__  # it wrote
+            seen = db.seen_lsn()
+            assert seen is not None and db._lsn(seen) >= after, write.__name__
+    finally:
+        with db.connect("admin", settings) as conn:
+            conn.execute("DELETE FROM intervention WHERE ref = 'INT-TEST-MARK'")
+            conn.execute("DELETE FROM app_user WHERE identity = 'mark@example.org'")
+            conn.commit()
+
+
+@pytest.fixture
+def replay_paused(reading_replica: Settings) -> Iterator[psycopg.Connection[object]]:
+    """The standby's replay paused (it still receives the WAL, it does not apply it):
+    a replica that lags; resumed and caught up afterwards. Yields a superuser connection
+    to the standby's test database."""
+    url = replica.locate(reading_replica).url(reading_replica.database_name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+        try:
+            yield conn
+        finally:
+            conn.execute("SELECT pg_wal_replay_resume()")
+            replica.wait_caught_up(reading_replica)
+
+
+def _register_row(at: AppTest, ref: str) -> dict[str, object]:
+    for df in at.dataframe:
+        frame = df.value
+        if "Reference" in frame.columns and (frame["Reference"] == ref).any():
+            return dict(frame[frame["Reference"] == ref].iloc[0])
+    raise AssertionError(f"{ref} is not in the register shown")
+
+
+def test_a_write_through_the_app_is_seen_on_the_next_rerun_while_the_replica_lags(
+        reading_replica: Settings) -> None:
+    """An analyst edits an intervention while the replica replays nothing: the rerun
+    after the save shows the change (read from the primary, the replica still has the old
+    row); once the replica has replayed it, the page reads from the replica again and
+    still shows the change (no cache entry from before the write is served)."""
+    from datetime import date
+
+    from geo.services import actions
+
+    ref = "INT-TEST-RYW"
+    with db.connect("admin", reading_replica) as conn:
+        place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]  # type: ignore[index]
+    actions.add_intervention("tests", "analyst", ref=ref, place_id=place, kind="lighting_cctv",
+                             agency="Council", start_month=date(2025, 3, 1), end_month=None,
+                             description="New lighting", settings=reading_replica)
+    replica.wait_caught_up(reading_replica)
+    try:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["demo_role"] = "analyst"
+        at.session_state["iv_edit_ref"] = ref
+        at.run()
+        at.switch_page("views/interventions.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert _register_row(at, ref)["Agency"] == "Council"
+        assert pages.read_source() == "replica"
+        url = replica.locate(reading_replica).url(reading_replica.database_name)
+        with psycopg.connect(url, autocommit=True) as standby:
+            standby.execute("SELECT pg_wal_replay_pause()")
+            try:
+                at.text_input(key=f"iv_edit_agency_{ref}").input("Council and Youth Service")
+                [b for b in at.button if b.label == "Save"][-1].click().run()
+                assert not at.exception and any(f"{ref} saved." in s.value.replace("\\", "")
+                                                for s in at.success)
+                before = db.read_counts()
+                at.run()  # the next rerun
+                assert not at.exception, [e.message for e in at.exception]
+                assert _register_row(at, ref)["Agency"] == "Council and Youth Service"
+                after = db.read_counts()
+                # its reads went to the primary: the replica had not replayed the edit
+                assert after.get("primary, replica behind", 0) > before.get(
+                    "primary, replica behind", 0)
+                assert after.get("replica", 0) == before.get("replica", 0)
+                assert standby.execute("SELECT agency FROM intervention WHERE ref = %s",
+                                       (ref,)).fetchone() == ("Council",)
+                # behind is not down: no notice
+                assert pages.read_source() == "replica"
+                assert not any("replica" in i.value for i in at.info)
+            finally:
+                standby.execute("SELECT pg_wal_replay_resume()")
+        replica.wait_caught_up(reading_replica)
+        before = db.read_counts()
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        after = db.read_counts()
+        assert after.get("replica", 0) > before.get("replica", 0)
+        assert after.get("primary, replica behind", 0) == before.get(
+            "primary, replica behind", 0)
+        assert _register_row(at, ref)["Agency"] == "Council and Youth Service"
+    finally:
+        with db.connect("admin", reading_replica) as conn:
+            conn.execute("DELETE FROM intervention WHERE ref = %s", (ref,))
+            conn.commit()
+
+
+def test_a_context_recorded_through_the_page_is_listed_while_the_replica_lags(
+        reading_replica: Settings) -> None:
+    """The other kind of record the pages write: an analyst records a new context of
+    concern while the replica replays nothing; the next rerun lists it (from the
+    primary), and after the replica has replayed it, from the replica."""
+    ref = "CTX-TEST-RYW"
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["demo_role"] = "analyst"
+    at.run()
+    at.switch_page("views/contexts.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert ref not in at.dataframe[0].value["Reference"].tolist()
+    url = replica.locate(reading_replica).url(reading_replica.database_name)
+    try:
+        with psycopg.connect(url, autocommit=True) as standby:
+            standby.execute("SELECT pg_wal_replay_pause()")
+            try:
+                field = {t.label: t for t in at.text_input}
+                field["Reference"].input(ref)
+                field["Name (no personal details)"].input("Underpass by the canal")
+                [b for b in at.button if b.label == "Add the context"][0].click().run()
+                assert not at.exception and any("Context recorded." in m.value
+                                                for m in at.success), [
+                    m.value for m in at.error]
+                before = db.read_counts()
+                at.run()  # the next rerun
+                assert not at.exception, [e.message for e in at.exception]
+                assert ref in at.dataframe[0].value["Reference"].tolist()
+                after = db.read_counts()
+                assert after.get("primary, replica behind", 0) > before.get(
+                    "primary, replica behind", 0)
+                assert standby.execute("SELECT count(*) FROM context WHERE ref = %s",
+                                       (ref,)).fetchone() == (0,)
+            finally:
+                standby.execute("SELECT pg_wal_replay_resume()")
+        replica.wait_caught_up(reading_replica)
+        before = db.read_counts()
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert db.read_counts().get("replica", 0) > before.get("replica", 0)
+        assert ref in at.dataframe[0].value["Reference"].tolist()
+    finally:
+        with db.connect("admin", reading_replica) as conn:
+            conn.execute("DELETE FROM context WHERE ref = %s", (ref,))
+            conn.commit()
+
+
+def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_time(
+        replay_paused: psycopg.Connection[object], reading_replica: Settings) -> None:
+    """With the replica behind this process's write, a read waits
+    READ_YOUR_WRITES_WAIT_S and reads the primary; the next reads go to the primary at
+    once. A read on the primary raises the mark to what it saw, another process's write
+    included, so that the replica is read again only once it has replayed that."""
+    import time
+
+    from geo.services import actions
+
+    count = "SELECT count(*) FROM context_event"
+    on_replica = replay_paused.execute(count).fetchone()[0]  # type: ignore[index]
+    with pytest.raises(actions.Denied):  # this process writes (an audited refusal)
+        actions.authorise("tests", "partner", "upload", "x", reading_replica)
+    # then another process writes: not through geo.store.db, so the mark does not know it
+    primary = replica.C.locate(reading_replica).url(reading_replica.database_name)
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute("INSERT INTO context_event (context_id, happened, kind, what) "
+                     "SELECT min(context_id), current_date, 'review', 'tests: outside' "
+                     "FROM context")
+    outside = _primary_lsn(reading_replica)
+    try:
+        t = time.monotonic()
+        first = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
+        waited = time.monotonic() - t
+        t = time.monotonic()
+        second = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
+        quick = time.monotonic() - t
+        assert first == second == on_replica + 1  # from the primary
+        assert db.READ_YOUR_WRITES_WAIT_S <= waited < db.READ_YOUR_WRITES_WAIT_S + 3
+        assert quick < db.READ_YOUR_WRITES_WAIT_S * 0.9
+        seen = db.seen_lsn()
+        assert seen is not None and db._lsn(seen) >= outside
+        replay_paused.execute("SELECT pg_wal_replay_resume()")
+        replica.wait_caught_up(reading_replica)
+        before = db.read_counts()
+        assert db.read(lambda c: c.execute(count).fetchone()[0], ("*",),
+                       reading_replica) == on_replica + 1
+        assert db.read_counts()["replica"] == before.get("replica", 0) + 1
+    finally:
+        with psycopg.connect(primary, autocommit=True) as conn:
+            conn.execute("DELETE FROM context_event WHERE what = 'tests: outside'")

@@ -148,6 +148,7 @@ def test_2_demo_needs_loopback_binding_and_a_loopback_host(settings) -> None:
                             {"Host": "localhost"})
 
 
+@pytest.mark.pages
 def test_2_app_bound_beyond_loopback_shows_no_switcher(settings) -> None:
     from streamlit import config
 
@@ -230,6 +231,7 @@ def test_3_every_download_checks_the_role_neutralises_and_audits(settings) -> No
     assert row[5] == {"rows": 2}
 
 
+@pytest.mark.pages
 def test_3_table_toolbar_download_is_off_and_downloads_are_made_on_click(settings) -> None:
     args = command(8501, "127.0.0.1")
     assert "--client.disableDataExport=true" in args
@@ -297,6 +299,7 @@ def _markdown_bodies(at: AppTest) -> list[str]:
     return out
 
 
+@pytest.mark.pages
 def test_4_hostile_names_are_text_on_every_page_and_in_the_board_pack(settings,
                                                                       hostile) -> None:
     place, _ = hostile
@@ -332,6 +335,7 @@ def test_4_hostile_names_are_text_on_every_page_and_in_the_board_pack(settings,
 
 # --- 5. audit -----------------------------------------------------------------------------
 
+@pytest.mark.pages
 def test_5_page_opened_by_address_is_refused_and_audited(settings) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_role"] = "partner"
@@ -352,6 +356,7 @@ def signed_in_mode(monkeypatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.mark.pages
 def test_5_inactive_user_is_stopped_on_the_next_click(settings, signed_in_mode) -> None:
     who = "sam.stopped@example.org"
     access.set_user(who, "analyst", ("*",), actor="tests")

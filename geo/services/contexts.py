@@ -307,34 +307,43 @@ def load_file(path: str | Path, actor: str, role: str, file_name: str | None = N
 # --- reads -------------------------------------------------------------------------------
 
 
-def _conn(areas: tuple[str, ...]) -> Any:
-    return db.connect("dashboard", get_settings(), areas=areas)
+def _read(areas: tuple[str, ...], fn: Any) -> Any:
+    """``fn(conn)`` on a pooled read-only connection seeing ``areas``: the read replica's
+    when one is configured (and has replayed this process's writes), as for every page
+    (:func:`geo.store.db.read`)."""
+    return db.read(fn, areas, get_settings())
 
 
 def listing(areas: tuple[str, ...], on: date) -> pd.DataFrame:
     """The contexts the viewer may see, with whether each review is due on ``on``."""
-    with _conn(areas) as conn:
-        return store.contexts(conn, on)
+    found: pd.DataFrame = _read(areas, lambda conn: store.contexts(conn, on))
+    return found
 
 
 def vocabularies(areas: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
-    with _conn(areas) as conn:
-        return {n: store.vocabulary(conn, n) for n in ("context_kind", "context_status")}
+    found: dict[str, list[tuple[str, str]]] = _read(areas, lambda conn: {
+        n: store.vocabulary(conn, n) for n in ("context_kind", "context_status")})
+    return found
 
 
 def details(areas: tuple[str, ...], ref: str, filters: Filters) -> dict[str, Any] | None:
     """One record: its row, parts (places, wards, ratings, actions, history,
     interventions) and the exact monthly incidents at its places over ``filters``
     (the page publishes them for the viewer), or None when the viewer cannot see it."""
-    with _conn(areas) as conn:
+    def read(conn: Any) -> tuple[dict[str, Any], list[pd.DataFrame]] | None:
         recs = store.contexts(conn, date.today())
         row = recs[recs["ref"] == ref]
         if row.empty:
             return None
         cid = int(row.iloc[0]["context_id"])
         out: dict[str, Any] = {"row": row.iloc[0].to_dict(), **store.parts(conn, cid)}
-        frames = [profile.monthly(conn, "place", str(pid), filters)
-                  for pid in out["places"]["place_id"]]
+        return out, [profile.monthly(conn, "place", str(pid), filters)
+                     for pid in out["places"]["place_id"]]
+
+    found: tuple[dict[str, Any], list[pd.DataFrame]] | None = _read(areas, read)
+    if found is None:
+        return None
+    out, frames = found
     monthly = (pd.concat(frames) if frames else
                pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"),
                              "harm_type": pd.Series(dtype=str), "n": pd.Series(dtype=int)}))

@@ -79,7 +79,8 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     reviews = listing(areas, on)
     reviews = reviews[reviews["review_due"].astype(bool)][
         ["ref", "name", "kind_label", "status_label", "lead_agency", "review_date", "rating"]]
-    with db.connect("dashboard", get_settings(), areas=areas) as conn:
+
+    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
         now, before = _people(conn, on), _people(conn, since)
         was = set(before.loc[before["flagged"].astype(bool), "place_id"]) if len(before) else set()
         flagged = now[now["flagged"].astype(bool) & ~now["place_id"].isin(was)] \
@@ -100,6 +101,9 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         ended = reg[(end > pd.Timestamp(since)) & (end <= pd.Timestamp(on))]
         results = {i.intervention: i for r in ended["ref"]
                    for i in interventions.impacts(conn, intervention_ref=str(r), view=view)}
+        return flagged, hotspots, ended, results
+
+    flagged, hotspots, ended, results = db.read(read, areas, get_settings())
     ended = ended.assign(
         result=[results[r].sentence if r in results else "" for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]

@@ -42,12 +42,14 @@ def build(areas: tuple[str, ...], filters: Filters, exact: bool, k: int,
     """The networks of the incidents passing ``filters``: everything for an exact (analyst)
     view; for an aggregate view only links and corridors of ``k`` or more young people,
     no communities of smaller links and no sightings."""
-    with db.connect("dashboard", get_settings(), areas=areas) as conn:
+    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         start = filters.start or counts.data_period(conn)["first"]
         end = filters.end or counts.data_period(conn)["last"]
-        sightings = context_store.sightings(
-            conn, Filters(start, end, filters.harms, filters.risks, filters.ages))
-        places = _places(conn)
+        return (context_store.sightings(
+            conn, Filters(start, end, filters.harms, filters.risks, filters.ages)),
+            _places(conn))
+
+    sightings, places = db.read(read, areas, get_settings())
     links = networks.place_links(sightings)
     valid = networks.validated(links)
     links = links.assign(validated=links.set_index(["a", "b"]).index.isin(

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -88,6 +89,22 @@ class GuardedConnection(psycopg.Connection[Any]):
         return super().execute(query, params, **kwargs)
 
 
+class WritingConnection(psycopg.Connection[Any]):
+    """A connection of a role that may write (every role but the dashboard's): when it
+    closes, having committed, it notes the primary's WAL position as this process's
+    high-water mark of writes (:func:`note_write`), so that the page reads that follow
+    see what it wrote even on a lagging replica (:func:`read`)."""
+
+    def close(self) -> None:
+        if not self.closed and not self.broken and self.info.transaction_status in (
+                psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS):
+            try:
+                note_write(str(scalar(self, "wal_position")))
+            except psycopg.Error:  # not a primary (a standby given as DATABASE_URL), gone
+                pass
+        super().close()
+
+
 #: area passes minted for this process: (loader URL, areas) -> (pass, expiry)
 _PASSES: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = {}
 PASS_SECONDS = 3600
@@ -124,7 +141,9 @@ def connect(
     connection is a :class:`GuardedConnection`, in transactions (never autocommit, which
     would end the pass with each statement). On an external server without a dedicated
     login for the role, the session switches to it with ``SET ROLE`` so that its
-    privileges, not the login's, apply.
+    privileges, not the login's, apply. Any other role's connection is a
+    :class:`WritingConnection`: what it commits, the page reads that follow see
+    (read-your-writes, :func:`read`).
     """
     settings = settings or get_settings()
     if role == "dashboard":
@@ -133,7 +152,7 @@ def connect(
         pass_ = area_pass(tuple(areas) or ("",), settings)
         conn: psycopg.Connection[Any] = GuardedConnection.connect(dsn(role, settings), **kwargs)
     else:
-        conn = psycopg.connect(dsn(role, settings), **kwargs)
+        conn = WritingConnection.connect(dsn(role, settings), **kwargs)
     if role != "admin" and not settings.embedded:
         dedicated = (
             settings.dashboard_database_url
@@ -240,6 +259,97 @@ REPLICA_WAIT_S = 2.0
 _replica_down_since: float | None = None
 _replica_checked = 0.0
 
+# --- read-your-writes ------------------------------------------------------------------
+#: how long a replica read waits for the replica to replay this process's latest write
+#: before it reads from the primary instead (streaming on one machine replays in
+#: milliseconds; a replica further behind than this is lagging, not down)
+READ_YOUR_WRITES_WAIT_S = 1.0
+#: how often that wait asks the replica where its replay is
+REPLAY_POLL_S = 0.02
+#: once a wait ran out, for this long reads ask once and go to the primary without
+#: waiting (a page makes several reads: one wait per page, not one per read)
+LAGGING_RETRY_S = 2.0
+#: this process's high-water mark: the newest primary WAL position (an integer LSN) that
+#: it wrote, or read on the primary while a replica was configured; 0: none yet
+_seen_lsn = 0
+_SEEN_LOCK = threading.Lock()
+_replica_lagging_since: float | None = None
+#: page reads by where they ran (``replica``; ``primary``: no replica configured;
+#: ``primary, replica behind``: read-your-writes; ``primary, replica down``)
+_READS: Counter[str] = Counter()
+
+
+def _lsn(text: str) -> int:
+    """``16/B374D848`` as an integer (a ``pg_lsn``)."""
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def note_write(lsn: str) -> None:
+    """Raise this process's high-water mark to the primary's WAL position ``lsn``.
+
+    One mark for the whole process, not one per browser session, on purpose: a Streamlit
+    process serves every session from threads that share one cache (``st.cache_data``,
+    keyed by the data version), so an entry one session caches from a lagging replica
+    would be served to the person who just wrote, whatever their own mark said. A
+    process-wide mark also gives everyone on the process monotonic reads (nobody sees a
+    change and then, on the next rerun, not). Its price, when someone writes, is that the
+    next reads of everyone on the process wait for the replica to replay that write (a few
+    milliseconds) or, past :data:`READ_YOUR_WRITES_WAIT_S`, read from the primary: writes
+    are rare (analysts' edits, uploads, audited refusals and exports) beside page reads.
+    Each process has its own mark: another process's writes reach this one's pages once
+    the replica has replayed them, as they always did (and its cache keys, read on that
+    replica, move with them).
+    """
+    global _seen_lsn
+    value = _lsn(lsn)
+    with _SEEN_LOCK:
+        if value > _seen_lsn:
+            _seen_lsn = value
+
+
+def seen_lsn() -> str | None:
+    """This process's high-water mark as ``pg_lsn`` text, None before any write."""
+    value = _seen_lsn
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}" if value else None
+
+
+def _count(where: str) -> None:
+    with _SEEN_LOCK:
+        _READS[where] += 1
+
+
+def read_counts() -> dict[str, int]:
+    """How many page reads of this process ran where (see :data:`_READS`)."""
+    with _SEEN_LOCK:
+        return dict(_READS)
+
+
+def _replayed(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the replica behind ``conn`` has replayed this process's high-water mark,
+    waiting up to :data:`READ_YOUR_WRITES_WAIT_S` for it (not at all for
+    :data:`LAGGING_RETRY_S` after a wait ran out). The questions run on ``conn``, left in
+    an open transaction: the read's own, or rolled back by the caller."""
+    global _replica_lagging_since
+    mark = seen_lsn()
+    if mark is None:
+        return True
+    now = time.monotonic()
+    patient = (_replica_lagging_since is None
+               or now - _replica_lagging_since > LAGGING_RETRY_S)
+    deadline = now + (READ_YOUR_WRITES_WAIT_S if patient else 0.0)
+    while True:
+        if scalar(conn, "replica_replayed", {"lsn": mark}):
+            _replica_lagging_since = None
+            return True
+        if time.monotonic() >= deadline:
+            if patient:
+                log.info("read replica has not replayed %s in %.1f s: reading from the "
+                         "primary", mark, READ_YOUR_WRITES_WAIT_S)
+                _replica_lagging_since = time.monotonic()
+            return False
+        time.sleep(REPLAY_POLL_S)
+
 
 def _pool(url: str, settings: Settings) -> ConnectionPool[Any]:
     """The process's pool for ``url``: at most ``settings.pool_size`` connections, opened
@@ -339,7 +449,18 @@ def _lent(pool: ConnectionPool[Any], conn: GuardedConnection, areas: tuple[str, 
 def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = ("*",),
          settings: Settings | None = None) -> Any:
     """``fn(conn)`` on a pooled read-only connection seeing ``areas``: on the replica when
-    one is configured and answering, else on the primary.
+    one is configured, answering, and has replayed this process's writes; else on the
+    primary.
+
+    Read-your-writes: a connection of a writing role notes, when it closes, the primary's
+    WAL position (:class:`WritingConnection`, :func:`note_write`). Before a read on the
+    replica, the borrowed connection asks whether the replica has replayed that far
+    (``pg_last_wal_replay_lsn()``), polling up to :data:`READ_YOUR_WRITES_WAIT_S`; if not,
+    this read runs on the primary (no notice: the replica is behind, not down). A read on
+    the primary while a replica is configured raises the mark to the primary's position
+    after it, so that what the next reads see never goes back in time: a page whose data
+    version was read on the primary does not then fill the cache under that version from
+    a replica that has not replayed it.
 
     A replica that cannot be reached, or that drops the read (stopped, or a conflict with
     recovery), is left alone for :data:`REPLICA_RETRY_S` seconds and the read runs on the
@@ -350,17 +471,30 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
     settings = settings or get_settings()
     replica = replica_url(settings)
     now = time.monotonic()
+    where = "primary"
     if replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S):
         if _replica_down_since is not None:
             _drop_pools(replica)  # a fresh pool, not one backing off from the failures
         try:
             pool, conn = _borrow(replica, settings, REPLICA_WAIT_S)
-            with _lent(pool, conn, areas, settings) as c:
-                out = fn(c)
+            try:
+                fresh = _replayed(conn)
+            except BaseException:
+                pool.putconn(conn)
+                raise
+            if fresh:
+                with _lent(pool, conn, areas, settings) as c:
+                    out = fn(c)
+                _count("replica")
+            else:
+                conn.rollback()
+                pool.putconn(conn)
+                where = "primary, replica behind"
             if _replica_down_since is not None:
                 log.warning("read replica answers again; reads go back to it")
             _replica_down_since = None
-            return out
+            if fresh:
+                return out
         except psycopg.errors.QueryCanceled as e:
             raise TooSlow(str(e)) from e
         except (PoolTimeout, psycopg.OperationalError, psycopg.errors.SerializationFailure,
@@ -370,10 +504,16 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
                             str(e).strip().splitlines()[0] if str(e).strip() else type(e))
                 _replica_down_since = now
             _replica_checked = now
+    if replica and where == "primary":
+        where = "primary, replica down"
     try:
         pool, conn = _borrow(dsn("dashboard", settings), settings, None)
         with _lent(pool, conn, areas, settings) as c:
-            return fn(c)
+            out = fn(c)
+            if replica:
+                note_write(str(scalar(c, "wal_position")))
+        _count(where)
+        return out
     except psycopg.errors.QueryCanceled as e:
         raise TooSlow(str(e)) from e
 

@@ -2,7 +2,8 @@
 
 Each simulated person is a websocket client speaking Streamlit's protocol
 (:mod:`bench.streamlit_client`), as partner, board member or analyst in proportion 5:3:2.
-Each loops: open Map (wards) -> switch the map to 250 m hexagons -> open Hot spots -> open
+Each loops: open Map (wards the first time; then the unit chosen before, which the
+dashboard keeps for a session) -> switch the map to 250 m hexagons -> open Hot spots -> open
 Place profile, thinking 3-8 s between steps, for a fixed time. The server is
 ``contexts serve`` (with ``--workers``) on loopback, on a database of 1,000,000 incidents.
 Before the timed run every role makes one untimed pass (the caches of a morning after the

@@ -20,6 +20,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 TOO_SLOW = "This view is taking too long"
+#: the notice of a page read from the primary because the read replica does not answer
+REPLICA_DOWN = "The read replica is not answering"
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Run:
     payload_bytes: int = 0
     started: float = 0.0  # time.monotonic() when the rerun was asked for
     worker: str = ""  # the server process (the proxy's cookie), when behind the proxy
+    fallback: bool = False  # the page said it read from the primary (replica down)
 
 
 @dataclass
@@ -98,7 +101,7 @@ class Session:
         t = time.perf_counter()
         started = time.monotonic()
         await self.ws.send(msg.SerializeToString())
-        error, size = "", 0
+        error, size, fallback = "", 0, False
         self.widgets = {}
         deadline = t + self.timeout
         while True:
@@ -127,6 +130,8 @@ class Session:
                     error = error or f"exception: {el.exception.type}: {el.exception.message}"
                 elif etype == "alert" and TOO_SLOW in el.alert.body:
                     error = error or "statement timeout: " + el.alert.body
+                elif etype == "alert" and REPLICA_DOWN in el.alert.body:
+                    fallback = True
                 elif etype in ("radio", "selectbox"):
                     self.widgets[getattr(el, etype).label] = el
             elif kind == "script_finished":
@@ -136,4 +141,4 @@ class Session:
                 took = time.perf_counter() - t
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     error = error or "compile error"
-                return Run(took, not error, error, size, started, self.worker)
+                return Run(took, not error, error, size, started, self.worker, fallback)

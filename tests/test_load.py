@@ -16,7 +16,7 @@ import pytest
 import shapely
 import streamlit_folium as sf
 
-from bench.load import Server, Tally, person
+from bench.load import Server, Tally, fault, load_run, person
 from bench.streamlit_client import Session
 from dashboard import _maps
 from geo.cli.proxy import COOKIE, StickyProxy
@@ -152,3 +152,25 @@ def test_a_session_sees_the_role_it_chose(settings: Settings) -> None:
         assert "Upload" not in before and "Upload" in after
     finally:
         server.stop()
+
+
+def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> None:
+    """The fault run's own accounting (``--kill-replica-after``), with a fault it must
+    catch: the whole server stopped mid-run. Every person's session is lost and their
+    next step missing; the steps before the stop ran without error."""
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
+    env.pop("CONTEXTS_READ_REPLICA", None)
+    server = Server(1, env)
+    server.start()
+    try:
+        url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
+        tally, _ = asyncio.run(load_run(url, server, 2, 12, settings.database_name,
+                                        kill=server.stop, kill_after=5, think=(0.3, 0.6)))
+    finally:
+        server.stop()
+    f = fault(tally, 2, 5)
+    assert f["stopped"] and tally.kill_at is not None
+    assert f["sessions_lost"] == 2 and tally.lost == {0, 1}, tally.errors
+    assert f["next_step_failed"] == 2
+    assert f["before"]["n"] >= 4 and f["before"]["errors"] == 0, tally.errors
+    assert all(r.started < tally.kill_at for rs in tally.by_person.values() for r in rs)

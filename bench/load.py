@@ -406,12 +406,17 @@ def _quantiles(rs: list[Run]) -> dict[str, Any]:
 
 def fault(tally: Tally, people: int, kill_after: float | None) -> dict[str, Any]:
     """The replica stopped at ``tally.kill_at``: the runs before and after it (all, and
-    the first 10 s after), the sessions lost, the people whose next step failed."""
+    the first 10 s after), the sessions lost, the people whose next step failed.
+
+    A person's "next step" is the first one started once the stop had *finished*
+    (``kill_at + kill_took``): a step started while the stopping process was still
+    winding down may be answered by it, and says nothing about the fallback."""
     at = tally.kill_at
     if at is None:
         return {"kill_after_s": kill_after, "stopped": False}
     runs = [r for rs in tally.runs.values() for r in rs]
-    nexts = {who: next((r for r in rs if r.started >= at), None)
+    done = at + tally.kill_took
+    nexts = {who: next((r for r in rs if r.started >= done), None)
              for who, rs in tally.by_person.items()}
     failed = sorted(w for w in range(people) if not getattr(nexts.get(w), "ok", False))
     # (time, the replica's connections): none without a replica

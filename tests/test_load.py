@@ -173,4 +173,6 @@ def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> N
     assert f["sessions_lost"] == 2 and tally.lost == {0, 1}, tally.errors
     assert f["next_step_failed"] == 2
     assert f["before"]["n"] >= 4 and f["before"]["errors"] == 0, tally.errors
-    assert all(r.started < tally.kill_at for rs in tally.by_person.values() for r in rs)
+    # a step may start while the server is still winding down, and be answered by it
+    done = tally.kill_at + tally.kill_took
+    assert all(r.started < done for rs in tally.by_person.values() for r in rs)

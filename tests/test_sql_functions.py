@@ -161,7 +161,7 @@ def test_the_incident_id_shift_is_a_parameter_not_a_copy() -> None:
                        re.IGNORECASE)
     for path in sorted(SQL.rglob("*.sql")):
         assert not spelt.search(_code(path.read_text())), path
-    for name in ("incident_insert", "incident_insert_area"):
+    for name in ("incident_place", "incident_place_area"):
         assert "<< %(id_shift)s" in db.sql(name)
 
 

@@ -33,7 +33,15 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from psycopg.types.json import Jsonb
 
 from geo.config import Settings, get_settings
-from geo.ingest import _coverage, _incidents, _police, _polygons, _records, _upload_check
+from geo.ingest import (
+    _coverage,
+    _incidents,
+    _police,
+    _polygons,
+    _records,
+    _rollups,
+    _upload_check,
+)
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
 from geo.ingest._guard import IdentifierFound, safe_file_name
@@ -159,6 +167,12 @@ def _copy_frame(
             copy.write(encoder.finish())
 
 
+def _copy_out(conn: psycopg.Connection[Any], name: str) -> bytes:
+    """What the named ``COPY ... TO STDOUT`` statement sends."""
+    with conn.cursor() as cur, cur.copy(db.statement(name)) as copy:
+        return b"".join(bytes(chunk) for chunk in copy)
+
+
 def _csv(chunk: pd.DataFrame) -> bytes:
     """Rows as CSV for COPY: missing values and empty strings unquoted (NULL), timestamps
     as ``YYYY-MM-DD HH:MM:SS``. Arrow's writer is ten times faster than pandas'; columns
@@ -198,7 +212,8 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 @functools.cache
 def _fetcher() -> ThreadPoolExecutor:
-    """The one thread that fetches cells while a file is read (made on first use)."""
+    """The one thread that fetches cells while a file is read, and sums a load's rollups
+    while the database attaches its table (made on first use)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
 
 
@@ -235,7 +250,8 @@ def _boundaries(kind: str) -> Prepare:
 #: statements that prepare the incidents' insert (their row counts are not the file's rows)
 _POINT_STEPS = ("stage_incident_index", "stage_incident_analyze", "stage_point_ward",
                 "stage_point_ward_near", "stage_point_lsoa", "stage_point_lsoa_near",
-                "stage_point_place", "stage_point_found_analyze")
+                "stage_point_place", "stage_point_found_analyze", "stage_incident_placed",
+                "incident_place", "incident_place_area")
 
 
 @dataclass(frozen=True)
@@ -264,10 +280,10 @@ SPECS: dict[str, KindSpec] = {
     "incidents": KindSpec(
         lambda table, ctx, name, settings: ahead(_incidents.prepare_chunks(table, ctx, name)),
         "stage_incident", "stage_incident_copy",
-        (*_POINT_STEPS, "incident_insert", "incident_insert_area"),
-        # the monthly rollups (migration 0018) take the attached extract's counts, and
+        (*_POINT_STEPS, "incident_insert"),
+        # the loader sums the monthly rollups (migration 0018: _rollups) itself, and
         # rollup_place_person (0019) its keyed incidents at places
-        after=("rollup_add_extract", "rollup_place_person_add"),
+        after=("rollup_place_person_add",),
         pseudonymised=True, partitioned=True),
     "interventions": KindSpec(_whole(_records.prepare_interventions), "stage_intervention",
                               "stage_intervention_copy", ("intervention_upsert",)),
@@ -433,8 +449,12 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         target = (db.scalar(conn, "incident_partition_new", params)
                   if spec.partitioned else None)
         db.execute(conn, spec.stage)
+        # the rows are summed for the rollups here (the loader role may read the
+        # record-key seed: migration 0018)
+        rollups = (_rollups.Rollups(extract_id, int(db.scalar(conn, "disclosure_seed")))
+                   if spec.partitioned else None)
         copied = _copy_parts(conn, r.parts, spec.copy, target, extract_id,
-                             lambda done, phase: progress(done, n_read, phase))
+                             lambda done, phase: progress(done, n_read, phase), rollups)
         n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
         if n_read != n_ok + n_q:
             raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
@@ -448,11 +468,25 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         for step in spec.inserts:
             n = db.execute(conn, step, params, {"target": target} if target else None)
             written += 0 if step in _POINT_STEPS else max(n, 0)
+        if rollups is not None:
+            rollups.add_staged(_copy_out(conn, "stage_incident_placed_rows"))
+            if rollups.rows != written:
+                raise RuntimeError(f"{name}: wrote {written} rows but kept {rollups.rows} "
+                                   "for the rollups")
+            # summed and encoded while the database checks, indexes and attaches
+            summed = _fetcher().submit(rollups.encoded)
         if target:
             db.execute(conn, "incident_partition_attach", params)
             _checkpoint("attached")
         for name_after in spec.after:
             db.execute(conn, name_after, params)
+        if rollups is not None:
+            for rollup, data in summed.result():
+                names = {"rollup": rollup, "stage": f"stage_{rollup}"}
+                db.execute(conn, "rollup_stage", None, names)
+                with conn.cursor() as cur, cur.copy(db.statement("rollup_copy", names)) as cp:
+                    cp.write(data)
+                db.execute(conn, "rollup_insert", None, names)
         if written != n_ok:
             raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
         covered = (_coverage.record(conn, extract_id, r.declared)
@@ -487,19 +521,23 @@ class _Copied:
 
 def _copy_parts(conn: psycopg.Connection[Any], parts: Iterator[Prepared], copy_name: str,
                 target: str | None, extract_id: int,
-                progress: Callable[[int, str], None]) -> _Copied:
+                progress: Callable[[int, str], None],
+                rollups: _rollups.Rollups | None = None) -> _Copied:
     """COPY each validated chunk as it comes: rows their cells place straight into the
-    extract's table ``target`` (ids = extract and row), the others into the stage."""
+    extract's table ``target`` (ids = extract and row), and kept for the ``rollups``; the
+    others into the stage."""
     out = _Copied()
     for part in parts:
         direct = part.direct
         if target and direct is not None and len(direct):
             rows = direct.column("source_row").to_numpy().astype(np.int64)
+            ids = (int(extract_id) << INCIDENT_ID_SHIFT) + rows
             keyed = (direct
                      .add_column(0, "extract_id",
                                  pa.array(np.full(len(direct), extract_id, dtype=np.int64)))
-                     .add_column(0, "incident_id",
-                                 pa.array((int(extract_id) << INCIDENT_ID_SHIFT) + rows)))
+                     .add_column(0, "incident_id", pa.array(ids)))
+            if rollups is not None:
+                rollups.add(direct, ids)
             _copy_frame(conn, "incident_copy", keyed,
                         lambda d: progress(out.loaded + d, "copying"), {"target": target})
             out.loaded += len(direct)

@@ -1,7 +1,8 @@
 -- Staged rows located only by a ward or LSOA code: they count for that area (and the ward
 -- holding the LSOA's interior point), never for a place or a grid cell.
-INSERT INTO {target} (incident_id, extract_id, source_row, month, occurred_at, harm_type,
-                      risk_level, age_band, person_key, crime_key, area_code, ward_code, lsoa_code)
+-- As they will be written (incident_insert.sql).
+INSERT INTO stage_incident_placed (incident_id, extract_id, source_row, month, occurred_at, harm_type,
+                                   risk_level, age_band, person_key, crime_key, area_code, ward_code, lsoa_code)
 SELECT (%(extract_id)s::bigint << %(id_shift)s::int) + s.source_row,  -- as incident_copy
        %(extract_id)s, s.source_row, s.month, s.occurred_at, s.harm_type, s.risk_level,
        s.age_band, s.person_key, s.crime_key, coalesce(w.area_code, l.area_code),

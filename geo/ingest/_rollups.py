@@ -1,0 +1,136 @@
+"""A load's monthly rollups (migration 0018), summed in Python from the rows it writes.
+
+Most of an incidents file's rows are placed by their cells and copied straight into the
+extract's table (``_cells.split``): the loader holds each of them, with its ward, LSOA,
+250 m cell, place and incident id, as it copies it. The rest (near a boundary, located by
+a code only, or every row of a small file) PostGIS places in a temporary table, which the
+loader reads back (a few per cent of a large file). :class:`Rollups` keeps those columns
+(strings dictionary-encoded: about 40 bytes a row) and each row's record key
+(``geo.stats.record_keys``: the database's own ``hashint8extended(incident_id, seed) &
+255``), and sums the twelve rollup tables with Arrow's hash aggregation, in a background
+thread while the database checks, indexes and attaches the extract's table. They go in by
+binary COPY to a temporary table (COPY cannot write a table with row-level security, as
+the rollup tables are), then one INSERT each, in the load's transaction.
+
+At a million rows the rollup step went from 4.7-5 s (four scans of the new table in SQL,
+each hashing every row) to about 2 s, most of it writing the 2.2 million rollup rows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+from pgpq import ArrowToPostgresBinaryEncoder
+
+from geo.stats.record_keys import record_keys
+
+#: each unit's key columns in its rollup tables
+UNITS: dict[str, tuple[str, ...]] = {
+    "ward": ("ward_code",), "lsoa": ("lsoa_code",), "hex": ("hex_i", "hex_j"),
+    "place": ("place_id",),
+}
+#: the three levels (table suffix, the columns after the unit's), finest first
+LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("month", "harm_type", "risk_level", "age_band", "area_code")),
+    ("_harm", ("month", "harm_type", "area_code")),
+    ("_month", ("month", "area_code")),
+)
+_STRINGS = ("harm_type", "risk_level", "age_band", "area_code", "ward_code", "lsoa_code")
+_KEPT = ("month", *_STRINGS, "place_id", "hex_i", "hex_j")
+#: the columns of stage_incident_placed_rows.sql
+_STAGED = ("incident_id", "month", "harm_type", "risk_level", "age_band", "area_code",
+           "ward_code", "lsoa_code", "place_id", "hex_i", "hex_j")
+
+
+@dataclass
+class Rollups:
+    """The rows of one extract copied straight in, kept for its rollups.
+
+    Parameters
+    ----------
+    extract_id
+        The extract loaded.
+    seed
+        The database's secret record-key seed (``disclosure_key``; the loader role reads
+        it, as the SQL path does). Held for the load only.
+    """
+
+    extract_id: int
+    seed: int
+    parts: list[pa.Table] = field(default_factory=list)
+
+    def add(self, rows: pa.Table, incident_ids: npt.NDArray[np.int64]) -> None:
+        """Keep ``rows`` (columns as ``_cells.split`` makes them) with their ids' keys."""
+        cols = {c: (pc.dictionary_encode(rows[c]) if c in _STRINGS else rows[c])
+                for c in _KEPT}
+        cols["rk"] = pa.array(record_keys(incident_ids, self.seed).astype(np.int32))
+        self.parts.append(pa.table(cols))
+
+    def add_staged(self, csv: bytes) -> None:
+        """Keep the rows PostGIS placed, as ``stage_incident_placed_rows.sql`` gives them."""
+        if not csv:
+            return
+        types = {"incident_id": pa.int64(), "month": pa.date32(), "place_id": pa.int64(),
+                 "hex_i": pa.int32(), "hex_j": pa.int32(),
+                 **{c: pa.string() for c in _STRINGS}}
+        rows = pa_csv.read_csv(
+            io.BytesIO(csv), read_options=pa_csv.ReadOptions(column_names=list(_STAGED)),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True,
+                quoted_strings_can_be_null=False))
+        self.add(rows, rows["incident_id"].to_numpy())
+
+    @property
+    def rows(self) -> int:
+        return sum(p.num_rows for p in self.parts)
+
+    def tables(self) -> Iterator[tuple[str, pa.Table]]:
+        """Each rollup table's name and its rows from the kept rows (none when no rows
+        were kept), columns in the table's order and types."""
+        if not self.parts:
+            return
+        kept = pa.concat_tables(self.parts).unify_dictionaries()
+        self.parts = []
+        for unit, key in UNITS.items():
+            rows = kept
+            for suffix, cols in LEVELS:
+                by = [*key, *cols]
+                if not suffix:
+                    g = rows.group_by(by, use_threads=True).aggregate(
+                        [("rk", "count"), ("rk", "sum")])
+                    n, ck = g["rk_count"], g["rk_sum"]
+                else:
+                    g = rows.group_by(by, use_threads=True).aggregate(
+                        [("n", "sum"), ("ck", "sum")])
+                    n, ck = g["n_sum"], g["ck_sum"]
+                out = {"extract_id": pa.array(np.full(g.num_rows, self.extract_id,
+                                                      dtype=np.int64))}
+                for c in by:
+                    col = g[c]
+                    out[c] = (col.cast(pa.string()) if pa.types.is_dictionary(col.type)
+                              else col)
+                out["n"] = pc.cast(n, pa.int32())
+                out["ck"] = pc.cast(pc.bit_wise_and(pc.cast(ck, pa.int64()), 255), pa.int16())
+                table = pa.table(out)
+                yield f"rollup_{unit}{suffix}", table
+                # the next level sums this one
+                rows = table.select([*by, "n", "ck"])
+
+    def encoded(self) -> list[tuple[str, bytes]]:
+        """:meth:`tables` in PostgreSQL's binary COPY format, ready to send: made in a
+        background thread while the database attaches the extract's table (0.7 s at a
+        million rows that the load no longer waits for)."""
+        out = []
+        for name, table in self.tables():
+            enc = ArrowToPostgresBinaryEncoder(table.schema)
+            out.append((name, b"".join([enc.write_header(),
+                                        *(enc.write_batch(b) for b in table.to_batches()),
+                                        enc.finish()])))
+        return out

@@ -153,6 +153,11 @@ def test_replica_down_falls_back_to_the_primary_and_says_so(
         assert not at.exception, [e.message for e in at.exception]
         assert pages.read_source() == "primary"
         assert any("read replica is not answering" in i.value for i in at.info)
+        # every read retried it (REPLICA_RETRY_S = 0) with one refused connection: no
+        # pool was made for it to wait on
+        url = db.replica_url(reading_replica)
+        assert url is not None and not db._answers(url)
+        assert not [k for k in db._POOLS if k[0] == url]
         # the same figures, from the primary, in the same session
         assert [m.value for m in at.metric] + [c.value for c in at.caption] == shown
         assert at.session_state["demo_role"] == "partner"

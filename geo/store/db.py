@@ -422,6 +422,18 @@ def replica_state(settings: Settings | None = None) -> str | None:
     return "primary" if _replica_down_since is not None else "replica"
 
 
+def _answers(url: str) -> bool:
+    """Whether the server at ``url`` takes a connection: how a replica that was down is
+    tried again, before a pool is made for it (a stopped server on the socket refuses in
+    under a millisecond; a fresh pool would wait out :data:`REPLICA_WAIT_S` while it backs
+    off, at every retry, for every read in flight)."""
+    try:
+        with psycopg.connect(url, connect_timeout=int(max(REPLICA_WAIT_S, 1))):
+            return True
+    except psycopg.Error:
+        return False
+
+
 def _borrow(url: str, settings: Settings, wait: float | None
             ) -> tuple[ConnectionPool[Any], GuardedConnection]:
     pool = _pool(url, settings)
@@ -472,7 +484,11 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
     replica = replica_url(settings)
     now = time.monotonic()
     where = "primary"
-    if replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S):
+    due = replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S)
+    if due and _replica_down_since is not None and not _answers(str(replica)):
+        _replica_checked = now  # still down: one refused connection, no pool to wait on
+        _drop_pools(replica)  # nor one trying to reconnect in the background
+    elif due and replica:
         if _replica_down_since is not None:
             _drop_pools(replica)  # a fresh pool, not one backing off from the failures
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -169,6 +170,36 @@ def test_replica_down_falls_back_to_the_primary_and_says_so(
     assert not at.exception
     assert pages.read_source() == "replica"
     assert not any("replica" in i.value for i in at.info)
+
+
+def test_reads_in_flight_when_the_replica_stops_do_not_wait_out_the_pool(
+        reading_replica: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replica stopped under a pool holding its connections: the next read finds
+    out within REPLICA_FIRST_WAIT_S (a refused connection) and reads from the primary,
+    not after the pool's whole wait (made 60 s here, so a wait would show)."""
+    count = "SELECT count(*) FROM incident"
+
+    def one() -> int:
+        return int(db.read(lambda c: c.execute(count).fetchone()[0], ("*",),
+                           reading_replica))
+
+    want = one()
+    assert db.read_counts()["replica"] > 0
+    monkeypatch.setattr(db, "REPLICA_WAIT_S", 60.0)
+    monkeypatch.setattr(db, "REPLICA_RETRY_S", 60.0)
+    before = db.read_counts()
+    replica.down(reading_replica)
+    try:
+        with ThreadPoolExecutor(1) as ex:
+            got = ex.submit(one).result(timeout=15)  # raises TimeoutError if it waited
+        after = db.read_counts()
+        assert got == want
+        assert after["primary, replica down"] == before["primary, replica down"] + 1
+        assert after["replica"] == before["replica"]
+    finally:
+        replica.up(reading_replica)
+        replica.wait_caught_up(reading_replica)
+        monkeypatch.setattr(db, "_replica_down_since", None)
 
 
 def test_a_read_past_the_statement_timeout_says_so_and_writes_nothing(

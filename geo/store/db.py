@@ -434,6 +434,26 @@ def _answers(url: str) -> bool:
         return False
 
 
+#: how long a replica read waits for a pooled connection before asking whether the replica
+#: answers at all (then it waits the rest of :data:`REPLICA_WAIT_S`)
+REPLICA_FIRST_WAIT_S = 0.2
+
+
+def _borrow_replica(url: str, settings: Settings
+                    ) -> tuple[ConnectionPool[Any], GuardedConnection]:
+    """A pooled connection to the replica: a busy pool is waited for up to
+    :data:`REPLICA_WAIT_S`, a replica that stopped is found out after
+    :data:`REPLICA_FIRST_WAIT_S` (its pool's connections fail their check and the pool
+    reconnects in the background, backing off: every read in flight would wait it out)."""
+    pool = _pool(url, settings)
+    try:
+        return pool, pool.getconn(timeout=REPLICA_FIRST_WAIT_S)
+    except PoolTimeout:
+        if not _answers(url):
+            raise
+    return pool, pool.getconn(timeout=max(REPLICA_WAIT_S - REPLICA_FIRST_WAIT_S, 0.0))
+
+
 def _borrow(url: str, settings: Settings, wait: float | None
             ) -> tuple[ConnectionPool[Any], GuardedConnection]:
     pool = _pool(url, settings)
@@ -487,12 +507,12 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
     due = replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S)
     if due and _replica_down_since is not None and not _answers(str(replica)):
         _replica_checked = now  # still down: one refused connection, no pool to wait on
-        _drop_pools(replica)  # nor one trying to reconnect in the background
+        _drop_pools(str(replica))  # nor one trying to reconnect in the background
     elif due and replica:
         if _replica_down_since is not None:
             _drop_pools(replica)  # a fresh pool, not one backing off from the failures
         try:
-            pool, conn = _borrow(replica, settings, REPLICA_WAIT_S)
+            pool, conn = _borrow_replica(replica, settings)
             try:
                 fresh = _replayed(conn)
             except BaseException:
@@ -520,6 +540,9 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
                             str(e).strip().splitlines()[0] if str(e).strip() else type(e))
                 _replica_down_since = now
             _replica_checked = now
+            # its pool closed: the reads waiting on it (up to REPLICA_WAIT_S each, while
+            # it reconnects in the background) fail at once and go to the primary too
+            _drop_pools(replica)
     if replica and where == "primary":
         where = "primary, replica down"
     try:

@@ -311,9 +311,10 @@ class _Read:
     declares it covers."""
 
     spec: KindSpec
-    table: Table
+    table: Table | None  # let go once its rows are copied (a large file's rollups need room)
     parts: Generator[Prepared, None, None]
     declared: Any
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,7 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
         exc.rows = len(table)  # type: ignore[attr-defined]
         raise
-    return _Read(spec, table, parts, declared)
+    return _Read(spec, table, parts, declared, len(table))
 
 
 def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: str,
@@ -431,7 +432,7 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
     """Write a checked file in one transaction: the ledger row, the rows by COPY, the
     inserts that place them, the quarantine, what it covers and the audit row. Either all
     of it or none."""
-    n_read, spec, name = len(r.table), r.spec, f.name
+    n_read, spec, name = r.rows, r.spec, f.name
     with closing(r.parts), conn.transaction():
         db.execute(conn, "load_settings")
         # counted as the chunks are validated; updated below, in this transaction
@@ -455,6 +456,7 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
                    if spec.partitioned else None)
         copied = _copy_parts(conn, r.parts, spec.copy, target, extract_id,
                              lambda done, phase: progress(done, n_read, phase), rollups)
+        r.table = None  # every chunk is copied: the file's rows are no longer needed
         n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
         if n_read != n_ok + n_q:
             raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
@@ -474,18 +476,21 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
                 raise RuntimeError(f"{name}: wrote {written} rows but kept {rollups.rows} "
                                    "for the rollups")
             # summed and encoded while the database checks, indexes and attaches
-            summed = _fetcher().submit(rollups.encoded)
+            summed = _fetcher().submit(rollups.summed)
         if target:
             db.execute(conn, "incident_partition_attach", params)
             _checkpoint("attached")
         for name_after in spec.after:
             db.execute(conn, name_after, params)
         if rollups is not None:
-            for rollup, data in summed.result():
+            tables = summed.result()
+            while tables:
+                rollup, rows = tables.pop(0)
                 names = {"rollup": rollup, "stage": f"stage_{rollup}"}
                 db.execute(conn, "rollup_stage", None, names)
                 with conn.cursor() as cur, cur.copy(db.statement("rollup_copy", names)) as cp:
-                    cp.write(data)
+                    cp.write(_rollups.encode(rows))
+                del rows
                 db.execute(conn, "rollup_insert", None, names)
         if written != n_ok:
             raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")

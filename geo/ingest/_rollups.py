@@ -123,14 +123,16 @@ class Rollups:
                 # the next level sums this one
                 rows = table.select([*by, "n", "ck"])
 
-    def encoded(self) -> list[tuple[str, bytes]]:
-        """:meth:`tables` in PostgreSQL's binary COPY format, ready to send: made in a
-        background thread while the database attaches the extract's table (0.7 s at a
-        million rows that the load no longer waits for)."""
-        out = []
-        for name, table in self.tables():
-            enc = ArrowToPostgresBinaryEncoder(table.schema)
-            out.append((name, b"".join([enc.write_header(),
-                                        *(enc.write_batch(b) for b in table.to_batches()),
-                                        enc.finish()])))
-        return out
+    def summed(self) -> list[tuple[str, pa.Table]]:
+        """:meth:`tables`, all made: in a background thread while the database checks,
+        indexes and attaches the extract's table (0.5-0.7 s at a million rows that the
+        load no longer waits for). Encoded for COPY one at a time by :func:`encode` (all
+        twelve encoded at once held some 200 MB more)."""
+        return list(self.tables())
+
+
+def encode(table: pa.Table) -> bytes:
+    """``table`` in PostgreSQL's binary COPY format."""
+    enc = ArrowToPostgresBinaryEncoder(table.schema)
+    return b"".join([enc.write_header(), *(enc.write_batch(b) for b in table.to_batches()),
+                     enc.finish()])

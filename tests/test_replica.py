@@ -57,6 +57,7 @@ def reading_replica(standby: Settings, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
     monkeypatch.setattr(db, "_replica_down_since", None)
     monkeypatch.setattr(db, "_replica_lagging_since", None)
+    monkeypatch.setattr(db, "_probes", {})
     s = _use(read_replica="local")
     st.cache_data.clear()
     yield s
@@ -318,9 +319,22 @@ def replay_paused(reading_replica: Settings) -> Iterator[psycopg.Connection[obje
     """The standby's replay paused (it still receives the WAL, it does not apply it):
     a replica that lags; resumed and caught up afterwards. Yields a superuser connection
     to the standby's test database."""
+    import time
+
     url = replica.locate(reading_replica).url(reading_replica.database_name)
+    primary = replica.C.locate(reading_replica).url("postgres")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_wal_replay_pause()")
+        # the pause takes effect at the next record replayed (a standby just restarted may
+        # still be replaying): nudge the WAL until it has, so that nothing written in the
+        # test is replayed behind its back
+        with psycopg.connect(primary, autocommit=True) as p:
+            end = time.monotonic() + 30
+            while conn.execute("SELECT pg_get_wal_replay_pause_state()"
+                               ).fetchone()[0] != "paused":  # type: ignore[index]
+                assert time.monotonic() < end, "the standby's replay did not pause"
+                p.execute("SELECT pg_logical_emit_message(false, 'contexts-tests', 'nudge')")
+                time.sleep(0.05)
         try:
             yield conn
         finally:

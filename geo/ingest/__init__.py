@@ -16,7 +16,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -211,9 +211,16 @@ def _copy_quarantine(conn: psycopg.Connection[Any], extract_id: int, q: pd.DataF
 
 
 @functools.cache
+def _summer() -> ThreadPoolExecutor:
+    """The one thread that sums loads' rollups while the database attaches their tables
+    (made on first use; apart from the cells' thread, so that no load waits on another's
+    rollups for its cells)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-rollups")
+
+
+@functools.cache
 def _fetcher() -> ThreadPoolExecutor:
-    """The one thread that fetches cells while a file is read, and sums a load's rollups
-    while the database attaches its table (made on first use)."""
+    """The one thread that fetches cells while a file is read (made on first use)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="contexts-cells")
 
 
@@ -470,19 +477,26 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         for step in spec.inserts:
             n = db.execute(conn, step, params, {"target": target} if target else None)
             written += 0 if step in _POINT_STEPS else max(n, 0)
+        summed: Future[list[tuple[str, pa.Table]]] | None = None
         if rollups is not None:
             rollups.add_staged(_copy_out(conn, "stage_incident_placed_rows"))
+            rollups.forget_seed()
             if rollups.rows != written:
                 raise RuntimeError(f"{name}: wrote {written} rows but kept {rollups.rows} "
                                    "for the rollups")
             # summed and encoded while the database checks, indexes and attaches
-            summed = _fetcher().submit(rollups.summed)
-        if target:
-            db.execute(conn, "incident_partition_attach", params)
-            _checkpoint("attached")
-        for name_after in spec.after:
-            db.execute(conn, name_after, params)
-        if rollups is not None:
+            summed = _summer().submit(rollups.summed)
+        try:
+            if target:
+                db.execute(conn, "incident_partition_attach", params)
+                _checkpoint("attached")
+            for name_after in spec.after:
+                db.execute(conn, name_after, params)
+        except BaseException:
+            if summed is not None:  # its memory goes with the failed load, not after it
+                wait([summed])
+            raise
+        if summed is not None:
             tables = summed.result()
             while tables:
                 rollup, rows = tables.pop(0)

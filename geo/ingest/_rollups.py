@@ -63,7 +63,7 @@ class Rollups:
     """
 
     extract_id: int
-    seed: int
+    seed: int = field(repr=False)  # secret: never in a repr, a log or a message
     parts: list[pa.Table] = field(default_factory=list)
 
     def add(self, rows: pa.Table, incident_ids: npt.NDArray[np.int64]) -> None:
@@ -86,6 +86,10 @@ class Rollups:
                 column_types=types, null_values=[""], strings_can_be_null=True,
                 quoted_strings_can_be_null=False))
         self.add(rows, rows["incident_id"].to_numpy())
+
+    def forget_seed(self) -> None:
+        """Every row's key is made: the secret seed is not kept for the rest of the load."""
+        self.seed = 0
 
     @property
     def rows(self) -> int:
@@ -116,6 +120,9 @@ class Rollups:
                     col = g[c]
                     out[c] = (col.cast(pa.string()) if pa.types.is_dictionary(col.type)
                               else col)
+                if pc.sum(n).as_py() != kept.num_rows:  # every row in each table, once
+                    raise RuntimeError(f"rollup_{unit}{suffix}: {pc.sum(n).as_py()} "
+                                       f"incidents summed of {kept.num_rows}")
                 out["n"] = pc.cast(n, pa.int32())
                 out["ck"] = pc.cast(pc.bit_wise_and(pc.cast(ck, pa.int64()), 255), pa.int16())
                 table = pa.table(out)

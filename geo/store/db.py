@@ -24,7 +24,7 @@ import psycopg
 import psycopg.sql
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
 
@@ -422,71 +422,6 @@ def replica_state(settings: Settings | None = None) -> str | None:
     return "primary" if _replica_down_since is not None else "replica"
 
 
-def _answers(url: str) -> bool:
-    """Whether the server at ``url`` takes a connection: how a replica that was down is
-    tried again, before a pool is made for it (a stopped server on the socket refuses in
-    under a millisecond; a fresh pool would wait out :data:`REPLICA_WAIT_S` while it backs
-    off, at every retry, for every read in flight)."""
-    try:
-        with psycopg.connect(url, connect_timeout=int(max(REPLICA_WAIT_S, 1))):
-            return True
-    except psycopg.Error:
-        return False
-
-
-#: how long a replica read waits for a pooled connection before asking whether the replica
-#: answers at all (then it waits the rest of :data:`REPLICA_WAIT_S`)
-REPLICA_FIRST_WAIT_S = 0.2
-#: a probe's answer is reused this long: a saturated pool costs the replica at most one
-#: extra connection a second per process, not one per waiting read
-PROBE_EVERY_S = 1.0
-_probes: dict[str, tuple[float, bool]] = {}
-#: the replica's state (down since, last checked, probes) is changed under this lock
-_REPLICA_LOCK = threading.Lock()
-
-
-def _probe(url: str) -> bool:
-    """:func:`_answers`, asked at most once every :data:`PROBE_EVERY_S` per URL."""
-    now = time.monotonic()
-    with _REPLICA_LOCK:
-        seen = _probes.get(url)
-        if seen is not None and now - seen[0] < PROBE_EVERY_S:
-            return seen[1]
-    ok = _answers(url)
-    with _REPLICA_LOCK:
-        _probes[url] = (time.monotonic(), ok)
-    return ok
-
-
-class _ReplicaRefused(PoolTimeout):
-    """The replica's pool had no connection and the replica refused a new one."""
-
-
-def _borrow_replica(pool: ConnectionPool[Any], url: str) -> GuardedConnection:
-    """A connection from the replica's ``pool``: a busy pool is waited for up to
-    :data:`REPLICA_WAIT_S`, a replica that stopped is found out after
-    :data:`REPLICA_FIRST_WAIT_S` (its pool's connections fail their check and the pool
-    reconnects in the background, backing off: every read in flight would wait it out)."""
-    conn: GuardedConnection
-    try:
-        conn = pool.getconn(timeout=REPLICA_FIRST_WAIT_S)
-        return conn
-    except PoolTimeout as e:
-        if not _probe(url):
-            raise _ReplicaRefused(str(e)) from e
-    conn = pool.getconn(timeout=max(REPLICA_WAIT_S - REPLICA_FIRST_WAIT_S, 0.0))
-    return conn
-
-
-def _drop_pool(url: str, pool: ConnectionPool[Any]) -> None:
-    """Close ``pool`` and forget it if it is still ``url``'s (not one made since)."""
-    with _POOLS_LOCK:
-        gone = [k for k, p in _POOLS.items() if k[0] == url and p is pool]
-        for k in gone:
-            del _POOLS[k]
-    pool.close(timeout=0)
-
-
 def _borrow(url: str, settings: Settings, wait: float | None
             ) -> tuple[ConnectionPool[Any], GuardedConnection]:
     pool = _pool(url, settings)
@@ -537,21 +472,11 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
     replica = replica_url(settings)
     now = time.monotonic()
     where = "primary"
-    retry = False
-    if replica and _replica_down_since is not None:
-        with _REPLICA_LOCK:  # one read per period retries it; the others read the primary
-            if now - _replica_checked > REPLICA_RETRY_S:
-                _replica_checked = now
-                retry = True
-        if retry:
-            # a fresh pool, not one backing off from the failures; none at all while it
-            # still refuses (one refused connection: nothing reconnecting in the background)
-            _drop_pools(replica)
-            retry = _answers(replica)
-    if replica and (_replica_down_since is None or retry):
-        pool = _pool(replica, settings)
+    if replica and (_replica_down_since is None or now - _replica_checked > REPLICA_RETRY_S):
+        if _replica_down_since is not None:
+            _drop_pools(replica)  # a fresh pool, not one backing off from the failures
         try:
-            conn = _borrow_replica(pool, replica)
+            pool, conn = _borrow(replica, settings, REPLICA_WAIT_S)
             try:
                 fresh = _replayed(conn)
             except BaseException:
@@ -565,29 +490,20 @@ def read(fn: Callable[[psycopg.Connection[Any]], Any], areas: tuple[str, ...] = 
                 conn.rollback()
                 pool.putconn(conn)
                 where = "primary, replica behind"
-            with _REPLICA_LOCK:
-                if _replica_down_since is not None:
-                    log.warning("read replica answers again; reads go back to it")
-                _replica_down_since = None
+            if _replica_down_since is not None:
+                log.warning("read replica answers again; reads go back to it")
+            _replica_down_since = None
             if fresh:
                 return out
         except psycopg.errors.QueryCanceled as e:
             raise TooSlow(str(e)) from e
         except (PoolTimeout, psycopg.OperationalError, psycopg.errors.SerializationFailure,
                 psycopg.errors.AdminShutdown) as e:
-            with _REPLICA_LOCK:
-                if _replica_down_since is None:
-                    log.warning("read replica does not answer (%s): reading from the primary",
-                                str(e).strip().splitlines()[0] if str(e).strip() else type(e))
-                    _replica_down_since = now
-                _replica_checked = now
-            # stopped (refused, shut down, connection lost): its pool closed, so that the
-            # reads waiting on it (up to REPLICA_WAIT_S each, while it reconnects in the
-            # background) fail at once and go to the primary too. Busy (no connection in
-            # time though it answers) or a conflict with recovery: the pool is kept
-            busy = isinstance(e, PoolTimeout) and not isinstance(e, _ReplicaRefused | PoolClosed)
-            if not busy and not isinstance(e, psycopg.errors.SerializationFailure):
-                _drop_pool(replica, pool)
+            if _replica_down_since is None:
+                log.warning("read replica does not answer (%s): reading from the primary",
+                            str(e).strip().splitlines()[0] if str(e).strip() else type(e))
+                _replica_down_since = now
+            _replica_checked = now
     if replica and where == "primary":
         where = "primary, replica down"
     try:

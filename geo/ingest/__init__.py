@@ -314,13 +314,14 @@ PSEUDONYMISED = tuple(k for k, spec in SPECS.items() if spec.pseudonymised)
 
 @dataclass
 class _Read:
-    """A file read and checked, ready to write: its rows, how to write them and what it
-    declares it covers."""
+    """A file read and checked, ready to write: its rows (validated as the parts are
+    taken), how to write them and what it declares it covers."""
 
     spec: KindSpec
-    table: Table | None  # let go once its rows are copied (a large file's rollups need room)
     parts: Generator[Prepared, None, None]
     declared: Any
+    #: the rows read (the rows themselves are the parts': gone once copied, so that a
+    #: large file's rollups have room)
     rows: int
 
 
@@ -431,7 +432,7 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
         exc.rows = len(table)  # type: ignore[attr-defined]
         raise
-    return _Read(spec, table, parts, declared, len(table))
+    return _Read(spec, parts, declared, len(table))
 
 
 def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: str,
@@ -463,7 +464,6 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
                    if spec.partitioned else None)
         copied = _copy_parts(conn, r.parts, spec.copy, target, extract_id,
                              lambda done, phase: progress(done, n_read, phase), rollups)
-        r.table = None  # every chunk is copied: the file's rows are no longer needed
         n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
         if n_read != n_ok + n_q:
             raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
@@ -498,12 +498,11 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
             raise
         if summed is not None:
             tables = summed.result()
-            while tables:
+            while tables:  # each let go once copied
                 rollup, rows = tables.pop(0)
                 names = {"rollup": rollup, "stage": f"stage_{rollup}"}
                 db.execute(conn, "rollup_stage", None, names)
-                with conn.cursor() as cur, cur.copy(db.statement("rollup_copy", names)) as cp:
-                    cp.write(_rollups.encode(rows))
+                _copy_frame(conn, "rollup_copy", rows, lambda done: None, names)
                 del rows
                 db.execute(conn, "rollup_insert", None, names)
         if written != n_ok:

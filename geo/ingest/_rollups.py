@@ -27,7 +27,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from pgpq import ArrowToPostgresBinaryEncoder
 
 from geo.stats.record_keys import record_keys
 
@@ -133,13 +132,6 @@ class Rollups:
     def summed(self) -> list[tuple[str, pa.Table]]:
         """:meth:`tables`, all made: in a background thread while the database checks,
         indexes and attaches the extract's table (0.5-0.7 s at a million rows that the
-        load no longer waits for). Encoded for COPY one at a time by :func:`encode` (all
-        twelve encoded at once held some 200 MB more)."""
+        load no longer waits for). Copied in one at a time (all twelve encoded for COPY at
+        once held some 200 MB more)."""
         return list(self.tables())
-
-
-def encode(table: pa.Table) -> bytes:
-    """``table`` in PostgreSQL's binary COPY format."""
-    enc = ArrowToPostgresBinaryEncoder(table.schema)
-    return b"".join([enc.write_header(), *(enc.write_batch(b) for b in table.to_batches()),
-                     enc.finish()])

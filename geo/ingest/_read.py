@@ -12,9 +12,11 @@ import csv
 import datetime
 import io
 import re
-import zipfile
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
 
+from geo.ingest import _safe
 from geo.ingest._guard import column_label
 
 TABULAR = {".csv", ".txt", ".tsv", ".xlsx"}
@@ -157,6 +160,7 @@ def _duplicates(names: list[str], name: str) -> None:
 
 
 def read_csv(data: bytes, name: str) -> Table:
+    _checked(_safe.check_text, data, name)  # line length and lines, before any parser
     text = _decode(data, name)
     if not text.strip():
         raise UnreadableFile(f"{name}: the file is empty")
@@ -196,8 +200,11 @@ def read_xlsx(data: bytes, name: str, sheet: str | None = None) -> Table:
     ``formula_cell``), its text neither kept nor evaluated."""
     import openpyxl  # uses defusedxml when installed, which guards against XML bombs
 
+    buf = io.BytesIO(data)
+    # the archive's names and real expanded size, before openpyxl opens it
+    _checked(_safe.check_zip, buf, name, nested=True)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = openpyxl.load_workbook(buf, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a bad archive
         raise UnreadableFile(f"{name}: not a readable .xlsx workbook ({exc})") from exc
     try:
@@ -206,8 +213,14 @@ def read_xlsx(data: bytes, name: str, sheet: str | None = None) -> Table:
             raise UnreadableFile(f"{name}: no sheet named {column_label(sheet)}; the "
                                  f"workbook's sheets: {have}")
         ws = book[sheet] if sheet else book.worksheets[0]
-        rows = [[None if c.value is None else (_FORMULA if _is_formula(c) else c.value)
-                 for c in row] for row in ws.iter_rows()]
+        _checked(_safe.check_sheet, ws, name)  # its declared dimension, before its rows
+        rows: list[list[Any]] = []
+        seen = 0
+        for row in ws.iter_rows():
+            seen += len(row)
+            _checked(_safe.count_sheet, seen, len(rows) + 1, len(row), name)
+            rows.append([None if c.value is None else
+                         (_FORMULA if _is_formula(c) else c.value) for c in row])
     finally:
         book.close()
     while rows and all(v is None or not str(v).strip() for v in rows[-1]):
@@ -259,25 +272,36 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
-    import pyogrio
-
-    suffix = suffix or path.suffix.lower()
-    target = f"/vsizip/{path}" if suffix == ".zip" else str(path)
-    if suffix == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-        if len(shps) != 1:
-            raise UnreadableFile(
-                f"{name}: a zipped Shapefile must hold exactly one .shp (found {len(shps)})"
-            )
-        target = f"/vsizip/{path}/{shps[0]}"
+def _checked(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``check(*args)``, its refusal raised as :class:`UnreadableFile` (what rejects a file)."""
     try:
-        gdf = pyogrio.read_dataframe(target)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        # the library's message names the path (perhaps the user's file name): not repeated
-        why = str(exc).replace(target, name).replace(str(path), name)
-        raise UnreadableFile(f"{name}: not a readable spatial file ({why})") from exc
+        return check(*args, **kwargs)
+    except _safe.UnsafeFile as exc:
+        raise UnreadableFile(str(exc)) from None
+
+
+def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
+    """A GeoJSON, GeoPackage or zipped Shapefile, opened only as what its extension says
+    (:mod:`geo.ingest._safe`: its content checked first, one GDAL driver, no network, no
+    other file; a zip's parts copied out under our own names)."""
+    suffix = suffix or path.suffix.lower()
+    if suffix not in _safe.DRIVERS:
+        raise UnreadableFile(f"{name}: not a spatial file type ({suffix!r})")
+    _checked(_safe.sniff, path, name, suffix)
+    with tempfile.TemporaryDirectory(prefix="contexts-read-") as tmp:
+        target = (_checked(_safe.extract_shapefile, path, name, Path(tmp))
+                  if suffix == ".zip" else path)
+        try:
+            gdf = _checked(_safe.open_spatial, target, name, suffix)
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            # the library's message names the path (perhaps the user's file name): not
+            # repeated
+            why = (str(exc).replace(f"{_safe.DRIVERS[suffix]}:{target}", name)
+                   .replace(str(target), name).replace(str(path), name))
+            raise UnreadableFile(f"{name}: not a readable spatial file ({why})") from exc
+    _checked(_safe.check_vertices, np.asarray(gdf.geometry.values, dtype=object), name)
     geom = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pd.DataFrame(
         {

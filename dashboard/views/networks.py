@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -71,13 +70,11 @@ else:
     for _, r in routes.iterrows():
         if r["origin"] in where.index and r["destination"] in where.index:
             a, b = where.loc[r["origin"]], where.loc[r["destination"]]
-            folium.PolyLine([[a["lat"], a["lon"]], [b["lat"], b["lon"]]], color="#b2182b",
-                            # the exact number only for exact views: for others a width
-                            # would tell what the band hides
-                            weight=(2 + min(int(r["people"]), 10)) if view.exact else 4,
-                            tooltip=folium.Tooltip(f"{names.get(r['origin'], '')} → "
-                                                   f"{names.get(r['destination'], '')}",
-                                                   parse_html=False)).add_to(m)
+            # the exact number only for exact views: for others a width would tell what
+            # the band hides
+            mapping.add_corridor(m, [a["lat"], a["lon"]], [b["lat"], b["lon"]],
+                                 names.get(r["origin"], ""), names.get(r["destination"], ""),
+                                 (2 + min(int(r["people"]), 10)) if view.exact else 4)
     st_folium(m, key="corridors", height=420, use_container_width=True, returned_objects=[])
 
 if view.exact and actions.may(role, "network_people"):

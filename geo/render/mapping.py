@@ -1,9 +1,12 @@
 """folium maps that work offline and never put unescaped data into the page.
 
 Every map built here loads Leaflet from the project's own static files (see
-:mod:`geo.assets`) and no other script or style; tiles are a setting and may be off. Text
-properties are HTML-escaped before they reach a tooltip or popup, because Leaflet inserts
-them as HTML.
+:mod:`geo.assets`) and no other script or style; tiles are a setting and may be off. Every
+string that reaches the map (tooltips, popups, labels, legends) goes through one function,
+:func:`map_text`: Leaflet inserts them as HTML, and folium pastes some of them (a
+``folium.Tooltip``'s text, a ``folium.Popup``'s HTML) into a JavaScript template literal,
+where a backtick, ``${`` or a backslash is code. Pages add no folium element of their own
+(``tests/test_map_escaping.py`` checks both).
 """
 
 from __future__ import annotations
@@ -138,11 +141,22 @@ def add_basemap(m: folium.Map, url: str, max_zoom: int = 15) -> None:
     m.add_child(_Script(_BASEMAP_JS, {"url": url, "maxzoom": max_zoom}))
 
 
+def map_text(value: object) -> str:
+    """Text as it may reach a map, the one escaping every string on a map goes through:
+    HTML-escaped (``<``, ``>``, ``&``, quotes), and the characters a JavaScript template
+    literal interprets (backtick, ``$`` of ``${``, backslash) written as HTML character
+    references too, which show as themselves wherever the text ends up as HTML."""
+    if value is None:
+        return ""
+    return (html.escape(str(value), quote=True)
+            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
+
+
 def escape_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A copy with ``columns`` as HTML-escaped strings (safe in tooltips and popups)."""
+    """A copy with ``columns`` through :func:`map_text` (safe in tooltips and popups)."""
     out = frame.copy()
     for c in columns:
-        out[c] = out[c].map(lambda v: html.escape(str(v)) if v is not None else "")
+        out[c] = out[c].map(map_text)
     return out
 
 
@@ -325,7 +339,7 @@ def label_items(areas: gpd.GeoDataFrame) -> list[list[Any]]:
     order = np.argsort(-areas.to_crs(27700).geometry.area.to_numpy())
     names = areas["name"].astype(str).to_numpy()
     return [[round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5),
-             html.escape(names[i])] for i in order]
+             map_text(names[i])] for i in order]
 
 
 def add_labels(m: folium.Map, wards: gpd.GeoDataFrame,
@@ -380,23 +394,23 @@ def legend_html(layer: dict[str, Any], *, places: dict[str, str] | None = None,
                 title: str | None = None) -> str:
     """The legend of a unit layer: swatches with ranges (incidents) or Gi* bins, the place
     icons' key, and a line on hot spots. Text is escaped here."""
-    parts = [f"<b>{html.escape(title or layer.get('legend_title', ''))}</b>"]
+    parts = [f"<b>{map_text(title or layer.get('legend_title', ''))}</b>"]
     for colour, text in layer.get("legend", []):
-        parts.append(f'<div><i style="background:{html.escape(colour)}"></i>'
-                     f"{html.escape(text)}</div>")
+        parts.append(f'<div><i style="background:{map_text(colour)}"></i>'
+                     f"{map_text(text)}</div>")
     if layer.get("no_data"):
         parts.append(f'<div><i style="background:{NO_DATA_STYLE["fillColor"]};'
                      f'border:1px dashed {NO_DATA_STYLE["color"]}"></i>'
-                     f"{html.escape(NO_DATA_LABEL)}</div>")
+                     f"{map_text(NO_DATA_LABEL)}</div>")
     if places:
         parts.append("<b>Places of concern</b>")
         for code, name in places.items():
             colour = CATEGORY_COLOURS.get(code, "#333333")
             parts.append(f'<div><span class="place-icon" style="background:{colour}">'
-                         f"{html.escape(CATEGORY_GLYPHS.get(code, '•'))}</span>"
-                         f"{html.escape(name)}</div>")
+                         f"{map_text(CATEGORY_GLYPHS.get(code, '•'))}</span>"
+                         f"{map_text(name)}</div>")
     if layer.get("legend_kind") == "hotspots":
-        parts.append(f"<p>{html.escape(HOTSPOT_SENTENCE)}</p>")
+        parts.append(f"<p>{map_text(HOTSPOT_SENTENCE)}</p>")
     return "".join(parts)
 
 
@@ -624,7 +638,7 @@ def add_points(m: folium.Map, points: pd.DataFrame, view: Any,
         raise PermissionError("point-level data is for analysts only")
     labels = harm_labels or {}
     data = [[round(float(r.lat), 6), round(float(r.lon), 6),
-             html.escape(f"{labels.get(r.harm_type, r.harm_type)}, "
+             map_text(f"{labels.get(r.harm_type, r.harm_type)}, "
                          f"{pd.Timestamp(r.month):%b %Y}")]
             for r in points.itertuples()]
     callback = """
@@ -641,6 +655,18 @@ function (row) {
     cluster.default_css = [(f"mc{k}", css) for k, css in enumerate(MARKERCLUSTER_CSS)]
     cluster.add_to(m)
     return len(data)
+
+
+def add_corridor(m: folium.Map, start: Sequence[float], end: Sequence[float],
+                 from_name: object, to_name: object, weight: float) -> folium.PolyLine:
+    """A corridor between two places ([lat, lon] each) drawn as a line with a tooltip
+    "from → to" (its names through :func:`map_text`: folium pastes a tooltip's text into
+    a JavaScript template literal shown as HTML)."""
+    line = folium.PolyLine(  # type: ignore[no-untyped-call]
+        [list(start), list(end)], color="#b2182b", weight=weight,
+        tooltip=folium.Tooltip(f"{map_text(from_name)} → {map_text(to_name)}"))
+    line.add_to(m)
+    return line
 
 
 def clicked_feature(lat: float, lon: float, wards: gpd.GeoDataFrame,

@@ -4,6 +4,7 @@ Streamlit processes, and the load test's protocol client against a real server."
 from __future__ import annotations
 
 import asyncio
+import time
 import json
 import os
 import random
@@ -103,6 +104,73 @@ def test_sticky_proxy_pins_a_browser_and_spreads_new_ones() -> None:
     assert all(COOKIE in cookie for _, cookie in fresh)
     assert len({body for body, _ in pinned}) == 1 and pinned[0][0] == fresh[0][0]
     assert all(cookie == "" for _, cookie in pinned)
+
+
+def test_proxy_times_out_slow_heads_and_caps_connections_per_client() -> None:
+    """Issue #28: slow request heads (a slowloris) are answered 408 and closed, and one
+    client holds at most ``per_client`` connections (the next gets 429); bounded by socket
+    timeouts, waiting on the proxy's answers, never on a sleep."""
+    import socket
+
+    from conftest import free_port
+
+    async def main() -> tuple[list[bytes], bytes, bytes, int]:
+        async def backend(reader: Any, writer: Any) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+
+        port = free_port()
+        server = await asyncio.start_server(backend, "127.0.0.1", port)
+        front = free_port()
+        ready = asyncio.Event()
+        proxy = StickyProxy([("127.0.0.1", port)], head_timeout=1.0, per_client=3)
+        task = asyncio.create_task(proxy.serve("127.0.0.1", front, ready))
+        await ready.wait()
+
+        def slow_then_more() -> tuple[list[bytes], bytes, bytes]:
+            slow = []
+            for _ in range(3):  # three connections that never finish their head
+                s = socket.create_connection(("127.0.0.1", front), timeout=30)
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                slow.append(s)
+            deadline = time.monotonic() + 30
+            while sum(proxy.clients.values()) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)  # the proxy has counted all three
+            with socket.create_connection(("127.0.0.1", front), timeout=30) as extra:
+                refused = extra.recv(200)  # the fourth: refused at once
+            answers = []
+            for s in slow:  # each answered and closed by the proxy once its time is up
+                with s:
+                    got = b""
+                    while chunk := s.recv(200):
+                        got += chunk
+                    answers.append(got)
+            # and the client may connect again: its count went back down
+            with socket.create_connection(("127.0.0.1", front), timeout=30) as again:
+                again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                fine = b""
+                while chunk := again.recv(200):
+                    fine += chunk
+            return answers, refused, fine
+
+        try:
+            answers, refused, fine = await asyncio.to_thread(slow_then_more)
+            deadline = time.monotonic() + 30
+            while proxy.clients and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # the last connection's count goes down
+            left = sum(proxy.clients.values())
+        finally:
+            task.cancel()
+            server.close()
+        return answers, refused, fine, left
+
+    answers, refused, fine, left = asyncio.run(main())
+    assert refused.startswith(b"HTTP/1.1 429"), refused
+    assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers
+    assert fine.startswith(b"HTTP/1.1 200") and fine.endswith(b"ok"), fine
+    assert left == 0
 
 
 @pytest.mark.parametrize("workers", [2])

@@ -9,6 +9,10 @@ proxy use every core. Each browser is pinned to one process by a cookie
 with the fewest open connections. The proxy works on bytes: it reads a connection's first
 request head to choose the process, then copies both ways (HTTP keep-alive and websockets
 alike), so it needs nothing beyond asyncio.
+
+A connection must send its first request head within ``head_timeout`` seconds (else 408 and
+closed: slow heads cannot hold connections), and one client address holds at most
+``per_client`` connections at a time (else 429 and closed); docs/security.md.
 """
 
 from __future__ import annotations
@@ -16,23 +20,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 
 log = logging.getLogger(__name__)
 
 COOKIE = "contexts_worker"
 _COOKIE_RE = re.compile(rb"(?im)^cookie:.*?\b" + COOKIE.encode() + rb"=(\d+)")
 MAX_HEAD = 64 * 1024
+#: seconds a connection has to send its first request head
+HEAD_TIMEOUT = 10.0
+#: connections one client address may hold at once (a browser opens a handful: page,
+#: static files, the websocket)
+PER_CLIENT = 64
 
 
 class StickyProxy:
     """Proxy ``listen`` to ``backends`` (host, port), pinning browsers by cookie."""
 
-    def __init__(self, backends: list[tuple[str, int]], connect_timeout: float = 30.0) -> None:
+    def __init__(self, backends: list[tuple[str, int]], connect_timeout: float = 30.0,
+                 head_timeout: float = HEAD_TIMEOUT, per_client: int = PER_CLIENT) -> None:
         if not backends:
             raise ValueError("no backends")
         self.backends = backends
         self.live = [0] * len(backends)
         self.connect_timeout = connect_timeout
+        self.head_timeout = head_timeout
+        self.per_client = per_client
+        #: open connections per client address
+        self.clients: Counter[str] = Counter()
         self._next = 0
 
     def pick(self, head: bytes) -> tuple[int, bool]:
@@ -60,8 +75,37 @@ class StickyProxy:
                 await asyncio.sleep(0.2)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+        if self.clients[client] >= self.per_client:
+            log.warning("refused a connection: %s holds %d", client, self.clients[client])
+            await self._refuse(writer, b"429 Too Many Requests")
+            return
+        self.clients[client] += 1
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
+            await self._serve(reader, writer)
+        finally:
+            self.clients[client] -= 1
+            if self.clients[client] <= 0:
+                del self.clients[client]
+
+    @staticmethod
+    async def _refuse(writer: asyncio.StreamWriter, status: bytes) -> None:
+        try:
+            writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+            await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.head_timeout)
+        except TimeoutError:
+            await self._refuse(writer, b"408 Request Timeout")
+            return
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             writer.close()
             return

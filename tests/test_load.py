@@ -4,10 +4,10 @@ Streamlit processes, and the load test's protocol client against a real server."
 from __future__ import annotations
 
 import asyncio
-import time
 import json
 import os
 import random
+import time
 import urllib.request
 from http.cookies import SimpleCookie
 from typing import Any

@@ -100,7 +100,7 @@ def test_gpkg_that_is_something_else_is_refused(tmp_path: Path, secret: Path,
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -361,3 +361,82 @@ def test_the_vrt_upload_is_rejected_and_stores_nothing_of_the_file_it_names(
             found = conn.execute(f"SELECT count(*) FROM {table} "  # noqa: S608
                                  f"WHERE {column} LIKE %s", (f"%{SECRET}%",)).fetchone()[0]
             assert found == 0, table
+
+
+def test_a_killed_load_leaves_no_statement_running(settings) -> None:
+    """A loader killed mid-statement (as the issue's 5-million-vertex place refresh was):
+    with the load's settings, the server notices its client has gone and ends the
+    statement, well before the statement (a 10-minute sleep here) would end."""
+    import os
+    import signal
+    import time
+
+    script = ("from geo.store import db\n"
+              "conn = db.connect('loader')\n"
+              "db.execute(conn, 'load_settings')\n"
+              "print(conn.info.backend_pid, flush=True)\n"
+              "conn.execute('SELECT pg_sleep(600)')\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             text=True, env=os.environ.copy())
+    try:
+        assert child.stdout is not None
+        pid = int(child.stdout.readline())
+
+        def running() -> bool:
+            with db.connect("admin", settings, autocommit=True) as conn:
+                return bool(conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active'"
+                    " AND query LIKE '%%pg_sleep%%'", (pid,)).fetchone()[0])
+
+        deadline = time.monotonic() + 60
+        while not running():  # the statement has started
+            assert time.monotonic() < deadline, "the sleep never started"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while running():  # and the server ends it, its client gone
+            assert time.monotonic() < deadline, "the statement ran on after its loader died"
+            time.sleep(0.1)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+
+
+# --- parsing away from the app's process -----------------------------------------------------
+
+def test_an_upload_is_parsed_in_a_child_with_cpu_and_memory_limits(tmp_path: Path,
+                                                                   secret: Path) -> None:
+    """The Upload page parses in a child process (``load(..., isolate=True)``): what the
+    reader refuses comes back as it is, and a parse past its CPU or memory allowance is
+    stopped there, the app's process untouched."""
+    from geo.ingest import _isolated
+
+    ok = tmp_path / "ok.csv"
+    ok.write_text("month;harm_type\n" + "2024-01;cse\n" * 50)
+    table = _isolated.read_table(ok, name="ok.csv", suffix_of=None)
+    assert len(table) == 50 and list(table.columns.columns) == ["month", "harm_type"]
+
+    evil = tmp_path / "places.geojson"
+    evil.write_text(_vrt(secret))
+    with pytest.raises(UnreadableFile, match=r"places\.geojson: not GeoJSON \(XML\)"):
+        _isolated.read_table(evil, name="places.geojson", suffix_of=None)
+
+    big = tmp_path / "big.csv"
+    big.write_text("month,harm_type,extra\n"
+                   + "".join(f"2024-01,cse,value {k}\n" for k in range(200_000)))
+    with pytest.raises(UnreadableFile, match=r"big\.csv: reading it needed more than the 20 MB "
+                                             "of memory an upload may use"):
+        _isolated.read_table(big, name="big.csv", suffix_of=None, address_space=20 * 2**20)
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet()
+    ws.append([f"c{k}" for k in range(10)])
+    for r in range(40_000):  # 400,000 cells: seconds of openpyxl, within the cell limit
+        ws.append([r * 10 + k for k in range(10)])
+    slow = tmp_path / "slow.xlsx"
+    book.save(slow)
+    with pytest.raises(UnreadableFile, match=r"slow\.xlsx: reading it used more than the 1 s "
+                                             "of processor time"):
+        _isolated.read_table(slow, name="slow.xlsx", suffix_of=None, cpu_seconds=1)

@@ -349,13 +349,16 @@ def load(
     progress: Progress = _noop,
     settings: Settings | None = None,
     covers: _coverage.Covers = None,
+    isolate: bool = False,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
     ``file_name`` is the name to record (an upload's original name); ``covers``: what an
     incidents file covers (``_coverage.resolve``; default the whole area), recorded with
-    the load. The steps: recognise a file already loaded; read and check it (identifiers,
-    columns, the key) or reject it; write it in one transaction; say what happened.
+    the load; ``isolate``: parse the file in a child process with CPU and memory limits
+    (:mod:`geo.ingest._isolated`; the Upload page does). The steps: recognise a file
+    already loaded; read and check it (identifiers, columns, the key) or reject it; write
+    it in one transaction; say what happened.
     """
     settings = settings or get_settings()
     actor = actor or os_actor()
@@ -366,7 +369,7 @@ def load(
             return seen
         try:
             progress(0, 1, "reading")
-            read = _read(conn, f, sheet, covers, settings)
+            read = _read(conn, f, sheet, covers, settings, isolate)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = getattr(exc, "rows", 0)
@@ -404,7 +407,7 @@ def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: s
 
 
 def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
-          covers: _coverage.Covers, settings: Settings) -> _Read:
+          covers: _coverage.Covers, settings: Settings, isolate: bool = False) -> _Read:
     """Read and check the file; raise what rejects it whole (the error carries ``rows``,
     the rows read, once the file is read)."""
     spec = SPECS[f.kind]
@@ -414,8 +417,12 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     # fetched while the file is read
     cells = (_fetcher().submit(_fetch_cells, settings)
              if spec.partitioned and _lines(f.data) >= CELLS_MIN_LINES else None)
-    # the bytes hashed above, not read again
-    table = read_table(f.path, sheet, f.data, name=f.name, suffix_of=f.given)
+    if isolate:  # away from this process (the app's), with CPU and memory limits
+        from geo.ingest import _isolated
+
+        table = _isolated.read_table(f.path, sheet, name=f.name, suffix_of=f.given)
+    else:  # the bytes hashed above, not read again
+        table = read_table(f.path, sheet, f.data, name=f.name, suffix_of=f.given)
     try:
         if len(table) == 0:
             raise UnreadableFile(f"{f.name}: the file has a header but no rows"

@@ -60,8 +60,9 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
     kwargs: dict[str, Any] = {"progress": progress} if progress else {}
     if covers is not None:
         kwargs["covers"] = covers
+    # parsed in a child process with CPU and memory limits: not in the app's (issue #28)
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
-                sheet=sheet or None, **kwargs)
+                sheet=sheet or None, isolate=True, **kwargs)
 
 
 def record_export(actor: str, role: str, what: str, rows: int,

@@ -1,0 +1,103 @@
+"""Read an uploaded file in a child process with CPU and memory limits.
+
+The Upload page runs in the Streamlit process, which serves every session: a file that
+takes minutes of CPU or gigabytes to parse there slows everyone. :func:`read_table` runs
+:func:`geo.ingest._read.read_table` in a fresh Python (``python -m geo.ingest._isolated``)
+that first limits itself (``RLIMIT_CPU``: killed by the kernel past it; ``RLIMIT_AS``: an
+allocation past it fails), then hands the table back as a pickle in a private temporary
+directory. A child that dies or overruns gives an :class:`UnreadableFile` naming the file.
+
+The child sets its own limits (not ``preexec_fn``, which is unsafe in a process with
+threads, as Streamlit's is) and inherits the environment (the same settings). The command
+line (``contexts load``) reads in its own process: it is no one else's server.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from geo.ingest._read import Table, UnreadableFile
+from geo.ingest._read import read_table as _read_here
+
+#: seconds of CPU, and bytes of address space, a parse may use beyond what the child's
+#: imports took (about 1.6 GB of address space before it reads anything: threads' stacks,
+#: Arrow's pools)
+CPU_SECONDS = 120
+ADDRESS_SPACE = 4 * 2**30
+#: what a child out of address space says as it dies (Python's error; C++'s failed
+#: allocation; a thread whose stack could not be mapped)
+_OUT_OF_MEMORY = (b"MemoryError", b"bad_alloc", b"Cannot allocate memory",
+                  b"Resource temporarily unavailable", b"out of memory")
+
+
+def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
+               cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE) -> Table:
+    """:func:`geo.ingest._read.read_table` of ``path``, in a limited child process."""
+    with tempfile.TemporaryDirectory(prefix="contexts-parse-") as tmp:
+        out = Path(tmp) / "table.pickle"
+        args = [sys.executable, "-m", "geo.ingest._isolated", str(path), str(out), name,
+                suffix_of or "", sheet or "", str(cpu_seconds), str(address_space)]
+        try:
+            done = subprocess.run(args, capture_output=True, timeout=cpu_seconds * 3 + 60,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise UnreadableFile(f"{name}: reading it took too long; refused") from None
+        if done.returncode == -signal.SIGXCPU or done.returncode == -signal.SIGKILL:
+            raise UnreadableFile(f"{name}: reading it used more than the {cpu_seconds} s of "
+                                 "processor time an upload may use; refused (save a large "
+                                 "sheet as CSV, or split the file)")
+        if done.returncode != 0 or not out.exists():
+            if any(sign in done.stderr for sign in _OUT_OF_MEMORY):
+                raise UnreadableFile(f"{name}: reading it needed more than the "
+                                     f"{address_space / 2**20:,.0f} MB of memory an upload "
+                                     "may use; refused (save a large sheet as CSV, or split "
+                                     "it)")
+            raise UnreadableFile(f"{name}: the reader stopped (exit {done.returncode}); "
+                                 "refused")
+        with out.open("rb") as f:
+            kind, value = pickle.load(f)  # written just now by our own child
+    if kind == "error":
+        raise UnreadableFile(str(value))
+    table: Table = value
+    return table
+
+
+def _limit(cpu_seconds: int, address_space: int) -> None:
+    """This process may use ``cpu_seconds`` more of CPU and ``address_space`` more bytes of
+    address space than it has so far (its imports)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(used.ru_utime + used.ru_stime) + 1 + cpu_seconds
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    with open("/proc/self/statm") as f:
+        size = int(f.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (size + address_space, size + address_space))
+
+
+def _main(argv: list[str]) -> int:
+    path, out, name, suffix_of, sheet, cpu, space = argv
+    _limit(int(cpu), int(space))
+    result: tuple[str, Any]
+    try:
+        result = ("ok", _read_here(Path(path), sheet or None, name=name,
+                                   suffix_of=suffix_of or None))
+    except UnreadableFile as exc:
+        result = ("error", str(exc))
+    except MemoryError:
+        print("MemoryError", file=sys.stderr)
+        return 3
+    with open(out + ".part", "wb") as f:
+        pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(out + ".part", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

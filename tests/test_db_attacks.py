@@ -119,6 +119,8 @@ BEGIN
         VALUES (current_user, (SELECT secret FROM public.gate_secret));
     EXCEPTION WHEN insufficient_privilege THEN
         INSERT INTO public.attack_seen VALUES (current_user, NULL);
+    WHEN read_only_sql_transaction THEN
+        NULL;  -- a dashboard transaction: the trap stays quiet (the loader's records)
     END;
     RETURN a OPERATOR(pg_catalog.||) b::text;
 END $$;

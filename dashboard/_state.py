@@ -111,28 +111,31 @@ def sign_in() -> None:
                  "organisation's account.")
         st.button("Sign in", type="primary", on_click=st.login)
         st.stop()
-    identity = str(st.user.get("email") or st.user.get("sub") or "")
+    # the identity is the ID token's (issuer, subject); its e-mail counts only when the
+    # provider says it is verified (access.SignIn)
+    who = access.SignIn.from_claims(st.user.to_dict())
     # read again on every run (every click): a user made inactive, removed or given
     # another role is stopped or changed on their next click, not at their next sign-in
-    user = access.lookup(identity)
-    known = st.session_state.get("identity") == identity
+    user = access.lookup(who)
+    known = st.session_state.get("signin") == who
     if user is None:
-        audit(identity or "unknown", str(st.session_state.get("role") or ""), "sign_in"
-              if not known else "session", "dashboard", "denied")
-        for k in ("identity", "role", "areas"):
+        audit(who.label if who.subject else "unknown", str(st.session_state.get("role") or ""),
+              "sign_in" if not known else "session", "dashboard", "denied")
+        for k in ("identity", "role", "areas", "signin"):
             st.session_state.pop(k, None)
         st.title("No access")
         st.error("You are signed in, but this account has no access to the dashboard. "
                  "Ask your partnership's administrator to add you.")
         st.button("Sign out", on_click=st.logout)
         st.stop()
+    identity = user.identity
     if not known:
         audit(identity, user.role, "sign_in", "dashboard", "ok")
     elif (st.session_state.get("role"), tuple(st.session_state.get("areas", ()))) != (
             user.role, user.areas):
         audit(identity, user.role, "session", "dashboard", "role changed",
               {"from": st.session_state.get("role"), "to": user.role})
-    st.session_state.update(identity=identity, role=user.role, areas=user.areas)
+    st.session_state.update(identity=identity, role=user.role, areas=user.areas, signin=who)
     with st.sidebar:
         st.button("Sign out", on_click=st.logout)
 
@@ -146,13 +149,13 @@ def download(label: str, make: Callable[[], Any], *, what: str, file_name: str, 
     from geo.services import access
     from geo.services.exports import export
 
-    who, role, identity = actor(), str(current_role() or ""), st.session_state.get("identity")
+    who, role, signin = actor(), str(current_role() or ""), st.session_state.get("signin")
     demo, s = demo_mode(), settings()
 
     def content() -> bytes:
         now = role
         if not demo:  # the click may come long after the page was drawn
-            user = access.lookup(str(identity or ""), s)
+            user = access.lookup(signin, s) if isinstance(signin, access.SignIn) else None
             now = user.role if user else ""
         return export(make(), actor=who, role=now, what=what, action=action, settings=s)
 

@@ -141,6 +141,35 @@ def test_audit_writes_go_to_the_primary_while_reads_use_the_replica(
                         "SELECT count(*) FROM audit_log WHERE outcome = 'denied'") == after
 
 
+@pytest.mark.parametrize("login", ["contexts_owner", "postgres"])
+def test_a_replica_url_with_another_login_is_never_read_as_it_is(
+        standby: Settings, monkeypatch: pytest.MonkeyPatch, login: str) -> None:
+    """Issue #28, problem 4: a replica given by URL with the owner's login (which may not
+    take the dashboard role) is refused, and reads go to the primary as the dashboard
+    role; with a superuser's login, the connection takes the dashboard role (SET ROLE)
+    and its row-level security before any read. Either way a partner of an area with no
+    incidents reads none of the 20,000 (all of another area)."""
+    monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
+    monkeypatch.setattr(db, "REPLICA_WAIT_S", 0.5)
+    monkeypatch.setattr(db, "_replica_down_since", None)
+    monkeypatch.setattr(db, "_replica_lagging_since", None)
+    url = replica.locate(standby).url(standby.database_name, login)
+    s = _use(read_replica=url)
+    try:
+        one_area = db.read(lambda c: c.execute(
+            "SELECT count(*), current_user, pg_is_in_recovery() FROM incident").fetchone(),
+            ("E09000001",), s)
+    finally:
+        db._drop_pools(url)
+        _use(read_replica="local" if READ_REPLICA else None)
+    with db.connect("admin", standby) as conn:
+        everything = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
+    n, who, on_replica = one_area
+    assert everything > 0 and n == 0 and who == "contexts_dashboard"
+    # the owner's login never reads: the read went to the primary
+    assert on_replica is (login == "postgres")
+
+
 def test_replica_down_falls_back_to_the_primary_and_says_so(
         reading_replica: Settings) -> None:
     at = _page("partner", "map")

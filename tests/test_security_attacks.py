@@ -361,7 +361,8 @@ def test_5_inactive_user_is_stopped_on_the_next_click(settings, signed_in_mode) 
     who = "sam.stopped@example.org"
     access.set_user(who, "analyst", ("*",), actor="tests")
     at = AppTest.from_file(APP, default_timeout=120)
-    at.user = {"is_logged_in": True, "email": who}
+    at.user = {"is_logged_in": True, "iss": "https://idp.example", "sub": "sam",
+               "email": who, "email_verified": True}
     at.run()
     assert not at.exception and at.title[0].value == "Map"
     access.set_user(who, "analyst", ("*",), actor="tests", active=False)
@@ -474,14 +475,16 @@ def test_6_dashboard_role_reads_no_users_or_ledger(settings) -> None:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"SELECT * FROM {table}")  # noqa: S608
             conn.rollback()
-        rows = conn.execute("SELECT * FROM contexts_user('nobody@example.org')").fetchall()
+        rows = conn.execute("SELECT * FROM contexts_user('https://idp.example', 'nobody', "
+                            "'nobody@example.org')").fetchall()
         assert rows == []
         assert conn.execute("SELECT latest FROM extract_latest").fetchone()[0] > 0
         cur = conn.execute("SELECT * FROM extract_ledger LIMIT 1")
         shown = {c.name for c in cur.description or []}
         assert "file_name" in shown and not shown & {"file_sha256", "key_fingerprint",
                                                      "message", "reasons"}
-    assert access.lookup("someone.else@example.org", settings).role == "admin"
+    who = access.SignIn("https://idp.example", "someone", "someone.else@example.org")
+    assert access.lookup(who, settings).role == "admin"
 
 
 # --- 7. the CSV neutraliser ----------------------------------------------------------------

@@ -78,6 +78,9 @@ AS_CUT = {
     "contexts_audit": "3917086f90efa094eb8fc48abbe86e46da44ad07561bb31aae111f23accc4d4b",
 }
 
+#: functions made after the move, in their files only (no migration ever defined them)
+MADE_AFTER = {"contexts_bind_user"}
+
 #: what a migration written after the move may not do: define a function or change who
 #: owns or may call one (that is the function file's); DROP FUNCTION stays a schema change
 FUNCTION_DDL = re.compile(
@@ -102,7 +105,7 @@ def _code(text: str) -> str:
 
 def test_each_function_file_defines_the_function_it_is_named_for() -> None:
     files = db.function_files()
-    assert len(files) == len(AS_CUT)
+    assert {n for n, _ in files} == set(AS_CUT) | MADE_AFTER
     for name, path in files:
         text = path.read_text()
         assert CREATE.findall(text) == [name], path.name
@@ -273,7 +276,7 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
         files = db.function_files()
         assert _migrate(conn) == [f"functions/{p.name}" for _, p in files]
         after = _catalogue(conn)
-        assert set(after) == set(before)
+        assert set(after) == set(before) | MADE_AFTER
         kept = 0
         for name, path in files:
             if AS_CUT.get(name) == _sha(path.read_text()):
@@ -336,8 +339,8 @@ def test_a_function_file_that_fails_changes_nothing(fresh: Settings, tmp_path: P
         hexf = changed / "10_contexts_hex.sql"
         hexf.write_text(hexf.read_text().replace("FROM fixed", "FROM fixed -- edited"))
         bad = changed / "46_contexts_area_visible.sql"
-        bad.write_text(bad.read_text().replace("SELECT contexts_all_areas()",
-                                               "SELECT contexts_all_areas() OR"))
+        bad.write_text(bad.read_text().replace("SELECT public.contexts_all_areas()",
+                                               "SELECT public.contexts_all_areas() OR"))
         with pytest.raises(psycopg.errors.SyntaxError) as err:
             _migrate(conn, functions=changed)
         assert "in the function file 46_contexts_area_visible.sql" in err.value.__notes__

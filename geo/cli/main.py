@@ -208,7 +208,8 @@ def _users(args: argparse.Namespace) -> int:
     _ensure_db()
     if args.action == "set":
         access.set_user(args.identity, args.role, tuple(args.areas or ()),
-                        actor=os_actor(), active=not args.inactive)
+                        actor=os_actor(), active=not args.inactive, issuer=args.issuer,
+                        subject=args.subject)
         print(f"{args.identity}: {args.role}, areas {', '.join(args.areas or []) or 'none'}")
     else:
         with db.connect("auditor") as conn:
@@ -283,7 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     ussub = us.add_subparsers(dest="action", required=True)
     ussub.add_parser("list", help="list users").set_defaults(func=_users)
     uset = ussub.add_parser("set", help="add or change a user (audited)")
-    uset.add_argument("identity", help="e-mail address (or OIDC subject)")
+    uset.add_argument("identity", help="the e-mail address the user signs in with (used "
+                      "only when their provider says it is verified; the first sign-in "
+                      "binds the user to that OpenID Connect identity), or a label with "
+                      "--issuer and --subject")
+    uset.add_argument("--issuer", help="OpenID Connect issuer (iss) of the user's identity")
+    uset.add_argument("--subject", help="OpenID Connect subject (sub) of the user's identity")
     uset.add_argument("--role", required=True, choices=ROLES)
     uset.add_argument("--areas", nargs="*", help="area codes the user may see, or *")
     uset.add_argument("--inactive", action="store_true", help="disable the account")

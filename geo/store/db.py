@@ -69,20 +69,32 @@ def dsn(role: Role | Literal["admin"] = "owner", settings: Settings | None = Non
     return settings.database_url
 
 
+class WrongRole(psycopg.OperationalError):
+    """A connection for page reads is not, and cannot become, the dashboard role: it is
+    refused (a replica's URL with the owner's login, say), never used as it is."""
+
+
 class GuardedConnection(psycopg.Connection[Any]):
     """A dashboard connection (see :func:`connect`).
 
     Before every statement its transaction enters the connection's area pass and sets the
-    time limit and read-only mode again (``dashboard_guard``), so that a statement which
-    lifted them (``SET statement_timeout = 0``) cannot lift them for the next one, and the
-    rows it sees are those of the pass, whatever it does to the raw settings.
+    time limit, read-only mode, row-level security and search path again
+    (``dashboard_guard``), so that a statement which lifted them (``SET
+    statement_timeout = 0``), or defaults the dashboard login gave itself (``ALTER ROLE
+    contexts_dashboard SET ...``, which PostgreSQL lets any role do to itself), cannot
+    lift them for the next one, and the rows it sees are those of the pass, whatever it
+    does to the raw settings. The guard also reads ``current_user``: anything but the
+    dashboard role and the statement is not run (:class:`WrongRole`).
     """
 
     _contexts_guard: dict[str, Any] | None = None
 
     def guard(self) -> None:
         if self._contexts_guard is not None:
-            super().execute(sql("dashboard_guard"), self._contexts_guard)
+            row = super().execute(sql("dashboard_guard"), self._contexts_guard).fetchone()
+            if row is None or row[-1] != ROLE_LOGINS["dashboard"]:
+                raise WrongRole(f"a page read as {row[-1] if row else None!r}, not as "
+                                f"{ROLE_LOGINS['dashboard']}: refused")
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         self.guard()
@@ -151,21 +163,21 @@ def connect(
             raise ValueError("a dashboard connection works in transactions, not autocommit")
         pass_ = area_pass(tuple(areas) or ("",), settings)
         conn: psycopg.Connection[Any] = GuardedConnection.connect(dsn(role, settings), **kwargs)
+        try:
+            _as_dashboard(conn)
+        except BaseException:
+            conn.close()
+            raise
     else:
         conn = WritingConnection.connect(dsn(role, settings), **kwargs)
-    if role != "admin" and not settings.embedded:
-        dedicated = (
-            settings.dashboard_database_url
-            if role == "dashboard"
-            else settings.loader_database_url
-            if role == "loader"
-            else None
-        )
+    if role != "admin" and role != "dashboard" and not settings.embedded:
+        # (the dashboard's connection took its role above, whatever its login)
+        dedicated = settings.loader_database_url if role == "loader" else None
         if not dedicated:
             conn.execute(
                 psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(ROLE_LOGINS[role]))
             )
-            if role in ("dashboard", "auditor"):
+            if role == "auditor":
                 conn.execute("SET default_transaction_read_only = on")
             conn.commit()
     if isinstance(conn, GuardedConnection):
@@ -361,20 +373,35 @@ def _pool(url: str, settings: Settings) -> ConnectionPool[Any]:
             pool = ConnectionPool(
                 url, min_size=1, max_size=settings.pool_size, open=True, name="reads",
                 connection_class=GuardedConnection, kwargs={"connect_timeout": 5},
-                check=ConnectionPool.check_connection,
-                configure=None if settings.embedded or settings.dashboard_database_url
-                or url == settings.read_replica else _as_dashboard,
+                check=ConnectionPool.check_connection, configure=_as_dashboard,
                 max_idle=300, timeout=60)
             _POOLS[key] = pool
     return pool
 
 
 def _as_dashboard(conn: psycopg.Connection[Any]) -> None:
-    """An external server's shared login: take the dashboard role, read-only (as
-    :func:`connect` does)."""
-    conn.execute(psycopg.sql.SQL("SET ROLE {}").format(
-        psycopg.sql.Identifier(ROLE_LOGINS["dashboard"])))
+    """Every connection for page reads, whatever its URL (the private cluster's dashboard
+    login, ``CONTEXTS_DASHBOARD_DATABASE_URL``, an external server's shared login, a read
+    replica's URL): reads as the dashboard role or not at all. A login that is another
+    role takes the dashboard role with ``SET ROLE`` (a login that is a member of it: a
+    shared login, a superuser), so that its privileges and row-level security apply, not
+    the login's; a login that cannot (the owner's, the loader's) is refused with
+    :class:`WrongRole`. The guard checks ``current_user`` again before every statement
+    (:class:`GuardedConnection`)."""
+    dashboard = ROLE_LOGINS["dashboard"]
+    if scalar(conn, "current_role") != dashboard:
+        try:
+            conn.execute(psycopg.sql.SQL("SET ROLE {}").format(
+                psycopg.sql.Identifier(dashboard)))
+        except psycopg.errors.InsufficientPrivilege as e:
+            conn.rollback()
+            raise WrongRole(f"the login {scalar(conn, 'current_role')!r} is not the "
+                            f"dashboard role and cannot take it: page reads refuse this "
+                            f"connection") from e
     conn.execute("SET default_transaction_read_only = on")
+    if scalar(conn, "current_role") != dashboard:
+        conn.rollback()
+        raise WrongRole(f"a page read connection is not {dashboard}: refused")
     conn.commit()
 
 

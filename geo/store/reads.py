@@ -29,8 +29,17 @@ def users(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     return db.frame(conn, "users_list")
 
 
-def user(conn: psycopg.Connection[Any], identity: str) -> pd.DataFrame:
-    return db.frame(conn, "user_lookup", {"identity": identity})
+def user(conn: psycopg.Connection[Any], issuer: str, subject: str, email: str
+         ) -> pd.DataFrame:
+    """The user of a sign-in (``contexts_user``): ``email`` only when verified, else ''."""
+    return db.frame(conn, "user_lookup", {"issuer": issuer, "subject": subject,
+                                          "email": email})
+
+
+def bind_user(conn: psycopg.Connection[Any], issuer: str, subject: str, email: str) -> bool:
+    """Bind the user registered by ``email`` to this sign-in's identity (the loader)."""
+    return bool(db.scalar(conn, "user_bind", {"issuer": issuer, "subject": subject,
+                                              "email": email}))
 
 
 def upsert_user(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:

@@ -5,10 +5,10 @@
 --
 -- Made by migration 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_mac(msg text) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT encode(sha256(convert_to(secret || encode(sha256(convert_to(secret || msg, 'UTF8')),
                                                         'hex'), 'UTF8')), 'hex')
-    FROM gate_secret
+    FROM public.gate_secret
 $$;
 
 -- Who owns it and who may call it, whatever it was before.

@@ -4,8 +4,8 @@
 --
 -- Made by migration 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_area_seal(areas text) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT contexts_mac('seal|' || pg_backend_pid() || '|'
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.contexts_mac('seal|' || pg_backend_pid() || '|'
                         || extract(epoch FROM now())::text || '|' || areas)
 $$;
 

@@ -4,7 +4,7 @@
 --
 -- Made by migration 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_area_pass(areas text[], seconds integer DEFAULT 3600) RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     body text;
 BEGIN
@@ -14,7 +14,7 @@ BEGIN
     END IF;
     body := array_to_string(areas, ',') || '|'
         || (extract(epoch FROM clock_timestamp())::bigint + greatest(seconds, 1));
-    RETURN body || '|' || contexts_mac('pass|' || body);
+    RETURN body || '|' || public.contexts_mac('pass|' || body);
 END
 $$;
 

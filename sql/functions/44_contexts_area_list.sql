@@ -4,12 +4,12 @@
 --
 -- Made by migrations 0006, 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_area_list() RETURNS text[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     areas text := current_setting('contexts.areas', true);
 BEGIN
     IF coalesce(areas, '') = ''
-       OR coalesce(current_setting('contexts.areas_seal', true), '') <> contexts_area_seal(areas)
+       OR coalesce(current_setting('contexts.areas_seal', true), '') <> public.contexts_area_seal(areas)
     THEN
         RETURN '{}'::text[];
     END IF;

@@ -5,8 +5,8 @@
 --
 -- Made by migrations 0006, 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_all_areas() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT '*' = ANY (contexts_area_list())
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '*' = ANY (public.contexts_area_list())
 $$;
 
 -- Who owns it and who may call it, whatever it was before.

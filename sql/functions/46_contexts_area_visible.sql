@@ -6,8 +6,8 @@
 --
 -- Made by migrations 0005, 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_area_visible(code text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT contexts_all_areas() OR code = ANY (contexts_area_list())
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.contexts_all_areas() OR code = ANY (public.contexts_area_list())
 $$;
 
 -- Who owns it and who may call it, whatever it was before.

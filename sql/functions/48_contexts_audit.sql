@@ -8,7 +8,7 @@
 -- Made by migration 0010; this file is its definition now (sql/functions/README.md).
 CREATE OR REPLACE FUNCTION contexts_audit(p_role text, p_action text, p_target text, p_outcome text,
                                p_detail jsonb DEFAULT '{}') RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     who text := current_setting('contexts.actor', true);
     src text;
@@ -19,7 +19,7 @@ BEGIN
     END IF;
     src := CASE WHEN who LIKE 'os:%' THEN 'os' WHEN who LIKE 'demo:%' THEN 'demo'
                 WHEN who LIKE 'app:%' THEN 'app' ELSE 'sign-in' END;
-    INSERT INTO audit_log (at, actor, role, action, target, outcome, detail, source, db_login)
+    INSERT INTO public.audit_log (at, actor, role, action, target, outcome, detail, source, db_login)
     VALUES (clock_timestamp(), who, coalesce(p_role, ''), p_action, coalesce(p_target, ''),
             p_outcome, coalesce(p_detail, '{}'), src, session_user)
     RETURNING audit_id INTO id;

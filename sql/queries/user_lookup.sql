@@ -1,1 +1,2 @@
-SELECT identity, role, areas, active FROM contexts_user(%(identity)s)
+SELECT identity, role, areas, active, bound
+FROM contexts_user(%(issuer)s, %(subject)s, %(email)s)

@@ -1,0 +1,1 @@
+SELECT contexts_bind_user(%(issuer)s, %(subject)s, %(email)s)

@@ -1,5 +1,5 @@
 """Issue #28: the attacks on the database from the owner's and the dashboard's logins,
-replayed, and now refused (docs/security.md, section 7).
+replayed, and now refused (docs/security.md, section 10).
 
 2 the owner login rewrites the audit trail with a trigger; 3 the owner hijacks the gate's
 SECURITY DEFINER functions through the search path (an operator ``public.||(text,

@@ -150,6 +150,7 @@ def _load(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             progress=progress,
             covers=args.covers,
+            layer=args.layer,
         )
     if args.json:
         print(json.dumps(res.as_dict()))
@@ -245,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
+    ld.add_argument("--layer", help="layer of a GeoPackage (needed when it has several; "
+                                    "the message of a load without it names them)")
     ld.add_argument("--covers", nargs="+", metavar="WARD|LSOA|FILE",
                     help="what an incidents file covers, when not the whole area: ward or "
                          "LSOA codes or names, or a polygon file (GeoJSON, GeoPackage, zipped "

@@ -259,11 +259,41 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
+def layers(path: Path) -> list[str]:
+    """The layers of a GeoPackage (or any multi-layer file), in the file's order."""
+    import pyogrio
+
+    return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+
+
+def _layer(path: Path, name: str, layer: str | None) -> str | None:
+    """The layer to read from a GeoPackage: the one asked for, or its only one; a file of
+    several layers read with none asked for is refused, naming them (reading the first
+    would be a guess)."""
+    try:
+        found = layers(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise UnreadableFile(f"{name}: not a readable GeoPackage") from exc
+    listed = ", ".join(column_label(n) for n in found)
+    if layer is not None:
+        if layer not in found:
+            raise UnreadableFile(f"{name}: no layer named {column_label(layer)}; the "
+                                 f"GeoPackage's layers: {listed}")
+        return layer
+    if len(found) > 1:
+        raise UnreadableFile(f"{name}: the GeoPackage holds {len(found)} layers ({listed}): "
+                             "say which to load (contexts load ... --layer NAME, or the "
+                             "Upload page's layer)")
+    return None
+
+
+def read_spatial(path: Path, name: str, suffix: str | None = None,
+                 layer: str | None = None) -> Table:
     import pyogrio
 
     suffix = suffix or path.suffix.lower()
     target = f"/vsizip/{path}" if suffix == ".zip" else str(path)
+    layer = _layer(path, name, layer) if suffix == ".gpkg" else None
     if suffix == ".zip":
         with zipfile.ZipFile(path) as zf:
             shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
@@ -273,7 +303,7 @@ def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
             )
         target = f"/vsizip/{path}/{shps[0]}"
     try:
-        gdf = pyogrio.read_dataframe(target)
+        gdf = pyogrio.read_dataframe(target, layer=layer)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         # the library's message names the path (perhaps the user's file name): not repeated
         why = str(exc).replace(target, name).replace(str(path), name)
@@ -296,14 +326,16 @@ def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
 
 
 def read_table(path: Path, sheet: str | None = None, data: bytes | None = None,
-               name: str | None = None, suffix_of: str | None = None) -> Table:
+               name: str | None = None, suffix_of: str | None = None,
+               layer: str | None = None) -> Table:
     """Read any supported file, by extension, checking that content matches it (``data``:
     its bytes, when the caller has read them already; ``name``: what messages call it;
-    ``suffix_of``: the name whose extension tells the format, if not the path's)."""
+    ``suffix_of``: the name whose extension tells the format, if not the path's;
+    ``layer``: a GeoPackage's layer, needed when it has several)."""
     name = name or path.name
     suffix = Path(suffix_of).suffix.lower() if suffix_of else path.suffix.lower()
     if suffix in SPATIAL:
-        table = read_spatial(path, name, suffix)
+        table = read_spatial(path, name, suffix, layer)
     elif suffix == ".xlsx":
         table = read_xlsx(data if data is not None else path.read_bytes(), name, sheet)
     elif suffix in TABULAR:

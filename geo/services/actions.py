@@ -45,10 +45,10 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
            settings: Settings | None = None, sheet: str | None = None,
-           covers: Any = None) -> Any:
+           covers: Any = None, layer: str | None = None) -> Any:
     """Load an uploaded extract through the one ingest pipeline (analysts, admins);
     ``sheet``: the .xlsx sheet to read (the first when None); ``covers``: what an
-    incidents file covers (default the whole area)."""
+    incidents file covers (default the whole area); ``layer``: a GeoPackage's layer."""
     import hashlib
 
     from geo.ingest import load
@@ -61,7 +61,23 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
     if covers is not None:
         kwargs["covers"] = covers
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
-                sheet=sheet or None, **kwargs)
+                sheet=sheet or None, layer=layer or None, **kwargs)
+
+
+def gpkg_layers(data: bytes) -> list[str]:
+    """The layers of an uploaded GeoPackage (none when it cannot be read: the load then
+    says why), for the Upload page to offer when there are several."""
+    import tempfile
+
+    from geo.ingest._read import layers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.gpkg"
+        path.write_bytes(data)
+        try:
+            return layers(path)
+        except Exception:  # not a GeoPackage: the load refuses it with its reason
+            return []
 
 
 def record_export(actor: str, role: str, what: str, rows: int,

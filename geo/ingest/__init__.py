@@ -44,7 +44,7 @@ from geo.ingest import (
 )
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound, safe_file_name
+from geo.ingest._guard import IdentifierFound, load_label, words_of
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
@@ -66,7 +66,8 @@ COPY_CHUNK = 100_000
 #: long cell is no reason to fetch them
 CELLS_MIN_LINES = 8_000
 
-__all__ = ["KINDS", "SPECS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
+__all__ = ["KINDS", "SPECS", "LoadResult", "load", "IdentifierFound", "UnreadableFile",
+           "area_words"]
 
 
 @dataclass
@@ -98,6 +99,12 @@ def _lines(data: bytes) -> int:
     if data[:2] == b"PK":  # a zip: an .xlsx's rows cannot be counted without reading it
         return len(data) // 20  # about 20 compressed bytes a row
     return max(data.count(b"\n"), data.count(b"\r"))
+
+
+def area_words(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    """The words of the area's own names (area, wards, LSOAs, places): free text naming
+    them does not name a person (``_guard.person_name_in``)."""
+    return words_of(db.frame(conn, "ingest_known_names")["name"])
 
 
 def _fetch_cells(settings: Settings) -> Cells:
@@ -138,6 +145,7 @@ def _context(conn: psycopg.Connection[Any], settings: Settings,
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
+        known_words=area_words(conn),
         cells_pending=cells,
     )
 
@@ -340,7 +348,7 @@ class _File:
     data: bytes
     sha: str
     given: str  # the name as given (its suffix says how to read it)
-    name: str  # the name recorded: the file's own only if it identifies nobody
+    name: str  # the name recorded: a neutral label, or the analyst's if it passes the guard
     fingerprint: str | None
 
 
@@ -356,17 +364,21 @@ def load(
     settings: Settings | None = None,
     covers: _coverage.Covers = None,
     layer: str | None = None,
+    label: str | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
-    ``file_name`` is the name to record (an upload's original name); ``covers``: what an
-    incidents file covers (``_coverage.resolve``; default the whole area), recorded with
-    the load; ``layer``: a GeoPackage's layer (needed when it has several). The steps: recognise a file already loaded; read and check it (identifiers,
-    columns, the key) or reject it; write it in one transaction; say what happened.
+    ``file_name``: an upload's original name (its extension tells the format; the name
+    itself is never stored: the load is recorded as a neutral label and the file's digest,
+    or as ``label``, an analyst's, when it passes the identifier guard); ``covers``: what
+    an incidents file covers (``_coverage.resolve``; default the whole area), recorded with
+    the load; ``layer``: a GeoPackage's layer (needed when it has several). The steps:
+    recognise a file already loaded; read and check it (identifiers, columns, the key) or
+    reject it; write it in one transaction; say what happened.
     """
     settings = settings or get_settings()
     actor = actor or os_actor()
-    f = _file(kind, Path(path), file_name, settings)
+    f = _file(kind, Path(path), file_name, settings, label)
     with db.connect("loader", settings) as conn:
         seen = _already_loaded(conn, f, actor, role)
         if seen is not None:
@@ -382,7 +394,8 @@ def load(
         return _write(conn, f, read, actor, role, progress)
 
 
-def _file(kind: str, path: Path, file_name: str | None, settings: Settings) -> _File:
+def _file(kind: str, path: Path, file_name: str | None, settings: Settings,
+          label: str | None = None) -> _File:
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     if SPECS[kind].pseudonymised:
@@ -390,7 +403,7 @@ def _file(kind: str, path: Path, file_name: str | None, settings: Settings) -> _
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     given = file_name or path.name
-    return _File(kind, path, data, sha, given, safe_file_name(given, sha),
+    return _File(kind, path, data, sha, given, load_label(kind, sha, label),
                  settings.key_fingerprint if SPECS[kind].pseudonymised else None)
 
 
@@ -554,10 +567,12 @@ def _replace_incidents(conn: psycopg.Connection[Any], months: list[Any],
     """Delete the incidents of older extracts that this load's rows (its table just
     attached) give again (``duplicate_find``: the same crime key, or identical), record
     how many of each extract (migration 0021), and sum those extracts' monthly rollups again
-    for the months touched. Skipped when no other extract has a row in the load's months."""
-    if not months or not db.scalar(conn, "duplicate_months", {"months": months}):
+    for the months touched. Skipped when no other extract has a row in the load's months
+    (``duplicate_months``: an index probe)."""
+    probe = {"months": months, "extract_id": params["extract_id"]}
+    if not months or not db.scalar(conn, "duplicate_months", probe):
         return {}
-    db.execute(conn, "duplicate_find", {"months": months, "extract_id": params["extract_id"]})
+    db.execute(conn, "duplicate_find", probe)
     replaced = _pairs(db.frame(conn, "duplicate_replace", params))
     if replaced:
         db.execute(conn, "rollup_refresh_delete")

@@ -289,12 +289,6 @@ def name_is_safe(text: str, words: bool = True) -> bool:
     return not (_FULL_DATE.search(text) or _TWO_NAMES.search(text))
 
 
-def safe_file_name(name: str, sha256: str) -> str:
-    """A name for a file as given (not an upload: a file the project makes or ships): its
-    own if :func:`name_is_safe`, else ``upload-<first 8 hex digits of its sha256>``."""
-    return name if name_is_safe(name) else f"upload-{sha256[:8]}"
-
-
 def load_label(kind: str, sha256: str, label: str | None = None,
                today: datetime.date | None = None) -> str:
     """What a load is recorded and reported as (``extract.file_name``, ``audit_log.target``,

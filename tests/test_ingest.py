@@ -407,6 +407,7 @@ def test_cli_json_and_exit_status(ingest_settings: Settings, tmp_path: Path) -> 
         "rows_quarantined",
         "reasons",
         "message",
+        "replaced",
     }
     assert (doc["status"], doc["rows_loaded"], doc["reasons"]) == (
         "loaded",
@@ -514,7 +515,9 @@ def test_a_file_in_many_chunks_is_loaded_as_one(
     res = load("incidents", f, settings=ingest_settings)
     assert (res.status, res.rows_read, res.rows_loaded, res.rows_quarantined) == (
         "loaded", 3000, 2997, 3)
-    assert counts(ingest_settings)["incident"] == before + 2997
+    # rows another test loaded from the same sample file are replaced, not counted twice
+    again = sum(res.replaced.values())
+    assert counts(ingest_settings)["incident"] == before + 2997 - again
     from geo.ingest import quarantine_report
 
     report = quarantine_report(res.extract_id, ingest_settings)

@@ -336,7 +336,10 @@ def test_quarantine_and_ledger_keep_nothing_identifying(ingest_settings: Setting
     sha8 = res.file_sha256[:8]
     assert res.status == "loaded", res.message
     assert (res.rows_loaded, res.rows_quarantined) == (1, 6)
-    assert res.message.startswith(f"upload-{sha8}:")
+    # never the file's name: a neutral label, the month of the load and the digest
+    said = re.match(r"incidents upload, \d{4}-\d{2} \(" + sha8 + r"\)", res.message)
+    assert said is not None, res.message
+    label = said.group(0)
     report = quarantine_report(res.extract_id, ingest_settings)
     by_row = report.set_index("row_number")
     assert by_row.loc[2, "detail"] == "month '13/2025' is not a month (YYYY-MM, MM/YYYY, " \
@@ -356,8 +359,8 @@ def test_quarantine_and_ledger_keep_nothing_identifying(ingest_settings: Setting
                             (res.extract_id,)).fetchone()[0]
         targets = [r[0] for r in conn.execute(
             "SELECT target || coalesce(detail::text, '') FROM audit_log")]
-    assert name == f"upload-{sha8}"
-    assert any(f"upload-{sha8}" in t for t in targets)
+    assert name == label
+    assert any(label in t for t in targets)
     # an xlsx and a rejected file with the same values, then nothing of them anywhere
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -584,7 +587,10 @@ def test_header_only_is_rejected(ingest_settings: Settings, tmp_path: Path,
         wb.save(f)
     res = load("incidents", f, settings=ingest_settings)
     assert res.status == "rejected"
-    assert res.message == f"header_only{suffix}: the file has a header but no rows"
+    # called by its neutral label, never its file name
+    assert res.message == (f"incidents upload, {res.message[18:25]} ({res.file_sha256[:8]}): "
+                           "the file has a header but no rows")
+    assert re.fullmatch(r"\d{4}-\d{2}", res.message[18:25])
 
 
 @pytest.mark.parametrize("header", ["month,harm_type,easting,northing,month",

@@ -24,6 +24,14 @@ st.write("Every row is either loaded or quarantined with a reason. Files with na
 kind = st.selectbox("What is in the file", actions.KINDS, key="upload_kind")
 sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
 up = st.file_uploader("File", type=ALLOWED, key="upload_file")
+label = st.text_input("Label for the ledger (optional; the file's own name is never kept)",
+                      key="upload_label", max_chars=80)
+layer: str | None = None
+if up is not None and Path(up.name).suffix.lower() == ".gpkg":
+    found = actions.gpkg_layers(up.getvalue())
+    if len(found) > 1:  # several layers: the analyst says which (never the first unsaid)
+        layer = st.selectbox(f"The GeoPackage holds {len(found)} layers: which to load",
+                             found, index=None, key="upload_layer")
 chosen: list[str] = []
 cover_file = None
 how = "whole"
@@ -64,7 +72,8 @@ if up is not None and st.button("Validate and load", type="primary"):
 
         try:
             res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
-                                 sheet=sheet.strip() or None, covers=covers)
+                                 sheet=sheet.strip() or None, covers=covers, layer=layer,
+                                 label=label.strip() or None)
         except actions.Denied as exc:
             st.error(md(exc))
             st.stop()

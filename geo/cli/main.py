@@ -150,6 +150,8 @@ def _load(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             progress=progress,
             covers=args.covers,
+            layer=args.layer,
+            label=args.label,
         )
     if args.json:
         print(json.dumps(res.as_dict()))
@@ -246,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("file")
     ld.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
+    ld.add_argument("--label", help="what to record the load as (the file's name never is: "
+                                    "by default 'incidents upload, 2026-03 (3fa2c1d0)'); "
+                                    "refused if it could identify someone")
+    ld.add_argument("--layer", help="layer of a GeoPackage (needed when it has several; "
+                                    "the message of a load without it names them)")
     ld.add_argument("--covers", nargs="+", metavar="WARD|LSOA|FILE",
                     help="what an incidents file covers, when not the whole area: ward or "
                          "LSOA codes or names, or a polygon file (GeoJSON, GeoPackage, zipped "

@@ -44,7 +44,7 @@ from geo.ingest import (
 )
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound, safe_file_name
+from geo.ingest._guard import IdentifierFound, load_label, words_of
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
@@ -66,7 +66,8 @@ COPY_CHUNK = 100_000
 #: long cell is no reason to fetch them
 CELLS_MIN_LINES = 8_000
 
-__all__ = ["KINDS", "SPECS", "LoadResult", "load", "IdentifierFound", "UnreadableFile"]
+__all__ = ["KINDS", "SPECS", "LoadResult", "load", "IdentifierFound", "UnreadableFile",
+           "area_words"]
 
 
 @dataclass
@@ -82,6 +83,8 @@ class LoadResult:
     rows_quarantined: int
     reasons: dict[str, int] = field(default_factory=dict)
     message: str = ""
+    #: records of older extracts this one replaced (the same crimes again), by extract id
+    replaced: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +99,12 @@ def _lines(data: bytes) -> int:
     if data[:2] == b"PK":  # a zip: an .xlsx's rows cannot be counted without reading it
         return len(data) // 20  # about 20 compressed bytes a row
     return max(data.count(b"\n"), data.count(b"\r"))
+
+
+def area_words(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    """The words of the area's own names (area, wards, LSOAs, places): free text naming
+    them does not name a person (``_guard.person_name_in``)."""
+    return words_of(db.frame(conn, "ingest_known_names")["name"])
 
 
 def _fetch_cells(settings: Settings) -> Cells:
@@ -136,6 +145,7 @@ def _context(conn: psycopg.Connection[Any], settings: Settings,
         place_categories=set(of("place_category")["code"]),
         intervention_types=set(of("intervention_type")["code"]),
         pseudonym_key=settings.pseudonym_key,
+        known_words=area_words(conn),
         cells_pending=cells,
     )
 
@@ -280,6 +290,10 @@ class KindSpec:
     #: files fetch the 50 m and 10 m cells while they are read; the file may declare what
     #: it covers
     partitioned: bool = False
+    #: what the kind's rows replace of older extracts' when they are the same records
+    #: (migration 0021): "incidents" (after the inserts, before the table is attached) or
+    #: "outcomes" (before the insert)
+    replaces: str | None = None
 
 
 SPECS: dict[str, KindSpec] = {
@@ -291,7 +305,7 @@ SPECS: dict[str, KindSpec] = {
         # the loader sums the monthly rollups (migration 0018: _rollups) itself, and
         # rollup_place_person (0019) its keyed incidents at places
         after=("rollup_place_person_add",),
-        pseudonymised=True, partitioned=True),
+        pseudonymised=True, partitioned=True, replaces="incidents"),
     "interventions": KindSpec(_whole(_records.prepare_interventions), "stage_intervention",
                               "stage_intervention_copy", ("intervention_upsert",)),
     "places": KindSpec(_whole(_polygons.prepare_places), "stage_place", "stage_place_copy",
@@ -307,7 +321,7 @@ SPECS: dict[str, KindSpec] = {
 }
 #: police.uk outcomes files, given as incidents: what became of crimes, into crime_outcome
 OUTCOMES = KindSpec(_whole(_police_outcomes), "stage_outcome", "stage_outcome_copy",
-                    ("outcome_insert",))
+                    ("outcome_insert",), replaces="outcomes")
 #: kinds whose identifiers are pseudonymised with the key
 PSEUDONYMISED = tuple(k for k, spec in SPECS.items() if spec.pseudonymised)
 
@@ -334,7 +348,7 @@ class _File:
     data: bytes
     sha: str
     given: str  # the name as given (its suffix says how to read it)
-    name: str  # the name recorded: the file's own only if it identifies nobody
+    name: str  # the name recorded: a neutral label, or the analyst's if it passes the guard
     fingerprint: str | None
 
 
@@ -350,26 +364,31 @@ def load(
     settings: Settings | None = None,
     covers: _coverage.Covers = None,
     isolate: bool = False,
+    layer: str | None = None,
+    label: str | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
-    ``file_name`` is the name to record (an upload's original name); ``covers``: what an
-    incidents file covers (``_coverage.resolve``; default the whole area), recorded with
+    ``file_name``: an upload's original name (its extension tells the format; the name
+    itself is never stored: the load is recorded as a neutral label and the file's digest,
+    or as ``label``, an analyst's, when it passes the identifier guard); ``covers``: what
+    an incidents file covers (``_coverage.resolve``; default the whole area), recorded with
     the load; ``isolate``: parse the file in a child process with CPU and memory limits
-    (:mod:`geo.ingest._isolated`; the Upload page does). The steps: recognise a file
-    already loaded; read and check it (identifiers, columns, the key) or reject it; write
-    it in one transaction; say what happened.
+    (:mod:`geo.ingest._isolated`; the Upload page does); ``layer``: a GeoPackage's layer
+    (needed when it has several). The steps: recognise a file already loaded; read and
+    check it (identifiers, columns, the key) or reject it; write it in one transaction;
+    say what happened.
     """
     settings = settings or get_settings()
     actor = actor or os_actor()
-    f = _file(kind, Path(path), file_name, settings)
+    f = _file(kind, Path(path), file_name, settings, label)
     with db.connect("loader", settings) as conn:
         seen = _already_loaded(conn, f, actor, role)
         if seen is not None:
             return seen
         try:
             progress(0, 1, "reading")
-            read = _read(conn, f, sheet, covers, settings, isolate)
+            read = _read(conn, f, sheet, covers, settings, isolate, layer)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = getattr(exc, "rows", 0)
@@ -378,7 +397,8 @@ def load(
         return _write(conn, f, read, actor, role, progress)
 
 
-def _file(kind: str, path: Path, file_name: str | None, settings: Settings) -> _File:
+def _file(kind: str, path: Path, file_name: str | None, settings: Settings,
+          label: str | None = None) -> _File:
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     if SPECS[kind].pseudonymised:
@@ -386,7 +406,7 @@ def _file(kind: str, path: Path, file_name: str | None, settings: Settings) -> _
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     given = file_name or path.name
-    return _File(kind, path, data, sha, given, safe_file_name(given, sha),
+    return _File(kind, path, data, sha, given, load_label(kind, sha, label),
                  settings.key_fingerprint if SPECS[kind].pseudonymised else None)
 
 
@@ -407,7 +427,8 @@ def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: s
 
 
 def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
-          covers: _coverage.Covers, settings: Settings, isolate: bool = False) -> _Read:
+          covers: _coverage.Covers, settings: Settings, isolate: bool = False,
+          layer: str | None = None) -> _Read:
     """Read and check the file; raise what rejects it whole (the error carries ``rows``,
     the rows read, once the file is read)."""
     spec = SPECS[f.kind]
@@ -420,9 +441,11 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     if isolate:  # away from this process (the app's), with CPU and memory limits
         from geo.ingest import _isolated
 
-        table = _isolated.read_table(f.path, sheet, name=f.name, suffix_of=f.given)
+        table = _isolated.read_table(f.path, sheet, name=f.name, suffix_of=f.given,
+                                     layer=layer)
     else:  # the bytes hashed above, not read again
-        table = read_table(f.path, sheet, f.data, name=f.name, suffix_of=f.given)
+        table = read_table(f.path, sheet, f.data, name=f.name, suffix_of=f.given,
+                           layer=layer)
     try:
         if len(table) == 0:
             raise UnreadableFile(f"{f.name}: the file has a header but no rows"
@@ -481,22 +504,28 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         _checkpoint("copied")
         progress(0, 1, "assigning places")
         written = copied.direct
+        replaced = (_pairs(db.frame(conn, "outcome_replace", params))
+                    if spec.replaces == "outcomes" else {})
         for step in spec.inserts:
             n = db.execute(conn, step, params, {"target": target} if target else None)
             written += 0 if step in _POINT_STEPS else max(n, 0)
         summed: Future[list[tuple[str, pa.Table]]] | None = None
+        months: list[Any] = []
         if rollups is not None:
             rollups.add_staged(_copy_out(conn, "stage_incident_placed_rows"))
             rollups.forget_seed()
             if rollups.rows != written:
                 raise RuntimeError(f"{name}: wrote {written} rows but kept {rollups.rows} "
                                    "for the rollups")
+            months = rollups.months()  # before the rows go to be summed
             # summed and encoded while the database checks, indexes and attaches
             summed = _summer().submit(rollups.summed)
         try:
             if target:
                 db.execute(conn, "incident_partition_attach", params)
                 _checkpoint("attached")
+                if spec.replaces == "incidents":
+                    replaced = _replace_incidents(conn, months, params)
             for name_after in spec.after:
                 db.execute(conn, name_after, params)
         except BaseException:
@@ -521,16 +550,56 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
             _copy_quarantine(conn, extract_id, q)
         record(conn, actor, role, "upload", f"{f.kind}:{name}", "loaded",
                {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
-                "rows_quarantined": n_q})
+                "rows_quarantined": n_q,
+                **({"replaced": {str(k): v for k, v in replaced.items()}} if replaced
+                   else {})})
         _checkpoint("audited")
     progress(1, 1, "done")
     log.info("%s: %s rows read, %s loaded, %s quarantined (extract %s)", name, n_read, n_ok,
              n_q, extract_id)
     message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
         f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
-    ) + _coverage.sentence(r.declared, covered)
+    ) + _coverage.sentence(r.declared, covered) + _replaced_sentence(
+        replaced, "outcomes" if spec.replaces == "outcomes" else "incidents")
     return LoadResult(int(extract_id), f.kind, f.sha, "loaded", n_read, n_ok, n_q,
-                      {k: int(v) for k, v in reasons.items()}, message)
+                      {k: int(v) for k, v in reasons.items()}, message,
+                      {str(k): v for k, v in sorted(replaced.items())})
+
+
+def _pairs(rows: pd.DataFrame) -> dict[int, int]:
+    """``replaced_extract``, ``rows_replaced`` rows as a mapping."""
+    return {int(e): int(n) for e, n in zip(rows["replaced_extract"], rows["rows_replaced"],
+                                           strict=True)} if not rows.empty else {}
+
+
+def _replace_incidents(conn: psycopg.Connection[Any], months: list[Any],
+                       params: dict[str, Any]) -> dict[int, int]:
+    """Delete the incidents of older extracts that this load's rows (its table just
+    attached) give again (``duplicate_find``: the same crime key, or identical), record
+    how many of each extract (migration 0021), and sum those extracts' monthly rollups again
+    for the months touched. Skipped when no other extract has a row in the load's months
+    (``duplicate_months``: an index probe)."""
+    probe = {"months": months, "extract_id": params["extract_id"]}
+    if not months or not db.scalar(conn, "duplicate_months", probe):
+        return {}
+    db.execute(conn, "duplicate_find", probe)
+    replaced = _pairs(db.frame(conn, "duplicate_replace", params))
+    if replaced:
+        db.execute(conn, "rollup_refresh_delete")
+        db.execute(conn, "rollup_refresh_fill")
+        db.execute(conn, "rollup_refresh_insert")
+    return replaced
+
+
+def _replaced_sentence(replaced: dict[int, int], what: str) -> str:
+    """"; 272 incidents already loaded from extract 5: replaced (the newer file's kept)"."""
+    if not replaced:
+        return ""
+    parts = [f"{n} from extract {e}" for e, n in sorted(replaced.items())]
+    first = parts[0].replace(" from", f" {what} already loaded from", 1)
+    listed = ", ".join([first, *parts[1:]])
+    return (f"; {listed}: replaced by this file's (the newer extract wins, so none counts "
+            "twice)")
 
 
 @dataclass

@@ -8,6 +8,7 @@ repeated in the message, the quarantine or any log.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 
@@ -63,6 +64,71 @@ IDENTIFYING_NAMES: dict[str, str] = {
     "details": "free-text notes",
 }
 
+#: words that make a column name an identifier wherever they stand in it ("Child
+#: Forename", "YP_DOB", "homeAddress"), and phrases of two or three words
+IDENTIFYING_WORDS: dict[tuple[str, ...], str] = {
+    ("forename",): "a name", ("forenames",): "a name", ("surname",): "a name",
+    ("firstname",): "a name", ("lastname",): "a name", ("fullname",): "a name",
+    ("first", "name"): "a name", ("last", "name"): "a name", ("given", "name"): "a name",
+    ("family", "name"): "a name", ("full", "name"): "a name", ("middle", "name"): "a name",
+    ("dob",): "a date of birth", ("date", "of", "birth"): "a date of birth",
+    ("birth", "date"): "a date of birth", ("birthdate",): "a date of birth",
+    ("dateofbirth",): "a date of birth",
+    ("address",): "an address", ("postcode",): "a postcode", ("post", "code"): "a postcode",
+    ("email",): "an e-mail address", ("e", "mail"): "an e-mail address",
+    ("phone",): "a phone number", ("telephone",): "a phone number",
+    ("mobile",): "a phone number", ("nhs", "number"): "an NHS number",
+    ("nhs", "no"): "an NHS number", ("ni", "number"): "a National Insurance number",
+}
+#: "name" alone is a person's unless it names a thing: "LSOA name", "Place name", "Ward
+#: name", "Station name" (what real police.uk files and boundary files have)
+_THING_WORDS = frozenset({
+    "lsoa", "msoa", "oa", "ward", "wd", "place", "station", "area", "lad", "la", "street",
+    "road", "location", "school", "agency", "organisation", "organization", "site",
+    "operation", "team", "service", "district", "borough", "county", "force", "region",
+    "country", "venue", "premises", "business", "shop", "layer", "category", "type",
+    "crime", "offence", "harm", "intervention", "context", "unit", "ward18", "lsoa21",
+    "lsoa11", "ctry", "rgn", "town", "city", "park", "route", "line", "operator", "partner",
+    "stop", "zone", "beat", "neighbourhood", "sector", "file", "sheet", "field", "column",
+})
+#: a postcode's district or sector is not a full postcode (the values are scanned still)
+_PARTIAL_POSTCODE = frozenset({"district", "sector", "area", "outward", "outcode"})
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words, lower case: split at spaces, punctuation, underscores,
+    digits-to-letters and camelCase (``childForename`` is child, forename)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def column_identifies(name: str) -> str | None:
+    """What identifier a column's name says it holds (``"a name"`` for ``Child Forename``),
+    or ``None`` (``Crime ID``, ``LSOA name``, ``Place name``, ``Postcode district``): its
+    normalised form among :data:`IDENTIFYING_NAMES`, or its words holding one of
+    :data:`IDENTIFYING_WORDS`, or the word "name" not qualified by a thing."""
+    norm = normalise(name)
+    if norm in IDENTIFYING_NAMES:
+        return IDENTIFYING_NAMES[norm]
+    words = _words(name)
+    for phrase, what in IDENTIFYING_WORDS.items():
+        n = len(phrase)
+        for k in range(len(words) - n + 1):
+            if tuple(words[k:k + n]) == phrase:
+                if phrase in (("postcode",), ("post", "code")) and (
+                        set(words[k + n:k + n + 1]) & _PARTIAL_POSTCODE):
+                    continue
+                return what
+    for k, w in enumerate(words):
+        if w in ("name", "names") and not (k and words[k - 1] in _THING_WORDS):
+            return "a name"
+    for strong in ("forename", "surname", "dateofbirth", "firstname", "lastname"):
+        if strong in norm:  # CHILDFORENAME, written with no separators at all
+            return "a name" if "name" in strong else "a date of birth"
+    return None
+
+
 # The patterns run on Arrow's RE2 engine (``pyarrow.compute``), which has no backtracking:
 # its time grows with the length of the text, never faster (a million-character cell takes
 # milliseconds). RE2 has no look-around; ``(?:^|[^\d.])`` stands for "not after a digit".
@@ -112,6 +178,7 @@ def scan(values: pa.Array | list[str], prose_ok: bool = False) -> np.ndarray:
     # the first kind found wins, in this order (as before: e-mail, postcode, NHS, phone)
     checks = [(mask(_EMAIL), "an e-mail address"), (mask(_POSTCODE), "a full postcode"),
               (nhs, "an NHS number"), (mask(_PHONE), "a phone number")]
+    checks.append((mask(_BIRTH_RE2), "a date of birth"))
     if not prose_ok:
         words = pc.count_substring_regex(arr, _WORD).to_numpy(zero_copy_only=False)
         checks.append((np.asarray(words) >= FREE_TEXT_WORDS, "free text"))
@@ -125,11 +192,75 @@ def _value_kind(value: str, prose_ok: bool = False) -> str | None:
     return found
 
 
+#: a date of birth named as such in free text ("DOB 02/03/2011", "born 2 March 2011");
+#: bounded, so it runs in linear time
+_BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\b[\s:]{0,3}\S{0,20}\d",
+                    re.IGNORECASE)
+_BIRTH_RE2 = (r"(?i)\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\b[\s:]{0,3}\S{0,20}\d")
+
+
 def identifier_in(text: str) -> str | None:
     """What direct identifier ``text`` holds (an e-mail address, a full postcode, an NHS or
-    phone number), or ``None``; sentences are allowed. For text typed into a form.
+    phone number, a date of birth named as such), or ``None``; sentences are allowed. For
+    text typed into a form, and free text read from a file (the same guard).
     """
-    return _value_kind(text, prose_ok=True)
+    return _value_kind(text, prose_ok=True) or (
+        "a date of birth" if _BIRTH.search(text) else None)
+
+
+#: words that make a run of capitalised words the name of a thing (an agency, a place, a
+#: programme, a day), not of a person; the area's own ward, LSOA and place names are added
+#: where the database is at hand (:func:`person_name_in`'s ``known``)
+THING_WORDS = frozenset("""
+police service services council city borough county team youth school schools academy
+college university station stations railway rail road street lane avenue way park centre
+center shopping church mosque temple gurdwara hospital clinic health nhs trust partnership
+board safeguarding children childrens social care transport british west east north south
+midlands community housing association authority licensing trading standards fire rescue
+ambulance network project programme operation op unit department office agency group
+groups peer line lines route bus coach metro tram market square green hill heath bridge
+canal estate court house close crescent drive gardens place row terrace walk grove mews
+view parade precinct arcade mall retail takeaway shop shops store cafe restaurant bar pub
+club leisure sports gym library hub work worker workers detached early help family families
+support prevention violence reduction exploitation missing young people person persons
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday the a an and of for to at in on
+near outside inside around by from with after before during since seen reported referred
+several many some all every weekly daily evening evenings morning night nights weekend
+weekends new old high low medium risk safer safe joint multi partners partner ward wards
+lsoa area areas district region local national government home office crown prosecution
+probation court courts magistrates national crime serious organised county lines guardianship
+training patrols patrol design environmental cctv lighting outreach mentoring diversion
+integrated offender management victim victims witness education employment
+""".split())
+#: a title before a capitalised word: a person (Mrs Patel)
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?[ _]+[A-Z][a-z]")
+#: a run of two or more capitalised words (``Jayden Okafor``, ``Jayden_Okafor``)
+_CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:['’][a-z]+)?(?:[ _-]+[A-Z][a-z]+(?:['’][a-z]+)?)+")
+
+
+def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
+    """Whether free text appears to hold a person's name: a title before a capitalised word
+    (``Mrs Patel``), or two or more capitalised words in a row none of which is a word of a
+    thing's name (:data:`THING_WORDS`, and the words of ``known``: the area's ward, LSOA
+    and place names). ``Jayden Okafor was seen`` holds one; ``West Midlands Police``,
+    ``Stratford Road takeaway`` and ``Sutton Coldfield`` (a place of the area) do not. A
+    first name alone is not found: this catches the common case, and refuses rather than
+    stores when in doubt."""
+    text = str(text)[:20_000]
+    if _TITLED.search(text):
+        return True
+    things = THING_WORDS | {w.lower() for w in known}
+    for run in _CAPITALISED_RUN.findall(text):
+        words = [re.sub(r"['’][a-z]+$", "", w).lower() for w in re.split(r"[ _-]+", run) if w]
+        if not any(w in things for w in words):
+            return True
+    return False
+
+
+def words_of(names: Iterable[str]) -> frozenset[str]:
+    """The words of names (the area's wards, LSOAs and places), lower case."""
+    return frozenset(w.lower() for n in names for w in re.findall(r"[A-Za-z]+", str(n)))
 
 
 #: a day-precision date (a date of birth?) in a file name
@@ -158,10 +289,25 @@ def name_is_safe(text: str, words: bool = True) -> bool:
     return not (_FULL_DATE.search(text) or _TWO_NAMES.search(text))
 
 
-def safe_file_name(name: str, sha256: str) -> str:
-    """The name to record for an uploaded file: its own if :func:`name_is_safe`, else
-    ``upload-<first 8 hex digits of its sha256>``."""
-    return name if name_is_safe(name) else f"upload-{sha256[:8]}"
+def load_label(kind: str, sha256: str, label: str | None = None,
+               today: datetime.date | None = None) -> str:
+    """What a load is recorded and reported as (``extract.file_name``, ``audit_log.target``,
+    messages, the server log): never the file's own name, which an analyst did not choose
+    to record and may hold a child's name (``Jayden_Okafor_referral.csv``), but
+    ``incidents upload, 2026-12 (3fa2c1d0)``: the kind, the month of the load and the first
+    digits of the file's sha256 (the ledger keeps the whole digest); or ``label``, typed by
+    the analyst, when it passes :func:`label_is_safe`."""
+    if label is not None and label.strip() and label_is_safe(label.strip()):
+        return label.strip()
+    month = (today or datetime.date.today()).strftime("%Y-%m")
+    return f"{kind} upload, {month} ({sha256[:8]})"
+
+
+def label_is_safe(text: str) -> bool:
+    """Whether a label an analyst typed may be stored: a short line that passes the typed
+    text guard (:func:`identifier_in`) and the file-name guard (:func:`name_is_safe`: no
+    full date, no two capitalised words in a row, no word naming an identifier)."""
+    return len(text) <= 80 and identifier_in(text) is None and name_is_safe(text)
 
 
 def column_label(column: str, columns: list[str] | None = None) -> str:
@@ -197,28 +343,38 @@ def check(
     allowed_names: Iterable[str] = (),
     skip_values: Iterable[str] = (),
     prose: Iterable[str] = (),
+    known: Iterable[str] = (),
+    named: Iterable[str] = (),
 ) -> None:
     """Raise :class:`IdentifierFound` for the first column that is or holds an identifier.
 
     ``allowed_names`` are column names legitimate for this kind of file (a place's
     ``name``); ``skip_values`` are columns already parsed as numbers, dates or codes, whose
     values need no scan; ``prose`` columns may hold sentences (an intervention's
-    description) but are still scanned for postcodes, e-mails and numbers.
+    description) but are still scanned for postcodes, e-mails, numbers and dates of birth
+    named as such, as typed text is (:func:`identifier_in`), and for a person's name
+    (:func:`person_name_in`, with ``known``: the words of the area's own names), as are
+    the ``named`` columns (short free text: an agency).
     """
     allowed = {normalise(a) for a in allowed_names}
     skip = set(skip_values)
     prose_cols = set(prose)
+    name_cols = prose_cols | set(named)
     columns = [str(c) for c in frame.columns]
     for col in frame.columns:
-        norm = normalise(col)
-        if norm in IDENTIFYING_NAMES and norm not in allowed:
-            raise IdentifierFound(file_name, col, IDENTIFYING_NAMES[norm], None, columns)
+        what = column_identifies(col)
+        if what is not None and normalise(col) not in allowed:
+            raise IdentifierFound(file_name, col, what, None, columns)
     for col in frame.columns:
         if col in skip:
             continue
         uniques = pd.unique(frame[col])  # each distinct value once
         found = scan(pa.array(uniques, type=pa.string(), from_pandas=True),
                      prose_ok=col in prose_cols)
+        if col in name_cols:
+            things = words_of(known)
+            named = np.array([person_name_in(str(v), things) for v in uniques], dtype=bool)
+            found[named & (found == None)] = "a person's name"  # noqa: E711
         hits = np.flatnonzero(found != None)  # noqa: E711 - element-wise
         if len(hits):
             value = uniques[hits[0]]

@@ -60,6 +60,9 @@ class Context:
     place_categories: set[str]
     intervention_types: set[str]
     pseudonym_key: str
+    #: the words of the area's own names (wards, LSOAs, places): free text naming them
+    #: does not name a person (``_guard.person_name_in``)
+    known_words: frozenset[str] = frozenset()
     cells: Cells | None = None
     #: the cells while they are still being fetched: the first chunk that needs them waits
     #: for them (:meth:`cell_grid`), not the reading of the file

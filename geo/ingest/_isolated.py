@@ -39,12 +39,14 @@ _OUT_OF_MEMORY = (b"MemoryError", b"bad_alloc", b"Cannot allocate memory",
 
 
 def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
-               cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE) -> Table:
+               cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE,
+               layer: str | None = None) -> Table:
     """:func:`geo.ingest._read.read_table` of ``path``, in a limited child process."""
     with tempfile.TemporaryDirectory(prefix="contexts-parse-") as tmp:
         out = Path(tmp) / "table.pickle"
         args = [sys.executable, "-m", "geo.ingest._isolated", str(path), str(out), name,
-                suffix_of or "", sheet or "", str(cpu_seconds), str(address_space)]
+                suffix_of or "", sheet or "", str(cpu_seconds), str(address_space),
+                layer or ""]
         try:
             done = subprocess.run(args, capture_output=True, timeout=cpu_seconds * 3 + 60,
                                   check=False)
@@ -82,12 +84,12 @@ def _limit(cpu_seconds: int, address_space: int) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    path, out, name, suffix_of, sheet, cpu, space = argv
+    path, out, name, suffix_of, sheet, cpu, space, layer = argv
     _limit(int(cpu), int(space))
     result: tuple[str, Any]
     try:
         result = ("ok", _read_here(Path(path), sheet or None, name=name,
-                                   suffix_of=suffix_of or None))
+                                   suffix_of=suffix_of or None, layer=layer or None))
     except UnreadableFile as exc:
         result = ("error", str(exc))
     except MemoryError:

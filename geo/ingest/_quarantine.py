@@ -5,7 +5,9 @@ description of what was wrong ("month '13/2025' is not a month"), with the value
 file's known, non-identifying fields only: month, harm type, risk level and age band as
 parsed (codes of our vocabularies) and coordinates rounded to about 100 m. The value at
 fault appears in the description only when its shape rules out an identifier (digits and
-separators, a month name, an area code); a column the load does not know is never stored.
+separators, a month name, an area code) and not that of an identifier (a full date, which
+may be a date of birth, or a long run of digits); a column the load does not know is never
+stored.
 """
 
 from __future__ import annotations
@@ -27,6 +29,19 @@ _SHOWABLE = re.compile(
     r"[NSEW])*$"
 )
 _AREA_CODE = re.compile(r"^[A-Z]\d{8}$")
+#: a day-precision date (a date of birth?): ``14/05/2010``, ``2010-05-14``, ``14.5.10``
+_DAY_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[-_./ ]\d{1,2}[-_./ ](?:\d{4}|\d{2})|"
+                       r"\d{4}[-_./ ]\d{1,2}[-_./ ]\d{1,2})(?!\d)")
+#: more digits than a coordinate's whole part, a year or a count have: a phone, NHS or
+#: case number? (the digits after a decimal point are not counted)
+_MANY_DIGITS = 6
+
+
+def identifying_shape(text: str) -> bool:
+    """Whether a value has the shape of an identifier although it is all digits and
+    separators: a full date, or a run of digits (a phone, NHS or case number)."""
+    whole = re.sub(r"[.,]\d+", "", text)  # decimals' fractions are not identifiers
+    return bool(_DAY_DATE.search(text)) or sum(c.isdigit() for c in whole) > _MANY_DIGITS
 
 
 def shown(value: object) -> str:
@@ -36,8 +51,11 @@ def shown(value: object) -> str:
     text = text.strip()
     if not text:
         return "(blank)"
-    if len(text) <= 32 and (_SHOWABLE.match(text) or _AREA_CODE.match(text.upper())):
+    if _AREA_CODE.match(text.upper()) or (
+            len(text) <= 32 and _SHOWABLE.match(text) and not identifying_shape(text)):
         return repr(text)
+    if _SHOWABLE.match(text) and identifying_shape(text):
+        return "(a date or a number that could identify someone, not kept)"
     return f"(a value of {len(text)} characters, not kept)"
 
 

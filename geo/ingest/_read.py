@@ -272,6 +272,36 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def layers(path: Path) -> list[str]:
+    """The layers of a GeoPackage (or any multi-layer file), in the file's order."""
+    import pyogrio
+
+    _checked(_safe.sniff, path, path.name, ".gpkg")
+    _safe.lock_gdal()
+    return [str(n) for n in pyogrio.list_layers(f"GPKG:{path}")[:, 0]]
+
+
+def _layer(path: Path, name: str, layer: str | None) -> str | None:
+    """The layer to read from a GeoPackage: the one asked for, or its only one; a file of
+    several layers read with none asked for is refused, naming them (reading the first
+    would be a guess)."""
+    try:
+        found = layers(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise UnreadableFile(f"{name}: not a readable GeoPackage") from exc
+    listed = ", ".join(column_label(n) for n in found)
+    if layer is not None:
+        if layer not in found:
+            raise UnreadableFile(f"{name}: no layer named {column_label(layer)}; the "
+                                 f"GeoPackage's layers: {listed}")
+        return layer
+    if len(found) > 1:
+        raise UnreadableFile(f"{name}: the GeoPackage holds {len(found)} layers ({listed}): "
+                             "say which to load (contexts load ... --layer NAME, or the "
+                             "Upload page's layer)")
+    return None
+
+
 def _checked(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``check(*args)``, its refusal raised as :class:`UnreadableFile` (what rejects a file)."""
     try:
@@ -280,19 +310,22 @@ def _checked(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise UnreadableFile(str(exc)) from None
 
 
-def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
+def read_spatial(path: Path, name: str, suffix: str | None = None,
+                 layer: str | None = None) -> Table:
     """A GeoJSON, GeoPackage or zipped Shapefile, opened only as what its extension says
     (:mod:`geo.ingest._safe`: its content checked first, one GDAL driver, no network, no
-    other file; a zip's parts copied out under our own names)."""
+    other file; a zip's parts copied out under our own names); ``layer``: a
+    GeoPackage's layer, needed when it has several."""
     suffix = suffix or path.suffix.lower()
     if suffix not in _safe.DRIVERS:
         raise UnreadableFile(f"{name}: not a spatial file type ({suffix!r})")
     _checked(_safe.sniff, path, name, suffix)
+    layer = _layer(path, name, layer) if suffix == ".gpkg" else None
     with tempfile.TemporaryDirectory(prefix="contexts-read-") as tmp:
         target = (_checked(_safe.extract_shapefile, path, name, Path(tmp))
                   if suffix == ".zip" else path)
         try:
-            gdf = _checked(_safe.open_spatial, target, name, suffix)
+            gdf = _checked(_safe.open_spatial, target, name, suffix, layer)
         except UnreadableFile:
             raise
         except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -320,14 +353,16 @@ def read_spatial(path: Path, name: str, suffix: str | None = None) -> Table:
 
 
 def read_table(path: Path, sheet: str | None = None, data: bytes | None = None,
-               name: str | None = None, suffix_of: str | None = None) -> Table:
+               name: str | None = None, suffix_of: str | None = None,
+               layer: str | None = None) -> Table:
     """Read any supported file, by extension, checking that content matches it (``data``:
     its bytes, when the caller has read them already; ``name``: what messages call it;
-    ``suffix_of``: the name whose extension tells the format, if not the path's)."""
+    ``suffix_of``: the name whose extension tells the format, if not the path's;
+    ``layer``: a GeoPackage's layer, needed when it has several)."""
     name = name or path.name
     suffix = Path(suffix_of).suffix.lower() if suffix_of else path.suffix.lower()
     if suffix in SPATIAL:
-        table = read_spatial(path, name, suffix)
+        table = read_spatial(path, name, suffix, layer)
     elif suffix == ".xlsx":
         table = read_xlsx(data if data is not None else path.read_bytes(), name, sheet)
     elif suffix in TABULAR:

@@ -55,6 +55,8 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
         allowed_names=("description",),
         skip_values=[cols[f] for f in ("start_month", "end_month") if f in cols],
         prose=[cols[f] for f in ("description",) if f in cols],
+        known=ctx.known_words,
+        named=[cols[f] for f in ("agency",) if f in cols],
     )
     _required(
         cols,
@@ -122,6 +124,7 @@ def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
         file_name,
         skip_values=[cols[f] for f in ("assessed_on",) if f in cols],
         prose=[cols[f] for f in ("factors",) if f in cols],
+        known=ctx.known_words,
     )
     _required(cols, ("place_ref", "assessed_on", "rating"), file_name, "assessments")
     reason = np.full(len(df), None, dtype=object)

@@ -90,6 +90,13 @@ class Rollups:
         """Every row's key is made: the secret seed is not kept for the rest of the load."""
         self.seed = 0
 
+    def months(self) -> list[object]:
+        """The months of the rows kept (dates, first of the month), each once."""
+        seen: set[object] = set()
+        for p in self.parts:
+            seen.update(pc.unique(p["month"]).to_pylist())
+        return sorted(m for m in seen if m is not None)  # type: ignore[type-var]
+
     @property
     def rows(self) -> int:
         return sum(p.num_rows for p in self.parts)

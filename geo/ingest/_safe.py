@@ -146,19 +146,20 @@ def lock_gdal() -> tuple[str, ...]:
     return left
 
 
-def open_spatial(path: Path, name: str, suffix: str) -> Any:
+def open_spatial(path: Path, name: str, suffix: str, layer: str | None = None) -> Any:
     """The file at ``path`` read by the one driver ``suffix`` allows (a GeoDataFrame): named
     in the path (``GeoJSON:``, ``GPKG:``; a Shapefile's ``.shp`` names its own), the only
-    drivers left registered (:func:`lock_gdal`), and checked after opening."""
+    drivers left registered (:func:`lock_gdal`), and checked after opening (``layer``: a
+    GeoPackage's layer, or its only one)."""
     import pyogrio
 
     lock_gdal()
     want = DRIVERS[suffix]
     target = str(path) if want == "ESRI Shapefile" else f"{want}:{path}"
-    info = pyogrio.read_info(target)
+    info = pyogrio.read_info(target, layer=layer)
     if info.get("driver") != want:
         raise UnsafeFile(f"{name}: GDAL read it as {info.get('driver')!r}, not {want}")
-    return pyogrio.read_dataframe(target)
+    return pyogrio.read_dataframe(target, layer=layer)
 
 
 # --- content ---------------------------------------------------------------------------------

@@ -45,24 +45,43 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
            settings: Settings | None = None, sheet: str | None = None,
-           covers: Any = None) -> Any:
+           covers: Any = None, layer: str | None = None, label: str | None = None) -> Any:
     """Load an uploaded extract through the one ingest pipeline (analysts, admins);
     ``sheet``: the .xlsx sheet to read (the first when None); ``covers``: what an
-    incidents file covers (default the whole area)."""
+    incidents file covers (default the whole area); ``layer``: a GeoPackage's layer;
+    ``label``: what to record the load as, if it passes the guard (the file's own name
+    never is: a neutral label and its digest are)."""
     import hashlib
 
     from geo.ingest import load
-    from geo.ingest._guard import safe_file_name
+    from geo.ingest._guard import load_label
 
     # even a refusal is audited under a name that identifies nobody
-    shown = safe_file_name(file_name, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    shown = load_label(kind, hashlib.sha256(Path(path).read_bytes()).hexdigest(), label)
     authorise(actor, role, "upload", f"{kind}:{shown}", settings)
     kwargs: dict[str, Any] = {"progress": progress} if progress else {}
     if covers is not None:
         kwargs["covers"] = covers
     # parsed in a child process with CPU and memory limits: not in the app's (issue #28)
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
-                sheet=sheet or None, isolate=True, **kwargs)
+                sheet=sheet or None, isolate=True, layer=layer or None, label=label or None,
+                **kwargs)
+
+
+def gpkg_layers(data: bytes) -> list[str]:
+    """The layers of an uploaded GeoPackage (none when it cannot be read: the load then
+    says why), for the Upload page to offer when there are several."""
+    import tempfile
+
+    from geo.ingest._read import layers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.gpkg"
+        path.write_bytes(data)
+        try:
+            return layers(path)
+        except Exception:  # not a GeoPackage: the load refuses it with its reason
+            return []
 
 
 def record_export(actor: str, role: str, what: str, rows: int,
@@ -72,12 +91,22 @@ def record_export(actor: str, role: str, what: str, rows: int,
     audit(actor, role, action, what, "ok", {"rows": rows}, settings)
 
 
-def _no_identifiers(text: str, field: str) -> None:
-    from geo.ingest._guard import identifier_in
+def _no_identifiers(text: str, field: str, known: frozenset[str] = frozenset()) -> None:
+    """Refuse typed text holding a direct identifier or a person's name (the guard free
+    text read from files goes through: ``known``, the words of the area's own names)."""
+    from geo.ingest._guard import identifier_in, person_name_in
 
-    found = identifier_in(text)
+    found = identifier_in(text) or ("a person's name" if person_name_in(text, known)
+                                    else None)
     if found:
         raise ValueError(f"The {field} holds {found}: leave personal details out.")
+
+
+def _area_words(settings: Settings | None) -> frozenset[str]:
+    from geo.ingest import area_words
+
+    with db.connect("loader", settings or get_settings()) as conn:
+        return area_words(conn)
 
 
 def _entry(actor: str, role: str, ref: str, place_id: int, kind: str, agency: str,
@@ -85,8 +114,9 @@ def _entry(actor: str, role: str, ref: str, place_id: int, kind: str, agency: st
            settings: Settings | None) -> dict[str, Any]:
     """Check the role and the typed text of a register entry; its statement parameters."""
     authorise(actor, role, "intervention_edit", ref, settings)
-    _no_identifiers(description, "description")
-    _no_identifiers(agency, "agency")
+    known = _area_words(settings)
+    _no_identifiers(description, "description", known)
+    _no_identifiers(agency, "agency", known)
     return {"ref": ref, "place_id": place_id, "type": kind, "agency": agency,
             "start_month": start_month, "end_month": end_month, "description": description}
 

@@ -66,12 +66,14 @@ _BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\b[\s:]{0,3}\
                     re.IGNORECASE)
 
 
-def _guard(text: str, what: str) -> None:
+def _guard(text: str, what: str, known: frozenset[str] = frozenset()) -> None:
     """Refuse typed text holding a direct identifier (the upload guard's e-mail, postcode,
-    NHS and phone checks, and a date of birth named as such)."""
-    from geo.ingest._guard import identifier_in
+    NHS and phone checks, a date of birth named as such) or a person's name (``known``:
+    the words of the area's own names), as free text read from any file is."""
+    from geo.ingest._guard import identifier_in, person_name_in
 
-    found = identifier_in(text) or ("a date of birth" if _BIRTH.search(text) else None)
+    found = (identifier_in(text) or ("a date of birth" if _BIRTH.search(text) else None)
+             or ("a person's name" if person_name_in(text, known) else None))
     if found:
         raise ContextError(f"The {what} holds {found}: leave personal details out.")
 
@@ -91,9 +93,12 @@ def _check(conn: Any, e: Entry) -> None:
             raise ContextError(f"The {what} is longer than {most} characters.")
     if e.rating is not None and e.rating not in RATINGS:
         raise ContextError(f"Unknown risk rating {e.rating!r}: one of {', '.join(RATINGS)}.")
+    from geo.ingest import area_words
+
+    known = area_words(conn)
     for text, what in ((e.ref, "reference"), (e.name, "name"), (e.summary, "summary"),
                        (e.lead_agency, "lead agency")):
-        _guard(text, what)
+        _guard(text, what, known)
 
 
 def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None,

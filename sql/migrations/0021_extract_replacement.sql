@@ -17,7 +17,7 @@ CREATE TABLE extract_replacement (
 );
 CREATE INDEX extract_replacement_replaced ON extract_replacement (replaced_extract);
 GRANT SELECT, INSERT ON extract_replacement TO contexts_loader;
-GRANT ALL ON extract_replacement TO contexts_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON extract_replacement TO contexts_owner;
 
 -- The monthly rollups (migration 0018) of the older extracts are recomputed for the months
 -- whose rows were replaced: the loader deletes their rows (it may already: SELECT, INSERT,

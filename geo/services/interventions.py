@@ -621,6 +621,11 @@ def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pool
     :meth:`Impact.as_dict` forms."""
     out = {}
     for kind, rows in sorted(_by_type(found).items()):
+        if len(rows) == 1:  # one place: its own estimate and interval, as its sentence says
+            e = rows[0]["its"]
+            out[kind] = Pooled(1, e["level_change"], e["level_low"], e["level_high"], 0.0,
+                               "one place: its own interval")
+            continue
         y = np.array([r["its"]["log_effect"] for r in rows], dtype=float)
         s = np.array([r["its"]["log_se"] for r in rows], dtype=float)
         out[kind] = pooled_effect(y, s)

@@ -416,8 +416,11 @@ def _signed_pct(x: float) -> str:
 
 def _could_detect(res: SegmentedResult, action: str) -> str:
     """What the comparison could have detected, in plain words."""
-    return (f"this comparison could only have detected a fall of {_pct(res.mde)} or more "
-            f"(or a rise of {_pct(res.mde_rise)} or more) with 80% confidence")
+    fall = (f"a fall of {_pct(res.mde)} or more" if math.isfinite(res.mde)
+            else "no fall at all")
+    rise = (f"a rise of {_pct(res.mde_rise)} or more" if math.isfinite(res.mde_rise)
+            else "no rise")
+    return (f"this comparison could only have detected {fall} (or {rise}), 4 times in 5")
 
 
 def _left_out_clause(res: SegmentedResult, action: str) -> str:

@@ -205,3 +205,21 @@ def test_pooled_what_works_is_not_fooled_by_places_already_falling() -> None:
     power, _ = pooled_rate(sim.Scenario("fall of 30 %", effect=-0.30), 150, SEED + 2)
     print(f"pooled over 4 places: falling 2.5 %/month called a clear fall in {falling:.0%}, "
           f"interval covers 0 in {covered:.0%}; a 30 % fall found in {power:.0%}")
+
+
+def test_no_incidents_on_one_side_gives_no_estimate_and_says_why() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from geo.stats.impact import assess
+    from geo.stats.segmented import segmented
+
+    post = np.arange(24) >= 12
+    gone = np.r_[np.full(12, 10), np.zeros(12)]
+    assert segmented(gone, np.full(24, 100), post) is None
+    frame = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=24, freq="MS"),
+                          "post": post, "target": gone, "buffer": 2, "control": 100})
+    res = assess("X", "Somewhere", "patrols", frame)
+    assert res.verdict == "too little data" and res.its is None
+    assert res.sentence.startswith("No estimate for patrols at Somewhere: the counts (120 "
+                                   "before, 0 after)")

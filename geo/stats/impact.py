@@ -472,6 +472,11 @@ def sentence(
     the verdict of :func:`verdict`, its reason, what the comparison could have detected
     and, for a reduction, the displacement claim ``moved`` (:func:`displacement_claim`)."""
     v, rule = decided or verdict(sufficient, res, sc)
+    if (v == "too little data" or res is None) and (
+            c.rb + c.ra >= MIN_TARGET_INCIDENTS and c.rb >= MIN_BEFORE_INCIDENTS):
+        return (f"No estimate for {action} at {place}: the counts ({fmt(c.rb)} before, "
+                f"{fmt(c.ra)} after) leave one side of the start without incidents to weigh "
+                f"against chance, so the model cannot put an interval on the change.")
     if v == "too little data" or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "

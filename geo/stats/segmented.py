@@ -68,6 +68,8 @@ PRETREND_ALPHA = 0.05
 POWER = 0.80
 #: the largest lag-1 autocorrelation allowed for
 MAX_RHO = 0.9
+#: a standard error of the log change above this is no estimate at all ("too little data")
+MAX_LOG_SE = 3.0
 
 
 @dataclass
@@ -177,13 +179,29 @@ def _mde(fit: _Honest, x: NDArray[np.float64], t: NDArray[np.float64],
     quasi-Poisson scale would overstate). inf when no fall up to 99 % qualifies."""
     base = fit.weights * np.where(post, math.exp(-fit.params[-1]), 1.0)
     alpha = (fit.scale - 1) / float(base.mean()) if base.mean() > 0 else 0.0
-    grid = -np.arange(1, 100) / 100 if fall else np.arange(1, 501) / 100
-    for e in grid:
+
+    def detectable(e: float) -> bool:
         w = base * np.where(post, 1 + e, 1.0)
         w = w / (1 + alpha * w)
         se = math.sqrt(max(_cov(x, w, t, 1.0, fit.rho)[-1, -1], 0.0))
-        if k * se <= abs(math.log1p(e)):
-            return float(abs(e))
+        return k * se <= abs(math.log1p(e))
+
+    # a coarse grid for the first detectable size, then bisection to 0.1 point
+    grid = -np.arange(0.05, 1.0, 0.05) if fall else np.arange(0.05, 5.01, 0.05)
+    lo = 0.0
+    for e in grid:
+        if detectable(float(e)):
+            hi = float(e)
+            for _ in range(6):
+                mid = (lo + hi) / 2
+                if detectable(mid):
+                    hi = mid
+                else:
+                    lo = mid
+            return abs(hi)
+        lo = float(e)
+    if fall and detectable(-0.99):
+        return 0.99
     return float("inf")
 
 
@@ -257,6 +275,8 @@ def segmented(target: ArrayLike, control: ArrayLike, post: ArrayLike,
         return None
     params, cov, scale, rho, df = fit.params, fit.cov, fit.scale, fit.rho, fit.df
     d, se = float(params[-1]), float(math.sqrt(max(cov[-1, -1], 0.0)))
+    if not (math.isfinite(d) and math.isfinite(se)) or se > MAX_LOG_SE:
+        return None  # no information (e.g. no incidents at all on one side)
     tq = float(student_t.ppf(0.975, df))
     p = float(2 * student_t.sf(abs(d) / se, df)) if se > 0 else 1.0
     # the before-months' own trend (the parallel-paths test)
@@ -283,21 +303,26 @@ def segmented(target: ArrayLike, control: ArrayLike, post: ArrayLike,
     if (hi < 0 or lo > 0) and bias_per != 0:
         # the bend (in log units a month) that brings the nearer end of the interval to 0
         edge = hi if hi < 0 else lo
-        breakdown = float(math.expm1(abs(edge / bias_per)))
+        breakdown = float(_expm1(abs(edge / bias_per)))
     k = tq + norm.ppf(POWER)
     return SegmentedResult(
-        level_change=math.expm1(d), level_low=math.expm1(lo), level_high=math.expm1(hi),
+        level_change=_expm1(d), level_low=_expm1(lo), level_high=_expm1(hi),
         log_effect=d, log_se=se, p=p, df=df, scale=scale, rho=rho,
-        trend=math.expm1(float(params[1])) if own_trend else 0.0,
-        pretrend=math.expm1(pt_b),
-        pretrend_low=math.expm1(pt_b - ptq * pt_se) if math.isfinite(pt_se) else float("nan"),
-        pretrend_high=math.expm1(pt_b + ptq * pt_se) if math.isfinite(pt_se) else float("nan"),
+        trend=_expm1(float(params[1])) if own_trend else 0.0,
+        pretrend=_expm1(pt_b),
+        pretrend_low=_expm1(pt_b - ptq * pt_se) if math.isfinite(pt_se) else float("nan"),
+        pretrend_high=_expm1(pt_b + ptq * pt_se) if math.isfinite(pt_se) else float("nan"),
         pretrend_p=pt_p, already_changing=pt_p < PRETREND_ALPHA,
         left_out=int((~keep & ~post).sum()), spike=bool(spike_k), spike_z=float(spike_z),
         mde=_mde(fit, x, tk, post[keep], k, True), mde_rise=_mde(fit, x, tk, post[keep], k, False),
         breakdown_slope=breakdown, months_before=int(pre.sum()), months_after=int(after.sum()),
         model=(f"quasi-binomial share of the surrounding area"
                f"{', own trend' if own_trend else ''} (scale {scale:.2f}, AR(1) {rho:.2f})"))
+
+
+def _expm1(v: float) -> float:
+    """exp(v) - 1, infinite rather than an overflow."""
+    return math.expm1(v) if v < 700 else float("inf")
 
 
 def _bias_per_bend(x: NDArray[np.float64], y: NDArray[np.float64], n: NDArray[np.float64],

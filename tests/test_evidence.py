@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.stats.impact import Counts, ItsResult, assess, displacement, verdict, wdq
+from geo.stats.impact import Counts, assess, displacement, verdict, wdq
+from geo.stats.segmented import SegmentedResult
 from geo.stats.synth import (
     MIN_DONORS,
     index,
@@ -156,8 +157,10 @@ def test_pooled_effect_with_no_or_one_place() -> None:
     assert one.low < -0.3 < one.high
 
 
-def _its(level: float, low: float, high: float) -> ItsResult:
-    return ItsResult("Poisson", level, low, high, 0, 0, 0, 0.01, 1.0, 12, 12)
+def _its(level: float, low: float, high: float, changing: bool = False) -> SegmentedResult:
+    return SegmentedResult(level, low, high, np.log1p(level), 0.2, 0.01, 21, 1.0, 0.0, 0.0,
+                           -0.03 if changing else 0.0, -0.05, 0.0, 0.01 if changing else 0.5,
+                           changing, 0, False, 0.0, 0.6, 1.5, 0.02, 12, 12)
 
 
 def test_verdict_rule() -> None:
@@ -167,18 +170,22 @@ def test_verdict_rule() -> None:
     sc.placebo_p, sc.effect, sc.poor_fit, sc.time_drift = 0.02, -0.35, False, False
     assert verdict(False, None, sc)[0] == "too little data"
     assert verdict(True, fell, None) == ("comparison too poor", "no matched comparison")
-    assert verdict(True, fell, sc) == ("reduced", "all measures agree")
+    assert verdict(True, fell, sc) == ("reduced", "interval excludes 0")
     sc.poor_fit = True
     assert verdict(True, fell, sc) == ("comparison too poor", "poor before-period fit")
     sc.poor_fit = False
     sc.time_drift = True
     assert verdict(True, fell, sc) == ("comparison too poor", "placebo in time")
     sc.time_drift = False
+    # the place was already changing before the start: no verdict
+    assert verdict(True, _its(-0.4, -0.55, -0.2, changing=True), sc) == (
+        "comparison too poor", "already changing")
+    # the placebo in space is reported, no longer part of the rule (issue #30)
     sc.placebo_p = 0.4
-    assert verdict(True, fell, sc) == ("no clear change", "placebo in space")
+    assert verdict(True, fell, sc) == ("reduced", "interval excludes 0")
     sc.placebo_p = 0.02
     assert verdict(True, _its(-0.1, -0.3, 0.1), sc) == ("no clear change",
-                                                         "ITS interval includes 0")
+                                                         "interval includes 0")
     assert verdict(True, _its(0.5, 0.2, 0.8), sc) == ("no clear change", "measures disagree")
 
 

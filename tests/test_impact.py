@@ -16,7 +16,7 @@ from geo.stats.impact import (
     Counts,
     assess,
     displacement,
-    its,
+    its_common_trend,
     total_net_effect,
     wdd,
     wdq,
@@ -72,6 +72,12 @@ def test_wdq_readings_for_diffusion_and_net_loss() -> None:
 
 
 def test_its_interval_covers_the_truth_in_about_95_percent_of_simulations() -> None:
+    """The verdict's estimate (geo.stats.segmented) on Poisson counts with a shared season
+    and monthly shock: honest, and at 15 a month it finds a 30 % fall in 12 % of runs,
+    well above the 2.5 % it would by chance (allowing for the place's own trend costs
+    power: see tests/test_simulation.py for the traps it guards against)."""
+    from geo.stats.segmented import segmented
+
     truth = -0.30
     post = np.r_[np.zeros(12, bool), np.ones(12, bool)]
     moy = np.r_[np.arange(1, 13), np.arange(1, 13)]
@@ -83,18 +89,19 @@ def test_its_interval_covers_the_truth_in_about_95_percent_of_simulations() -> N
         shock = np.exp(rng.normal(0, 0.05, 24))  # a shared month-to-month shock
         target = rng.poisson(15 * season * shock * np.where(post, 1 + truth, 1))
         control = rng.poisson(120 * season * shock)
-        res = its(target, control, post, moy)
+        res = segmented(target, control, post)
         covered += res.level_low <= truth <= res.level_high
         excludes_zero += res.level_high < 0
-    assert 0.91 <= covered / runs <= 0.985
-    assert excludes_zero / runs > 0.5  # power is reasonable at 15 a month
+    assert 0.93 <= covered / runs <= 0.995
+    assert excludes_zero / runs > 0.07
 
 
 def test_its_switches_to_negative_binomial_when_overdispersed() -> None:
     rng = np.random.default_rng(4)
     post = np.r_[np.zeros(18, bool), np.ones(18, bool)]
     lam = rng.gamma(shape=2, scale=10, size=36)  # strongly overdispersed counts
-    res = its(rng.poisson(lam), rng.poisson(200, 36), post, (np.arange(36) % 12) + 1)
+    res = its_common_trend(rng.poisson(lam), rng.poisson(200, 36), post,
+                           (np.arange(36) % 12) + 1)
     assert res.model == "negative binomial" and res.dispersion > 1.5
 
 
@@ -124,17 +131,25 @@ def sample_impacts(settings):
 
 
 def test_planted_forty_percent_fall_is_recovered(sample_impacts) -> None:
+    """Aston station: a planted 40 % fall at about 14 incidents a month. Allowing for the
+    place's own trend (issue #30), 12 months either side can only detect a fall of more
+    than 40 %: the interval holds the truth, the verdict is "no clear change" and the
+    sentence says what could have been detected."""
     res = sample_impacts[TRUTH["interventions"]["effective"]["intervention"]]
     assert res.its.level_low <= -0.40 <= res.its.level_high
-    assert res.its.level_high < 0
-    assert res.sentence.startswith("Incidents at Aston station fell by")
-    assert "no sign that harm moved" in res.sentence
+    assert res.its.level_change < -0.25
+    assert res.its.mde > 0.40
+    assert res.verdict == "no clear change"
+    assert res.sentence.startswith("No clear change in incidents at Aston station")
+    assert f"could only have detected a fall of {res.its.mde * 100:.0f}% or more" in res.sentence
 
 
 def test_planted_displacement_gives_negative_wdq(sample_impacts) -> None:
     res = sample_impacts[TRUTH["interventions"]["displaced"]["intervention"]]
     assert res.its.level_low <= -0.40 <= res.its.level_high
     assert res.wdq["wdq"] < 0
+    # the ring's rise (6 incidents before, 22 after) is beyond chance: the claim stands
+    assert res.buffer.level_low > 0
     assert "moved to the surrounding streets" in res.sentence
 
 
@@ -142,6 +157,7 @@ def test_no_effect_interval_covers_zero(sample_impacts) -> None:
     res = sample_impacts[TRUTH["interventions"]["null"]["intervention"]]
     assert res.its.level_low <= 0 <= res.its.level_high
     assert res.sentence.startswith("No clear change")
+    assert "this is not evidence that it did not work" in res.sentence
 
 
 def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
@@ -149,7 +165,8 @@ def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
     aston = sample_impacts[planted["effective"]["intervention"]]
     lozells = sample_impacts[planted["displaced"]["intervention"]]
     erdington = sample_impacts[planted["null"]["intervention"]]
-    assert aston.verdict == "reduced" and aston.displacement == "none"
+    # Aston's 40 % fall is below what its comparison can detect (see above)
+    assert aston.verdict == "no clear change" and aston.displacement is None
     assert lozells.verdict == "reduced" and lozells.displacement == "moved"
     assert erdington.verdict == "no clear change" and erdington.displacement is None
     for res in sample_impacts.values():
@@ -160,6 +177,9 @@ def test_verdicts_match_the_truth_without_contradiction(sample_impacts) -> None:
             assert d == "none" and reading == "no displacement or diffusion"
         if "moved to the surrounding streets" in res.sentence and "no sign" not in res.sentence:
             assert d == "moved" and "displacement" in reading
+            assert res.displacement == "moved" and res.buffer.level_low > 0
+        if res.displacement == "unclear":
+            assert "not distinguishable from chance" in reading
         if res.verdict != "reduced":  # no reduction: no displacement claim either way
             assert res.displacement is None
             assert "surrounding streets" not in res.sentence
@@ -179,20 +199,43 @@ def test_placebo_p_separates_the_planted_fall_from_no_effect(sample_impacts) -> 
 
 
 def test_pooled_effects_recover_the_planted_types(sample_impacts) -> None:
+    """Pooled over each type's 4 places, the places' own estimates (their trends allowed
+    for, issue #30): both intervals hold their truth; the planted 30 % fall is below what
+    4 places at about 10 incidents a month can show with the Hartung-Knapp interval, so
+    the sentence says "no clear change" with the estimate beside it."""
     pooled = pooled_by_type(list(sample_impacts.values()))
     labels = {i.intervention: i.intervention_type for i in sample_impacts.values()}
     works, null = TRUTH["pooled"]["works"], TRUTH["pooled"]["no_effect"]
     w = pooled[labels[works["interventions"][0]]]
     n = pooled[labels[null["interventions"][0]]]
     assert w.places == 4 and n.places == 4
-    assert w.low <= works["effect"] <= w.high and w.high < 0
-    assert n.low <= 0 <= n.high
+    assert w.low <= works["effect"] <= w.high and w.effect < -0.2
+    assert n.low <= 0 <= n.high and abs(n.effect) < 0.15
     text = pooled_sentence("Environmental design", w)
-    assert text.startswith("Environmental design: ") and "fewer incidents on average over 4" in text
+    assert text.startswith("Environmental design: no clear change on average over 4 places (")
+    assert "fewer incidents)" in text
+
+
+def test_pooled_and_per_place_results_are_reconciled() -> None:
+    """A clear average over places none of which was clear alone gets one sentence saying
+    why; so does the reverse."""
+    from geo.services.interventions import reconcile
+    from geo.stats.synth import Pooled
+
+    clear = Pooled(4, -0.3, -0.45, -0.12, 0.0)
+    text = reconcile(clear, ["no clear change"] * 4, [0.55, 0.6, 0.62, 0.7])
+    assert text.startswith("4 of these 4 places showed no clear change on its own")
+    assert "could only have detected a fall of 55% or more" in text
+    assert "pooling the 4 places narrows the interval" in text
+    unclear = Pooled(4, -0.1, -0.4, 0.3, 0.05)
+    assert reconcile(unclear, ["reduced", "no clear change", "no clear change",
+                               "no clear change"], [0.5, 0.6, 0.6, 0.6]).startswith(
+        "1 of the 4 places showed a clear change on its own, but the average")
+    assert reconcile(unclear, ["no clear change"] * 4, [0.5] * 4) == ""
 
 
 def test_impact_command_json(settings) -> None:
-    ref = TRUTH["interventions"]["effective"]["intervention"]
+    ref = TRUTH["interventions"]["displaced"]["intervention"]
     out = subprocess.run(
         [
             sys.executable,
@@ -217,9 +260,9 @@ def test_impact_command_json(settings) -> None:
     assert doc["intervention"] == ref and doc["sufficient"]
     assert set(doc["counts"]) == {"rb", "ra", "db", "da", "cb", "ca"}
     assert {"wdq", "reading"} <= set(doc["wdq"]) and "wdd" in doc["wdd"]
-    assert doc["its"]["level_change"] < 0
-    assert doc["sentence"].startswith("Incidents at Aston station fell by")
-    assert doc["verdict"] == "reduced"
+    assert doc["its"]["level_change"] < 0 and doc["its"]["mde"] > 0
+    assert doc["sentence"].startswith("Incidents at Lozells Road parade fell by")
+    assert doc["verdict"] == "reduced" and doc["buffer"]["level_low"] > 0
     sc = doc["synthetic"]
     assert sc["placebo_p"] < 0.05 and sc["pre_rmspe"] >= 0 and sc["weights"]
     assert doc["wdd"]["comparison"] == "matched"
@@ -232,8 +275,9 @@ def test_impact_command_by_type(settings) -> None:
     ).stdout.splitlines()
     rows = {r["type"]: r for r in map(json.loads, out)}
     works = rows["Environmental design"]
-    assert works["places"] == 4 and works["low"] <= -0.30 <= works["high"] < 0
-    assert works["sentence"].startswith("Environmental design: 30% fewer")
+    assert works["places"] == 4 and works["low"] <= -0.30 <= works["high"]
+    assert works["effect"] < -0.2
+    assert works["sentence"].startswith("Environmental design: no clear change on average")
     assert rows["Licensing action"]["low"] <= 0 <= rows["Licensing action"]["high"]
 
 

@@ -35,7 +35,7 @@ from geo.stats.impact import (
     Counts,
     Impact,
     assess,
-    displacement,
+    displacement_claim,
     sentence,
     verdict,
 )
@@ -54,6 +54,8 @@ class ImpactParams:
     after: int = 12
     buffer: float = 200.0
     harms: tuple[str, ...] | None = None
+    #: the last before-months left out of the estimate (a spike is left out anyway)
+    leave_out: int = 0
 
 
 def register(conn: psycopg.Connection[Any]) -> pd.DataFrame:
@@ -405,10 +407,10 @@ def _assessed(intervention: pd.Series | dict[str, Any], series: pd.DataFrame,
     kind = str(intervention.get("type_label", ""))
     if view is not None:
         return published_impact(str(intervention["ref"]), str(intervention["place_name"]),
-                                action, series, view, donor_frame, kind)
+                                action, series, view, donor_frame, kind, params.leave_out)
     return assess(str(intervention["ref"]), str(intervention["place_name"]), action,
                   series[["month", "post", *ZONES]], fmt,
-                  None if donor_frame is None else donor_frame[0], kind)
+                  None if donor_frame is None else donor_frame[0], kind, params.leave_out)
 
 
 def impact(
@@ -439,7 +441,7 @@ def impact(
 
 def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, view: View,
                      donors: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-                     kind: str = "") -> Impact:
+                     kind: str = "", leave_out: int = 0) -> Impact:
     """An impact as ``view`` may see it, every number from published values.
 
     For an aggregate view the model is fitted to the monthly series perturbed month by
@@ -454,7 +456,7 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
     fmt = count_formatter(view)
     if view.exact:
         out = assess(ref, place, action, series[["month", "post", *ZONES]], fmt,
-                     None if donors is None else donors[0], kind)
+                     None if donors is None else donors[0], kind, leave_out)
     else:
         shown = pd.DataFrame({"month": series["month"], "post": series["post"]} | {
             z: perturbed(series[z].to_numpy(), series[f"{z}_ck"].to_numpy(), view)
@@ -464,7 +466,7 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
             n, ck = donors
             donor_shown = pd.DataFrame(perturbed(n.to_numpy(), ck.to_numpy(), view),
                                        index=n.index, columns=n.columns)
-        out = assess(ref, place, action, shown, fmt, donor_shown, kind)
+        out = assess(ref, place, action, shown, fmt, donor_shown, kind, leave_out)
         c = Counts(*(int(perturbed(n, ck, view)) for n, ck in _cells(series)))
         sufficient = (out.sufficient and c.rb + c.ra >= MIN_TARGET_INCIDENTS
                       and c.rb >= MIN_BEFORE_INCIDENTS)
@@ -472,10 +474,11 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
         out.its = out.its if sufficient else None
         decided = verdict(sufficient, out.its, out.synthetic)
         out.verdict, out.rule = decided
-        out.displacement = displacement(out.wdq) if decided[0] == "reduced" else None
+        out.displacement = (displacement_claim(out.wdq, out.buffer)
+                            if decided[0] == "reduced" else None)
         months_after = int(series["post"].to_numpy(dtype=bool).sum())
         out.sentence = sentence(place, action, months_after, c, out.wdq, out.its, sufficient,
-                                fmt, out.synthetic, decided)
+                                fmt, out.synthetic, decided, out.displacement)
     out.counts_text = published_counts(series, view)
     return out
 
@@ -596,29 +599,73 @@ def impacts_read(
     return [out[k] for k in range(len(rows))]
 
 
-def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:
-    """The pooled effect of each type of intervention over its places with a verdict
-    (those with too little data or too poor a comparison are left out). Takes impacts or
-    their :meth:`Impact.as_dict` forms."""
-    groups: dict[str, list[tuple[float, float]]] = {}
+def _by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The impacts (as dicts) that enter the pooled effect, by type: those with a verdict
+    (not "too little data" or "comparison too poor") and an estimate."""
+    groups: dict[str, list[dict[str, Any]]] = {}
     for i in found:
         d = i.as_dict() if isinstance(i, Impact) else i
-        sc = d.get("synthetic")
-        if (d["verdict"] in ("too little data", "comparison too poor") or not sc
-                or sc["log_effect"] is None or sc["log_se"] is None):
+        est = d.get("its")
+        if (d["verdict"] in ("too little data", "comparison too poor") or not est
+                or est.get("log_effect") is None or est.get("log_se") is None):
             continue
-        groups.setdefault(d["intervention_type"], []).append((sc["log_effect"], sc["log_se"]))
+        groups.setdefault(d["intervention_type"], []).append(d)
+    return groups
+
+
+def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pooled]:
+    """The pooled effect of each type of intervention over its places with a verdict
+    (those with too little data or too poor a comparison are left out): each place's
+    estimate of the verdict (:func:`geo.stats.segmented.segmented`: its own trend allowed
+    for, honest standard error), pooled by random effects. Takes impacts or their
+    :meth:`Impact.as_dict` forms."""
     out = {}
-    for kind, pairs in sorted(groups.items()):
-        y, s = np.array(pairs).T
+    for kind, rows in sorted(_by_type(found).items()):
+        if len(rows) == 1:  # one place: its own estimate and interval, as its sentence says
+            e = rows[0]["its"]
+            out[kind] = Pooled(1, e["level_change"], e["level_low"], e["level_high"], 0.0,
+                               "one place: its own interval")
+            continue
+        y = np.array([r["its"]["log_effect"] for r in rows], dtype=float)
+        s = np.array([r["its"]["log_se"] for r in rows], dtype=float)
         out[kind] = pooled_effect(y, s)
     return out
 
 
 def pooled_rows(found: list[Impact] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per type: type, places, effect, low, high and the sentence."""
-    return [p.as_dict() | {"type": kind, "sentence": pooled_sentence(kind, p)}
+    """One row per type: type, places, effect, low, high and the sentence (with the
+    sentence that reconciles it with the places' own verdicts)."""
+    groups = _by_type(found)
+    return [p.as_dict() | {"type": kind,
+                           "sentence": " ".join(filter(None, (
+                               pooled_sentence(kind, p),
+                               reconcile(p, [r["verdict"] for r in groups.get(kind, [])],
+                                         [r["its"]["mde"] for r in groups.get(kind, [])]))))}
             for kind, p in pooled_by_type(found).items()]
+
+
+def reconcile(p: Pooled | dict[str, Any], verdicts: list[str], mdes: list[float]) -> str:
+    """One sentence explaining how the pooled effect and the places' own verdicts fit
+    together ("" when there is nothing to explain): pooling places gives a narrower
+    interval than any one place has, so a clear average can rest on places none of which
+    was clear alone; and a clear place need not make a clear average."""
+    d = p.as_dict() if isinstance(p, Pooled) else p
+    if not d["places"] or d["effect"] is None or d["places"] < 2:
+        return ""
+    clear = d["high"] < 0 or d["low"] > 0
+    way = "fall" if d["effect"] < 0 else "rise"
+    n, k = d["places"], sum(v in ("reduced", "increased") for v in verdicts)
+    unclear = [m for m, v in zip(mdes, verdicts, strict=True) if v == "no clear change"]
+    if clear and unclear:
+        return (f"{len(unclear)} of these {n} places showed no clear change on its own: one "
+                f"place alone could only have detected a fall of {min(unclear) * 100:.0f}% or "
+                f"more, and pooling the {n} places narrows the interval, so the average {way} "
+                f"is clear where single places were not.")
+    if not clear and k:
+        return (f"{k} of the {n} places showed a clear change on its own, but the average "
+                f"over places is not clear: the places differ, or part of that change is "
+                f"chance.")
+    return ""
 
 
 def pooled_sentence(kind: str, p: Pooled | dict[str, Any]) -> str:

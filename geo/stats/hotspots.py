@@ -73,10 +73,29 @@ def confidence_bins(z: ArrayLike, p: ArrayLike, fdr: bool = True) -> NDArray[np.
     return signed
 
 
-def hot_spots(y: ArrayLike, w: sp.spmatrix, fdr: bool = True) -> pd.DataFrame:
-    """Gi* z, p and bin for each location, as a frame in the input's order."""
-    z, p = gi_star(y, w)
+def hot_spots(y: ArrayLike, w: sp.spmatrix, fdr: bool = True,
+              area: ArrayLike | None = None) -> pd.DataFrame:
+    """Gi* z, p and bin for each location, as a frame in the input's order.
+
+    ``area``: each location's area (or share of a full cell) inside the study region.
+    With it, Gi* runs on the counts less their expected counts for that area
+    (:func:`excess_over_area`), so a hexagon cut by the boundary is not a cold spot merely
+    because less of it lies inside (issue #30: on uniform random data, 52 of 53 cold spots
+    were such hexagons)."""
+    values = excess_over_area(y, area) if area is not None else y
+    z, p = gi_star(values, w)
     return pd.DataFrame({"z": z, "p": p, "bin": confidence_bins(z, p, fdr)})
+
+
+def excess_over_area(y: ArrayLike, area: ArrayLike) -> NDArray[np.float64]:
+    """Counts less the count each location's area would hold at the region's average
+    density: y - area * sum(y) / sum(area)."""
+    x = np.asarray(y, dtype=float)
+    a = np.asarray(area, dtype=float)
+    total = float(a.sum())
+    expected = a * x.sum() / total if total > 0 else np.full(x.size, x.mean())
+    out: NDArray[np.float64] = x - expected
+    return out
 
 
 QUADRANTS = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}

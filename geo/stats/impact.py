@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from geo.stats.segmented import SegmentedResult, segmented
 from geo.stats.synth import SynthResult, synthetic_control
 
 #: below these the result is "too little data to say"
@@ -196,7 +197,7 @@ def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, flo
     return fit.params, fit.bse, "Poisson", dispersion
 
 
-def its(
+def its_common_trend(
     target: np.ndarray,
     control: np.ndarray,
     post: np.ndarray,
@@ -264,8 +265,8 @@ def wdd_matched(c: Counts, sc: SynthResult) -> dict[str, Any]:
             "comparison": "matched"}
 
 
-def verdict(sufficient: bool, res: ItsResult | None,
-            sc: SynthResult | None) -> tuple[str, str]:
+def verdict_common_trend(sufficient: bool, res: ItsResult | None,
+                         sc: SynthResult | None) -> tuple[str, str]:
     """The decision rule (docs/methods.md): one of :data:`VERDICTS` and the rule that decided.
 
     1. too little data: the target's counts are below the minimum (no ITS);
@@ -296,6 +297,70 @@ def verdict(sufficient: bool, res: ItsResult | None,
     return "no clear change", "measures disagree"
 
 
+def verdict(sufficient: bool, res: SegmentedResult | None,
+            sc: SynthResult | None) -> tuple[str, str]:
+    """The decision rule (docs/methods.md): one of :data:`VERDICTS` and the rule that decided.
+
+    1. too little data: the target's counts are below the minimum (no estimate);
+    2. comparison too poor: no matched comparison (fewer than ``MIN_DONORS`` donors or
+       before-months), a poor before-period fit, the comparison drifted apart before the
+       start (placebo in time, :mod:`geo.stats.synth`), or the place was already changing
+       relative to its surrounding area before the start (the parallel-paths test of
+       :func:`geo.stats.segmented.segmented`);
+    3. reduced / increased: the 95 % interval of the segmented estimate (own trend,
+       overdispersion and autocorrelation allowed for) excludes 0 and the matched
+       comparison's effect has the same sign;
+    4. otherwise no clear change.
+
+    The placebo in space is reported but no longer decides (one pre-specified estimator,
+    issue #30; it did not guard against the traps the simulation sets).
+    """
+    if not sufficient or res is None:
+        return "too little data", "counts below the minimum"
+    if sc is None:
+        return "comparison too poor", "no matched comparison"
+    if sc.poor_fit:
+        return "comparison too poor", "poor before-period fit"
+    if sc.time_drift:
+        return "comparison too poor", "placebo in time"
+    if res.already_changing:
+        return "comparison too poor", "already changing"
+    clear = res.level_high < 0 or res.level_low > 0
+    agree = math.copysign(1, sc.effect) == math.copysign(1, res.level_change)
+    if clear and agree:
+        return ("reduced" if res.level_change < 0 else "increased"), "interval excludes 0"
+    if not clear:
+        return "no clear change", "interval includes 0"
+    return "no clear change", "measures disagree"
+
+
+def buffer_change(buffer: np.ndarray, control: np.ndarray,
+                  post: np.ndarray) -> SegmentedResult | None:
+    """The buffer ring's change against the control: the same honest interval as the
+    target's (overdispersion, autocorrelation), as a level comparison without the ring's
+    own trend and without the spike check: the ring was not chosen for its trend or a
+    spike, and at a few incidents a month a trend cannot be estimated from it."""
+    return segmented(buffer, control, post, check_spike=False, own_trend=False)
+
+
+def displacement_claim(w: dict[str, Any], buf: SegmentedResult | None) -> str | None:
+    """The one displacement claim: "moved" or "diffusion" only when the WDQ says so
+    **and** the buffer ring's own change is distinguishable from zero (its 95 % interval
+    excludes 0, :func:`buffer_change`); "unclear" when the WDQ points one way but the
+    ring's change is within chance; "none" when the WDQ is within the dead band; None when
+    the WDQ is not meaningful."""
+    d = displacement(w)
+    if d in (None, "none"):
+        return d
+    if buf is None:
+        return "unclear"
+    if d == "moved" and buf.level_low > 0:
+        return "moved"
+    if d == "diffusion" and buf.level_high < 0:
+        return "diffusion"
+    return "unclear"
+
+
 @dataclass
 class Impact:
     """Everything a page or the command line shows for one intervention."""
@@ -308,7 +373,7 @@ class Impact:
     wdq: dict[str, Any] = field(default_factory=dict)
     total_net_effect: float | None = None
     wdd: dict[str, Any] = field(default_factory=dict)
-    its: ItsResult | None = None
+    its: SegmentedResult | None = None
     verdict: str = "too little data"
     rule: str = ""
     displacement: str | None = None
@@ -317,10 +382,13 @@ class Impact:
     intervention_type: str = ""
     #: the six counts as the viewer may see them (geo.services.interventions.published_impact)
     counts_text: dict[str, str] = field(default_factory=dict)
+    #: the buffer ring's change against the control (:func:`buffer_change`)
+    buffer: SegmentedResult | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["its"] = asdict(self.its) if self.its else None
+        out["its"] = self.its.as_dict() if self.its else None
+        out["buffer"] = self.buffer.as_dict() if self.buffer else None
         out["synthetic"] = self.synthetic.as_dict() if self.synthetic else None
         return out
 
@@ -346,21 +414,69 @@ def _signed_pct(x: float) -> str:
     return "0%" if p == 0 else f"{p:+d}%"
 
 
+def _could_detect(res: SegmentedResult, action: str) -> str:
+    """What the comparison could have detected, in plain words."""
+    fall = (f"a fall of {_pct(res.mde)} or more" if math.isfinite(res.mde)
+            else "no fall at all")
+    rise = (f"a rise of {_pct(res.mde_rise)} or more" if math.isfinite(res.mde_rise)
+            else "no rise")
+    return (f"this comparison could only have detected {fall} (or {rise}), 4 times in 5")
+
+
+def _left_out_clause(res: SegmentedResult, action: str) -> str:
+    if not res.left_out:
+        return ""
+    months = f"{res.left_out} month" + ("s" if res.left_out != 1 else "")
+    if res.spike:
+        return (f"; the {months} just before {action} began were unusually high and were "
+                f"left out (a spike tends to fall back on its own)")
+    return f"; the last {months} before {action} began were left out"
+
+
+def _sensitivity_clause(res: SegmentedResult, action: str, fell: bool) -> str:
+    if res.breakdown_slope is None:
+        return ""
+    what = "fall" if fell else "rise"
+    bend = (f"{res.breakdown_slope * 100:.1f}%" if res.breakdown_slope >= 0.001
+            else "less than 0.1%")
+    return (f"; the {what} would be explained away if the place's own trend had bent by "
+            f"{bend} a month just as {action} began")
+
+
+def _moved_clause(d: str | None, w: dict[str, Any]) -> str:
+    return {
+        None: "",
+        "moved": f"; some harm appears to have moved to the surrounding streets "
+                 f"(WDQ {w.get('wdq') or 0:.2f}, their rise beyond chance)",
+        "diffusion": "; the surrounding streets saw less harm too (diffusion of benefit)",
+        "none": "; no sign that harm moved to the surrounding streets",
+        "unclear": f"; the surrounding streets' change is within chance (WDQ "
+                   f"{w.get('wdq') or 0:.2f}): no clear sign that harm moved there",
+    }[d]
+
+
 def sentence(
     place: str,
     action: str,
     months_after: int,
     c: Counts,
     w: dict[str, Any],
-    res: ItsResult | None,
+    res: SegmentedResult | None,
     sufficient: bool,
     fmt: Callable[[int], str] = str,
     sc: SynthResult | None = None,
     decided: tuple[str, str] | None = None,
+    moved: str | None = None,
 ) -> str:
     """One plain sentence a board member can read (counts written with ``fmt``), saying
-    the verdict of :func:`verdict` and its reason."""
+    the verdict of :func:`verdict`, its reason, what the comparison could have detected
+    and, for a reduction, the displacement claim ``moved`` (:func:`displacement_claim`)."""
     v, rule = decided or verdict(sufficient, res, sc)
+    if (v == "too little data" or res is None) and (
+            c.rb + c.ra >= MIN_TARGET_INCIDENTS and c.rb >= MIN_BEFORE_INCIDENTS):
+        return (f"No estimate for {action} at {place}: the counts ({fmt(c.rb)} before, "
+                f"{fmt(c.ra)} after) leave one side of the start without incidents to weigh "
+                f"against chance, so the model cannot put an interval on the change.")
     if v == "too little data" or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "
@@ -369,6 +485,13 @@ def sentence(
             f"(at least {MIN_TARGET_INCIDENTS} are needed)."
         )
     if v == "comparison too poor":
+        if rule == "already changing":
+            way = "falling" if res.pretrend < 0 else "rising"
+            return (f"No verdict on {action} at {place}: comparison too poor: the place was "
+                    f"already changing (its incidents were {way} by about "
+                    f"{_pct(res.pretrend)} a month relative to the surrounding area before "
+                    f"{action} began, p = {res.pretrend_p:.2f}), so a change after it cannot "
+                    f"be told from the change already under way.")
         if sc is None:
             why = ("fewer than enough places or areas without an intervention had incidents "
                    "to build a comparison from")
@@ -381,19 +504,20 @@ def sentence(
                    f"(a fake earlier start shows a change, p = {sc.time_placebo_p:.2f})")
         return f"No verdict on {action} at {place}: {why}."
     lo, hi = sorted((res.level_low, res.level_high))
+    left = _left_out_clause(res, action)
     if v == "reduced":
         head = (
             f"Incidents at {place} fell by {_pct(res.level_change)} (95% CI "
             f"{abs(res.level_high) * 100:.0f}–{_pct(res.level_low)}) in the {months_after} months "
-            f"after {action} began, compared with the surrounding area; "
-            + _placebo_clause(sc, True)  # type: ignore[arg-type]
+            f"after {action} began, compared with the surrounding area and its own earlier "
+            f"trend{left}{_sensitivity_clause(res, action, True)}"
         )
     elif v == "increased":
         head = (
             f"Incidents at {place} rose by {_pct(res.level_change)} (95% CI "
             f"{res.level_low * 100:.0f}–{_pct(res.level_high)}) in the {months_after} months "
-            f"after {action} began, compared with the surrounding area; "
-            + _placebo_clause(sc, False)  # type: ignore[arg-type]
+            f"after {action} began, compared with the surrounding area and its own earlier "
+            f"trend{left}{_sensitivity_clause(res, action, False)}"
         )
     else:
         head = (
@@ -401,26 +525,17 @@ def sentence(
             f"{action} began ({fmt(c.rb)} before, {fmt(c.ra)} after; 95% CI "
             f"{_signed_pct(lo)} to {_signed_pct(hi)}"
         )
-        if rule == "placebo in space" and sc is not None and sc.placebo_p is not None:
-            head += (f"; changes as large were common at comparable places without an "
-                     f"intervention, placebo p = {sc.placebo_p:.2f}")
-        elif rule == "measures disagree":
+        if rule == "measures disagree":
             head += "; the matched comparison points the other way"
-        head += ")"
-    d = displacement(w) if v == "reduced" else None
-    tail = {
-        None: "",
-        "moved": f"; some harm appears to have moved to the surrounding streets "
-                 f"(WDQ {w.get('wdq') or 0:.2f})",
-        "diffusion": "; the surrounding streets saw less harm too (diffusion of benefit)",
-        "none": "; no sign that harm moved to the surrounding streets",
-    }[d]
-    return head + tail + "."
+        head += f"){left}; this is not evidence that it did not work: {_could_detect(res, action)}"
+        return head + "."
+    tail = _moved_clause(moved, w) if v == "reduced" else ""
+    return f"{head}{tail}; {_could_detect(res, action)}."
 
 
 def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
            fmt: Callable[[int], str] = str, donors: pd.DataFrame | None = None,
-           kind: str = "") -> Impact:
+           kind: str = "", leave_out: int = 0) -> Impact:
     """The full impact of one intervention from its monthly series.
 
     ``monthly`` has one row per month (start month already excluded) with columns
@@ -428,6 +543,8 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
     ``donors`` (optional) has one column per donor (places and areas without an
     intervention in the window) and one row per month of ``monthly``, for the matched
     comparison and its placebo tests; without it the verdict is "comparison too poor".
+    ``leave_out``: the last before-months left out of the estimate (besides a spike,
+    which is left out whatever this says).
     """
     post = monthly["post"].to_numpy(dtype=bool)
     target = monthly["target"].to_numpy()
@@ -451,8 +568,12 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
     w = wdq(c)
     res = None
     sc = None
+    buf = None
     if sufficient:
-        res = its(target, control, post, pd.DatetimeIndex(monthly["month"]).month.to_numpy())
+        res = segmented(target, control, post, leave_out=leave_out)
+        sufficient = res is not None
+    if sufficient:
+        buf = buffer_change(buffer, control, post)
         if donors is not None and donors.shape[1] > 0:
             sc = synthetic_control(
                 target,
@@ -461,21 +582,25 @@ def assess(intervention: str, place: str, action: str, monthly: pd.DataFrame,
                 [str(x) for x in donors.columns],
             )
     decided = verdict(sufficient, res, sc)
+    moved = displacement_claim(w, buf) if decided[0] == "reduced" else None
+    if moved == "unclear":
+        w = w | {"reading": f"{w['reading']} (not distinguishable from chance)"}
     surrounding = wdd(c)
     return Impact(
         intervention,
         place,
         c,
         sufficient,
-        sentence(place, action, months_after, c, w, res, sufficient, fmt, sc, decided),
+        sentence(place, action, months_after, c, w, res, sufficient, fmt, sc, decided, moved),
         w,
         total_net_effect(c),
         wdd_matched(c, sc) if sc is not None else surrounding,
         res,
         decided[0],
         decided[1],
-        displacement(w) if decided[0] == "reduced" else None,
+        moved,
         sc,
         surrounding,
         kind,
+        buffer=buf,
     )

@@ -57,16 +57,7 @@ shown = published.profile(monthly, info["times"], months, view,
 st.metric("Incidents in the period", text(shown["total"]))
 
 st.subheader("Trend")
-trend = shown["trend"]
-step, fmt = "month", "%b %Y"
-if not view.exact and trend["n"].isna().mean() > 1 / 3:
-    # too many months below the publication threshold: count by quarter instead (each
-    # quarter a cell of its own, through the gate), so the chart shows a trend, not gaps
-    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
-    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
-                                .dt.start_time)
-    trend = published.monthly_trend(by_quarter, quarters, view)
-    step, fmt = "quarter", "Q%q %Y"
+trend, step, fmt = published.profile_trend(monthly, months, view)
 line = alt.Chart(trend).mark_line(point=True).encode(
     x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
     y=alt.Y("n:Q", title=f"incidents per {step}",

@@ -35,8 +35,8 @@ from geo.stats.disclosure import (
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
            "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
-           "period_change", "periods", "profile", "time_grid", "total", "unit_counts",
-           "unit_rows"]
+           "period_change", "periods", "profile", "profile_trend", "time_grid", "total",
+           "unit_counts", "unit_rows"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
@@ -99,6 +99,21 @@ def monthly_trend(monthly: pd.DataFrame, months: pd.DatetimeIndex, view: View
     by = by.set_index("month").reindex(months, fill_value=0)
     pub = publish(by["n"].to_numpy(), by["ck"].to_numpy(), view)
     return pd.DataFrame({"month": months, "n": chart_values(pub), "incidents": texts(pub)})
+
+
+def profile_trend(monthly: pd.DataFrame, months: pd.DatetimeIndex, view: View
+                  ) -> tuple[pd.DataFrame, str, str]:
+    """The Place profile's trend as shown: by month (:func:`monthly_trend`), or for an
+    aggregate view with more than a third of its months not published, by quarter (each
+    quarter a cell of its own, through the gate), so the chart shows a trend, not gaps.
+    Returns the frame, the step ("month" or "quarter") and the axis' date format."""
+    trend = monthly_trend(monthly, months, view)
+    if view.exact or not len(months) or trend["n"].isna().mean() <= 1 / 3:
+        return trend, "month", "%b %Y"
+    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
+    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
+                                .dt.start_time)
+    return monthly_trend(by_quarter, quarters, view), "quarter", "Q%q %Y"
 
 
 def harm_mix(monthly: pd.DataFrame, view: View, labels: dict[str, str] | None = None

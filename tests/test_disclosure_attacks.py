@@ -738,6 +738,7 @@ class Map:
     filter, from the Map's counting query (:func:`geo.store.counts.counts`, one per risk
     level x age band, by harm type)."""
 
+    kind: str
     units: np.ndarray
     periods: list[tuple[str, object, object]]
     harms: list[str]
@@ -773,7 +774,7 @@ def map_counts(conn, unit: str) -> Map:
             np.add.at(ck[:, p, :, r, a], (u[inside], h[inside]), f["ck"].to_numpy()[inside])
     n[:, :, 0] = n[:, :, 1:].sum(2)  # all harms: the cell of their incidents (keys add)
     ck[:, :, 0] = ck[:, :, 1:].sum(2)
-    return Map(ids, offered, harms, risks, ages, n, ck % KEYS)
+    return Map(unit, ids, offered, harms, risks, ages, n, ck % KEYS)
 
 
 @dataclass
@@ -831,20 +832,47 @@ def _subsets(dims: tuple[int, ...]) -> list[tuple[int, ...]]:
     return [c for r in range(1, len(dims) + 1) for c in combinations(dims, r)]
 
 
+def detail_rule(m: Map, value: np.ndarray, view: View) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells of the Map a view may ask for (the number of filters its geography
+    allows) and which of those are withheld (a coarser count published under the
+    minimum), as :mod:`geo.services.detail` decides (checked against it below)."""
+    from functools import reduce
+
+    from geo.services import detail
+
+    dims = (2, 3, 4)
+    is_set = [(np.arange(m.n.shape[d]) > 0).reshape([-1 if i == d else 1 for i in range(5)])
+              for d in dims]
+    n_set = sum(x.astype(int) for x in is_set)
+    allowed = np.broadcast_to(n_set <= detail.MAX_FILTERS[m.kind], m.n.shape)
+    held = np.zeros(m.n.shape, dtype=bool)
+    if view.exact:
+        return allowed, held
+    for zeroed in _subsets(dims):
+        coarse = value[tuple(slice(0, 1) if d in zeroed else slice(None) for d in range(5))]
+        applies = reduce(np.logical_and, [is_set[dims.index(d)] for d in zeroed])
+        held |= applies & ~(coarse >= detail.min_whole(view))
+    return allowed, held
+
+
 def map_attack(m: Map, view: View, t: ClassTally, totals: ClassTally | None = None) -> None:
     """Every cell of the Map (unit, offered period, allowed filters) shown small, attacked
-    from the cells below it: each subset of the filters it leaves at "all" split into
-    single values."""
+    from every cell below it the view may see: each subset of the filters it leaves at
+    "all" split into single values (withheld and refused cells show nothing)."""
     s = seen(m.n, m.ck, view)
+    allowed, held = detail_rule(m, s.value, view)
+    visible = allowed & ~held
+    nonzero = s.nonzero & visible
     dims = (2, 3, 4)
     count = np.zeros(m.n.shape)
     combined = np.zeros(m.n.shape)
     total, routes = np.zeros(m.n.shape), np.zeros(m.n.shape)
-    part_sum = np.where(np.isfinite(s.value) & ~s.small, s.value, s.nonzero.astype(float))
+    part_sum = np.where(np.isfinite(s.value) & ~s.small & visible, s.value,
+                        nonzero.astype(float))
     for sub in _subsets(dims):
         parts = tuple(slice(1, None) if d in sub else slice(None) for d in range(5))
         at = tuple(slice(0, 1) if d in sub else slice(None) for d in range(5))
-        c = s.nonzero[parts].sum(axis=sub, keepdims=True)
+        c = nonzero[parts].sum(axis=sub, keepdims=True)
         v = part_sum[parts].sum(axis=sub, keepdims=True)
         count[at] = np.maximum(count[at], c)
         combined[at] = np.maximum(combined[at], v)
@@ -852,8 +880,7 @@ def map_attack(m: Map, view: View, t: ClassTally, totals: ClassTally | None = No
         routes[at] += 1
     with np.errstate(all="ignore"):
         averaged = total / routes
-    splittable = (m.n.shape[2] > 1) & (routes > 0)
-    hidden = s.small & (m.n >= 1) & (m.n < K) & splittable
+    hidden = s.small & visible & (m.n >= 1) & (m.n < K) & (routes > 0)
     t.add(m.n, hidden, counting=count, combined=combined, averaged=averaged)
     if totals is not None:  # the cells without a filter alone
         unfiltered = np.zeros(m.n.shape, dtype=bool)
@@ -865,7 +892,10 @@ def map_attack(m: Map, view: View, t: ClassTally, totals: ClassTally | None = No
 def profile_attack(conn, kind: str, m: Map, view: View, t: ClassTally) -> None:
     """The Place profile of every place or ward whose count over an offered period (no
     filter) is hidden: its trend (months, or quarters), harm mix and day x hour grid, as
-    :func:`geo.render.text.profile` and :func:`~geo.render.text.profile_trend` give them."""
+    :func:`geo.render.text.profile` and :func:`~geo.render.text.profile_trend` give them,
+    where the page shows them (:func:`geo.services.detail.breakdown_shown`)."""
+    from geo.services import detail
+
     s = seen(m.n[:, :, 0, 0, 0], m.ck[:, :, 0, 0, 0], view)
     truth = m.n[:, :, 0, 0, 0]
     hidden = s.small & (truth >= 1) & (truth < K)
@@ -880,6 +910,8 @@ def profile_attack(conn, kind: str, m: Map, view: View, t: ClassTally) -> None:
         shown = published.profile(monthly, times, months, view)
         trend, _, _ = published.profile_trend(monthly, months, view)
         best_c = best_v = 0.0
+        if not detail.breakdown_shown(shown["total"].value, [], view):
+            continue  # the page shows no breakdown (geo.services.detail)
         for frame in (trend, shown["mix"].dropna(subset=["n"]), shown["times"]):
             nonzero = frame["incidents"].astype(str).to_numpy() != zero_text(view)
             small = frame["incidents"].astype(str).to_numpy() == view.label
@@ -936,25 +968,34 @@ def test_counting_attacks_do_no_better_than_chance(settings, maps) -> None:
 
 def test_the_counting_attack_sees_what_the_pages_show(settings, maps) -> None:
     """The Map's cells above are the pages' own: a sample of filters and periods through
-    the Map's functions (hot-spot table, then :func:`geo.render.text.unit_rows`)."""
-    from geo.services import analysis
+    the function the Map and Hot spots pages call (:func:`geo.services.detail.hotspots`,
+    the detail rule included), then :func:`geo.render.text.unit_rows`."""
+    from functools import partial
+
+    from geo.services import detail
 
     view = VIEWS[0]
     with db.connect("dashboard", settings, areas=("*",)) as conn:
         for unit in ("ward", "hex"):
             m = maps[unit]
             s = seen(m.n, m.ck, view)
+            allowed, held = detail_rule(m, s.value, view)
             text = np.asarray(publish(m.n.ravel(), m.ck.ravel(), view).text,
                               dtype=object).reshape(m.n.shape)
+            text[held] = detail.WITHHELD
             units = C.units(conn, unit)  # type: ignore[arg-type]
-            for p, h, r, a in ((0, 0, 0, 0), (2, 1, 0, 0), (3, 2, 1, 0), (5, 1, 1, 1)):
+            for p, h, r, a in ((0, 0, 0, 0), (2, 1, 0, 0), (3, 0, 1, 0), (5, 0, 0, 2),
+                               (4, 2, 1, 0), (5, 1, 1, 1)):
                 _, start, end = m.periods[p]
                 f = C.Filters(start, end, (m.harms[h - 1],) if h else None,
                               (m.risks[r - 1],) if r else None, (m.ages[a - 1],) if a else None)
                 months = pd.date_range(start, end, freq="MS")
-                table = analysis.hotspots_from_counts(
-                    units, unit, C.counts(conn, unit, f, by_month=True), months)  # type: ignore[arg-type]
+                counts_of = partial(C.counts, conn, unit, by_month=True)
+                if not allowed[0, p, h, r, a]:
+                    with pytest.raises(detail.TooDetailed):
+                        detail.hotspots(units, unit, f, counts_of, months, view)
+                    continue
+                table = detail.hotspots(units, unit, f, counts_of, months, view)
                 rows = published.unit_rows(table, view).set_index(table["unit_id"])
                 got = rows["incidents"].reindex(m.units).to_numpy()
                 np.testing.assert_array_equal(got, text[:, p, h, r, a])
-                assert s.nonzero[:, p, h, r, a].sum() == (got != zero_text(view)).sum()

@@ -72,7 +72,9 @@ else:
     level = {"low": 1, "medium": 2, "high": 3}
     monthly = d["monthly"]
     layers = []
-    if not monthly.empty and filters.start is not None:
+    # an aggregate view sees the trend even with no incident: "none" is one of the
+    # small counts for it (issue #27)
+    if filters.start is not None and (not monthly.empty or not view.exact):
         months = pd.date_range(filters.start, filters.end, freq="MS")
         trend = monthly_trend(monthly, months, view)
         layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(

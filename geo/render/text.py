@@ -31,12 +31,14 @@ from geo.stats.disclosure import (
     publish_one,
     text,
     texts,
+    withhold,
+    withhold_one,
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
            "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
-           "period_change", "periods", "profile", "profile_trend", "time_grid", "total",
-           "unit_counts", "unit_rows"]
+           "period_change", "periods", "profile", "profile_trend", "small_class",
+           "time_grid", "total", "unit_counts", "unit_rows", "withhold_one"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
@@ -65,9 +67,21 @@ def periods(first: date, last: date) -> list[tuple[str, date, date]]:
     return out  # no "all N months": with N = 25 it would differ from 24 by one month
 
 
+def small_class(view: View) -> str:
+    """The class of small counts as legends and captions name it, the same on every page:
+    "<5 (0 to 4: not published)". For an aggregate view a true zero is in it (issue #27):
+    "none" is never said of a count it is shown."""
+    return f"{view.label} (0 to {view.k - 1}: not published)"
+
+
 def unit_counts(table: pd.DataFrame, view: View) -> PublishedCounts:
-    """Each unit's count over the period (a hot-spot table: ``count``, ``ck``)."""
-    return publish_frame(table, view, n="count")
+    """Each unit's count over the period (a hot-spot table: ``count``, ``ck``), withheld
+    ("—") where the table's ``withheld`` says so for an aggregate view (the detail rule,
+    :mod:`geo.services.detail`)."""
+    pub = publish_frame(table, view, n="count")
+    if "withheld" in table:
+        pub = withhold(pub, table["withheld"].to_numpy(dtype=bool))
+    return pub
 
 
 def total(frame: pd.DataFrame, view: View, n: str = "n") -> Published:

@@ -300,7 +300,7 @@ def test_maps_render_with_no_places_and_no_polygons(settings) -> None:
 def test_interventions_page_shows_verdicts_and_what_works(settings) -> None:
     at = run("analyst", "interventions")
     text = " ".join(m.value for m in at.markdown)
-    assert "Environmental design: 30% fewer incidents on average over 4 places" in text
+    assert "Environmental design: 28% fewer incidents on average over 4 places" in text
     assert "Licensing action: no clear change on average over 4 places" in text
     assert "Aston station" in text and "verdict: **reduced**" in text
     captions = " ".join(c.value for c in at.caption)

@@ -467,7 +467,8 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
             rows = published.unit_rows(table, view)
             for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
                                             table.iterrows(), strict=True):
-                assert feat["properties"]["incidents"] == row.incidents
+                # (the map's properties are HTML-escaped: "<5" is "&lt;5" in the page)
+                assert html_unescape(feat["properties"]["incidents"]) == row.incidents
                 prof = published.total(profile.monthly(conn, "ward", unit["unit_id"], f),
                                        view)
                 assert prof.text == row.incidents, unit["name"]
@@ -481,7 +482,7 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
                                 complex_flags=pd.DataFrame(), impacts=[], made_by="test",
                                 made_on=f.end)
         caption = published.total(hexes, view, n="count").text
-        assert f'<div class="figure"><b>{caption}</b>Incidents</div>' in doc
+        assert f'<div class="figure"><b>{html_escape(caption)}</b>Incidents</div>' in doc
 
 
 # --- every count a partner or board member sees came out of the gate ------------------
@@ -526,6 +527,12 @@ def _seen_counts(at) -> list[str]:
         flags = doc[doc.index("Complex-strategy flags"):doc.index("Did the interventions")]
         out += [html_unescape(x) for x in re.findall(r"<td>([^<]*)</td>", flags)[1::2]]
     return out
+
+
+def html_escape(s: str) -> str:
+    import html
+
+    return html.escape(s)
 
 
 def html_unescape(s: str) -> str:

@@ -233,7 +233,7 @@ def test_impact_command_by_type(settings) -> None:
     rows = {r["type"]: r for r in map(json.loads, out)}
     works = rows["Environmental design"]
     assert works["places"] == 4 and works["low"] <= -0.30 <= works["high"] < 0
-    assert works["sentence"].startswith("Environmental design: 30% fewer")
+    assert works["sentence"].startswith("Environmental design: 28% fewer")
     assert rows["Licensing action"]["low"] <= 0 <= rows["Licensing action"]["high"]
 
 

@@ -176,3 +176,22 @@ def test_at_a_place_is_one_number_on_every_page(settings) -> None:
                     assert texts[key] == published.total(here, view).text, (row["ref"], key)
             compared += int(slow["target"].sum() > 0)
     assert compared > 0  # some place has incidents in its window
+
+
+@pytest.mark.pages
+def test_the_map_says_why_a_finer_view_is_not_offered(settings) -> None:
+    """A partner asking for two filters on hexagons gets the sentence saying why, and no
+    map; on wards the same two filters are offered."""
+    from test_dashboard import run, visible_text
+
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        harm = db.frame(conn, "vocabulary", {"vocab": "harm_type"})["code"].iloc[0]
+        age = db.frame(conn, "vocabulary", {"vocab": "age_band"})["code"].iloc[0]
+    state = {"f_harm_type_one": harm, "f_age_band_one": age}
+    at = run("partner", "map", state | {"map_unit": "hex"})
+    assert any("at most one filter" in i.value for i in at.info), visible_text(at)
+    assert "incidents in the period" not in visible_text(at)  # no map, no count
+    at = run("partner", "map", state | {"map_unit": "ward"})
+    assert not any("at most one filter" in i.value for i in at.info)
+    at = run("analyst", "map", {"f_harm_type": [harm], "f_age_band": [age], "map_unit": "hex"})
+    assert not any("at most one filter" in i.value for i in at.info)

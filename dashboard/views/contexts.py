@@ -74,7 +74,14 @@ else:
     layers = []
     # an aggregate view sees the trend even with no incident: "none" is one of the
     # small counts for it (issue #27)
-    if filters.start is not None and (not monthly.empty or not view.exact):
+    try:  # a context's places are places: the detail rule of places (geo.services.detail)
+        detail.check("place", filters, view)
+        refused = ""
+    except detail.TooDetailed as exc:
+        refused = str(exc)
+    if refused:
+        st.info(refused)
+    elif filters.start is not None and (not monthly.empty or not view.exact):
         months = pd.date_range(filters.start, filters.end, freq="MS")
         # the detail rule (geo.services.detail): the monthly breakdown only of a large
         # enough whole, as on the Place profile

@@ -17,7 +17,7 @@ from dashboard import _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
-from geo.services import analysis, contexts, meeting, networks, pages
+from geo.services import analysis, contexts, detail, meeting, networks, pages
 from geo.services.interventions import ImpactParams
 
 TTL = 3600
@@ -62,21 +62,25 @@ def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.Data
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Finding hot spots...")
 def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
              emerging: bool = False, counted: tuple[date, date] | None = None,
-             measure: str = "auto") -> gpd.GeoDataFrame:
+             measure: str = "auto", view: View | None = None) -> gpd.GeoDataFrame:
     """Hot spots of the filters' period. ``counted``: a wider span of months to count in
     one scan (a page comparing two periods counts both at once and shares the counts).
     ``measure``: "auto" (rates per 1,000 for areas with a population), "rate" or "count".
+    ``view``: for an aggregate view the detail rule is applied (:mod:`geo.services.detail`:
+    too many filters raise :class:`~geo.services.detail.TooDetailed`; counts whose whole
+    is too small are withheld) and the statistics are computed from published values.
     """
     months = pd.date_range(filters.start, filters.end, freq="MS")
     span = counted or (filters.start, filters.end)
-    by_month = monthly(v, unit, Filters(span[0], span[1], filters.harms, filters.risks,
-                                        filters.ages), size)
+
+    def counts_of(f: Filters) -> pd.DataFrame:
+        return monthly(v, unit, Filters(span[0], span[1], f.harms, f.risks, f.ages), size)
+
     shapes = units(v, unit, size)
     inside = analysis.covered_units(shapes, coverage(v, filters))
-    return analysis.hotspots_from_counts(shapes, unit, by_month, months,  # type: ignore[arg-type]
-                                         emerging_too=emerging, covered=inside,
-                                         population=population(v, unit),
-                                         measure=measure)  # type: ignore[arg-type]
+    return detail.hotspots(shapes, unit, filters, counts_of, months, view,
+                           emerging_too=emerging, covered=inside,
+                           population=population(v, unit), measure=measure)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -116,7 +120,8 @@ def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
                measure: str = "auto") -> dict[str, Any]:
     """The map layer of the units as ``view`` may see them, with their emerging trend if
     asked (see :func:`geo.render.mapping.unit_layer`)."""
-    table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure)
+    table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure,
+                     view=view)
     return mapping.unit_layer(table, unit, view, colour, significant_only,
                               wards=None if unit == "ward" else wards(v))
 

@@ -467,7 +467,8 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
             rows = published.unit_rows(table, view)
             for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
                                             table.iterrows(), strict=True):
-                assert feat["properties"]["incidents"] == row.incidents
+                # (the map's properties are HTML-escaped: "<5" is "&lt;5" in the page)
+                assert html_unescape(feat["properties"]["incidents"]) == row.incidents
                 prof = published.total(profile.monthly(conn, "ward", unit["unit_id"], f),
                                        view)
                 assert prof.text == row.incidents, unit["name"]
@@ -481,7 +482,7 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
                                 complex_flags=pd.DataFrame(), impacts=[], made_by="test",
                                 made_on=f.end)
         caption = published.total(hexes, view, n="count").text
-        assert f'<div class="figure"><b>{caption}</b>Incidents</div>' in doc
+        assert f'<div class="figure"><b>{html_escape(caption)}</b>Incidents</div>' in doc
 
 
 # --- every count a partner or board member sees came out of the gate ------------------
@@ -526,6 +527,12 @@ def _seen_counts(at) -> list[str]:
         flags = doc[doc.index("Complex-strategy flags"):doc.index("Did the interventions")]
         out += [html_unescape(x) for x in re.findall(r"<td>([^<]*)</td>", flags)[1::2]]
     return out
+
+
+def html_escape(s: str) -> str:
+    import html
+
+    return html.escape(s)
 
 
 def html_unescape(s: str) -> str:
@@ -702,3 +709,300 @@ def test_zz_write_the_figures(cubes) -> None:
     out.mkdir(exist_ok=True)
     (out / "disclosure_attacks.json").write_text(json.dumps(RESULTS, indent=1))
     assert RESULTS
+
+
+# --- the class of counting attacks (issue #27) ----------------------------------------
+#
+# A partner or board member sees, for every unit and offered period, the published count
+# of the unit with every allowed filter (one value, or all, of harm type, risk level and
+# age band), and on the Place profile the trend, the harm mix and the day x hour grid.
+# An attacker who combines everything shown tries to recover each hidden count (a cell
+# shown in the small class whose true count is 1-4):
+#
+# * counting: each part of a partition (a filter value, a combination of them, a month, a
+#   day-hour cell) proven non-zero by what it shows adds one; the largest such number
+#   over the partitions is a lower bound of the count, exact whenever the incidents
+#   differ in the partition's attribute (almost always);
+# * combined: per partition, the published values of the parts shown as numbers plus one
+#   for each part proven non-zero, the largest over the partitions (counting and
+#   subtraction of shown parts at once);
+# * averaged: the same sums averaged over the partitions (averaging across routes).
+#
+# A part is "proven non-zero" when its text is one a true zero can never get (the
+# attacker knows the gate: he publishes a zero and looks). "Chance" is the better of a
+# uniform guess among 1..k-1 and always guessing the most common hidden value (the best
+# an attacker does from the distribution alone).
+
+
+def zero_text(view: View) -> str:
+    return publish_one(0, 0, view).text
+
+
+@dataclass
+class Map:
+    """Every unit's counts (and cell keys) over each offered period, by harm type (0:
+    all), risk level (0: all) and age band (0: all): the Map's counts with every allowed
+    filter, from the Map's counting query (:func:`geo.store.counts.counts`, one per risk
+    level x age band, by harm type)."""
+
+    kind: str
+    units: np.ndarray
+    periods: list[tuple[str, object, object]]
+    harms: list[str]
+    risks: list[str]
+    ages: list[str]
+    n: np.ndarray  # units x periods x (harms+1) x (risks+1) x (ages+1)
+    ck: np.ndarray
+
+
+def map_counts(conn, unit: str) -> Map:
+    period = C.data_period(conn)
+    offered = periods(period["first"], period["last"])
+    vocab = {v: db.frame(conn, "vocabulary", {"vocab": v})["code"].tolist()
+             for v in ("harm_type", "risk_level", "age_band")}
+    harms, risks, ages = vocab["harm_type"], vocab["risk_level"], vocab["age_band"]
+    frames = {}
+    for r in range(len(risks) + 1):
+        for a in range(len(ages) + 1):
+            f = C.Filters(offered[-1][1], offered[-1][2], None,
+                          (risks[r - 1],) if r else None, (ages[a - 1],) if a else None)
+            frames[r, a] = C.counts(conn, unit, f, by_month=True, by_harm=True)  # type: ignore[arg-type]
+    ids = np.sort(pd.unique(np.concatenate([x["unit_id"].to_numpy(dtype=str)
+                                            for x in frames.values()])))
+    shape = (ids.size, len(offered), len(harms) + 1, len(risks) + 1, len(ages) + 1)
+    n, ck = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    for (r, a), f in frames.items():
+        u = np.searchsorted(ids, f["unit_id"].to_numpy(dtype=str))
+        h = 1 + np.array([harms.index(x) for x in f["harm_type"]], dtype=np.int64)
+        month = pd.to_datetime(f["month"])
+        for p, (_, start, end) in enumerate(offered):
+            inside = ((month >= pd.Timestamp(start)) & (month <= pd.Timestamp(end))).to_numpy()
+            np.add.at(n[:, p, :, r, a], (u[inside], h[inside]), f["n"].to_numpy()[inside])
+            np.add.at(ck[:, p, :, r, a], (u[inside], h[inside]), f["ck"].to_numpy()[inside])
+    n[:, :, 0] = n[:, :, 1:].sum(2)  # all harms: the cell of their incidents (keys add)
+    ck[:, :, 0] = ck[:, :, 1:].sum(2)
+    return Map(unit, ids, offered, harms, risks, ages, n, ck % KEYS)
+
+
+@dataclass
+class Seen:
+    """What a view shows of cells: value (NaN when not a number), text, and whether the
+    text proves the count is not zero."""
+
+    value: np.ndarray
+    nonzero: np.ndarray
+    small: np.ndarray  # shown in the class of small counts (what is attacked)
+
+
+def seen(n: np.ndarray, ck: np.ndarray, view: View) -> Seen:
+    pub = publish(n.ravel(), ck.ravel(), view)
+    text = np.asarray(pub.text, dtype=object).reshape(n.shape)
+    value = pub.value.reshape(n.shape)
+    return Seen(np.where(np.isnan(value), np.nan, value), text != zero_text(view),
+                text == view.label)
+
+
+@dataclass
+class ClassTally:
+    """Hidden cells (shown small, true 1..k-1) attacked, and exact recoveries of each
+    estimator."""
+
+    truth: list[np.ndarray]
+    estimates: dict[str, list[np.ndarray]]
+
+    @classmethod
+    def new(cls) -> ClassTally:
+        return cls([], {})
+
+    def add(self, truth: np.ndarray, hidden: np.ndarray, **estimates: np.ndarray) -> None:
+        self.truth.append(truth[hidden])
+        for name, est in estimates.items():
+            self.estimates.setdefault(name, []).append(
+                np.clip(np.round(np.nan_to_num(est[hidden], nan=1.0)), 1, K - 1))
+
+    def summary(self) -> dict[str, object]:
+        truth = np.concatenate(self.truth) if self.truth else np.zeros(0, np.int64)
+        cells = int(truth.size)
+        mode = max((int((truth == v).sum()) for v in range(1, K)), default=0)
+        chance = max(CHANCE, mode / cells if cells else 0.0)
+        out: dict[str, object] = {"cells": cells, "chance": round(chance, 4),
+                                  "most common value": round(mode / cells, 4) if cells else 0}
+        for name, parts in self.estimates.items():
+            hits = int((np.concatenate(parts) == truth).sum()) if cells else 0
+            out[name] = {"exact": hits, "rate": round(hits / cells, 4) if cells else 0.0}
+        return out
+
+
+def _subsets(dims: tuple[int, ...]) -> list[tuple[int, ...]]:
+    from itertools import combinations
+
+    return [c for r in range(1, len(dims) + 1) for c in combinations(dims, r)]
+
+
+def detail_rule(m: Map, value: np.ndarray, view: View) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells of the Map a view may ask for (the number of filters its geography
+    allows) and which of those are withheld (a coarser count published under the
+    minimum), as :mod:`geo.services.detail` decides (checked against it below)."""
+    from functools import reduce
+
+    from geo.services import detail
+
+    dims = (2, 3, 4)
+    is_set = [(np.arange(m.n.shape[d]) > 0).reshape([-1 if i == d else 1 for i in range(5)])
+              for d in dims]
+    n_set = sum(x.astype(int) for x in is_set)
+    allowed = np.broadcast_to(n_set <= detail.MAX_FILTERS[m.kind], m.n.shape)
+    held = np.zeros(m.n.shape, dtype=bool)
+    if view.exact:
+        return allowed, held
+    for zeroed in _subsets(dims):
+        coarse = value[tuple(slice(0, 1) if d in zeroed else slice(None) for d in range(5))]
+        applies = reduce(np.logical_and, [is_set[dims.index(d)] for d in zeroed])
+        held |= applies & ~(coarse >= detail.min_whole(view))
+    return allowed, held
+
+
+def map_attack(m: Map, view: View, t: ClassTally, totals: ClassTally | None = None) -> None:
+    """Every cell of the Map (unit, offered period, allowed filters) shown small, attacked
+    from every cell below it the view may see: each subset of the filters it leaves at
+    "all" split into single values (withheld and refused cells show nothing)."""
+    s = seen(m.n, m.ck, view)
+    allowed, held = detail_rule(m, s.value, view)
+    visible = allowed & ~held
+    nonzero = s.nonzero & visible
+    dims = (2, 3, 4)
+    count = np.zeros(m.n.shape)
+    combined = np.zeros(m.n.shape)
+    total, routes = np.zeros(m.n.shape), np.zeros(m.n.shape)
+    part_sum = np.where(np.isfinite(s.value) & ~s.small & visible, s.value,
+                        nonzero.astype(float))
+    for sub in _subsets(dims):
+        parts = tuple(slice(1, None) if d in sub else slice(None) for d in range(5))
+        at = tuple(slice(0, 1) if d in sub else slice(None) for d in range(5))
+        c = nonzero[parts].sum(axis=sub, keepdims=True)
+        v = part_sum[parts].sum(axis=sub, keepdims=True)
+        count[at] = np.maximum(count[at], c)
+        combined[at] = np.maximum(combined[at], v)
+        total[at] += v
+        routes[at] += 1
+    with np.errstate(all="ignore"):
+        averaged = total / routes
+    hidden = s.small & visible & (m.n >= 1) & (m.n < K) & (routes > 0)
+    t.add(m.n, hidden, counting=count, combined=combined, averaged=averaged)
+    if totals is not None:  # the cells without a filter alone
+        unfiltered = np.zeros(m.n.shape, dtype=bool)
+        unfiltered[:, :, 0, 0, 0] = True
+        totals.add(m.n, hidden & unfiltered, counting=count, combined=combined,
+                   averaged=averaged)
+
+
+def profile_attack(conn, kind: str, m: Map, view: View, t: ClassTally) -> None:
+    """The Place profile of every place or ward whose count over an offered period (no
+    filter) is hidden: its trend (months, or quarters), harm mix and day x hour grid, as
+    :func:`geo.render.text.profile` and :func:`~geo.render.text.profile_trend` give them,
+    where the page shows them (:func:`geo.services.detail.breakdown_shown`)."""
+    from geo.services import detail
+
+    s = seen(m.n[:, :, 0, 0, 0], m.ck[:, :, 0, 0, 0], view)
+    truth = m.n[:, :, 0, 0, 0]
+    hidden = s.small & (truth >= 1) & (truth < K)
+    count = np.zeros(truth.shape)
+    combined = np.zeros(truth.shape)
+    for u, p in zip(*np.nonzero(hidden), strict=True):
+        _, start, end = m.periods[p]
+        f = C.Filters(start, end)
+        monthly = profile.monthly(conn, kind, str(m.units[u]), f)  # type: ignore[arg-type]
+        times = profile.times(conn, kind, str(m.units[u]), f)  # type: ignore[arg-type]
+        months = pd.date_range(start, end, freq="MS")
+        shown = published.profile(monthly, times, months, view)
+        trend, _, _ = published.profile_trend(monthly, months, view)
+        best_c = best_v = 0.0
+        if not detail.breakdown_shown(shown["total"].value, [], view):
+            continue  # the page shows no breakdown (geo.services.detail)
+        for frame in (trend, shown["mix"].dropna(subset=["n"]), shown["times"]):
+            nonzero = frame["incidents"].astype(str).to_numpy() != zero_text(view)
+            small = frame["incidents"].astype(str).to_numpy() == view.label
+            value = frame["n"].to_numpy(dtype=float)
+            best_c = max(best_c, float(nonzero.sum()))
+            best_v = max(best_v, float(np.where(np.isfinite(value) & ~small, value,
+                                                nonzero).sum()))
+        count[u, p], combined[u, p] = best_c, best_v
+    t.add(truth, hidden, counting=count, combined=combined)
+
+
+@pytest.fixture(scope="module")
+def maps(settings) -> dict[str, Map]:
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        return {u: map_counts(conn, u) for u in ("ward", "lsoa", "hex", "place")}
+
+
+def test_counting_attacks_do_no_better_than_chance(settings, maps) -> None:
+    """The class of attack of issue #27, on every page a partner or board member opens:
+    the Map (wards, LSOAs, hexagons; places as on the Place profile) at every offered
+    period with every allowed filter, and the Place profile of every place and ward."""
+    failed = []
+    for view in VIEWS:
+        per_page: dict[str, ClassTally] = {}
+        for unit in ("ward", "lsoa", "hex", "place"):
+            map_attack(maps[unit], view, per_page.setdefault("map", ClassTally.new()),
+                       per_page.setdefault("map, no filter", ClassTally.new()))
+        with db.connect("dashboard", settings, areas=("*",)) as conn:
+            for kind in ("place", "ward"):
+                profile_attack(conn, kind, maps[kind], view,
+                               per_page.setdefault("place profile", ClassTally.new()))
+        for page, t in per_page.items():
+            summary = t.summary()
+            RESULTS[f"counting attacks, {page} ({view.role})"] = summary
+            print(f"{page} ({view.role}): {json.dumps(summary)}")
+            cells = int(summary["cells"])  # type: ignore[call-overload]
+            if not cells:
+                failed.append((page, "no hidden cell to attack"))
+                continue
+            chance = float(summary["chance"])  # type: ignore[arg-type]
+            allowance = 3 * np.sqrt(chance * (1 - chance) / cells)
+            for name in t.estimates:
+                rate = summary[name]["rate"]  # type: ignore[index]
+                if rate > chance + allowance:
+                    failed.append((page, view.role, name, rate, chance))
+    from geo.config import PROJECT_ROOT
+
+    out = PROJECT_ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "disclosure_counting.json").write_text(json.dumps(
+        {k: v for k, v in RESULTS.items() if k.startswith("counting")}, indent=1))
+    assert not failed, failed
+
+
+def test_the_counting_attack_sees_what_the_pages_show(settings, maps) -> None:
+    """The Map's cells above are the pages' own: a sample of filters and periods through
+    the function the Map and Hot spots pages call (:func:`geo.services.detail.hotspots`,
+    the detail rule included), then :func:`geo.render.text.unit_rows`."""
+    from functools import partial
+
+    from geo.services import detail
+
+    view = VIEWS[0]
+    with db.connect("dashboard", settings, areas=("*",)) as conn:
+        for unit in ("ward", "hex"):
+            m = maps[unit]
+            s = seen(m.n, m.ck, view)
+            allowed, held = detail_rule(m, s.value, view)
+            text = np.asarray(publish(m.n.ravel(), m.ck.ravel(), view).text,
+                              dtype=object).reshape(m.n.shape)
+            text[held] = detail.WITHHELD
+            units = C.units(conn, unit)  # type: ignore[arg-type]
+            for p, h, r, a in ((0, 0, 0, 0), (2, 1, 0, 0), (3, 0, 1, 0), (5, 0, 0, 2),
+                               (4, 2, 1, 0), (5, 1, 1, 1)):
+                _, start, end = m.periods[p]
+                f = C.Filters(start, end, (m.harms[h - 1],) if h else None,
+                              (m.risks[r - 1],) if r else None, (m.ages[a - 1],) if a else None)
+                months = pd.date_range(start, end, freq="MS")
+                counts_of = partial(C.counts, conn, unit, by_month=True)
+                if not allowed[0, p, h, r, a]:
+                    with pytest.raises(detail.TooDetailed):
+                        detail.hotspots(units, unit, f, counts_of, months, view)
+                    continue
+                table = detail.hotspots(units, unit, f, counts_of, months, view)
+                rows = published.unit_rows(table, view).set_index(table["unit_id"])
+                got = rows["incidents"].reindex(m.units).to_numpy()
+                np.testing.assert_array_equal(got, text[:, p, h, r, a])

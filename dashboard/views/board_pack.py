@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.filters import Filters
 from geo.render import board_pack
+from geo.services.detail import TooDetailed
 from geo.services.interventions import ImpactParams
 
 role = _state.require("board_pack")
@@ -30,8 +31,13 @@ if st.button("Make the board pack", type="primary"):
     prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
                    (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
-    now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev.start, filters.end))
-    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end))
+    try:  # the detail rule of partners and board members (geo.services.detail)
+        now = _data.hotspots(v, "hex", filters, emerging=True,
+                             counted=(prev.start, filters.end), view=view)
+    except TooDetailed as exc:
+        st.info(str(exc))
+        st.stop()
+    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end), view=view)
     # the next meeting's agenda, as of the end of the period (a month since the last one)
     on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
     a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.plain import md
-from geo.render.text import monthly_trend, text, total
-from geo.services import actions, contexts
+from geo.render.text import monthly_trend, text, total, withhold_one
+from geo.services import actions, contexts, detail
 
 role = _state.require("contexts")
 view = _state.view()
@@ -72,14 +72,34 @@ else:
     level = {"low": 1, "medium": 2, "high": 3}
     monthly = d["monthly"]
     layers = []
-    if not monthly.empty and filters.start is not None:
+    # an aggregate view sees the trend even with no incident: "none" is one of the
+    # small counts for it (issue #27)
+    try:  # a context's places are places: the detail rule of places (geo.services.detail)
+        detail.check("place", filters, view)
+        refused = ""
+    except detail.TooDetailed as exc:
+        refused = str(exc)
+    if refused:
+        st.info(refused)
+    elif filters.start is not None and (not monthly.empty or not view.exact):
         months = pd.date_range(filters.start, filters.end, freq="MS")
-        trend = monthly_trend(monthly, months, view)
-        layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(
-            x=alt.X("month:T", title=None), y=alt.Y("n:Q", title="incidents at its places"),
-            tooltip=[alt.Tooltip("month:T", format="%b %Y"),
-                     alt.Tooltip("incidents:N", title="incidents")]))
-        st.metric("Incidents at its places in the period", text(total(monthly, view)))
+        # the detail rule (geo.services.detail): the monthly breakdown only of a large
+        # enough whole, as on the Place profile
+        wholes = [] if view.exact else [
+            total(_data.context_details(v, ref, c)["monthly"], view).value
+            for c in detail.coarser(filters)]
+        whole = total(monthly, view)
+        if detail.breakdown_shown(whole.value, wholes, view):
+            trend = monthly_trend(monthly, months, view)
+            layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(
+                x=alt.X("month:T", title=None),
+                y=alt.Y("n:Q", title="incidents at its places"),
+                tooltip=[alt.Tooltip("month:T", format="%b %Y"),
+                         alt.Tooltip("incidents:N", title="incidents")]))
+        else:
+            st.caption(detail.not_offered(view))
+        st.metric("Incidents at its places in the period",
+                  text(withhold_one(whole, detail.whole_too_small(wholes, view))))
     if not ratings.empty:
         r = ratings.assign(level=ratings["rating"].map(level))
         layers.append(alt.Chart(r).mark_line(interpolate="step-after", color="#d95f02",
@@ -94,7 +114,8 @@ else:
         st.caption("Grey: incidents at the context's places each month. Orange: its risk "
                    "rating, from reviews and location assessments.")
     else:
-        st.write("No risk rating and no incidents at its places yet.")
+        st.write("No risk rating and no incidents at its places yet." if view.exact
+                 else "No risk rating yet.")  # "no incidents" is not said to a partner
 
     st.subheader("Timeline")
     t = contexts.timeline(d)

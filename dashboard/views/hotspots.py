@@ -12,6 +12,7 @@ from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.words import count_phrase, labels, plural
+from geo.services.detail import TooDetailed, not_offered
 
 
 def _pct(x: float) -> str:
@@ -52,7 +53,12 @@ months = pd.date_range(filters.start, filters.end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
 both = (prev_start, filters.end)  # this period and the one before, counted in one scan
-now = _data.hotspots(v, unit, filters, emerging=True, counted=both, measure=measure)
+try:  # the detail rule of partners and board members (geo.services.detail)
+    now = _data.hotspots(v, unit, filters, emerging=True, counted=both, measure=measure,
+                         view=view)
+except TooDetailed as exc:
+    st.info(str(exc))
+    st.stop()
 covers = _data.coverage(v, filters)
 if covers.whole:
     st.caption("The data selected covers the whole area.")
@@ -60,7 +66,8 @@ else:
     st.info(md(published.coverage_text(covers))
             + " On the map they are grey with a dashed outline.")
 before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
-                                         filters.ages), counted=both, measure=measure)
+                                         filters.ages), counted=both, measure=measure,
+                      view=view)
 if now["measure_note"].iloc[0] if len(now) else "":
     st.info(str(now["measure_note"].iloc[0]))
 was = before.set_index("unit_id")["bin"]
@@ -111,6 +118,8 @@ _maps.show(drawn, f"hotspots_map_{unit}", height=520)
 
 st.subheader(f"{count_phrase(len(table), 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
+if not view.exact and "withheld" in table and table["withheld"].any():
+    st.caption(not_offered(view))
 _state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
                 file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
 

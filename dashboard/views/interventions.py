@@ -99,7 +99,8 @@ for r in results:
             st.vega_lite_chart(frame, spec, width="content")
             st.caption(f"Incidents in the {before} months before the start (left) and the "
                        f"{after} after (right)"
-                       + (f"; a count under {view.k} is not published" if not view.exact
+                       + (f"; a count under {view.k}, none included, is shown as "
+                          f"\"{view.label}\" and not drawn" if not view.exact
                           else "") + ".")
         if r["sufficient"] and view.exact:
             w, sc, its = r["wdq"], r["synthetic"], r["its"]

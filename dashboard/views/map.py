@@ -13,6 +13,7 @@ from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
 from geo.render.words import count_phrase, plural
+from geo.services.detail import TooDetailed, not_offered
 
 _state.require("map")
 view = _state.view()
@@ -37,7 +38,11 @@ show_places = right.toggle("Places of concern", key="map_places",
 show_points = view.exact and right.toggle("Incident points (analysts)", key="map_points")
 _state.remember(unit=unit, colour=colour, places="on" if show_places else "off")
 
-table = _data.hotspots(v, unit, filters)
+try:  # the detail rule of partners and board members (geo.services.detail)
+    table = _data.hotspots(v, unit, filters, view=view)
+except TooDetailed as exc:
+    st.info(str(exc))
+    st.stop()
 name = UNITS[unit]
 drawn = None
 if show_points:  # an analyst's own points: this map is drawn for them alone
@@ -65,9 +70,12 @@ _maps.show(m, f"map_{unit}")
 if colour == "hotspots":
     st.caption(mapping.HOTSPOT_SENTENCE)
 if not view.exact:
-    st.caption(f"Counts of fewer than {view.k} are not published. Counts are published by the "
+    st.caption(f"Counts of {view.words}, none included, are shown as \"{view.label}\" "
+               "and not published. Counts are published by the "
                "cell key method: each may differ from the true count by up to "
                f"{view.d}, the same way every time.")
+if not view.exact and "withheld" in table and table["withheld"].any():
+    st.caption(not_offered(view))
 if no_data:
     st.caption(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
                "statistics leave these areas out.")

@@ -11,6 +11,7 @@ from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
 from geo.render.words import label, labels, month_text, readable_table
+from geo.services import detail
 from geo.services.interventions import ImpactParams
 
 _state.require("profile")
@@ -40,6 +41,11 @@ st.session_state["profile"] = (kind, unit_id)
 _state.remember(place=f"{kind}:{unit_id}")
 st.header(md(names[(kind, unit_id)].rsplit(" (", 1)[0]))
 
+try:  # the detail rule of partners and board members (geo.services.detail)
+    detail.check(kind, filters, view)
+except detail.TooDetailed as exc:
+    st.info(str(exc))
+    st.stop()
 info = _data.profile_data(v, kind, unit_id, filters)
 monthly = info["monthly"]
 reg = _data.register(v)
@@ -54,78 +60,80 @@ if kind == "place":
 months = pd.date_range(filters.start, filters.end, freq="MS")
 shown = published.profile(monthly, info["times"], months, view,
                           dict(_data.vocabularies(v)["harm_type"]))
-st.metric("Incidents in the period", text(shown["total"]))
+# the coarser counts (the same period with fewer filters): a breakdown only of a large
+# enough whole, for partners and board members (geo.services.detail)
+wholes = [] if view.exact else [
+    published.total(_data.profile_data(v, kind, unit_id, c)["monthly"], view).value
+    for c in detail.coarser(filters)]
+st.metric("Incidents in the period",
+          text(published.withhold_one(shown["total"], detail.whole_too_small(wholes, view))))
+breakdown = detail.breakdown_shown(shown["total"].value, wholes, view)
+if not breakdown:
+    st.info(detail.not_offered(view))
 
-st.subheader("Trend")
-trend = shown["trend"]
-step, fmt = "month", "%b %Y"
-if not view.exact and trend["n"].isna().mean() > 1 / 3:
-    # too many months below the publication threshold: count by quarter instead (each
-    # quarter a cell of its own, through the gate), so the chart shows a trend, not gaps
-    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
-    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
-                                .dt.start_time)
-    trend = published.monthly_trend(by_quarter, quarters, view)
-    step, fmt = "quarter", "Q%q %Y"
-line = alt.Chart(trend).mark_line(point=True).encode(
-    x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
-    y=alt.Y("n:Q", title=f"incidents per {step}",
-            axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
-    tooltip=[alt.Tooltip("month:T", format=fmt, title=step),
-             alt.Tooltip("incidents:N", title="incidents")])
-layers = [line]
-if not here.empty:
-    starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
-                           "what": here["type_label"]})
-    layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3]).encode(
-        x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
-st.altair_chart(alt.layer(*layers), width="stretch")
-if not view.exact:
-    st.caption(f"Counts by {step}; a {step} with fewer than {view.k} incidents is not "
-               "published and left blank. Counts are published by the cell key method: each "
-               f"may differ from the true count by up to {view.d}, the same way every time, "
-               "and a total is published as a count of its own (the parts need not add up "
-               "to it).")
+if breakdown:
+    st.subheader("Trend")
+    trend, step, fmt = published.profile_trend(monthly, months, view)
+    line = alt.Chart(trend).mark_line(point=True).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
+        y=alt.Y("n:Q", title=f"incidents per {step}",
+                axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
+        tooltip=[alt.Tooltip("month:T", format=fmt, title=step),
+                 alt.Tooltip("incidents:N", title="incidents")])
+    layers = [line]
+    if not here.empty:
+        starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
+                               "what": here["type_label"]})
+        layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3]).encode(
+            x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
+    st.altair_chart(alt.layer(*layers), width="stretch")
+    if not view.exact:
+        st.caption(f"Counts by {step}; a {step} with {view.words} incidents (none "
+                   "included) is not published and left blank. Counts are published by the "
+                   f"cell key method: each may differ from the true count by up to "
+                   f"{view.d}, the same way every time, and a total is published as a count "
+                   "of its own (the parts need not add up to it).")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Harm mix")
-    mix = shown["mix"].dropna(subset=["n"])
-    if mix.empty:
-        st.write("Too few incidents to show.")
-    else:
-        st.altair_chart(alt.Chart(mix).mark_bar().encode(
-            y=alt.Y("harm_type:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
-            tooltip=[alt.Tooltip("harm_type:N", title="harm"),
-                     alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
-with right:
-    st.subheader("Day and time")
-    grid = shown["times"]
-    if info["times"]["n"].sum() == 0:
-        st.write("No incidents with a time of day.")
-    else:
-        # three kinds of cell, drawn differently: none (white), not published (grey), and
-        # published counts (colour)
-        grid = grid.assign(cell=["Not published" if pd.isna(n) else "None" if n == 0
-                                 else "Count" for n in grid["n"]])
-        days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        base = alt.Chart(grid).encode(
-            x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=days, title=None))
-        kinds = base.transform_filter("datum.cell != 'Count'").mark_rect(
-            stroke="#dddddd", strokeWidth=0.5).encode(
-            fill=alt.Fill("cell:N", title=None, scale=alt.Scale(
-                domain=["None", "Not published"], range=["#ffffff", "#bdbdbd"])),
-            tooltip=["day", "hour", alt.Tooltip("cell:N", title="incidents")])
-        counts = base.transform_filter("datum.cell == 'Count'").mark_rect().encode(
-            color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
-                            legend=alt.Legend(format="d", tickMinStep=1)),
-            tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
-        st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
-                        width="stretch")
-        if not view.exact:
-            st.caption(f"White: no incidents. Grey: fewer than {view.k} incidents "
-                       "(not published).")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Harm mix")
+        mix = shown["mix"].dropna(subset=["n"])
+        if mix.empty:
+            st.write("Too few incidents to show.")
+        else:
+            st.altair_chart(alt.Chart(mix).mark_bar().encode(
+                y=alt.Y("harm_type:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                x=alt.X("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
+                tooltip=[alt.Tooltip("harm_type:N", title="harm"),
+                         alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
+    with right:
+        st.subheader("Day and time")
+        grid = shown["times"]
+        if view.exact and info["times"]["n"].sum() == 0:
+            st.write("No incidents with a time of day.")
+        else:
+            # exact views: none (white) and counts (colour); aggregate views: the class of
+            # small counts, none included, in one grey (issue #27), and published counts
+            small = published.small_class(view) if not view.exact else ""
+            grid = grid.assign(cell=[small if pd.isna(n) else "None" if n == 0 and view.exact
+                                     else "Count" for n in grid["n"]])
+            days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            base = alt.Chart(grid).encode(
+                x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=days, title=None))
+            kinds = base.transform_filter("datum.cell != 'Count'").mark_rect(
+                stroke="#dddddd", strokeWidth=0.5).encode(
+                fill=alt.Fill("cell:N", title=None, scale=alt.Scale(
+                    domain=[small] if small else ["None"],
+                    range=["#bdbdbd"] if small else ["#ffffff"])),
+                tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
+            counts = base.transform_filter("datum.cell == 'Count'").mark_rect().encode(
+                color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
+                                legend=alt.Legend(format="d", tickMinStep=1)),
+                tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
+            st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
+                            width="stretch")
+            if not view.exact:
+                st.caption(f"Grey: {view.label} incidents, none included (not published).")
 
 if kind == "place":
     st.subheader("Location assessments")

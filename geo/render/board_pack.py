@@ -186,8 +186,8 @@ def _method_note(view: View) -> str:
     if view.exact:
         return " Exact counts (analyst view): not for circulation beyond analysts."
     return (f" Counts are published by the cell key method: each may differ from the true "
-            f"count by up to {view.d}, the same way every time, and counts from 1 to "
-            f'{view.k - 1} are shown as "{view.label}".')
+            f"count by up to {view.d}, the same way every time, and counts from 0 to "
+            f'{view.k - 1} (none included) are shown alike as "{view.label}".')
 
 
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,

@@ -477,10 +477,14 @@ def _range_text(lo: float, hi: float) -> str:
 
 
 def incident_legend(breaks: np.ndarray, view: Any, smallest: float) -> list[tuple[str, str]]:
-    """Swatches and ranges of the incident classes as the view may see them."""
-    items = [(PALETTE[0], "None")]
-    if not view.exact:
-        items.append((SMALL_COLOUR, f"Fewer than {view.k} (not published)"))
+    """Swatches and ranges of the incident classes as the view may see them: for an
+    aggregate view no "None" class, a zero is one of the small counts (issue #27)."""
+    if view.exact:
+        items = [(PALETTE[0], "None")]
+    else:
+        from geo.render.text import small_class
+
+        items = [(SMALL_COLOUR, small_class(view))]
     lo = (view.k - 1) if not view.exact else max(smallest - 1, 0)
     for k, hi in enumerate(breaks[: len(PALETTE) - 1]):
         if hi <= lo:
@@ -533,6 +537,10 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
         out["_fill"] = [SMALL_COLOUR if np.isnan(v) else colour_for(v, breaks) for v in vals]
         pos = vals[np.isfinite(vals) & (vals > 0) & inside]
         out.attrs["legend"] = incident_legend(breaks, view, float(pos.min()) if pos.size else 1)
+        if not view.exact and "withheld" in table and table["withheld"].any():
+            from geo.stats.disclosure import WITHHELD
+
+            out.attrs["legend"].insert(1, (SMALL_COLOUR, f"{WITHHELD} not shown at this detail"))
     out["_fill"] = np.where(inside, out["_fill"].to_numpy(), None)  # None: the no-data style
     return out
 

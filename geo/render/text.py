@@ -31,12 +31,14 @@ from geo.stats.disclosure import (
     publish_one,
     text,
     texts,
+    withhold,
+    withhold_one,
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
            "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
-           "period_change", "periods", "profile", "time_grid", "total", "unit_counts",
-           "unit_rows"]
+           "period_change", "periods", "profile", "profile_trend", "small_class",
+           "time_grid", "total", "unit_counts", "unit_rows", "withhold_one"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
@@ -65,9 +67,21 @@ def periods(first: date, last: date) -> list[tuple[str, date, date]]:
     return out  # no "all N months": with N = 25 it would differ from 24 by one month
 
 
+def small_class(view: View) -> str:
+    """The class of small counts as legends and captions name it, the same on every page:
+    "<5 (0 to 4: not published)". For an aggregate view a true zero is in it (issue #27):
+    "none" is never said of a count it is shown."""
+    return f"{view.label} (0 to {view.k - 1}: not published)"
+
+
 def unit_counts(table: pd.DataFrame, view: View) -> PublishedCounts:
-    """Each unit's count over the period (a hot-spot table: ``count``, ``ck``)."""
-    return publish_frame(table, view, n="count")
+    """Each unit's count over the period (a hot-spot table: ``count``, ``ck``), withheld
+    ("—") where the table's ``withheld`` says so for an aggregate view (the detail rule,
+    :mod:`geo.services.detail`)."""
+    pub = publish_frame(table, view, n="count")
+    if "withheld" in table:
+        pub = withhold(pub, table["withheld"].to_numpy(dtype=bool))
+    return pub
 
 
 def total(frame: pd.DataFrame, view: View, n: str = "n") -> Published:
@@ -99,6 +113,21 @@ def monthly_trend(monthly: pd.DataFrame, months: pd.DatetimeIndex, view: View
     by = by.set_index("month").reindex(months, fill_value=0)
     pub = publish(by["n"].to_numpy(), by["ck"].to_numpy(), view)
     return pd.DataFrame({"month": months, "n": chart_values(pub), "incidents": texts(pub)})
+
+
+def profile_trend(monthly: pd.DataFrame, months: pd.DatetimeIndex, view: View
+                  ) -> tuple[pd.DataFrame, str, str]:
+    """The Place profile's trend as shown: by month (:func:`monthly_trend`), or for an
+    aggregate view with more than a third of its months not published, by quarter (each
+    quarter a cell of its own, through the gate), so the chart shows a trend, not gaps.
+    Returns the frame, the step ("month" or "quarter") and the axis' date format."""
+    trend = monthly_trend(monthly, months, view)
+    if view.exact or not len(months) or trend["n"].isna().mean() <= 1 / 3:
+        return trend, "month", "%b %Y"
+    quarters = pd.date_range(months[0].to_period("Q").start_time, months[-1], freq="QS")
+    by_quarter = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("Q")
+                                .dt.start_time)
+    return monthly_trend(by_quarter, quarters, view), "quarter", "Q%q %Y"
 
 
 def harm_mix(monthly: pd.DataFrame, view: View, labels: dict[str, str] | None = None

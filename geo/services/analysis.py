@@ -17,6 +17,7 @@ from geo.filters import Filters
 from geo.stats import concentration, emerging, hotspots, weights
 from geo.stats import coverage as cov
 from geo.stats.complex_strategy import flag_places
+from geo.stats.disclosure import KEYS, View, class_value, published_values
 from geo.store import counts as C
 from geo.store import coverage as store_coverage
 
@@ -75,6 +76,30 @@ def cube(
     return table.to_numpy(dtype=float), steps
 
 
+def _key_cube(units: gpd.GeoDataFrame, monthly: pd.DataFrame, months: pd.DatetimeIndex,
+              step: Literal["month", "quarter"] = "month") -> np.ndarray:
+    """The cell keys of :func:`cube`'s cells (the sum of their records' keys mod 256)."""
+    keys, _ = cube(units, monthly.drop(columns=["n"]).rename(columns={"ck": "n"}), months,
+                   step)
+    out: np.ndarray = keys.astype(np.int64) % KEYS
+    return out
+
+
+def _published_cube(units: gpd.GeoDataFrame, monthly: pd.DataFrame, data: np.ndarray,
+                    months: pd.DatetimeIndex, step: Literal["month", "quarter"],
+                    view: View, withheld: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For an aggregate view, what the statistics run on (issue #27): each unit's
+    published count over the period and each unit-step's published count, the class of
+    small counts (0 to k-1) and the withheld units valued alike
+    (:func:`geo.stats.disclosure.published_values`)."""
+    keys = _key_cube(units, monthly, months, step)
+    y = published_values(data.sum(axis=1), keys.sum(axis=1) % KEYS, view)
+    by_step = published_values(data.astype(np.int64), keys, view)
+    y[withheld] = class_value(view)
+    by_step[withheld] = class_value(view)
+    return y, by_step
+
+
 def hotspots_from_counts(
     units: gpd.GeoDataFrame,
     unit: C.Unit,
@@ -88,6 +113,8 @@ def hotspots_from_counts(
     population: pd.Series | None = None,
     measure: Measure = "auto",
     outliers: bool | None = None,
+    view: View | None = None,
+    withheld: ArrayLike | None = None,
 ) -> gpd.GeoDataFrame:
     """Every unit with its count (and cell key ``ck`` when the counts have them) over
     ``months``, Gi* z, p and bin, its label ("hot spot", "hot area around", ...), and
@@ -104,20 +131,31 @@ def hotspots_from_counts(
     counted there, usually nothing).
 
     Pure: the monthly counts may cover more months than asked (the dashboard fetches them
-    once for every period). Exact counts: disclosure control is the caller's.
+    once for every period). ``count`` is exact: publishing it is the caller's (the
+    disclosure gate). With an aggregate ``view`` every derived figure (Gi* z, p and bin,
+    the label, Local Moran, rates, the emerging category) is computed from published
+    values, not exact counts (issue #27): each unit's and unit-month's published count,
+    with the class of small counts (0 to k-1) and the ``withheld`` units (the detail
+    rule, :mod:`geo.services.detail`; column ``withheld``) all valued alike, so changing a
+    hidden count between 0 and k-1 changes no label.
     """
     data, steps = cube(units, monthly, months, step)
     y = data.sum(axis=1)
     n = len(units)
+    held = (np.zeros(n, dtype=bool) if withheld is None
+            else np.asarray(withheld, dtype=bool))
+    stat_y, stat_data = y.astype(float), data
+    if view is not None and not view.exact and "ck" in monthly:
+        stat_y, stat_data = _published_cube(units, monthly, data, months, step, view, held)
     inside = np.ones(n, dtype=bool) if covered is None else np.asarray(covered, dtype=bool)
-    value, used, note = y.astype(float), "count", ""
+    value, used, note = stat_y.copy(), "count", ""
     rate = np.full(n, np.nan)
     if unit in ("ward", "lsoa") and measure != "count":
         pop = (population.reindex(units["unit_id"]).to_numpy(dtype=float)
                if population is not None else np.full(n, np.nan))
-        rate = concentration.raw_rates(y, pop)
+        rate = concentration.raw_rates(stat_y, pop)
         try:  # smoothed towards the mean of the units the data cover
-            value[inside], used = concentration.eb_rates(y[inside], pop[inside]), "rate"
+            value[inside], used = concentration.eb_rates(stat_y[inside], pop[inside]), "rate"
         except ValueError as exc:
             note = f"counts used: {exc} (load a population table for rates per 1,000)"
             if measure == "rate":
@@ -125,6 +163,8 @@ def hotspots_from_counts(
     out = units.drop(columns=["geom_bng"]).copy()
     out["count"] = y.astype(np.int64)
     out["covered"] = inside
+    if withheld is not None:
+        out["withheld"] = held
     out["measure"] = used
     out["measure_note"] = note
     out["value"] = value
@@ -154,7 +194,7 @@ def hotspots_from_counts(
         out["lisa"] = lisa
     if emerging_too:
         if len(steps) >= 4 and w is not None:
-            em = emerging.emerging_hot_spots(data[inside], w, fdr=fdr)
+            em = emerging.emerging_hot_spots(stat_data[inside], w, fdr=fdr)
             for c, empty in (("category", "no data"), ("trend_z", np.nan),
                              ("trend_p", np.nan), ("final_bin", 0)):
                 col = np.full(n, empty, dtype=object if c == "category" else type(empty))
@@ -175,16 +215,19 @@ def hotspot_table(
     emerging_too: bool = False,
     step: Literal["month", "quarter"] = "month",
     measure: Measure = "auto",
+    view: View | None = None,
 ) -> gpd.GeoDataFrame:
     """:func:`hotspots_from_counts` of the incidents in PostGIS that pass ``filters``
-    (one counting query, by unit and month), over the units their extracts cover.
+    (one counting query, by unit and month), over the units their extracts cover; with
+    an aggregate ``view``, the statistics from published values.
     """
     units = C.units(conn, unit, size)
     monthly = C.counts(conn, unit, filters, size, by_month=True)
     inside = cov.covered(units["geom_bng"].to_numpy(), coverage(conn, filters))
     pop = population(conn, unit) if unit in ("ward", "lsoa") and measure != "count" else None
     return hotspots_from_counts(units, unit, monthly, _months(filters, conn), fdr,
-                                weight_kind, emerging_too, step, inside, pop, measure)
+                                weight_kind, emerging_too, step, inside, pop, measure,
+                                view=view)
 
 
 def covered_units(units: gpd.GeoDataFrame, coverage: cov.Coverage) -> np.ndarray:

@@ -91,7 +91,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
                                               "window_start", "window_end"]]
         start = _months_back(on, CUBE_MONTHS - 1)
         table = analysis.hotspot_table(conn, "hex", Filters(start, _month(on)),
-                                       emerging_too=True)
+                                       emerging_too=True, view=view)
         hot = table[table["category"].isin(RAISED)]
         hotspots = pd.DataFrame(hot.drop(columns="geometry"))[
             ["unit_id", "name", "category", "count", "z"]].sort_values(

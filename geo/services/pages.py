@@ -18,7 +18,7 @@ from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
 from geo.stats.coverage import Coverage
-from geo.stats.disclosure import View, perturbed
+from geo.stats.disclosure import View, class_value, published_values
 from geo.store import counts, coverage, data, db, profile, reads
 
 Areas = tuple[str, ...]
@@ -96,11 +96,20 @@ def population(areas: Areas, unit: str) -> pd.Series | None:
 
 def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
     """Concentration, stability and forecast accuracy of two periods' hot-spot tables, for
-    an aggregate view from the published (perturbed) counts of the units."""
+    an aggregate view from the published values of the units' counts (the small class and
+    withheld counts valued alike; the bins, for "still hot", are the tables', computed
+    from published values too: :func:`geo.services.analysis.hotspots_from_counts`)."""
     if not view.exact:
-        now, before = (t.assign(count=perturbed(t["count"], t["ck"], view)) if "ck" in t
-                       else t for t in (now, before))
+        now, before = (t.assign(count=_stat_counts(t, view)) if "ck" in t else t
+                       for t in (now, before))
     return analysis.concentration_summary(now, before)
+
+
+def _stat_counts(table: pd.DataFrame, view: View) -> Any:
+    values = published_values(table["count"], table["ck"], view)
+    if "withheld" in table:
+        values[table["withheld"].to_numpy(dtype=bool)] = class_value(view)
+    return values
 
 
 def pooled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

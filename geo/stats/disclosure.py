@@ -16,8 +16,11 @@ them (maximum entropy under a maximum perturbation ``D`` and a variance ``V``):
   same answer, however often and in whatever company it is asked for, so the noise does
   not average away over repeated queries, and two different cells get independent noise,
   so a difference of two published cells is the hidden difference plus noise;
-* a true zero stays zero and a positive count never becomes zero; a published value from
-  1 to k-1 (``CONTEXTS_SUPPRESSION_K``, 5 by default) is shown as "<5";
+* a published value from 0 to k-1 (``CONTEXTS_SUPPRESSION_K``, 5 by default) is shown
+  as "<5": a true zero and a count of 1-4 are **one class** (issue #27). A zero stays
+  zero under the perturbation and a positive count never becomes zero, so publishing
+  zero as itself would let anyone count the non-zero parts of a small cell (the filter
+  values, months or day-hour cells it is not "0" in) and read its count;
 * a total is perturbed as a cell of its own, never summed from the shown parts;
 * percentages and changes are computed from published values and are not shown when
   either side is suppressed.
@@ -150,7 +153,13 @@ class View:
 
     @property
     def label(self) -> str:
+        """The one text of the class of small counts (0 to k-1) for aggregate views."""
         return f"<{self.k}"
+
+    @property
+    def words(self) -> str:
+        """The class of small counts in running text ("fewer than 5")."""
+        return f"fewer than {self.k}"
 
     @property
     def table(self) -> PTable:
@@ -241,7 +250,8 @@ def publish(n: Any, ck: Any, view: View) -> PublishedCounts:
     """THE gate: true counts ``n`` of cells with cell keys ``ck`` as ``view`` may see them.
 
     Exact views get the counts. Aggregate views get each cell's perturbed value (the same
-    for the same cell, always), with 1..k-1 shown as "<k"; zero stays zero.
+    for the same cell, always), with 0..k-1 shown as "<k" and valued NaN: a true zero and
+    a small count look the same (issue #27), so no caller can tell them apart.
     """
     n = np.asarray(n, dtype=np.int64).reshape(-1)
     if view.exact:
@@ -251,7 +261,7 @@ def publish(n: Any, ck: Any, view: View) -> PublishedCounts:
     ck = np.asarray(ck, dtype=np.int64).reshape(-1) % KEYS
     table = view.table
     p = n + table.change[table.row(n), ck]
-    small = (p > 0) & (p < view.k)
+    small = p < view.k
     value = np.where(small, np.nan, p).astype(float)
     text = _fmt(p)
     text[small] = view.label
@@ -305,7 +315,8 @@ def texts(p: PublishedCounts) -> np.ndarray:
 
 
 def chart_values(p: PublishedCounts) -> np.ndarray:
-    """Published values for charts and colours: NaN where suppressed (not drawn)."""
+    """Published values for charts and colours: NaN where suppressed (0..k-1 for aggregate
+    views: one class, drawn alike)."""
     _require(p)
     return np.asarray(p.value, dtype=float)
 
@@ -358,10 +369,11 @@ def people_band(n: int, view: View) -> str:
 
 def count_formatter(view: View) -> Callable[[int], str]:
     """For sentences whose counts are already published values (perturbed for aggregate
-    views; see :func:`geo.services.interventions.published_impact`): 1..k-1 written as "<k"."""
+    views; see :func:`geo.services.interventions.published_impact`): 0..k-1 written as
+    "<k" (a zero too: "no incidents" is not sayable to an aggregate view)."""
 
     def fmt(value: int) -> str:
-        out = view.label if not view.exact and 0 < value < view.k else f"{int(value):,}"
+        out = view.label if not view.exact and value < view.k else f"{int(value):,}"
         _issue([out])
         return out
 
@@ -379,3 +391,54 @@ def perturbed(n: Any, ck: Any, view: View) -> np.ndarray:
     out: np.ndarray = counts + table.change[table.row(counts),
                                             np.asarray(ck, dtype=np.int64) % KEYS]
     return out
+
+
+def class_value(view: View) -> float:
+    """The one value statistics give the class of small counts (0..k-1) for aggregate
+    views: 0, its lowest member. (Its middle, 2, would make patterns out of nothing: with
+    every unit small, rates per young person would then differ by population alone.)"""
+    return 0.0
+
+
+def published_values(n: Any, ck: Any, view: View) -> np.ndarray:
+    """Values for statistics shown to an aggregate view (Gi* and its bins and labels,
+    Local Moran, emerging categories, rates, concentration): each cell's published value
+    where a number is published, and :func:`class_value` for the whole class of small
+    counts, so every derived figure is a function of what is published (changing a hidden
+    count between 0 and k-1 changes nothing; issue #27). Exact views get the counts."""
+    counts = np.asarray(n, dtype=np.int64)
+    if view.exact:
+        return counts.astype(float)
+    p = perturbed(counts, ck, view).astype(float)
+    out: np.ndarray = np.where(p < view.k, class_value(view), p)
+    return out
+
+
+#: the text of a count withheld by the detail rule (:mod:`geo.services.detail`): a
+#: filtered count of a unit whose whole is too small to break down
+WITHHELD = "—"
+
+
+def withhold(p: PublishedCounts, mask: Any) -> PublishedCounts:
+    """``p`` with the counts at ``mask`` withheld (text :data:`WITHHELD`, value NaN): a
+    breakdown not offered at this detail (:mod:`geo.services.detail`). Exact views and a
+    ``mask`` of None are returned unchanged."""
+    _require(p)
+    if p.exact or mask is None:
+        return p
+    m = np.asarray(mask, dtype=bool).reshape(-1)
+    if not m.any():
+        return p
+    text = np.asarray(p.text, dtype=object).copy()
+    text[m] = WITHHELD
+    _issue([WITHHELD])
+    return PublishedCounts(np.where(m, np.nan, p.value), text, False)
+
+
+def withhold_one(p: Published, held: bool) -> Published:
+    """:func:`withhold` of one published count (when ``held``)."""
+    _require(p)
+    if p.exact or not held:
+        return p
+    _issue([WITHHELD])
+    return Published(None, WITHHELD, False)

@@ -1,4 +1,5 @@
--- Monthly incidents around one place: in the place polygon (target), in a ring of
+-- Monthly incidents around one place: at the place (target: the incidents the loader
+-- placed there, incident.place_id, as every page counts "at a place"), in a ring of
 -- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
 -- %(buffer)s m around it (buffer), and in the rest of the surrounding wards (control):
 -- the ward(s) the place touches, the wards next to them, and any the ring reaches.
@@ -14,7 +15,7 @@ WITH p AS (
     WHERE ST_Intersects(w.geom, home.geom) OR ST_Intersects(w.geom, p.outer_ring)
 )
 SELECT i.month,
-       CASE WHEN ST_Intersects(p.geom, i.geom) THEN 'target'
+       CASE WHEN i.place_id = %(place_id)s THEN 'target'
             WHEN ST_Intersects(p.outer_ring, i.geom) THEN 'buffer'
             ELSE 'control' END AS zone,
        count(*) AS n,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 import streamlit as st
-from conftest import READ_REPLICA, _recreate, database_name, standby_up
+from conftest import READ_REPLICA, database_name, from_template, standby_up
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
@@ -91,11 +91,9 @@ def test_a_load_on_the_primary_is_visible_on_the_replica(standby: Settings) -> N
     s = standby.model_copy(update={"database_name": database_name("replica")})
     server = replica.C.up(s).url("postgres")
     name = psycopg.sql.Identifier(s.database_name)
-    _recreate(s)
-    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson"),
-                       ("places", "places.geojson"), ("incidents", "incidents.csv")):
-        assert load(kind, SAMPLE / file, actor="tests", settings=s).status == "loaded"
+    from_template(s, "boundaries")  # copied on the primary: replayed by the standby too
+    assert load("incidents", SAMPLE / "incidents.csv", actor="tests",
+                settings=s).status == "loaded"
     with db.connect("admin", s) as conn:
         on_primary = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
     assert on_primary > 0

@@ -374,29 +374,43 @@ def running_app(port: int | None = None, env: dict[str, str] | None = None,
     """``contexts serve`` in a child process; yields its URL once healthy, stops it after."""
     import subprocess
     import sys
-    import time
+    import tempfile
     import urllib.request
+
+    from _wait import wait_for
 
     port = port or free_port()
     args = [sys.executable, "-m", "geo.cli", "serve", "--port", str(port)]
     if extra:
         args += ["--", *extra]
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    # its output to a file, not a pipe nobody reads while it runs (a full pipe stops it)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=log,
+                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5):
+                return True
+        except OSError:
+            return False
+
+    def still_running() -> None:
+        if proc.poll() is not None:
+            raise AssertionError("the app stopped")
+
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    out = proc.stdout.read() if proc.stdout else ""
-                    raise AssertionError(f"the app did not start:\n{out[-3000:]}") from None
-                time.sleep(0.3)
+        try:
+            wait_for(healthy, timeout=120, what=f"the app to answer on {url}",
+                     on_each=still_running)
+        except AssertionError as e:
+            proc.kill()
+            log.seek(0)
+            raise AssertionError(f"{e}\n{log.read().decode(errors='replace')[-3000:]}"
+                                 ) from None
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
+        log.close()

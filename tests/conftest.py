@@ -215,12 +215,23 @@ def _forget(dbname: str) -> None:
         del db._PASSES[key]
 
 
+def _alone(conn: psycopg.Connection[Any], dbname: str) -> None:
+    """End every session on ``dbname`` and wait until they have gone (a database is copied
+    or renamed only with no session on it; ending one takes a moment on a busy machine)."""
+    from _wait import wait_for
+
+    sessions = "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    for (pid,) in conn.execute(sessions, (dbname,)).fetchall():
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    wait_for(lambda: not conn.execute(sessions, (dbname,)).fetchall(),
+             what=f"the sessions on {dbname} to end")
+
+
 def _copy(server: str, source: str, target: str) -> None:
     """``target`` dropped and made again as a copy of ``source``, with the database-wide
     privileges migration 0010 grants (not copied with the contents)."""
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     "WHERE datname = %s AND pid <> pg_backend_pid()", (source,))
+        _alone(conn, source)
         t, s = psycopg.sql.Identifier(target), psycopg.sql.Identifier(source)
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(t))
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(t, s))
@@ -265,8 +276,7 @@ def _template(settings: Settings, kind: str) -> str:
             assert res.status == "loaded", res.message
         _forget(building.database_name)
         with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s", (building.database_name,))
+            _alone(conn, building.database_name)
             conn.execute(psycopg.sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
                 psycopg.sql.Identifier(building.database_name), psycopg.sql.Identifier(name)))
     return name

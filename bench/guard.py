@@ -53,9 +53,11 @@ def run(quick: bool = False) -> list[Figure]:
 
     small = guard_on([f"R{k:07d} seen" for k in range(250_000)])
     large = guard_on([f"R{k:07d} seen" for k in range(500_000)])
-    cells = {"e-mail": "a." * 500_000, "digits": "0" * 1_000_000,
+    cells = {"e-mail": "a." * 500_000, "at": "x" * 999_999 + "@", "digits": "0" * 1_000_000,
              "words": "ab " * 333_333 + "a", "postcode": "B1" * 500_000}
-    worst = max((guard_on([c, "ok"]), k) for k, c in cells.items())
+    # scanned (``check`` would stop at the first one found: the words are free text)
+    worst = max((timed(lambda c=c: _guard.scan([c, "ok"]), runs=runs)[0], k)
+                for k, c in cells.items())
     return [
         Figure("guard: 500,000 distinct values / 250,000 (time ratio)", large / small, "x",
                "about 2 (linear)", None, runs, f"{small:.2f} s and {large:.2f} s"),

@@ -57,17 +57,29 @@ run: install
 # Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
 # (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), then
 # every test, in TEST_WORKERS processes (pytest-xdist; each has its own databases in the
-# private cluster, tests/conftest.py; TEST_WORKERS=0 runs them in this one process), then
-# the page tests (`-m pages`, the AppTests) again with their reads on a streaming standby
-# of the cluster (`make test-replica`: CONTEXTS_TEST_READ_REPLICA=1, tests/conftest.py).
+# private cluster, copied from template databases made once per run: tests/conftest.py;
+# TEST_WORKERS=0 runs them in this one process), then the page tests (`-m pages`, the
+# AppTests) again with their reads on a streaming standby of the cluster (`make
+# test-replica`: CONTEXTS_TEST_READ_REPLICA=1, tests/conftest.py). Both runs share the
+# templates (CONTEXTS_TEST_RUN); the second drops them at its end. Each run ends with its
+# ten slowest tests (--durations in pyproject.toml).
+# RANDOM_ORDER=1: the tests in a random order (pytest-randomly; it prints the seed, and
+# TEST_ARGS="--randomly-seed=N" with RANDOM_ORDER=1 repeats an order); TEST_ARGS: more
+# pytest arguments for both runs. docs/architecture.md, "How make test runs".
 # `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
 TEST_WORKERS ?= 2
+RANDOM_ORDER ?= 0
+TEST_ARGS ?=
+TEST_ORDER := $(if $(filter 1,$(RANDOM_ORDER)),-p randomly,)
 test: install-dev lint
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
-	CONTEXTS_TEST_READ_REPLICA=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages
+	run=make$$(date +%s)$$$$; \
+	CONTEXTS_TEST_RUN=$$run CONTEXTS_TEST_KEEP_TEMPLATES=1 \
+	  $(VENV)/bin/pytest -n $(TEST_WORKERS) $(TEST_ORDER) $(TEST_ARGS) && \
+	CONTEXTS_TEST_RUN=$$run CONTEXTS_TEST_READ_REPLICA=1 \
+	  $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages $(TEST_ORDER) $(TEST_ARGS)
 
 test-replica: install-dev
-	CONTEXTS_TEST_READ_REPLICA=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages
+	CONTEXTS_TEST_READ_REPLICA=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages $(TEST_ORDER) $(TEST_ARGS)
 
 test-fast: install-dev lint
 	$(VENV)/bin/pytest -m "not db and not browser"

@@ -2,7 +2,11 @@
 incident file: every column's distinct values scanned for e-mail addresses, postcodes,
 NHS and phone numbers and free text, on RE2 (Arrow), whose time grows linearly with the
 text. Two figures: every column scanned (the worst case: most values distinct), and the
-columns a load of this file scans (the others are parsed as numbers, dates or keys)."""
+columns a load of this file scans (the others are parsed as numbers, dates or keys). Then
+linearity, timed here rather than in a test (a busy machine must not fail a test): the
+guard on 500,000 distinct values against 250,000 (the time ratio, about 2 when linear;
+tests/test_ingest_real.py counts the work instead), and a million-character cell of each
+worst-case shape (milliseconds on RE2)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from bench._common import Figure
+from bench._common import Figure, timed
 from geo.ingest import _guard
 from geo.ingest._read import read_table
 from geo.sample import synthetic
@@ -40,7 +45,24 @@ def run(quick: bool = False) -> list[Figure]:
 
     t_all = median([])
     t_load = median(parsed)
+
+    def guard_on(values: list[str]) -> float:
+        column = pd.DataFrame({"ref": values})
+        return timed(lambda: _guard.check(column, np.arange(2, len(values) + 2), "b.csv"),
+                     runs=runs)[0]
+
+    small = guard_on([f"R{k:07d} seen" for k in range(250_000)])
+    large = guard_on([f"R{k:07d} seen" for k in range(500_000)])
+    cells = {"e-mail": "a." * 500_000, "at": "x" * 999_999 + "@", "digits": "0" * 1_000_000,
+             "words": "ab " * 333_333 + "a", "postcode": "B1" * 500_000}
+    # scanned (``check`` would stop at the first one found: the words are free text)
+    worst = max((timed(lambda c=c: _guard.scan([c, "ok"]), runs=runs)[0], k)
+                for k, c in cells.items())
     return [
+        Figure("guard: 500,000 distinct values / 250,000 (time ratio)", large / small, "x",
+               "about 2 (linear)", None, runs, f"{small:.2f} s and {large:.2f} s"),
+        Figure("guard: a million-character cell, slowest shape", worst[0], "s", "< 0.5 s",
+               None, runs, f"the {worst[1]} shape"),
         Figure(f"guard: every column of {rows:,} rows scanned", size_mb / t_all, "MB/s",
                "linear (RE2)", None, runs,
                f"{size_mb:.0f} MB of cells in {t_all:.2f} s; "

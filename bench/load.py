@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -315,9 +316,12 @@ def pct(xs: list[float], q: float) -> float:
 async def load_run(url: str, server: Server, people: int, seconds: float, dbname: str,
                    seed: int = 7, replica_url: str | None = None,
                    kill: Callable[[], Any] | None = None, kill_after: float | None = None,
-                   think: tuple[float, float] = (3.0, 8.0)) -> tuple[Tally, float]:
+                   think: tuple[float, float] = (3.0, 8.0),
+                   kill_when: Callable[[Tally], bool] | None = None) -> tuple[Tally, float]:
     """The warm-up, then ``people`` for ``seconds``; ``kill`` (stopping the replica) runs
-    ``kill_after`` seconds into the timed run."""
+    ``kill_after`` seconds into the timed run, or (the tests: a busy machine must not
+    change what is tested) as soon as ``kill_when(tally)`` holds. The run ends when every
+    person has stopped (at ``seconds``, or when their session dropped)."""
     rng = random.Random(seed)
     # warm-up: one untimed pass per role in each server process (each has its own cache)
     for w in range(server.workers):
@@ -332,8 +336,14 @@ async def load_run(url: str, server: Server, people: int, seconds: float, dbname
     until = start + seconds
 
     async def killer() -> None:
-        assert kill is not None and kill_after is not None
-        await asyncio.sleep(max(0.0, start + kill_after - time.monotonic()))
+        assert kill is not None and (kill_after is not None or kill_when is not None)
+        if kill_when is not None:
+            while not kill_when(tally) and time.monotonic() < until and not (
+                    tasks and all(t.done() for t in tasks)):
+                await asyncio.sleep(0.05)
+        else:
+            assert kill_after is not None
+            await asyncio.sleep(max(0.0, start + kill_after - time.monotonic()))
         tally.kill_at = time.monotonic()
         try:
             await asyncio.to_thread(kill)
@@ -350,7 +360,10 @@ async def load_run(url: str, server: Server, people: int, seconds: float, dbname
         await asyncio.sleep(5 / max(people, 1))
     sampler = asyncio.create_task(sample(server, tally, until, dbname, replica_url))
     await asyncio.gather(*tasks)
-    await sampler
+    if not sampler.done():  # everyone stopped before ``seconds`` (their sessions dropped)
+        sampler.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sampler
     if stopper is not None:
         await stopper
     tally.proxy_cpu = server.cpu_s(server.proc.pid) - proxy0

@@ -96,10 +96,21 @@ def standby_up(settings: Settings) -> bool:
     return made
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        run_id()  # drawn before pytest-xdist starts its workers: they inherit it
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The standby a ``CONTEXTS_TEST_READ_REPLICA`` session started is removed when the
-    whole session ends (under pytest-xdist: in the controller, after every worker)."""
-    if not READ_REPLICA or hasattr(session.config, "workerinput"):
+    whole session ends (under pytest-xdist: in the controller, after every worker); so are
+    the run's template databases unless ``CONTEXTS_TEST_KEEP_TEMPLATES=1`` keeps them for
+    another session of the same ``CONTEXTS_TEST_RUN`` (the Makefile's page run)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    if os.environ.get("CONTEXTS_TEST_KEEP_TEMPLATES", "") in ("", "0"):
+        _drop_templates(get_settings())
+    if not READ_REPLICA:
         return
     with cluster_lock():
         if STANDBY_MADE.exists():
@@ -147,16 +158,161 @@ def _recreate(settings: Settings) -> None:
                 assert done.rowcount == 1
 
 
+# --- template databases: each made once per run, copied by every worker -----------------
+#
+# Loading the boundaries (the LSOAs' cells above all) takes about a minute, and several
+# fixtures of every worker used to do it: the demo database, the ingest database, the
+# rollups' and the coverage tests' own. Now each kind of database is made once per run, as
+# a template (``contexts_tmpl_<run>_<kind>``), and every test database is a copy of one
+# (``CREATE DATABASE ... TEMPLATE``: a second). The two runs of ``make test`` share them
+# (the Makefile gives both the same ``CONTEXTS_TEST_RUN``, and the first
+# ``CONTEXTS_TEST_KEEP_TEMPLATES=1``); a session drops its run's templates at its end
+# (:func:`pytest_sessionfinish`), and those left by a run that stopped half-way go when
+# another run makes its first one.
+
+#: what each template holds beyond the migrated schema: (kind, file, actor) loaded in order
+TEMPLATES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "schema": (),
+    # as ``contexts demo`` loads them (geo.services.demo.FILES)
+    "demo": (),
+    # the boundaries and places, no incidents: for load tests
+    "boundaries": (("wards", "birmingham_wards_2018_bng.geojson", "tests"),
+                   ("lsoas", "birmingham_lsoa21_bng.geojson", "tests"),
+                   ("places", "places.geojson", "tests")),
+}
+
+
+def run_id() -> str:
+    """This run's name for its templates: ``CONTEXTS_TEST_RUN`` (set by the Makefile for both
+    its pytest runs), else the one the session's first process drew (:func:`pytest_configure`:
+    pytest-xdist's workers inherit it)."""
+    run = (os.environ.get("CONTEXTS_TEST_RUN")
+           or os.environ.setdefault("CONTEXTS_TEST_RUN_OWN", os.urandom(6).hex()))
+    return "".join(c for c in run.lower() if c.isalnum())[:20]
+
+
+def template_name(kind: str) -> str:
+    return f"contexts_tmpl_{run_id()}_{kind}"
+
+
+@contextmanager
+def _file_lock(name: str) -> Iterator[None]:
+    path = PROJECT_ROOT / "var" / name
+    path.parent.mkdir(exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _forget(dbname: str) -> None:
+    """Close this process's pools and forget its area passes (a database about to be
+    renamed, copied or dropped must have no session open)."""
+    db.close_pools()
+    for key in [k for k in db._PASSES if f"///{dbname}?" in k[0]]:
+        del db._PASSES[key]
+
+
+def _alone(conn: psycopg.Connection[Any], dbname: str) -> None:
+    """End every session on ``dbname`` and wait until they have gone (a database is copied
+    or renamed only with no session on it; ending one takes a moment on a busy machine)."""
+    from _wait import wait_for
+
+    sessions = "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    for (pid,) in conn.execute(sessions, (dbname,)).fetchall():
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    wait_for(lambda: not conn.execute(sessions, (dbname,)).fetchall(),
+             what=f"the sessions on {dbname} to end")
+
+
+def _copy(server: str, source: str, target: str) -> None:
+    """``target`` dropped and made again as a copy of ``source``, with the database-wide
+    privileges migration 0010 grants (not copied with the contents)."""
+    with psycopg.connect(server, autocommit=True) as conn:
+        _alone(conn, source)
+        t, s = psycopg.sql.Identifier(target), psycopg.sql.Identifier(source)
+        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(t))
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(t, s))
+        conn.execute(psycopg.sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(t))
+        conn.execute(psycopg.sql.SQL(
+            "GRANT TEMPORARY ON DATABASE {} TO contexts_loader, contexts_owner").format(t))
+
+
+def _template(settings: Settings, kind: str) -> str:
+    """The name of this run's template database ``kind`` (:data:`TEMPLATES`), made first
+    if no process of the run has made it yet (under a lock of its own, so that two
+    workers make two different templates at once, and the second wanting one waits)."""
+    name = template_name(kind)
+    server = cluster.locate(settings).url("postgres")
+    exists = "SELECT 1 FROM pg_database WHERE datname = %s"
+    with _file_lock(f"tests-template-{kind}.lock"):
+        with psycopg.connect(server, autocommit=True) as conn:
+            if conn.execute(exists, (name,)).fetchone():
+                return name
+        building = settings.model_copy(update={"database_name": f"{name}_building"})
+        with cluster_lock():
+            with psycopg.connect(server, autocommit=True) as conn:
+                stale = [r[0] for r in conn.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'contexts\\_tmpl\\_%%' "
+                    "AND datname NOT LIKE %s", (f"contexts\\_tmpl\\_{run_id()}\\_%",))]
+                for old in stale:
+                    conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"
+                                                 ).format(psycopg.sql.Identifier(old)))
+        if kind == "schema":
+            _recreate(building)  # migrations under the cluster lock: cluster-wide roles
+        else:
+            _copy(server, _template(settings, "schema"), building.database_name)
+        if kind == "demo":
+            from geo.services.demo import load_demo
+
+            for line in load_demo(SAMPLE, building):
+                assert " loaded " in line, line
+        from geo.ingest import load
+
+        for what, file, actor in TEMPLATES[kind]:
+            res = load(what, SAMPLE / file, actor=actor, settings=building)
+            assert res.status == "loaded", res.message
+        _forget(building.database_name)
+        with psycopg.connect(server, autocommit=True) as conn:
+            _alone(conn, building.database_name)
+            conn.execute(psycopg.sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                psycopg.sql.Identifier(building.database_name), psycopg.sql.Identifier(name)))
+    return name
+
+
+def _drop_templates(settings: Settings) -> None:
+    """Drop this run's template databases (if the cluster runs and holds any)."""
+    server = cluster.locate(settings).url("postgres")
+    try:
+        with psycopg.connect(server, autocommit=True) as conn:
+            for (name,) in conn.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                    (f"contexts\\_tmpl\\_{run_id()}\\_%",)).fetchall():
+                conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    psycopg.sql.Identifier(name)))
+    except psycopg.OperationalError:  # no cluster running: nothing made
+        return
+
+
+def from_template(settings: Settings, kind: str) -> Settings:
+    """The settings' database made again as a copy of this run's template ``kind``
+    (``schema``: migrated, empty; ``boundaries``: wards, LSOAs and places; ``demo``: the
+    whole sample data set, as ``contexts demo`` loads it); returns the settings."""
+    with cluster_lock():
+        cluster.up(settings)
+    source = _template(settings, kind)
+    _forget(settings.database_name)
+    _copy(cluster.locate(settings).url("postgres"), source, settings.database_name)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """The test database with the whole sample data set loaded (as ``contexts demo``)."""
     get_settings.cache_clear()
-    s = get_settings()
-    _recreate(s)
-    from geo.services.demo import load_demo
-
-    for line in load_demo(SAMPLE, s):
-        assert " loaded " in line, line
+    s = from_template(get_settings(), "demo")
     if READ_REPLICA and standby_up(s):
         STANDBY_MADE.touch()
     return s
@@ -185,20 +341,10 @@ def _pages_read_the_replica(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def ingest_settings(settings: Settings) -> Settings:
+def ingest_settings() -> Settings:
     """A second database, for load tests: boundaries and places only, no incidents."""
-    s = settings.model_copy(update={"database_name": database_name("ingest")})
-    _recreate(s)
-    from geo.ingest import load
-
-    for kind, name in (
-        ("wards", "birmingham_wards_2018_bng.geojson"),
-        ("lsoas", "birmingham_lsoa21_bng.geojson"),
-        ("places", "places.geojson"),
-    ):
-        res = load(kind, SAMPLE / name, actor="tests", settings=s)
-        assert res.status == "loaded", res.message
-    return s
+    return from_template(get_settings().model_copy(
+        update={"database_name": database_name("ingest")}), "boundaries")
 
 
 @pytest.fixture
@@ -238,29 +384,43 @@ def running_app(port: int | None = None, env: dict[str, str] | None = None,
     """``contexts serve`` in a child process; yields its URL once healthy, stops it after."""
     import subprocess
     import sys
-    import time
+    import tempfile
     import urllib.request
+
+    from _wait import wait_for
 
     port = port or free_port()
     args = [sys.executable, "-m", "geo.cli", "serve", "--port", str(port)]
     if extra:
         args += ["--", *extra]
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    # its output to a file, not a pipe nobody reads while it runs (a full pipe stops it)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=log,
+                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5):
+                return True
+        except OSError:
+            return False
+
+    def still_running() -> None:
+        if proc.poll() is not None:
+            raise AssertionError("the app stopped")
+
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    out = proc.stdout.read() if proc.stdout else ""
-                    raise AssertionError(f"the app did not start:\n{out[-3000:]}") from None
-                time.sleep(0.3)
+        try:
+            wait_for(healthy, timeout=120, what=f"the app to answer on {url}",
+                     on_each=still_running)
+        except AssertionError as e:
+            proc.kill()
+            log.seek(0)
+            raise AssertionError(f"{e}\n{log.read().decode(errors='replace')[-3000:]}"
+                                 ) from None
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
+        log.close()

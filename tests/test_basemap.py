@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import gzip
 import math
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
+from _wait import wait_for
 from conftest import running_app
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
@@ -65,6 +65,18 @@ def write_archive(path: Path, zooms: range = range(6, 13)) -> int:
     return n
 
 
+#: how many colours the basemap's canvases show (every 97th pixel)
+PAINTED = """pane => {
+const seen = new Set();
+for (const c of pane.querySelectorAll('canvas')) {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4 * 97) {
+    if (d[i + 3] > 0) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+  }
+}
+return seen.size; }"""
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("basemap") / "area.pmtiles"
@@ -99,21 +111,11 @@ def test_the_local_basemap_is_drawn_offline(settings, archive: Path, browser,  #
         wait_for_map(page)
         frame = page.frame_locator(MAP_FRAME)
         canvases = frame.locator(".leaflet-tile-pane canvas")
-        deadline = time.monotonic() + 30
-        while canvases.count() == 0 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert canvases.count() > 0, "no basemap tile was drawn"
-        page.wait_for_timeout(1500)
+        wait_for(canvases.count, what="a basemap tile drawn")
+        pane = frame.locator(".leaflet-tile-pane")
         # the tiles are painted: land and water, two colours at least, over all tiles
-        colours = frame.locator(".leaflet-tile-pane").evaluate("""pane => {
-            const seen = new Set();
-            for (const c of pane.querySelectorAll('canvas')) {
-              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-              for (let i = 0; i < d.length; i += 4 * 97) {
-                if (d[i + 3] > 0) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
-              }
-            }
-            return seen.size; }""")
+        colours = wait_for(lambda: (n := pane.evaluate(PAINTED)) >= 2 and n,
+                           what="land and water painted")
         page.context.close()
     assert asked and all(s in (200, 206) for s in asked), asked
     assert colours >= 2, colours

@@ -124,17 +124,14 @@ IN_2017 = Filters(start=month("2017-01"), end=month("2017-11"))
 
 @pytest.fixture(scope="module")
 def covered_db(settings, tmp_path_factory):
-    """A database with the boundaries and the police.uk 2017 file, declared (by ward
-    names) as covering the city-centre wards."""
-    from conftest import _recreate, database_name
+    """A database with the boundaries (and places) and the police.uk 2017 file, declared
+    (by ward names) as covering the city-centre wards."""
+    from conftest import database_name, from_template
 
     from geo.ingest import load
 
-    s = settings.model_copy(update={"database_name": database_name("coverage")})
-    _recreate(s)
-    for kind, name in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson")):
-        assert load(kind, SAMPLE / name, actor="tests", settings=s).status == "loaded"
+    s = from_template(settings.model_copy(update={"database_name": database_name("coverage")}),
+                      "boundaries")
     res = load("incidents", SAMPLE / POLICE, actor="tests", settings=s,
                covers=list(CENTRE.values()))
     assert res.status == "loaded", res.message

@@ -224,19 +224,23 @@ def test_a_session_sees_the_role_it_chose(settings: Settings) -> None:
 
 def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> None:
     """The fault run's own accounting (``--kill-replica-after``), with a fault it must
-    catch: the whole server stopped mid-run. Every person's session is lost and their
-    next step missing; the steps before the stop ran without error."""
+    catch: the whole server stopped mid-run, once each person has made two steps (an
+    event, not a time: on a busy machine the steps take longer). Every person's session is
+    lost and their next step missing; the steps before the stop ran without error."""
     env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
     env.pop("CONTEXTS_READ_REPLICA", None)
     server = Server(1, env)
     server.start()
     try:
         url = f"ws://127.0.0.1:{server.port}/_stcore/stream"
-        tally, _ = asyncio.run(load_run(url, server, 2, 12, settings.database_name,
-                                        kill=server.stop, kill_after=5, think=(0.3, 0.6)))
+        # the run's ``seconds`` only bounds it: it ends once the stop has dropped both
+        tally, _ = asyncio.run(load_run(
+            url, server, 2, 300, settings.database_name, kill=server.stop, think=(0.3, 0.6),
+            kill_when=lambda t: len(t.by_person) == 2 and all(
+                len(runs) >= 2 for runs in t.by_person.values())))
     finally:
         server.stop()
-    f = fault(tally, 2, 5)
+    f = fault(tally, 2, None)
     assert f["stopped"] and tally.kill_at is not None
     assert f["sessions_lost"] == 2 and tally.lost == {0, 1}, tally.errors
     assert f["next_step_failed"] == 2

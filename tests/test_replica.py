@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 import streamlit as st
-from conftest import READ_REPLICA, _recreate, database_name, standby_up
+from _wait import wait_for
+from conftest import READ_REPLICA, database_name, from_template, standby_up
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
@@ -91,11 +92,9 @@ def test_a_load_on_the_primary_is_visible_on_the_replica(standby: Settings) -> N
     s = standby.model_copy(update={"database_name": database_name("replica")})
     server = replica.C.up(s).url("postgres")
     name = psycopg.sql.Identifier(s.database_name)
-    _recreate(s)
-    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson"),
-                       ("places", "places.geojson"), ("incidents", "incidents.csv")):
-        assert load(kind, SAMPLE / file, actor="tests", settings=s).status == "loaded"
+    from_template(s, "boundaries")  # copied on the primary: replayed by the standby too
+    assert load("incidents", SAMPLE / "incidents.csv", actor="tests",
+                settings=s).status == "loaded"
     with db.connect("admin", s) as conn:
         on_primary = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
     assert on_primary > 0
@@ -313,8 +312,6 @@ def replay_paused(reading_replica: Settings) -> Iterator[psycopg.Connection[obje
     """The standby's replay paused (it still receives the WAL, it does not apply it):
     a replica that lags; resumed and caught up afterwards. Yields a superuser connection
     to the standby's test database."""
-    import time
-
     url = replica.locate(reading_replica).url(reading_replica.database_name)
     primary = replica.C.locate(reading_replica).url("postgres")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -323,12 +320,11 @@ def replay_paused(reading_replica: Settings) -> Iterator[psycopg.Connection[obje
         # still be replaying): nudge the WAL until it has, so that nothing written in the
         # test is replayed behind its back
         with psycopg.connect(primary, autocommit=True) as p:
-            end = time.monotonic() + 30
-            while conn.execute("SELECT pg_get_wal_replay_pause_state()"
-                               ).fetchone()[0] != "paused":  # type: ignore[index]
-                assert time.monotonic() < end, "the standby's replay did not pause"
-                p.execute("SELECT pg_logical_emit_message(false, 'contexts-tests', 'nudge')")
-                time.sleep(0.05)
+            wait_for(lambda: conn.execute("SELECT pg_get_wal_replay_pause_state()"
+                                          ).fetchone()[0] == "paused",  # type: ignore[index]
+                     what="the standby's replay to pause",
+                     on_each=lambda: p.execute("SELECT pg_logical_emit_message("
+                                               "false, 'contexts-tests', 'nudge')"))
         try:
             yield conn
         finally:
@@ -457,14 +453,25 @@ def test_a_context_recorded_through_the_page_is_listed_while_the_replica_lags(
 
 
 def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_time(
-        replay_paused: psycopg.Connection[object], reading_replica: Settings) -> None:
+        replay_paused: psycopg.Connection[object], reading_replica: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """With the replica behind this process's write, a read waits
     READ_YOUR_WRITES_WAIT_S and reads the primary; the next reads go to the primary at
     once. A read on the primary raises the mark to what it saw, another process's write
-    included, so that the replica is read again only once it has replayed that."""
-    import time
+    included, so that the replica is read again only once it has replayed that.
 
+    The wait is bounded by counting, not by a clock (a busy machine must not fail this):
+    the replica is asked at most READ_YOUR_WRITES_WAIT_S / REPLAY_POLL_S + 1 times (it
+    sleeps at least REPLAY_POLL_S between two questions), and the next read asks once and
+    does not wait."""
     from geo.services import actions
+
+    polls: list[str] = []
+    real_scalar = db.scalar
+
+    def counting_scalar(conn, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        polls.append(name)
+        return real_scalar(conn, name, *args, **kwargs)
 
     count = "SELECT count(*) FROM context_event"
     on_replica = replay_paused.execute(count).fetchone()[0]  # type: ignore[index]
@@ -477,19 +484,22 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
                      "SELECT min(context_id), current_date, 'review', 'tests: outside' "
                      "FROM context")
     outside = _primary_lsn(reading_replica)
+    monkeypatch.setattr(db, "scalar", counting_scalar)
     try:
-        t = time.monotonic()
         first = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
-        waited = time.monotonic() - t
-        t = time.monotonic()
+        waited = polls.count("replica_replayed")
+        lagging = db._replica_lagging_since
+        polls.clear()
         second = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
-        quick = time.monotonic() - t
+        quick = polls.count("replica_replayed")
+        monkeypatch.setattr(db, "scalar", real_scalar)
         state = (db.read_counts(), db.seen_lsn(), outside, replay_paused.execute(
             "SELECT pg_last_wal_replay_lsn()::text, pg_get_wal_replay_pause_state()"
         ).fetchone())
         assert first == second == on_replica + 1, state  # from the primary
-        assert db.READ_YOUR_WRITES_WAIT_S <= waited < db.READ_YOUR_WRITES_WAIT_S + 3
-        assert quick < db.READ_YOUR_WRITES_WAIT_S * 0.9
+        assert lagging is not None, "the first read's wait did not run out"
+        assert 1 <= waited <= db.READ_YOUR_WRITES_WAIT_S / db.REPLAY_POLL_S + 1, waited
+        assert quick == 1, quick  # asked once, no wait
         seen = db.seen_lsn()
         assert seen is not None and db._lsn(seen) >= outside
         replay_paused.execute("SELECT pg_wal_replay_resume()")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import _recreate, database_name
+from conftest import database_name, from_template
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -50,13 +50,8 @@ OTHER_AREA = "E08000099"
 @pytest.fixture(scope="module")
 def rs(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A database of its own with the real boundaries and places, no incidents."""
-    s = get_settings().model_copy(update={"database_name": database_name("rollups")})
-    _recreate(s)  # under the cluster lock: migrations touch cluster-wide roles
-    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
-        res = load(kind, SAMPLE / file, actor="tests", settings=s)
-        assert res.status == "loaded", res.message
-    return s
+    return from_template(get_settings().model_copy(
+        update={"database_name": database_name("rollups")}), "boundaries")
 
 
 @pytest.fixture(scope="module")

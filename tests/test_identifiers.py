@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import _recreate, database_name
+from conftest import database_name, from_template
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.ingest import load
@@ -37,11 +37,7 @@ PLANTED = ("Jayden", "Okafor", "14/05/2010", "07700900123", "07700 900123", "Kay
 @pytest.fixture(scope="module")
 def idb() -> Iterator[Settings]:
     s = get_settings().model_copy(update={"database_name": database_name("identifiers")})
-    _recreate(s)
-    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
-        res = load(kind, SAMPLE / file, actor="tests", settings=s)
-        assert res.status == "loaded", res.message
+    from_template(s, "boundaries")  # wards, LSOAs and places, copied (tests/conftest.py)
     yield s
 
 

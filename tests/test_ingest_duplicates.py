@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import _recreate, database_name
+from conftest import database_name, from_template
 from pyproj import Transformer
 from test_rollups import assert_rollups_fresh
 
@@ -35,11 +35,7 @@ _TO_LONLAT = Transformer.from_crs(27700, 4326, always_xy=True)
 @pytest.fixture(scope="module")
 def ds() -> Iterator[Settings]:
     s = get_settings().model_copy(update={"database_name": database_name("duplicates")})
-    _recreate(s)
-    for kind, file in (("wards", "birmingham_wards_2018_bng.geojson"),
-                       ("lsoas", "birmingham_lsoa21_bng.geojson"), ("places", "places.geojson")):
-        res = load(kind, SAMPLE / file, actor="tests", settings=s)
-        assert res.status == "loaded", res.message
+    from_template(s, "boundaries")  # wards, LSOAs and places, copied (tests/conftest.py)
     yield s
 
 

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import random
-import time
 import urllib.request
 from http.cookies import SimpleCookie
 from typing import Any
@@ -23,6 +22,7 @@ from dashboard import _maps
 from geo.cli.proxy import COOKIE, StickyProxy
 from geo.config import Settings, get_settings
 from geo.render import mapping
+from tests._wait import wait_for
 
 
 def _map() -> Any:
@@ -135,9 +135,8 @@ def test_proxy_times_out_slow_heads_and_caps_connections_per_client() -> None:
                 s = socket.create_connection(("127.0.0.1", front), timeout=30)
                 s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
                 slow.append(s)
-            deadline = time.monotonic() + 30
-            while sum(proxy.clients.values()) < 3 and time.monotonic() < deadline:
-                time.sleep(0.01)  # the proxy has counted all three
+            wait_for(lambda: sum(proxy.clients.values()) >= 3,
+                     what="the proxy to count all three")
             with socket.create_connection(("127.0.0.1", front), timeout=30) as extra:
                 refused = extra.recv(200)  # the fourth: refused at once
             answers = []
@@ -157,9 +156,9 @@ def test_proxy_times_out_slow_heads_and_caps_connections_per_client() -> None:
 
         try:
             answers, refused, fine = await asyncio.to_thread(slow_then_more)
-            deadline = time.monotonic() + 30
-            while proxy.clients and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)  # the last connection's count goes down
+            # the last connection's count goes down
+            await asyncio.to_thread(wait_for, lambda: not proxy.clients, 30.0,
+                                    "the proxy's count to go down")
             left = sum(proxy.clients.values())
         finally:
             task.cancel()

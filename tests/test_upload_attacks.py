@@ -31,6 +31,7 @@ import shapely
 from geo.ingest import _safe, load
 from geo.ingest._read import UnreadableFile, read_table
 from geo.store import db
+from tests._wait import wait_for
 
 SECRET = "SECRET-TOKEN-4f1c"
 
@@ -369,7 +370,6 @@ def test_a_killed_load_leaves_no_statement_running(settings) -> None:
     statement, well before the statement (a 10-minute sleep here) would end."""
     import os
     import signal
-    import time
 
     script = ("from geo.store import db\n"
               "conn = db.connect('loader')\n"
@@ -388,16 +388,11 @@ def test_a_killed_load_leaves_no_statement_running(settings) -> None:
                     "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active'"
                     " AND query LIKE '%%pg_sleep%%'", (pid,)).fetchone()[0])
 
-        deadline = time.monotonic() + 60
-        while not running():  # the statement has started
-            assert time.monotonic() < deadline, "the sleep never started"
-            time.sleep(0.05)
+        wait_for(running, what="the loader's statement to start")
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-        deadline = time.monotonic() + 60
-        while running():  # and the server ends it, its client gone
-            assert time.monotonic() < deadline, "the statement ran on after its loader died"
-            time.sleep(0.1)
+        # and the server ends it, its client gone
+        wait_for(lambda: not running(), what="the server to end the dead loader's statement")
     finally:
         if child.poll() is None:
             child.kill()

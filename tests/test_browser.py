@@ -125,6 +125,32 @@ def test_the_map_shows_names_legend_and_scale_and_a_popup_opens_the_profile(
     page.context.close()
 
 
+def test_an_analyst_sees_the_incident_points_drawn(app_url: str, browser: Browser,
+                                                   outside: list[str],
+                                                   artifacts: Path) -> None:
+    """The analysts' point layer draws (grouped markers and the areas under them) with no
+    tiles: a map without a maximum zoom drew nothing once points were asked for."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{app_url}/?role=analyst")
+    wait_for_map(page)
+    page.get_by_text("Incident points (analysts)").click()
+    page.get_by_text(re.compile(r"[\d,]+ incidents drawn as points")).wait_for(timeout=90_000)
+    frame = page.frame_locator(MAP_FRAME)
+    clusters = frame.locator(".marker-cluster")
+    clusters.first.wait_for(timeout=60_000)
+    assert clusters.count() > 5
+    # the areas are drawn too, under the points
+    assert frame.locator("path.leaflet-interactive").count() >= 69
+    numbers = [int(t.replace(",", "")) for t in clusters.all_inner_texts() if t.strip()]
+    assert sum(numbers) > 1000, numbers[:10]
+    assert not [e for e in errors if "maxZoom" in e], errors
+    page.screenshot(path=str(artifacts / "map-points.png"))
+    page.context.close()
+
+
 def test_double_click_zooms_and_does_not_navigate(app_url: str, browser: Browser,
                                                   outside: list[str]) -> None:
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})

@@ -114,6 +114,8 @@ def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) ->
     assert not at.exception
     script = component_args(at)[0]["script"]
     assert "markerClusterGroup" in script  # grouped where they overlap
+    # clustering needs the map's own maximum zoom (there are no tiles to give one)
+    assert re.search(r'"maxZoom": \d+', script), "a map with no maxZoom draws no points"
     # each point: [lat, lon, "Harm, Mon YYYY"] (the labels' [lat, lon, "Name"] are not points)
     drawn = len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+, \"[^\"]*, [A-Z][a-z]{2} \d{4}\"\]",
                            script))

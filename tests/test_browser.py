@@ -151,6 +151,40 @@ def test_an_analyst_sees_the_incident_points_drawn(app_url: str, browser: Browse
     page.context.close()
 
 
+def test_profile_charts_name_each_month_once_and_never_nan(app_url: str, browser: Browser,
+                                                           outside: list[str],
+                                                           artifacts: Path) -> None:
+    """The trend's axis, drawn by Chromium west of Greenwich: each month of a four-month
+    period once (a time axis drew weekly ticks, "Dec 2024" five times and no Mar 2025); a
+    quiet place's charts as a partner read no "NaN"."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400},
+                      timezone_id="America/New_York")
+    page.goto(f"{app_url}/profile?role=analyst&from=2024-12&to=2025-03")
+    page.get_by_role("heading", name="Place profile").wait_for(timeout=60_000)
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.get_by_text("Mar 2025").wait_for(timeout=60_000)
+    labels = [t for t in chart.inner_text().split("\n")
+              if re.match(r"^[A-Z][a-z]{2} \d{4}$", t)]
+    assert labels == ["Dec 2024", "Jan 2025", "Feb 2025", "Mar 2025"], labels
+    page.context.close()
+
+    from test_readable_pages import _quiet_place
+
+    from geo.config import get_settings
+
+    quiet, month = _quiet_place(get_settings())
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/profile?role=partner&place=place:{quiet}&from={month}&to={month}")
+    page.get_by_role("heading", name="Day and time").wait_for(timeout=60_000)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.last.locator("svg, canvas").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    text = " ".join(charts.all_inner_texts())
+    assert "NaN" not in text, text
+    page.screenshot(path=str(artifacts / "profile-quiet-place.png"), full_page=True)
+    page.context.close()
+
+
 def test_double_click_zooms_and_does_not_navigate(app_url: str, browser: Browser,
                                                   outside: list[str]) -> None:
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})

@@ -4,8 +4,10 @@ a table; and the state (filters, period, unit, place) kept in the URL and across
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import (
@@ -17,6 +19,8 @@ from test_dashboard import (
     run,
     visible_text,
 )
+
+from geo.store import db
 
 #: every test here renders pages: `make test` runs them again reading from a standby
 pytestmark = pytest.mark.pages
@@ -141,3 +145,89 @@ def test_a_shared_link_gives_a_board_member_the_nearest_published_period(setting
     window = at.selectbox(key="period_window")
     assert window.options[window.index].startswith("Last 6 months"), window.options
     assert at.selectbox(key="f_harm_type_one").value == "cce"
+
+
+def _trend_axis(at: AppTest) -> list[str]:
+    """The labels of the profile's trend axis, as its spec gives them."""
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["type"] == "ordinal" and x["field"] == "label", x  # not a time axis's own ticks
+    return list(x["scale"]["domain"])
+
+
+@pytest.mark.parametrize(("lo", "hi"), [("2025-12", "2025-12"), ("2024-12", "2025-03"),
+                                        ("2025-07", "2025-12"), ("2025-01", "2025-12"),
+                                        ("2023-01", "2025-12")])
+def test_the_profile_month_axis_has_every_month_once(settings, lo: str, hi: str) -> None:
+    """Every month of the period once on the trend's axis, in order: a time axis chose
+    weekly ticks for short periods ("Mar 2025" four times) and left the last month out."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": lo, "to": hi, "role": "analyst",
+                            "place": f"place:{_place_id(settings, 'STN-AST')}"})
+    at.run()
+    at.switch_page(PAGES["profile"]).run()
+    assert not at.exception
+    want = [f"{m:%b %Y}" for m in pd.date_range(f"{lo}-01", f"{hi}-01", freq="MS")]
+    axis = _trend_axis(at)
+    assert axis == want
+    drawn = chart_frames(at)[0]
+    assert list(drawn["label"]) == want  # one point per month, each on its own label
+
+
+def _quiet_place(settings) -> tuple[str, str]:
+    """A place whose incidents of the latest month (a partner's "Latest month") with a
+    time of day are each alone in their day x hour cell (a count of 1 is always published
+    as "<5"), and that month."""
+    with db.connect("admin", settings) as conn:
+        place, month = conn.execute("""
+            SELECT place_id::text, month FROM (
+                SELECT place_id, month, extract(isodow FROM occurred_at) AS d,
+                       extract(hour FROM occurred_at) AS h, count(*) AS n
+                FROM incident WHERE place_id IS NOT NULL AND occurred_at IS NOT NULL
+                  AND month = (SELECT max(month) FROM incident)
+                GROUP BY 1, 2, 3, 4) cells
+            GROUP BY 1, 2 HAVING max(n) = 1 AND count(*) >= 2
+            ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
+    return place, f"{month:%Y-%m}"
+
+
+def test_a_partner_profile_axis_and_colours_read_as_words(settings) -> None:
+    """A quiet place in one month as a partner: the day x hour grid, with no count
+    published, has no colour bar (it read "NaN"); the trend's axis names each month or
+    quarter once."""
+    place, month = _quiet_place(settings)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": month, "to": month, "role": "partner",
+                            "place": f"place:{place}"})
+    at.run()
+    at.switch_page(PAGES["profile"]).run()
+    assert not at.exception
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert not any("NaN" in s for s in specs)
+    grid = json.loads(specs[-1])
+    colours = [layer["encoding"].get("color", {}) for layer in grid["layer"]]
+    data = chart_frames(at)[-1]
+    assert "cell" in data and not (data["cell"] == "Count").any()  # the case of "NaN"
+    assert not any(c.get("field") == "n" for c in colours), colours
+    axis = _trend_axis(at)
+    assert len(axis) == len(set(axis)) and all(re.match(r"^(Q[1-4]|[A-Z][a-z]{2}) \d{4}$", a)
+                                               for a in axis), axis
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner"])
+def test_the_profile_opens_on_the_busiest_place(settings, role: str) -> None:
+    """With no place chosen the profile opens on the place with the most incidents in the
+    period, not the first by name (a place of fewer than 5)."""
+    at = run(role, "profile")
+    kind, unit_id = at.session_state["profile"]
+    assert kind == "place"
+    shown = [m for m in at.get("metric") if m.label == "Incidents in the period"][0].value
+    assert shown != "<5" and int(str(shown).replace(",", "")) >= 5
+    if role == "analyst":
+        lo, hi = at.select_slider(key="period").value
+        with db.connect("admin", settings) as conn:
+            counts = dict(conn.execute(
+                "SELECT place_id::text, sum(n) FROM rollup_place_month WHERE month BETWEEN "
+                "%s AND %s AND place_id IS NOT NULL GROUP BY 1", (lo, hi)).fetchall())
+        assert counts[unit_id] == max(counts.values())
+        assert int(str(shown).replace(",", "")) == counts[unit_id]

@@ -44,6 +44,19 @@ def month_text(value: Any) -> str:
     return f"{when:%b %Y}"
 
 
+def axis_labels(months: Sequence[Any], step: str = "month") -> list[str]:
+    """The labels of a chart's axis of months ("Jan 2025") or quarters ("Q1 2025"), one
+    per value, read as calendar months whatever the reader's time zone: a chart's axis
+    takes them as they are, so every month of a period has its one label (a time axis
+    chose its own ticks: weeks in a short period, "Mar 2025" four times and the last
+    month without one)."""
+    out = []
+    for value in months:
+        when = pd.Timestamp(value)
+        out.append(f"Q{when.quarter} {when.year}" if step == "quarter" else f"{when:%b %Y}")
+    return out
+
+
 def day_text(value: Any) -> str:
     """A date as "3 Apr 2024" ("" when missing)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

@@ -137,6 +137,18 @@ def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dic
     return _read(areas, read)  # type: ignore[no-any-return]
 
 
+def busiest_place(areas: Areas, filters: Filters, view: View) -> str | None:
+    """The id of the place with the most incidents under ``filters`` (the place a profile
+    opens on when none is chosen), ranked as ``view`` may see the counts (published values
+    for an aggregate view); None when no place has any."""
+    found = _read(areas, lambda conn: counts.counts(conn, "place", filters))
+    if found.empty:
+        return None
+    found = found.sort_values("unit_id", key=lambda s: s.astype(str), ignore_index=True)
+    values = perturbed(found["n"].to_numpy(), found["ck"].to_numpy(), view)
+    return str(found["unit_id"].iloc[int(values.argmax())])
+
+
 def register(areas: Areas) -> pd.DataFrame:
     return _read(areas, lambda conn: interventions.register(conn))
 

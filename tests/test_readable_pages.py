@@ -231,3 +231,41 @@ def test_the_profile_opens_on_the_busiest_place(settings, role: str) -> None:
                 "%s AND %s AND place_id IS NOT NULL GROUP BY 1", (lo, hi)).fetchall())
         assert counts[unit_id] == max(counts.values())
         assert int(str(shown).replace(",", "")) == counts[unit_id]
+
+
+def _numbers(pattern: str, text: str) -> list[int]:
+    return [int(x.replace(",", "")) for x in re.findall(pattern, text)]
+
+
+def test_every_count_of_hot_spots_is_the_same_number(settings) -> None:
+    """One definition of a hot spot (95% confidence or more): the Hot spots page's
+    headline, caption, table heading and table, the Map's caption and the board pack's
+    headline say the same number, and the previous period's number is the same on the
+    page and in the board pack (they said 88, 91 with the 90% areas, and "last period's
+    91")."""
+    at = run("board", "hotspots")
+    at.radio(key="hs_unit").set_value("hex").run()  # the board pack's areas
+    metric = [m for m in at.get("metric") if m.label == "Hot spots (95%+)"][0]
+    now = int(str(metric.value).replace(",", ""))
+    before = now - int(str(metric.delta).replace(",", "").replace("\u2212", "-"))
+    captions = " ".join(c.value for c in at.caption)
+    said = _numbers(r"([\d,]+) areas? (?:is|are) (?:a )?hot spots? at 95%", captions)
+    heading = _numbers(r"(?m)^([\d,]+) hot spots? in the period$",
+                       "\n".join(h.value for h in at.subheader))
+    rows = len(at.dataframe[0].value)
+    previous = _numbers(r"\(([\d,]+) hot spots? in the previous period", captions)
+    assert said == [now] and heading == [now] and rows == now, (said, heading, rows, now)
+    assert previous == [before]
+    assert not at.dataframe[0].value["Gi*"].astype(str).str.contains("90%").any()
+
+    m = run("board", "map")
+    m.radio(key="map_unit").set_value("hex").run()
+    caption = " ".join(c.value for c in m.caption)
+    assert _numbers(r"([\d,]+) areas? (?:is|are) (?:a )?hot spots? at 95%", caption) == [now]
+
+    pack = run("board", "board_pack")
+    pack.button[0].click().run()
+    assert not pack.exception
+    doc = re.sub(r"\s+", " ", pack.session_state["board_pack"])
+    assert _numbers(r"<b>([\d,]+)</b>Hot spots \(95%\+\)", doc) == [now]
+    assert _numbers(r"Of the ([\d,]+) hot spots of the previous period", doc) == [before]

@@ -12,11 +12,28 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from geo.stats.hotspots import HOT_SPOT_BIN as HOT_SPOT_BIN
+from geo.stats.hotspots import is_hot_spot
 
 #: the irregular plurals the dashboard writes
 _PLURALS = {"is": "are", "was": "were", "has": "have", "person": "people",
             "young person": "young people", "hot spot": "hot spots", "this": "these"}
+
+
+def hot_spots(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a hot-spot table (``bin``) that are hot spots (95 % confidence or
+    more): what every page and the board pack count as "hot spots"."""
+    hot: np.ndarray = is_hot_spot(table["bin"].fillna(0).to_numpy()) if len(table) else \
+        np.zeros(0, dtype=bool)
+    return table[hot]
+
+
+def hot_spot_count(table: pd.DataFrame) -> int:
+    """How many hot spots a hot-spot table has (:func:`hot_spots`)."""
+    return len(hot_spots(table))
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -38,7 +38,9 @@ def test_hot_spots_speak_in_words(settings) -> None:
             values = df.value[col].astype(str)
             assert not values.str.match(CODE).any(), (col, values[values.str.match(CODE)])
     names = at.dataframe[0].value["Area"].tolist()
-    assert any(re.match(r"250 m area (by .+, |in ).+", n) for n in names), names[:5]
+    assert all(re.match(r"250 m area (at .+, |[\d.]+ k?m [a-z-]+ of .+, |in ).+", n)
+               for n in names), names[:5]
+    assert not pd.Series(names).duplicated().any()
 
 
 def test_the_map_caption_counts_in_words(settings) -> None:
@@ -269,3 +271,20 @@ def test_every_count_of_hot_spots_is_the_same_number(settings) -> None:
     doc = re.sub(r"\s+", " ", pack.session_state["board_pack"])
     assert _numbers(r"<b>([\d,]+)</b>Hot spots \(95%\+\)", doc) == [now]
     assert _numbers(r"Of the ([\d,]+) hot spots of the previous period", doc) == [before]
+
+
+@pytest.mark.parametrize("page", ["hotspots", "meeting"])
+def test_no_two_areas_on_a_page_share_a_name(settings, page: str) -> None:
+    """Each area or place a table lists has its own name ("250 m area by Kingstanding
+    park" stood for three different hexagons)."""
+    at = run("partner", page)
+    if page == "hotspots":
+        at.radio(key="hs_unit").set_value("hex").run()
+    listed = 0
+    for df in at.dataframe:
+        for col in ("Area", "Place"):
+            if col in df.value:
+                names = df.value[col].astype(str)
+                listed += len(names)
+                assert not names.duplicated().any(), names[names.duplicated(keep=False)]
+    assert listed

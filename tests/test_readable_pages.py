@@ -288,3 +288,36 @@ def test_no_two_areas_on_a_page_share_a_name(settings, page: str) -> None:
                 listed += len(names)
                 assert not names.duplicated().any(), names[names.duplicated(keep=False)]
     assert listed
+
+
+def test_an_older_link_keeps_its_months_and_offers_the_latest(settings) -> None:
+    """A shared link carries absolute months: opened once newer data exist it shows its
+    own period, says how far the data now run and offers the latest period."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": "2024-01", "to": "2024-06", "role": "analyst"})
+    at.run()
+    assert not at.exception
+    lo, hi = at.select_slider(key="period").value
+    assert (lo.isoformat(), hi.isoformat()) == ("2024-01-01", "2024-06-01")
+    notice = " ".join(i.value for i in at.info)
+    at.button(key="period_latest").click().run()
+    lo, hi = at.select_slider(key="period").value
+    with db.connect("admin", settings) as conn:
+        last = conn.execute("SELECT max(month) FROM rollup_ward_month").fetchone()[0]
+    assert hi == last and len(pd.date_range(str(lo), str(hi), freq="MS")) == 6
+    assert f"Newer data to {last:%b %Y}" in notice, notice
+    assert not [i for i in at.info if "Newer data" in i.value]
+    assert at.query_params["to"] in ([f"{last:%Y-%m}"], f"{last:%Y-%m}")
+
+
+def test_an_older_link_tells_a_board_member_which_period_is_shown(settings) -> None:
+    """Partners and board members see periods ending with the latest month (the
+    disclosure gate): an older link says what it was for and what is shown instead."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": "2024-01", "to": "2024-12", "role": "board"})
+    at.run()
+    assert not at.exception
+    notice = " ".join(i.value for i in at.info)
+    assert "The link was for Jan 2024 to Dec 2024" in notice, notice
+    window = at.selectbox(key="period_window")
+    assert window.options[window.index].startswith("Last 12 months")

@@ -97,3 +97,17 @@ def test_an_impact_sentence_says_1_incident() -> None:
     assert "1 incident in the period" in text and "1 incidents" not in text
     text = sentence("Aston station", "patrols", 12, Counts(2, 3, 0, 0, 10, 10), {}, None, False)
     assert "2 incidents in the period" in text
+
+
+def test_the_period_ends_at_the_last_month_with_a_plausible_share() -> None:
+    import pandas as pd
+
+    from geo.services.pages import plausible_end
+
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=15, freq="MS"),
+                           "n": [500] * 12 + [480, 3, 1]})  # two stray months at the end
+    assert plausible_end(months) == pd.Timestamp("2026-01-01").date()
+    assert plausible_end(months.iloc[:13]) == pd.Timestamp("2026-01-01").date()
+    quiet = months.assign(n=[5] * 15)  # a small area: every month alike
+    assert plausible_end(quiet) == pd.Timestamp("2026-03-01").date()
+    assert plausible_end(months.iloc[:0]) is None

@@ -179,6 +179,11 @@ def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     return {"first": row["first"], "last": row["last"]}
 
 
+def data_months(conn: psycopg.Connection[Any]) -> pd.DataFrame:
+    """Incidents per month (``month``, ``n``), in order; empty when none are loaded."""
+    return db.frame(conn, "data_months")
+
+
 def keyed_at_places(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> pd.DataFrame:
     """``place_id``, ``person_key``, ``when`` of keyed incidents at places (analyst use)."""
     return db.frame(conn, "keyed_at_places", filters.params())

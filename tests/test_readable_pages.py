@@ -321,3 +321,61 @@ def test_an_older_link_tells_a_board_member_which_period_is_shown(settings) -> N
     assert "The link was for Jan 2024 to Dec 2024" in notice, notice
     window = at.selectbox(key="period_window")
     assert window.options[window.index].startswith("Last 12 months")
+
+
+WORD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # bad_month, board_pack, outside_area
+
+
+def _codes_shown(at: AppTest, skip: tuple[str, ...] = ("File", "Who", "Column")) -> list[str]:
+    """Codes where a person reads, but for a file's own names (its file name, its column
+    headers as the quarantine quotes them)."""
+    found = WORD_CODE.findall(visible_text(at))
+    for df in at.dataframe:
+        frame = df.value
+        found += [c for c in map(str, frame.columns) if WORD_CODE.search(c)]
+        own = set(frame["Column"].astype(str)) if "Column" in frame else set()
+        for col in frame.columns:
+            if col in skip:
+                continue
+            for value in frame[col]:
+                found += [c for c in WORD_CODE.findall(str(value)) if c not in own]
+    return found
+
+
+def test_upload_meeting_and_audit_log_show_words_not_codes(settings, tmp_path) -> None:
+    """The quarantine (reasons, headings, values), the next meeting's categories and the
+    audit log's targets in words: no bad_month, outside_area, row_number, estate or
+    board_pack where a person reads."""
+    from geo.services import actions
+
+    f = tmp_path / "slips.csv"
+    f.write_text("month,harm_type,risk_level,easting,northing\n"
+                 "2024-13,cce,high,407000,287000\n2099-01,cce,high,407000,287000\n"
+                 "2024-01,not_a_harm,high,407000,287000\n2024-01,cce,high,530000,180000\n")
+    res = actions.upload("demo:analyst", "analyst", "incidents", f, "slips.csv",
+                         settings=settings)
+    assert res.rows_quarantined == 4 and res.rows_loaded == 0, res.message
+    at = run("analyst", "upload", {"upload_result": res.as_dict()})
+    report = at.dataframe[0].value
+    assert {"Row", "Reason", "What is wrong"} <= set(report.columns), report.columns
+    assert {"Not a month", "Month in the future", "Outside the area"} <= set(report["Reason"])
+    assert not _codes_shown(at), _codes_shown(at)
+
+    actions.audit("demo:partner", "partner", "page", "board_pack", "denied")
+    admin = run("admin", "admin")
+    assert "Board pack" in set(admin.dataframe[-1].value["What"])
+    assert not _codes_shown(admin), _codes_shown(admin)
+
+    with db.connect("admin", settings) as conn:
+        words = {r[0] for r in conn.execute(
+            "SELECT label FROM place_category")}
+    meeting = run("partner", "meeting")
+    categories: set[str] = set()
+    box = meeting.selectbox(key="meeting_month")
+    for k in range(min(12, len(box.options))):
+        meeting.selectbox(key="meeting_month").select_index(k).run()
+        assert not _codes_shown(meeting), (k, _codes_shown(meeting))
+        for df in meeting.dataframe:
+            if "Category" in df.value:
+                categories |= set(df.value["Category"].astype(str))
+    assert categories and categories <= words, (categories, words)  # "estate" was a code

@@ -316,8 +316,9 @@ def _faults(cols: dict[str, str], ctx: Context) -> dict[str, Fault]:
         return tuple(cols[f] for f in fields if f in cols)
 
     pair = (c("longitude", "latitude") or c("easting", "northing") or c("x", "y"))
-    codes = ", ".join(sorted(ctx.harm_types["code"]))
-    bands = ", ".join(sorted(ctx.age_bands["code"]))
+    # the labels (accepted as well as the codes): what a person reads and can type
+    codes = ", ".join(sorted(ctx.harm_types["label"].astype(str)))
+    bands = ", ".join(sorted(ctx.age_bands["label"].astype(str)))
     return {
         "formula_cell": Fault((), "a spreadsheet formula in {column}; formulas are never "
                               "evaluated: enter the value instead"),

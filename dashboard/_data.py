@@ -147,6 +147,12 @@ def profile_data(v: Key, kind: str, unit_id: str, filters: Filters) -> dict[str,
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def busiest_place(v: Key, filters: Filters, view: View) -> str | None:
+    """The place with the most incidents in the filters' period, as ``view`` sees them."""
+    return pages.busiest_place(v[1], filters, view)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def register(v: Key) -> pd.DataFrame:
     return pages.register(v[1])
 

@@ -254,6 +254,10 @@ def _month(text: str | None, months: list[date]) -> date | None:
     return min(max(want, months[0]), months[-1])
 
 
+def _set_period(first: date, last: date) -> None:
+    st.session_state["period"] = (first, last)
+
+
 def _all_or(labels: dict[str, str]) -> Callable[[str | None], str]:
     """Names the options of a single-choice filter: "All" for none, else the label."""
     return lambda c: "All" if c is None else labels.get(c, c)
@@ -286,6 +290,11 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
                                     value=(first, last),
                                     format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
+            if end < months[-1]:  # a link keeps its months; say that there is newer data
+                span = len(_months(start, end))
+                st.info(f"Newer data to {months[-1]:%b %Y}.", icon=":material/update:")
+                st.button("Show latest", key="period_latest", on_click=_set_period,
+                          args=(months[max(0, len(months) - span)], months[-1]))
         elif period is not None:
             offered = periods(*period)
             lengths = [len(_months(a, b)) for _, a, b in offered]
@@ -299,6 +308,11 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
             i = st.selectbox("Period", range(len(offered)), key="period_window",
                              index=index, format_func=lambda i: offered[i][0])
             _, start, end = offered[i]
+            if a is not None and b is not None and (min(a, b), max(a, b)) != (start, end):
+                st.info(f"The link was for {min(a, b):%b %Y} to {max(a, b):%b %Y}. Partners "
+                        "and board members see periods that end with the latest month "
+                        f"({end:%b %Y}): shown is the nearest, {start:%b %Y} to {end:%b %Y}.",
+                        icon=":material/update:")
         chosen = {}
         for key, url, label in (("harm_type", "harm", "Harm types"),
                                 ("risk_level", "risk", "Risk levels"),

@@ -128,6 +128,66 @@ def test_the_map_shows_names_legend_and_scale_and_a_popup_opens_the_profile(
     page.context.close()
 
 
+def test_an_analyst_sees_the_incident_points_drawn(app_url: str, browser: Browser,
+                                                   outside: list[str],
+                                                   artifacts: Path) -> None:
+    """The analysts' point layer draws (grouped markers and the areas under them) with no
+    tiles: a map without a maximum zoom drew nothing once points were asked for."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{app_url}/?role=analyst")
+    wait_for_map(page)
+    page.get_by_text("Incident points (analysts)").click()
+    page.get_by_text(re.compile(r"[\d,]+ incidents drawn as points")).wait_for(timeout=90_000)
+    frame = page.frame_locator(MAP_FRAME)
+    clusters = frame.locator(".marker-cluster")
+    clusters.first.wait_for(timeout=60_000)
+    assert clusters.count() > 5
+    # the areas are drawn too, under the points
+    assert frame.locator("path.leaflet-interactive").count() >= 69
+    numbers = [int(t.replace(",", "")) for t in clusters.all_inner_texts() if t.strip()]
+    assert sum(numbers) > 1000, numbers[:10]
+    assert not [e for e in errors if "maxZoom" in e], errors
+    page.screenshot(path=str(artifacts / "map-points.png"))
+    page.context.close()
+
+
+def test_profile_charts_name_each_month_once_and_never_nan(app_url: str, browser: Browser,
+                                                           outside: list[str],
+                                                           artifacts: Path) -> None:
+    """The trend's axis, drawn by Chromium west of Greenwich: each month of a four-month
+    period once (a time axis drew weekly ticks, "Dec 2024" five times and no Mar 2025); a
+    quiet place's charts as a partner read no "NaN"."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400},
+                      timezone_id="America/New_York")
+    page.goto(f"{app_url}/profile?role=analyst&from=2024-12&to=2025-03")
+    page.get_by_role("heading", name="Place profile").wait_for(timeout=60_000)
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.get_by_text("Mar 2025").wait_for(timeout=60_000)
+    labels = [t for t in chart.inner_text().split("\n")
+              if re.match(r"^[A-Z][a-z]{2} \d{4}$", t)]
+    assert labels == ["Dec 2024", "Jan 2025", "Feb 2025", "Mar 2025"], labels
+    page.context.close()
+
+    from test_readable_pages import _quiet_place
+
+    from geo.config import get_settings
+
+    quiet, month = _quiet_place(get_settings())
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/profile?role=partner&place=place:{quiet}&from={month}&to={month}")
+    page.get_by_role("heading", name="Day and time").wait_for(timeout=60_000)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    charts.last.locator("svg, canvas").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    text = " ".join(charts.all_inner_texts())
+    assert "NaN" not in text, text
+    page.screenshot(path=str(artifacts / "profile-quiet-place.png"), full_page=True)
+    page.context.close()
+
+
 def test_double_click_zooms_and_does_not_navigate(app_url: str, browser: Browser,
                                                   outside: list[str]) -> None:
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})

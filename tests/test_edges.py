@@ -366,7 +366,7 @@ def test_pages_say_what_the_data_covers(covered_db, monkeypatch) -> None:
             "The whole area", "Some wards or LSOAs", "The area in a polygon file"]
         ledger = at.dataframe[-1].value
         assert ledger["Covers"].str.startswith("5 wards: Bordesley & Highgate").any()
-        loaded = ledger[(ledger["Kind"] == "incidents") & (ledger["Status"] == "loaded")]
+        loaded = ledger[(ledger["Kind"] == "Incidents") & (ledger["Status"] == "Loaded")]
         assert (loaded["Covers"] != "").all()
     finally:
         monkeypatch.undo()

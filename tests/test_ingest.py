@@ -652,3 +652,28 @@ def test_each_load_is_a_partition_checked_before_it_is_attached(settings: Settin
                          f"VALUES (%s, 2, '2024-01-01', {values})", (ext,))
             with pytest.raises(psycopg.errors.ForeignKeyViolation, match=message):
                 conn.execute("SELECT contexts_attach_incident_partition(%s)", (ext,))
+
+
+def test_rows_dated_after_the_load_are_quarantined(ingest_settings: Settings,
+                                                   tmp_path: Path) -> None:
+    """A month after the month of loading is "month in the future": quarantined, so a few
+    such rows never start a month of their own (they made every page's default period a
+    nearly empty future year)."""
+    from datetime import date
+
+    import numpy as np
+
+    from geo.ingest._incidents import in_future
+
+    e, n = NEW_STREET_BNG
+    today = date.today()
+    ahead = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    f = write(tmp_path, "future.csv",
+              "month,harm_type,easting,northing\n"
+              f"{today:%Y-%m},robbery,{e},{n}\n{ahead:%Y-%m},robbery,{e},{n}\n"
+              f"{today.year + 1}-12,robbery,{e},{n}\n")
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.rows_loaded, res.rows_quarantined) == (1, 2)
+    assert res.reasons == {"future_month": 2}
+    months = np.array(["2026-11-01", "2026-12-01", "NaT"], dtype="datetime64[D]")
+    assert in_future(months, date(2026, 11, 30)).tolist() == [False, True, False]

@@ -4,8 +4,10 @@ a table; and the state (filters, period, unit, place) kept in the URL and across
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import (
@@ -17,6 +19,8 @@ from test_dashboard import (
     run,
     visible_text,
 )
+
+from geo.store import db
 
 #: every test here renders pages: `make test` runs them again reading from a standby
 pytestmark = pytest.mark.pages
@@ -34,7 +38,9 @@ def test_hot_spots_speak_in_words(settings) -> None:
             values = df.value[col].astype(str)
             assert not values.str.match(CODE).any(), (col, values[values.str.match(CODE)])
     names = at.dataframe[0].value["Area"].tolist()
-    assert any(re.match(r"250 m area (by .+, |in ).+", n) for n in names), names[:5]
+    assert all(re.match(r"250 m area (at .+, |[\d.]+ k?m [a-z-]+ of .+, |in ).+", n)
+               for n in names), names[:5]
+    assert not pd.Series(names).duplicated().any()
 
 
 def test_the_map_caption_counts_in_words(settings) -> None:
@@ -117,6 +123,8 @@ def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) ->
     assert not at.exception
     script = component_args(at)[0]["script"]
     assert "markerClusterGroup" in script  # grouped where they overlap
+    # clustering needs the map's own maximum zoom (there are no tiles to give one)
+    assert re.search(r'"maxZoom": \d+', script), "a map with no maxZoom draws no points"
     # each point: [lat, lon, "Harm, Mon YYYY"] (the labels' [lat, lon, "Name"] are not points)
     drawn = len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+, \"[^\"]*, [A-Z][a-z]{2} \d{4}\"\]",
                            script))
@@ -142,3 +150,235 @@ def test_a_shared_link_gives_a_board_member_the_nearest_published_period(setting
     window = at.selectbox(key="period_window")
     assert window.options[window.index].startswith("Last 6 months"), window.options
     assert at.selectbox(key="f_harm_type_one").value == "cce"
+
+
+def _trend_axis(at: AppTest) -> list[str]:
+    """The labels of the profile's trend axis, as its spec gives them."""
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["type"] == "ordinal" and x["field"] == "label", x  # not a time axis's own ticks
+    return list(x["scale"]["domain"])
+
+
+@pytest.mark.parametrize(("lo", "hi"), [("2025-12", "2025-12"), ("2024-12", "2025-03"),
+                                        ("2025-07", "2025-12"), ("2025-01", "2025-12"),
+                                        ("2023-01", "2025-12")])
+def test_the_profile_month_axis_has_every_month_once(settings, lo: str, hi: str) -> None:
+    """Every month of the period once on the trend's axis, in order: a time axis chose
+    weekly ticks for short periods ("Mar 2025" four times) and left the last month out."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": lo, "to": hi, "role": "analyst",
+                            "place": f"place:{_place_id(settings, 'STN-AST')}"})
+    at.run()
+    at.switch_page(PAGES["profile"]).run()
+    assert not at.exception
+    want = [f"{m:%b %Y}" for m in pd.date_range(f"{lo}-01", f"{hi}-01", freq="MS")]
+    axis = _trend_axis(at)
+    assert axis == want
+    drawn = chart_frames(at)[0]
+    assert list(drawn["label"]) == want  # one point per month, each on its own label
+
+
+def _quiet_place(settings) -> tuple[str, str]:
+    """A place whose incidents of the latest month (a partner's "Latest month") with a
+    time of day are each alone in their day x hour cell (a count of 1 is always published
+    as "<5"), and that month."""
+    with db.connect("admin", settings) as conn:
+        place, month = conn.execute("""
+            SELECT place_id::text, month FROM (
+                SELECT place_id, month, extract(isodow FROM occurred_at) AS d,
+                       extract(hour FROM occurred_at) AS h, count(*) AS n
+                FROM incident WHERE place_id IS NOT NULL AND occurred_at IS NOT NULL
+                  AND month = (SELECT max(month) FROM incident)
+                GROUP BY 1, 2, 3, 4) cells
+            GROUP BY 1, 2 HAVING max(n) = 1 AND count(*) >= 2
+            ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
+    return place, f"{month:%Y-%m}"
+
+
+def test_a_partner_profile_axis_and_colours_read_as_words(settings) -> None:
+    """A quiet place in one month as a partner: the day x hour grid, with no count
+    published, has no colour bar (it read "NaN"); the trend's axis names each month or
+    quarter once."""
+    place, month = _quiet_place(settings)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": month, "to": month, "role": "partner",
+                            "place": f"place:{place}"})
+    at.run()
+    at.switch_page(PAGES["profile"]).run()
+    assert not at.exception
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert not any("NaN" in s for s in specs)
+    grid = json.loads(specs[-1])
+    colours = [layer["encoding"].get("color", {}) for layer in grid["layer"]]
+    data = chart_frames(at)[-1]
+    assert "cell" in data and not (data["cell"] == "Count").any()  # the case of "NaN"
+    assert not any(c.get("field") == "n" for c in colours), colours
+    axis = _trend_axis(at)
+    assert len(axis) == len(set(axis)) and all(re.match(r"^(Q[1-4]|[A-Z][a-z]{2}) \d{4}$", a)
+                                               for a in axis), axis
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner"])
+def test_the_profile_opens_on_the_busiest_place(settings, role: str) -> None:
+    """With no place chosen the profile opens on the place with the most incidents in the
+    period, not the first by name (a place of fewer than 5)."""
+    at = run(role, "profile")
+    kind, unit_id = at.session_state["profile"]
+    assert kind == "place"
+    shown = [m for m in at.get("metric") if m.label == "Incidents in the period"][0].value
+    assert shown != "<5" and int(str(shown).replace(",", "")) >= 5
+    if role == "analyst":
+        lo, hi = at.select_slider(key="period").value
+        with db.connect("admin", settings) as conn:
+            counts = dict(conn.execute(
+                "SELECT place_id::text, sum(n) FROM rollup_place_month WHERE month BETWEEN "
+                "%s AND %s AND place_id IS NOT NULL GROUP BY 1", (lo, hi)).fetchall())
+        assert counts[unit_id] == max(counts.values())
+        assert int(str(shown).replace(",", "")) == counts[unit_id]
+
+
+def _numbers(pattern: str, text: str) -> list[int]:
+    return [int(x.replace(",", "")) for x in re.findall(pattern, text)]
+
+
+def test_every_count_of_hot_spots_is_the_same_number(settings) -> None:
+    """One definition of a hot spot (95% confidence or more): the Hot spots page's
+    headline, caption, table heading and table, the Map's caption and the board pack's
+    headline say the same number, and the previous period's number is the same on the
+    page and in the board pack (they said 88, 91 with the 90% areas, and "last period's
+    91")."""
+    at = run("board", "hotspots")
+    at.radio(key="hs_unit").set_value("hex").run()  # the board pack's areas
+    metric = [m for m in at.get("metric") if m.label == "Hot spots (95%+)"][0]
+    now = int(str(metric.value).replace(",", ""))
+    before = now - int(str(metric.delta).replace(",", "").replace("\u2212", "-"))
+    captions = " ".join(c.value for c in at.caption)
+    said = _numbers(r"([\d,]+) areas? (?:is|are) (?:a )?hot spots? at 95%", captions)
+    heading = _numbers(r"(?m)^([\d,]+) hot spots? in the period$",
+                       "\n".join(h.value for h in at.subheader))
+    rows = len(at.dataframe[0].value)
+    previous = _numbers(r"\(([\d,]+) hot spots? in the previous period", captions)
+    assert said == [now] and heading == [now] and rows == now, (said, heading, rows, now)
+    assert previous == [before]
+    assert not at.dataframe[0].value["Gi*"].astype(str).str.contains("90%").any()
+
+    m = run("board", "map")
+    m.radio(key="map_unit").set_value("hex").run()
+    caption = " ".join(c.value for c in m.caption)
+    assert _numbers(r"([\d,]+) areas? (?:is|are) (?:a )?hot spots? at 95%", caption) == [now]
+
+    pack = run("board", "board_pack")
+    pack.button[0].click().run()
+    assert not pack.exception
+    doc = re.sub(r"\s+", " ", pack.session_state["board_pack"])
+    assert _numbers(r"<b>([\d,]+)</b>Hot spots \(95%\+\)", doc) == [now]
+    assert _numbers(r"Of the ([\d,]+) hot spots of the previous period", doc) == [before]
+
+
+@pytest.mark.parametrize("page", ["hotspots", "meeting"])
+def test_no_two_areas_on_a_page_share_a_name(settings, page: str) -> None:
+    """Each area or place a table lists has its own name ("250 m area by Kingstanding
+    park" stood for three different hexagons)."""
+    at = run("partner", page)
+    if page == "hotspots":
+        at.radio(key="hs_unit").set_value("hex").run()
+    listed = 0
+    for df in at.dataframe:
+        for col in ("Area", "Place"):
+            if col in df.value:
+                names = df.value[col].astype(str)
+                listed += len(names)
+                assert not names.duplicated().any(), names[names.duplicated(keep=False)]
+    assert listed
+
+
+def test_an_older_link_keeps_its_months_and_offers_the_latest(settings) -> None:
+    """A shared link carries absolute months: opened once newer data exist it shows its
+    own period, says how far the data now run and offers the latest period."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": "2024-01", "to": "2024-06", "role": "analyst"})
+    at.run()
+    assert not at.exception
+    lo, hi = at.select_slider(key="period").value
+    assert (lo.isoformat(), hi.isoformat()) == ("2024-01-01", "2024-06-01")
+    notice = " ".join(i.value for i in at.info)
+    at.button(key="period_latest").click().run()
+    lo, hi = at.select_slider(key="period").value
+    with db.connect("admin", settings) as conn:
+        last = conn.execute("SELECT max(month) FROM rollup_ward_month").fetchone()[0]
+    assert hi == last and len(pd.date_range(str(lo), str(hi), freq="MS")) == 6
+    assert f"Newer data to {last:%b %Y}" in notice, notice
+    assert not [i for i in at.info if "Newer data" in i.value]
+    assert at.query_params["to"] in ([f"{last:%Y-%m}"], f"{last:%Y-%m}")
+
+
+def test_an_older_link_tells_a_board_member_which_period_is_shown(settings) -> None:
+    """Partners and board members see periods ending with the latest month (the
+    disclosure gate): an older link says what it was for and what is shown instead."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"from": "2024-01", "to": "2024-12", "role": "board"})
+    at.run()
+    assert not at.exception
+    notice = " ".join(i.value for i in at.info)
+    assert "The link was for Jan 2024 to Dec 2024" in notice, notice
+    window = at.selectbox(key="period_window")
+    assert window.options[window.index].startswith("Last 12 months")
+
+
+WORD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # bad_month, board_pack, outside_area
+
+
+def _codes_shown(at: AppTest, skip: tuple[str, ...] = ("File", "Who", "Column")) -> list[str]:
+    """Codes where a person reads, but for a file's own names (its file name, its column
+    headers as the quarantine quotes them)."""
+    found = WORD_CODE.findall(visible_text(at))
+    for df in at.dataframe:
+        frame = df.value
+        found += [c for c in map(str, frame.columns) if WORD_CODE.search(c)]
+        own = set(frame["Column"].astype(str)) if "Column" in frame else set()
+        for col in frame.columns:
+            if col in skip:
+                continue
+            for value in frame[col]:
+                found += [c for c in WORD_CODE.findall(str(value)) if c not in own]
+    return found
+
+
+def test_upload_meeting_and_audit_log_show_words_not_codes(settings, tmp_path) -> None:
+    """The quarantine (reasons, headings, values), the next meeting's categories and the
+    audit log's targets in words: no bad_month, outside_area, row_number, estate or
+    board_pack where a person reads."""
+    from geo.services import actions
+
+    f = tmp_path / "slips.csv"
+    f.write_text("month,harm_type,risk_level,easting,northing\n"
+                 "2024-13,cce,high,407000,287000\n2099-01,cce,high,407000,287000\n"
+                 "2024-01,not_a_harm,high,407000,287000\n2024-01,cce,high,530000,180000\n")
+    res = actions.upload("demo:analyst", "analyst", "incidents", f, "slips.csv",
+                         settings=settings)
+    assert res.rows_quarantined == 4 and res.rows_loaded == 0, res.message
+    at = run("analyst", "upload", {"upload_result": res.as_dict()})
+    report = at.dataframe[0].value
+    assert {"Row", "Reason", "What is wrong"} <= set(report.columns), report.columns
+    assert {"Not a month", "Month in the future", "Outside the area"} <= set(report["Reason"])
+    assert not _codes_shown(at), _codes_shown(at)
+
+    actions.audit("demo:partner", "partner", "page", "board_pack", "denied")
+    admin = run("admin", "admin")
+    assert "Board pack" in set(admin.dataframe[-1].value["What"])
+    assert not _codes_shown(admin), _codes_shown(admin)
+
+    with db.connect("admin", settings) as conn:
+        words = {r[0] for r in conn.execute(
+            "SELECT label FROM place_category")}
+    meeting = run("partner", "meeting")
+    categories: set[str] = set()
+    box = meeting.selectbox(key="meeting_month")
+    for k in range(min(12, len(box.options))):
+        meeting.selectbox(key="meeting_month").select_index(k).run()
+        assert not _codes_shown(meeting), (k, _codes_shown(meeting))
+        for df in meeting.dataframe:
+            if "Category" in df.value:
+                categories |= set(df.value["Category"].astype(str))
+    assert categories and categories <= words, (categories, words)  # "estate" was a code

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from geo.render import words
-from geo.store.counts import hex_names
+from geo.store.counts import compass, grid_reference, hex_names
 
 
 def test_plural_aware_phrases() -> None:
@@ -61,10 +61,33 @@ def test_the_audit_log_reads_as_a_table() -> None:
     assert "{" not in row["Details"]
 
 
-def test_hexagons_are_named_by_nearest_place_and_ward() -> None:
-    names = hex_names(250.0, np.array(["Aston", "Ladywood"], dtype=object),
-                      np.array(["Aston station", ""], dtype=object))
-    assert names == ["250 m area by Aston station, Aston", "250 m area in Ladywood"]
+def test_hexagons_are_named_by_nearest_place_and_ward_and_never_alike() -> None:
+    # centres (BNG) of four hexagons: one holding Aston station, one 300 m north-east of
+    # it, two with no place near in Ladywood (alike but for their grid references)
+    x = np.array([407000.0, 407212.0, 405000.0, 405250.0])
+    y = np.array([288000.0, 288212.0, 286500.0, 286500.0])
+    ward = np.array(["Aston", "Aston", "Ladywood", "Ladywood"], dtype=object)
+    place = np.array(["Aston station", "Aston station", "", ""], dtype=object)
+    px = np.array([407010.0, 407000.0, np.nan, np.nan])
+    py = np.array([288005.0, 288000.0, np.nan, np.nan])
+    names = hex_names(250.0, x, y, ward, place, px, py, np.array([True, False, False, False]))
+    assert names == ["250 m area at Aston station, Aston",
+                     "250 m area 300 m north-east of Aston station, Aston",
+                     "250 m area in Ladywood (grid ref SP 050 865)",
+                     "250 m area in Ladywood (grid ref SP 052 865)"]
+    assert grid_reference(530_000, 180_000) == "TQ 300 800"  # Trafalgar Square's square
+    assert grid_reference(325_000, 673_000) == "NT 250 730"
+    assert [compass(0, 1), compass(1, 1), compass(-1, 0), compass(-1, -2)] == \
+        ["north", "north-east", "west", "south-west"]
+
+
+def test_every_hexagon_has_a_name_of_its_own(settings) -> None:
+    from geo.store import counts, db
+
+    with db.connect("admin", settings) as conn:
+        names = counts.units(conn, "hex")["name"]
+    assert len(names) > 1000 and not names.duplicated().any(), \
+        names[names.duplicated(keep=False)].head().tolist()
 
 
 def test_an_impact_sentence_says_1_incident() -> None:
@@ -74,3 +97,17 @@ def test_an_impact_sentence_says_1_incident() -> None:
     assert "1 incident in the period" in text and "1 incidents" not in text
     text = sentence("Aston station", "patrols", 12, Counts(2, 3, 0, 0, 10, 10), {}, None, False)
     assert "2 incidents in the period" in text
+
+
+def test_the_period_ends_at_the_last_month_with_a_plausible_share() -> None:
+    import pandas as pd
+
+    from geo.services.pages import plausible_end
+
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=15, freq="MS"),
+                           "n": [500] * 12 + [480, 3, 1]})  # two stray months at the end
+    assert plausible_end(months) == pd.Timestamp("2026-01-01").date()
+    assert plausible_end(months.iloc[:13]) == pd.Timestamp("2026-01-01").date()
+    quiet = months.assign(n=[5] * 15)  # a small area: every month alike
+    assert plausible_end(quiet) == pd.Timestamp("2026-03-01").date()
+    assert plausible_end(months.iloc[:0]) is None

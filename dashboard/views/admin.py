@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import _data, _state
+from geo import roles
 from geo.render.words import audit_table, count_phrase, readable_table
 
 role = _state.require("admin")
@@ -25,4 +26,5 @@ action = st.selectbox("Action", ["all", "upload", "export", "board_pack", "inter
                       else a.replace("_", " ").capitalize())
 log = _data.audit_log(None if action == "all" else action)
 st.caption(f"The {count_phrase(len(log), 'most recent entry', 'most recent entries')}")
-st.dataframe(audit_table(log, _state.ROLE_LABELS), hide_index=True, width="stretch")
+pages = {p.name: p.title for p in roles.PAGES}
+st.dataframe(audit_table(log, _state.ROLE_LABELS, pages), hide_index=True, width="stretch")

@@ -11,7 +11,7 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
-from geo.render.words import count_phrase, labels, plural
+from geo.render.words import HOT_SPOT_BIN, count_phrase, hot_spot_count, hot_spots, labels, plural
 from geo.services.detail import TooDetailed, not_offered
 
 
@@ -72,23 +72,27 @@ if now["measure_note"].iloc[0] if len(now) else "":
     st.info(str(now["measure_note"].iloc[0]))
 was = before.set_index("unit_id")["bin"]
 
-table = now[now["bin"] >= 1].copy()
+# one definition of a hot spot (95% confidence or more) for the headline, the table and its
+# heading, the map's caption and the board pack (geo.render.words.hot_spots)
+table = hot_spots(now).copy()
 table["before"] = table["unit_id"].map(was).fillna(0).astype(int)
 table["change"] = [
-    "new since last period" if b <= 0 else ("stronger" if n > b else
-                                            "weaker" if n < b else "unchanged")
+    "new since last period" if b < HOT_SPOT_BIN else ("stronger" if n > b else
+                                                      "weaker" if n < b else "unchanged")
     for n, b in zip(table["bin"], table["before"], strict=True)]
 table = table.sort_values(["bin", "z"], ascending=False)
-gone = now[(now["bin"] <= 0) & now["unit_id"].map(was).fillna(0).ge(2)]
+hot_before = set(hot_spots(before)["unit_id"])
+gone = now[now["unit_id"].isin(hot_before) & ~now["unit_id"].isin(table["unit_id"])]
+n_hot, n_before = hot_spot_count(now), hot_spot_count(before)
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Hot spots (95%+)", int((now["bin"] >= 2).sum()),
-          delta=int((now["bin"] >= 2).sum() - (before["bin"] >= 2).sum()), delta_color="inverse")
+c1.metric("Hot spots (95%+)", n_hot, delta=n_hot - n_before, delta_color="inverse",
+          help=f"{n_before:,} in the previous period ({prev_start:%b %Y} to {prev_end:%b %Y})")
 c2.metric("New since the previous period", int((table["change"] == "new since last period").sum()))
 c3.metric("No longer hot", len(gone))
-st.caption(f"{count_phrase(int((now['bin'] >= 2).sum()), 'area', verb='is')} "
-           f"{plural(int((now['bin'] >= 2).sum()), 'a hot spot', 'hot spots')} at 95% "
-           "confidence or more in this period.")
+st.caption(f"{count_phrase(n_hot, 'area', verb='is')} {plural(n_hot, 'a hot spot', 'hot spots')} "
+           f"at 95% confidence or more in this period ({count_phrase(n_before, 'hot spot')} in "
+           f"the previous period, {prev_start:%b %Y} to {prev_end:%b %Y}).")
 
 shown = pd.DataFrame({
     "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
@@ -116,10 +120,19 @@ if drawn["empty"]:
     st.info("No area is a hot or cold spot in this period with these filters.")
 _maps.show(drawn, f"hotspots_map_{unit}", height=520)
 
-st.subheader(f"{count_phrase(len(table), 'hot spot')} in the period")
+st.subheader(f"{count_phrase(n_hot, 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
 if not view.exact and "withheld" in table and table["withheld"].any():
     st.caption(not_offered(view))
+nearly = now[now["bin"] == HOT_SPOT_BIN - 1]
+if not nearly.empty:
+    with st.expander(f"{count_phrase(len(nearly), 'more area')} at 90% confidence only "
+                     "(not counted as hot spots)"):
+        st.dataframe(pd.DataFrame({
+            "Area": nearly["name"].to_numpy(),
+            "Incidents": published.unit_rows(nearly, view)["incidents"].to_numpy(),
+            "Hot spot or hot area around": nearly["label"].to_numpy()}),
+            hide_index=True, width="stretch")
 _state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
                 file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
 

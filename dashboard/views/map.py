@@ -12,7 +12,7 @@ from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
-from geo.render.words import count_phrase, plural
+from geo.render.words import count_phrase, hot_spot_count, plural
 from geo.services.detail import TooDetailed, not_offered
 
 _state.require("map")
@@ -56,7 +56,7 @@ else:  # rendered once, shared by every session
     m = _maps.layer_map(v, unit, filters, view, colour, name, show_places)
     no_data = bool(m["no_data"])
 
-hot = int((table["bin"] >= 2).sum())
+hot = hot_spot_count(table)
 covers = _data.coverage(v, filters)
 if not covers.whole:
     st.info(md(published.coverage_text(covers)))

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.render.plain import md
 from geo.render.text import people_text
+from geo.render.words import labels
 
 _state.require("meeting")
 view = _state.view()
@@ -65,7 +66,8 @@ else:
     st.write(_plural(len(a.flagged), "place", "places") + " where 3 or more young people "
              "were seen within 90 days, and not at the last meeting.")
     st.dataframe(pd.DataFrame({
-        "Place": a.flagged["name"], "Category": a.flagged["category"].str.replace("_", " "),
+        "Place": a.flagged["name"], "Category": labels(_data.vocabularies(v)["place_category"],
+                                                     a.flagged["category"]),
         "Distinct young people": [people_text(int(n), view) for n in a.flagged["max_people"]]}),
         hide_index=True, width="stretch")
 

@@ -10,7 +10,7 @@ from dashboard import _data, _state
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
-from geo.render.words import label, labels, month_text, readable_table
+from geo.render.words import axis_labels, label, labels, month_text, readable_table
 from geo.services import detail
 from geo.services.interventions import ImpactParams
 
@@ -32,9 +32,13 @@ names = ({("place", u): f"{n} (place)" for u, n in zip(places["unit_id"], places
                                                         strict=True)}
          | {("ward", u): f"{n} (ward)" for u, n in zip(wards["ward_code"], wards["name"],
                                                        strict=True)})
-# the place chosen on a map (its popup's link), in a shared link, or earlier in the session
+# the place chosen on a map (its popup's link), in a shared link, or earlier in the session;
+# else the place with the most incidents in the period (as published), not the first by name
 wanted = _state.shared().get("place", "")
 chosen = tuple(wanted.split(":", 1)) if ":" in wanted else st.session_state.get("profile")
+if not chosen or tuple(chosen) not in options:
+    busiest = _data.busiest_place(v, filters, view)
+    chosen = ("place", busiest) if busiest is not None else None
 index = options.index(tuple(chosen)) if chosen and tuple(chosen) in options else 0
 kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=names.get)
 st.session_state["profile"] = (kind, unit_id)
@@ -73,19 +77,28 @@ if not breakdown:
 
 if breakdown:
     st.subheader("Trend")
-    trend, step, fmt = published.profile_trend(monthly, months, view)
+    trend, step, _fmt = published.profile_trend(monthly, months, view)
+    # the axis names each month (or quarter) itself: one label each, whatever the
+    # period's length or the reader's time zone
+    ticks = axis_labels(trend["month"], step)
+    trend = trend.assign(label=ticks)
     line = alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format=fmt)),
+        x=alt.X("label:O", title=None, sort=ticks, scale=alt.Scale(domain=ticks),
+                axis=alt.Axis(labelAngle=0 if len(ticks) <= 12 else -45)),
         y=alt.Y("n:Q", title=f"incidents per {step}",
                 axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
-        tooltip=[alt.Tooltip("month:T", format=fmt, title=step),
+        tooltip=[alt.Tooltip("label:N", title=step),
                  alt.Tooltip("incidents:N", title="incidents")])
     layers = [line]
     if not here.empty:
-        starts = pd.DataFrame({"month": pd.to_datetime(here["start_month"]),
+        starts = pd.DataFrame({"label": axis_labels(here["start_month"], step),
+                               "month": [month_text(m) for m in here["start_month"]],
                                "what": here["type_label"]})
-        layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3]).encode(
-            x="month:T", tooltip=["what", alt.Tooltip("month:T", format="%b %Y")]))
+        starts = starts[starts["label"].isin(ticks)]  # the interventions begun in the period
+        if not starts.empty:
+            layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3])
+                          .encode(x=alt.X("label:O", sort=ticks),
+                                  tooltip=["what", alt.Tooltip("month:N", title="from")]))
     st.altair_chart(alt.layer(*layers), width="stretch")
     if not view.exact:
         st.caption(f"Counts by {step}; a {step} with {view.words} incidents (none "
@@ -130,7 +143,10 @@ if breakdown:
                 color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
                                 legend=alt.Legend(format="d", tickMinStep=1)),
                 tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
-            st.altair_chart(alt.layer(kinds, counts).resolve_scale(color="independent"),
+            # the colour scale only when some cell has a published count: over no values
+            # its colour bar read "NaN"
+            shown_cells = [kinds, counts] if (grid["cell"] == "Count").any() else [kinds]
+            st.altair_chart(alt.layer(*shown_cells).resolve_scale(color="independent"),
                             width="stretch")
             if not view.exact:
                 st.caption(f"Grey: {view.label} incidents, none included (not published).")

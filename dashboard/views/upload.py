@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.plain import md
+from geo.render.words import QUARANTINE_REASONS, heading, label, quarantine_table
 from geo.services import actions
 
 ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
@@ -24,7 +25,7 @@ st.write("Every row is either loaded or quarantined with a reason. Files with na
 kind = st.selectbox("What is in the file", actions.KINDS, key="upload_kind")
 sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
 up = st.file_uploader("File", type=ALLOWED, key="upload_file")
-label = st.text_input("Label for the ledger (optional; the file's own name is never kept)",
+ledger_label = st.text_input("Label for the ledger (optional; the file's own name is never kept)",
                       key="upload_label", max_chars=80)
 layer: str | None = None
 if up is not None and Path(up.name).suffix.lower() == ".gpkg":
@@ -73,7 +74,7 @@ if up is not None and st.button("Validate and load", type="primary"):
         try:
             res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
                                  sheet=sheet.strip() or None, covers=covers, layer=layer,
-                                 label=label.strip() or None)
+                                 label=ledger_label.strip() or None)
         except actions.Denied as exc:
             st.error(md(exc))
             st.stop()
@@ -84,15 +85,21 @@ if up is not None and st.button("Validate and load", type="primary"):
 res = st.session_state.get("upload_result")
 if res:
     shown = {"loaded": st.success, "already_loaded": st.info, "rejected": st.error}
-    shown[res["status"]](md(res["message"]))  # it names the uploaded file
+    message = str(res["message"])
+    for code in res["reasons"]:  # the loader's reason codes, in words
+        message = message.replace(f"{code}: ", f"{label(QUARANTINE_REASONS, code).lower()}: ")
+    shown[res["status"]](md(message))  # it names the uploaded file
     c1, c2, c3 = st.columns(3)
     c1.metric("Rows read", res["rows_read"])
     c2.metric("Loaded", res["rows_loaded"])
     c3.metric("Quarantined", res["rows_quarantined"])
     if res["reasons"]:
-        st.bar_chart(res["reasons"], horizontal=True, x_label="rows")
+        st.bar_chart({label(QUARANTINE_REASONS, k): n for k, n in res["reasons"].items()},
+                     horizontal=True, x_label="rows")
     if res["rows_quarantined"] and res["extract_id"]:
-        report = actions.quarantine_report(_state.actor(), role, res["extract_id"])
+        report = quarantine_table(
+            actions.quarantine_report(_state.actor(), role, res["extract_id"]),
+            _data.vocabularies(_data.version()))
         st.subheader("Quarantine report")
         st.dataframe(report, hide_index=True, width="stretch")
         name = f"quarantine_extract_{res['extract_id']}.csv"
@@ -106,8 +113,9 @@ if ledger.empty:
     st.write("No file has been loaded yet.")
 else:
     st.dataframe(pd.DataFrame({
-        "Extract": ledger["extract_id"], "Kind": ledger["kind"], "File": ledger["file_name"],
-        "Loaded": ledger["loaded_at"], "By": ledger["loaded_by"], "Status": ledger["status"],
+        "Extract": ledger["extract_id"], "Kind": ledger["kind"].map(heading),
+        "File": ledger["file_name"], "Loaded": ledger["loaded_at"], "By": ledger["loaded_by"],
+        "Status": ledger["status"].map(heading),
         "Rows read": ledger["rows_read"], "Loaded rows": ledger["rows_loaded"],
         "Quarantined": ledger["rows_quarantined"], "Covers": ledger["covers"],
         "Share of the area": ledger["covers_share"].map(

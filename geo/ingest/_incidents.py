@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,19 @@ def quarantine_frame(table: Table, reason: np.ndarray,
     """The quarantined rows: number, reason, column at fault, description and the known
     fields' safe values only (``_quarantine``); nothing else of the row is kept."""
     return _quarantine.frame(table, reason, faults or {}, values)
+
+
+#: a row dated after the month it is loaded in (a typing slip, or a system's placeholder
+#: date): quarantined, so that a handful of such rows never makes a month of their own
+FUTURE = Fault((), "the month is after the month the file was loaded in")
+
+
+def in_future(month: np.ndarray, today: date | None = None) -> np.ndarray:
+    """Which months (datetime64, NaT for none) are after the month of ``today``."""
+    now = today or date.today()
+    this_month = np.datetime64(date(now.year, now.month, 1), "D")
+    flagged: np.ndarray = ~np.isnat(month) & (month.astype("datetime64[D]") > this_month)
+    return flagged
 
 
 def _first(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
@@ -204,6 +218,7 @@ def _prepare_rows(table: Table, ctx: Context, cols: dict[str, str],
     month[derived] = occurred[derived].astype("datetime64[M]").astype("datetime64[D]")
     _first(reason, bad_m, "bad_month")
     _first(reason, np.isnat(month) & ~bad_t, "missing_month")
+    _first(reason, in_future(month), "future_month")
 
     if shape == "stop_search":
         harm, bad_h = np.full(n, STOP_SEARCH, dtype=object), np.zeros(n, dtype=bool)
@@ -304,13 +319,15 @@ def _faults(cols: dict[str, str], ctx: Context) -> dict[str, Fault]:
         return tuple(cols[f] for f in fields if f in cols)
 
     pair = (c("longitude", "latitude") or c("easting", "northing") or c("x", "y"))
-    codes = ", ".join(sorted(ctx.harm_types["code"]))
-    bands = ", ".join(sorted(ctx.age_bands["code"]))
+    # the labels (accepted as well as the codes): what a person reads and can type
+    codes = ", ".join(sorted(ctx.harm_types["label"].astype(str)))
+    bands = ", ".join(sorted(ctx.age_bands["label"].astype(str)))
     return {
         "formula_cell": Fault((), "a spreadsheet formula in {column}; formulas are never "
                               "evaluated: enter the value instead"),
         "bad_month": Fault(c("month"), "{column} {value} is not a month (YYYY-MM, MM/YYYY, "
                            "DD/MM/YYYY or Mon YYYY)"),
+        "future_month": Fault(c("month", "occurred_at"), FUTURE.text),
         "missing_month": Fault(c("month", "occurred_at"),
                                "no month: {column} is blank" if c("month", "occurred_at")
                                else "no month: the file has no month or date column"),
@@ -404,6 +421,7 @@ def prepare_outcomes(table: Table, ctx: Context, file_name: str) -> Prepared:
     month, bad_m = _parse.months(df[cols["month"]])
     _first(reason, bad_m, "bad_month")
     _first(reason, np.isnat(month), "missing_month")
+    _first(reason, in_future(month), "future_month")
     keys = pseudonymise(df[cols["crime_id"]], ctx.pseudonym_key, "crime")
     _first(reason, keys == None, "missing_crime_id")  # noqa: E711
     outcome = _police.outcome_codes(df[outcome_col])
@@ -415,6 +433,7 @@ def prepare_outcomes(table: Table, ctx: Context, file_name: str) -> Prepared:
         "formula_cell": Fault((), "a spreadsheet formula in {column}; formulas are never "
                               "evaluated: enter the value instead"),
         "bad_month": Fault((cols["month"],), "{column} {value} is not a month"),
+        "future_month": Fault((cols["month"],), FUTURE.text),
         "missing_month": Fault((cols["month"],), "no month: {column} is blank"),
         "missing_crime_id": Fault((cols["crime_id"],), "{column} is blank: an outcome "
                                   "belongs to a crime"),

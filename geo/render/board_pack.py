@@ -26,7 +26,7 @@ from geo.render.mapping import (
     NO_DATA_LABEL,
     area_shape,
 )
-from geo.render.words import now_text
+from geo.render.words import hot_spots, now_text
 from geo.stats.disclosure import View, text
 
 CSS = """
@@ -206,11 +206,14 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     :class:`geo.services.meeting.Agenda`)."""
     now = published.total(hex_table, view, n="count")
     before = published.total(previous, view, n="count")
-    hot = hex_table[hex_table["bin"] >= 2]
+    hot = hot_spots(hex_table)  # the pages' one definition (95% confidence or more)
+    n_months = len(pd.date_range(start, end, freq="MS"))
+    prev_start = (pd.Timestamp(start) - pd.DateOffset(months=n_months)).date()
+    prev_end = (pd.Timestamp(start) - pd.DateOffset(months=1)).date()
     figures = [
         ("Incidents", text(now)),
         ("Change on the previous period", published.period_change(now, before)),
-        ("Hot spot areas (95%+)", f"{len(hot)}"),
+        ("Hot spots (95%+)", f"{len(hot)}"),
         ("Places for a complex strategy meeting",
          f"{int(complex_flags['flagged'].sum()) if not complex_flags.empty else 0}"),
     ]
@@ -242,8 +245,9 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 
         c = concentration
         conc = (f"<p>{pct(c['top_share'])} of incidents happened in the densest 5% of the "
-                f"area (Gini {num(c['gini'])}). Of last period's {int(c['hot_before'])} hot "
-                f"spots, {pct(c['share_still_hot'])} are still hot (rank correlation "
+                f"area (Gini {num(c['gini'])}). Of the {int(c['hot_before'])} hot spots of the "
+                f"previous period ({prev_start:%b %Y} to {prev_end:%b %Y}), "
+                f"{pct(c['share_still_hot'])} are still hot (rank correlation "
                 f"{num(c['spearman'])}). As a forecast, last period's hot spots had a PAI of "
                 f"{num(c['pai'])}, PEI* {num(c['pei_star'])} (1 = as good as hindsight) and "
                 f"RRI {num(c['rri'])}.</p>")

@@ -93,10 +93,17 @@ CATEGORY_GLYPHS = {
 }
 
 
+#: the deepest zoom of every map, set on the map itself: with no tile layer Leaflet has no
+#: maximum zoom, and marker clustering (the analysts' incident points) then stops the whole
+#: map drawing ("Map has no maxZoom specified")
+MAX_ZOOM = 18
+
+
 def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> folium.Map:
     """An empty map whose only assets are the local Leaflet files, centred on and fitted
     to ``bounds`` (minx, miny, maxx, maxy in WGS84: the layer drawn, so the area loaded,
-    whatever the area setting); with no bounds, the whole world until a layer is added."""
+    whatever the area setting); with no bounds, the whole world until a layer is added.
+    Its zoom is bounded (:data:`MAX_ZOOM`) with or without tiles."""
     tiles: Any = None
     attr = None
     if settings.tiles.lower() == "openstreetmap":
@@ -112,6 +119,8 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         attr=attr,
         control_scale=True,
         prefer_canvas=False,
+        max_zoom=MAX_ZOOM,
+        maxZoom=MAX_ZOOM,
         zoomSnap=0.25,
         zoomDelta=0.5,
     )

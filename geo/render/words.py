@@ -8,15 +8,33 @@ screen says things the same way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from geo.stats.hotspots import HOT_SPOT_BIN as HOT_SPOT_BIN
+from geo.stats.hotspots import is_hot_spot
 
 #: the irregular plurals the dashboard writes
 _PLURALS = {"is": "are", "was": "were", "has": "have", "person": "people",
             "young person": "young people", "hot spot": "hot spots", "this": "these"}
+
+
+def hot_spots(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a hot-spot table (``bin``) that are hot spots (95 % confidence or
+    more): what every page and the board pack count as "hot spots"."""
+    hot: np.ndarray = is_hot_spot(table["bin"].fillna(0).to_numpy()) if len(table) else \
+        np.zeros(0, dtype=bool)
+    return table[hot]
+
+
+def hot_spot_count(table: pd.DataFrame) -> int:
+    """How many hot spots a hot-spot table has (:func:`hot_spots`)."""
+    return len(hot_spots(table))
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -44,6 +62,19 @@ def month_text(value: Any) -> str:
     return f"{when:%b %Y}"
 
 
+def axis_labels(months: Sequence[Any], step: str = "month") -> list[str]:
+    """The labels of a chart's axis of months ("Jan 2025") or quarters ("Q1 2025"), one
+    per value, read as calendar months whatever the reader's time zone: a chart's axis
+    takes them as they are, so every month of a period has its one label (a time axis
+    chose its own ticks: weeks in a short period, "Mar 2025" four times and the last
+    month without one)."""
+    out = []
+    for value in months:
+        when = pd.Timestamp(value)
+        out.append(f"Q{when.quarter} {when.year}" if step == "quarter" else f"{when:%b %Y}")
+    return out
+
+
 def day_text(value: Any) -> str:
     """A date as "3 Apr 2024" ("" when missing)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -57,6 +88,46 @@ def period_text(start: Any, end: Any) -> str:
     if end is None or (not isinstance(end, str) and pd.isna(end)):
         return f"from {month_text(start)}, ongoing"
     return f"{month_text(start)} to {month_text(end)}"
+
+
+#: why a row of an upload was quarantined, in words (the codes the loader stores)
+QUARANTINE_REASONS = {
+    "formula_cell": "Spreadsheet formula", "bad_month": "Not a month",
+    "future_month": "Month in the future", "missing_month": "No month",
+    "unknown_harm_type": "Unknown harm type", "missing_harm_type": "No harm type",
+    "unknown_risk_level": "Unknown risk level", "unknown_age_band": "Unknown age band",
+    "bad_age": "Not an age", "bad_timestamp": "Not a date and time",
+    "bad_coordinates": "Not coordinates", "swapped_coordinates": "Coordinates swapped",
+    "outside_area": "Outside the area", "unknown_ward_code": "Unknown ward code",
+    "unknown_lsoa_code": "Unknown LSOA code", "no_location": "No location",
+    "missing_crime_id": "No crime id", "missing_outcome": "No outcome",
+    "bad_code": "Not an area code", "bad_count": "Not a count", "bad_date": "Not a date",
+    "bad_end_month": "End not a month", "bad_start_month": "Start not a month",
+    "bad_ref": "Not a reference", "bad_year": "Not a year", "duplicate_code": "Code twice",
+    "duplicate_ref": "Reference twice", "missing_agency": "No agency",
+    "missing_name": "No name", "missing_ref": "No reference", "no_geometry": "No shape",
+    "not_a_polygon": "Not a polygon", "unknown_category": "Unknown category",
+    "unknown_intervention_type": "Unknown intervention type",
+    "unknown_place": "Unknown place", "unknown_rating": "Unknown rating",
+    "unknown_status": "Unknown status", "unknown_unit_code": "Unknown area code",
+}
+#: the quarantine report's columns, in words
+QUARANTINE_COLUMNS = {"row_number": "Row", "reason": "Reason", "column_name": "Column",
+                      "detail": "What is wrong"}
+
+
+def quarantine_table(report: pd.DataFrame,
+                     vocabularies: Mapping[str, Sequence[tuple[str, str]]]) -> pd.DataFrame:
+    """A quarantine report as people read it: reasons in words, headings in words, and the
+    rows' known values (harm type, risk level, age band) as their vocabularies' labels."""
+    out = report.copy()
+    if "reason" in out:
+        out["reason"] = out["reason"].map(lambda c: label(QUARANTINE_REASONS, c))
+    for name in ("harm_type", "risk_level", "age_band"):
+        if name in out:
+            out[name] = labels(vocabularies.get(name, []), out[name])
+    return out.rename(columns={c: QUARANTINE_COLUMNS.get(str(c), heading(str(c)))
+                               for c in out.columns})
 
 
 def label(vocab: Mapping[str, str], code: Any) -> str:
@@ -113,22 +184,31 @@ def detail_text(detail: Any) -> str:
         except ValueError:
             return detail
     if isinstance(value, dict):
-        return "; ".join(f"{heading(str(k))}: {v}" for k, v in value.items())
+        return "; ".join(f"{heading(str(k))}: "
+                         f"{label({}, v) if isinstance(v, str) and _CODE.match(v) else v}"
+                         for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
-def audit_table(log: pd.DataFrame, role_labels: Mapping[str, str]) -> pd.DataFrame:
+#: a code (``board_pack``, ``sign_in``) where a person expects words
+_CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")
+
+
+def audit_table(log: pd.DataFrame, role_labels: Mapping[str, str],
+                targets: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The audit log as people read it: when (to the minute), who, their role in words, what
-    they did, to what, the outcome and the details as text, not JSON."""
+    they did, to what (``targets``: names of codes such as pages, "Board pack" for
+    ``board_pack``), the outcome and the details as text, not JSON."""
     when = pd.to_datetime(log["at"]) if "at" in log else pd.Series(dtype="datetime64[ns]")
     return pd.DataFrame({
         "When": [f"{t.day} {t:%b %Y %H:%M}" if not pd.isna(t) else "" for t in when],
         "Who": log.get("actor", pd.Series(dtype=str)).astype(str).to_numpy(),
         "Role": [role_labels.get(str(r), str(r) or "") for r in log.get("role", [])],
         "Action": [heading(str(a)) for a in log.get("action", [])],
-        "What": log.get("target", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "What": [label(targets or {}, t) if _CODE.match(str(t)) else str(t)
+                 for t in log.get("target", pd.Series(dtype=str)).astype(str)],
         "Outcome": [heading(str(o)) for o in log.get("outcome", [])],
         "Details": [detail_text(d) for d in log.get("detail", [])],
     })

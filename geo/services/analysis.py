@@ -260,7 +260,7 @@ def prediction_check(
     table = table[table["covered"].to_numpy()]
     later = C.counts(conn, unit, period_b, size).set_index("unit_id")["n"]
     b = later.reindex(table["unit_id"], fill_value=0).to_numpy(dtype=float)
-    return hotspots.pai(table["bin"].to_numpy() >= 2, b, table["area_m2"].to_numpy())
+    return hotspots.pai(hotspots.is_hot_spot(table["bin"]), b, table["area_m2"].to_numpy())
 
 
 def complex_strategy(
@@ -287,8 +287,8 @@ def concentration_summary(now: pd.DataFrame, before: pd.DataFrame) -> dict[str, 
     areas = now["area_m2"].to_numpy(dtype=float) if "area_m2" in now else None
     c_now = now["count"].to_numpy(dtype=float)
     c_before = b["count"].fillna(0).to_numpy(dtype=float)
-    hot_before = b["bin"].fillna(0).to_numpy() >= 2
-    hot_now = now["bin"].to_numpy() >= 2
+    hot_before = hotspots.is_hot_spot(b["bin"].fillna(0))
+    hot_now = hotspots.is_hot_spot(now["bin"])
     stab = concentration.stability(hot_before, hot_now, c_before, c_now)
     fc = concentration.forecast_accuracy(hot_before, c_before, c_now, areas)
     return {

@@ -48,10 +48,36 @@ def version(areas: Areas) -> str:
     return str(_read(areas, reads.data_version))
 
 
+#: the latest month of the pages' period holds at least this share of the median month
+#: of the year before it
+PLAUSIBLE_SHARE = 0.2
+
+
+def plausible_end(months: pd.DataFrame, share: float = PLAUSIBLE_SHARE) -> date | None:
+    """The last month of ``months`` (``month``, ``n``: incidents per month, in order) that
+    holds a plausible share of the data: at least ``share`` of the median of the 12 months
+    before it. A handful of rows in a later month (a late record, a slip of the date) do
+    not move every page's period to a nearly empty month."""
+    if months.empty:
+        return None
+    n = months["n"].to_numpy(dtype=float)
+    for k in range(len(n) - 1, 0, -1):
+        if n[k] >= share * float(pd.Series(n[max(0, k - 12):k]).median()):
+            found: date = pd.Timestamp(months["month"].iloc[k]).date()
+            return found
+    first: date = pd.Timestamp(months["month"].iloc[0]).date()
+    return first
+
+
 def period(areas: Areas) -> tuple[date, date] | None:
-    """The first and last month with data, or None when nothing is loaded."""
-    p = _read(areas, counts.data_period)
-    return (p["first"], p["last"]) if p["first"] else None
+    """The first month with data and the last that holds a plausible share of it
+    (:func:`plausible_end`), or None when nothing is loaded."""
+    months = _read(areas, counts.data_months)
+    if months.empty:
+        return None
+    end = plausible_end(months)
+    assert end is not None
+    return pd.Timestamp(months["month"].iloc[0]).date(), end
 
 
 def vocabularies(areas: Areas) -> dict[str, list[tuple[str, str]]]:
@@ -144,6 +170,18 @@ def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dic
         return out
 
     return _read(areas, read)  # type: ignore[no-any-return]
+
+
+def busiest_place(areas: Areas, filters: Filters, view: View) -> str | None:
+    """The id of the place with the most incidents under ``filters`` (the place a profile
+    opens on when none is chosen), ranked as ``view`` may see the counts (published values
+    for an aggregate view); None when no place has any."""
+    found = _read(areas, lambda conn: counts.counts(conn, "place", filters))
+    if found.empty:
+        return None
+    found = found.sort_values("unit_id", key=lambda s: s.astype(str), ignore_index=True)
+    values = published_values(found["n"].to_numpy(), found["ck"].to_numpy(), view)
+    return str(found["unit_id"].iloc[int(values.argmax())])
 
 
 def register(areas: Areas) -> pd.DataFrame:

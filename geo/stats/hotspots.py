@@ -18,6 +18,16 @@ from scipy.stats import norm
 
 #: confidence levels of bins 1, 2, 3
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
+#: the lowest Gi* bin that is a hot spot (95 % confidence or more): the one definition
+#: behind every number of "hot spots" (page headlines, tables, the map's caption, the
+#: board pack, the stability and forecast measures)
+HOT_SPOT_BIN = 2
+
+
+def is_hot_spot(bins: ArrayLike) -> NDArray[np.bool_]:
+    """Which locations of confidence ``bins`` are hot spots (bin >= :data:`HOT_SPOT_BIN`)."""
+    hot: NDArray[np.bool_] = np.asarray(bins) >= HOT_SPOT_BIN
+    return hot
 
 
 def gi_star(y: ArrayLike, w: sp.spmatrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

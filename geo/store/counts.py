@@ -40,20 +40,64 @@ def _polygon_units(conn: psycopg.Connection[Any], unit: Unit) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
 
 
-#: a hexagon is named by a place of concern within this distance of its centre (metres)
-NAME_PLACE_WITHIN_M = 400.0
+#: a hexagon is named by the place of concern nearest its centre within this distance
+#: (metres); farther from every place, by its ward
+NAME_PLACE_WITHIN_M = 2000.0
+COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west",
+           "north-west")
 
 
-def hex_names(size: float, ward_name: np.ndarray, place_name: np.ndarray) -> list[str]:
-    """"250 m area by Aston station, Aston" (nearest place, ward), or "250 m area in Aston"
-    where no place is near."""
-    return [f"{size:g} m area by {p}, {w}" if p else f"{size:g} m area in {w}"
-            for w, p in zip(ward_name, place_name, strict=True)]
+def compass(dx: float, dy: float) -> str:
+    """The 8-point compass direction of an offset (BNG metres east, north)."""
+    angle = float(np.degrees(np.arctan2(dx, dy))) % 360.0
+    return COMPASS[int((angle + 22.5) // 45) % 8]
+
+
+def distance_text(metres: float) -> str:
+    """"300 m" (to 50 m) under a kilometre, else "1.2 km"."""
+    if metres < 975:
+        return f"{max(50, int(round(metres / 50.0)) * 50)} m"
+    return f"{metres / 1000:.1f} km"
+
+
+def grid_reference(easting: float, northing: float) -> str:
+    """The Ordnance Survey grid reference of a BNG point to 100 m: "SP 071 925"."""
+    e, n = int(easting), int(northing)
+    e100k, n100k = e // 100_000, n // 100_000
+    first = (19 - n100k) - (19 - n100k) % 5 + (e100k + 10) // 5
+    second = (19 - n100k) * 5 % 25 + e100k % 5
+    letters = "".join(chr(c + 65 + (c > 7)) for c in (first, second))  # no letter I
+    return f"{letters} {e % 100_000 // 100:03d} {n % 100_000 // 100:03d}"
+
+
+def hex_names(size: float, x: np.ndarray, y: np.ndarray, ward_name: np.ndarray,
+              place_name: np.ndarray, place_x: np.ndarray, place_y: np.ndarray,
+              at_place: np.ndarray) -> list[str]:
+    """The one display name of each hexagon (centres ``x``, ``y``), distinct from every
+    other: "250 m area at Aston station, Aston" (the place is in it), "250 m area 300 m
+    north-east of Aston station, Aston" (its nearest place, ``place_name`` at
+    ``place_x``, ``place_y``; "" for none near), or "250 m area in Aston"; a name that
+    would still be shared gets the area's grid reference, "(grid ref SP 071 925)"."""
+    names = []
+    for k in range(len(x)):
+        w, p = ward_name[k], place_name[k]
+        if not p:
+            names.append(f"{size:g} m area in {w}")
+        elif at_place[k]:
+            names.append(f"{size:g} m area at {p}, {w}")
+        else:
+            dx, dy = float(x[k] - place_x[k]), float(y[k] - place_y[k])
+            names.append(f"{size:g} m area {distance_text(float(np.hypot(dx, dy)))} "
+                         f"{compass(dx, dy)} of {p}, {w}")
+    seen = pd.Series(names).duplicated(keep=False).to_numpy()
+    return [f"{n} (grid ref {grid_reference(x[k], y[k])})" if seen[k] else n
+            for k, n in enumerate(names)]
 
 
 def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> gpd.GeoDataFrame:
-    """The hexagons covering the area, named by the nearest place of concern (if one is
-    within :data:`NAME_PLACE_WITHIN_M` of the centre) and the ward holding their centre."""
+    """The hexagons covering the area, each with a name no other has (:func:`hex_names`:
+    the nearest place of concern, if one is within :data:`NAME_PLACE_WITHIN_M` of the
+    centre, and the ward holding their centre)."""
     wkb = db.scalar(conn, "area_boundary")
     if wkb is None:
         raise ValueError("no area boundary is loaded: load wards first")
@@ -68,15 +112,21 @@ def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> 
     ward_name = np.full(i.size, "", dtype=object)
     ward_name[near[0]] = wards["name"].to_numpy()[near[1]]
     place_name = np.full(i.size, "", dtype=object)
+    px, py = np.full(i.size, np.nan), np.full(i.size, np.nan)
+    at_place = np.zeros(i.size, dtype=bool)
     places = db.frame(conn, "units_place")
     if len(places):
-        spots = shapely.points(places["x"].to_numpy(float), places["y"].to_numpy(float))
-        hit = shapely.STRtree(spots).query_nearest(centres, max_distance=NAME_PLACE_WITHIN_M)
+        xs, ys = places["x"].to_numpy(float), places["y"].to_numpy(float)
+        spots = shapely.points(xs, ys)
+        hit = shapely.STRtree(spots).query_nearest(centres, max_distance=NAME_PLACE_WITHIN_M,
+                                                   all_matches=False)
         place_name[hit[0]] = places["name"].astype(str).to_numpy()[hit[1]]
+        px[hit[0]], py[hit[0]] = xs[hit[1]], ys[hit[1]]
+        at_place[hit[0]] = shapely.contains_xy(polys[hit[0]], xs[hit[1]], ys[hit[1]])
     frame = pd.DataFrame(
         {
             "unit_id": [f"{a}:{b}" for a, b in zip(i, j, strict=True)],
-            "name": hex_names(size, ward_name, place_name),
+            "name": hex_names(size, cx, cy, ward_name, place_name, px, py, at_place),
             "ward": ward_name,
             "x": cx,
             "y": cy,
@@ -127,6 +177,11 @@ def data_period(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     """First and last month with incidents (``None`` for both when there are none)."""
     row = db.frame(conn, "data_period").iloc[0]
     return {"first": row["first"], "last": row["last"]}
+
+
+def data_months(conn: psycopg.Connection[Any]) -> pd.DataFrame:
+    """Incidents per month (``month``, ``n``), in order; empty when none are loaded."""
+    return db.frame(conn, "data_months")
 
 
 def keyed_at_places(conn: psycopg.Connection[Any], filters: Filters = Filters()) -> pd.DataFrame:

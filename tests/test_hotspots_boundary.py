@@ -67,3 +67,26 @@ def test_boundary_hexagons_are_not_cold_spots_on_uniform_data() -> None:
 def test_excess_over_area_by_hand() -> None:
     # 30 incidents over areas 1, 1, 0.5 (total 2.5): 12 per unit area
     np.testing.assert_allclose(excess_over_area([10, 14, 6], [1, 1, 0.5]), [-2, 2, 0])
+
+
+def test_emerging_with_whole_cells_is_unchanged_and_cut_cells_scored_for_area() -> None:
+    from geo.stats.emerging import emerging_hot_spots
+
+    region = _city()
+    i, j, share, w = _cells(region)
+    rng = np.random.default_rng(3)
+    cube = rng.poisson(8.0, (i.size, 12)).astype(float)
+    # whole cells everywhere: a constant offset, the same categories and z
+    plain = emerging_hot_spots(cube, w)
+    whole = emerging_hot_spots(cube, w, area=np.ones(i.size))
+    np.testing.assert_allclose(whole["final_z"], plain["final_z"], atol=1e-12)
+    assert (whole["category"] == plain["category"]).all()
+    # the cut cells hold their share of the incidents: cold by counts, not by area
+    thinned = rng.binomial(cube.astype(int), np.clip(share, 0, 1)[:, None]).astype(float)
+    cut = share < 0.99
+    by_counts = emerging_hot_spots(thinned, w)
+    by_area = emerging_hot_spots(thinned, w, area=share)
+    print("cut cells with a cold step:", (by_counts["cold_steps"][cut] > 0).sum(),
+          (by_area["cold_steps"][cut] > 0).sum())
+    assert (by_counts["cold_steps"][cut] > 0).sum() > 20
+    assert (by_area["cold_steps"][cut] > 0).sum() <= 2

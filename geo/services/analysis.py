@@ -125,6 +125,11 @@ def hotspots_from_counts(
     (what Gi* ran on), ``value``, ``rate`` (crude, per 1,000) and ``measure_note`` say so.
     ``outliers`` (default: for wards and LSOAs) adds Local Moran's I clusters (``lisa``).
 
+    Hexagons with an ``inside_share`` column (:func:`geo.store.counts.hex_units`) are
+    scored, in Gi* and the emerging analysis, on their count less what their area inside
+    the boundary would hold at the average density (issue #30); ``count``, ``value`` and
+    the labels stay on counts. Wards, LSOAs and places are not adjusted.
+
     ``covered``: which units the data covers (default all; :func:`geo.stats.coverage.covered`).
     The statistics run over those only, with their own weights; the others are "no data":
     ``covered`` False, z and p NaN, bin 0, category "no data" (their count is what was
@@ -174,10 +179,14 @@ def hotspots_from_counts(
         keys = in_period.groupby("unit_id")["ck"].sum() % 256
         out["ck"] = keys.reindex(units["unit_id"], fill_value=0).to_numpy(dtype=np.int64)
     z, p, bins = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=int)
+    # hexagons cut by the boundary are scored for their area inside it (issue #30)
+    share = (units["inside_share"].to_numpy(dtype=float)
+             if unit == "hex" and "inside_share" in units else None)
     w = None
     if inside.sum() >= 2:
         w = unit_weights(units[inside], unit, weight_kind)
-        res = hotspots.hot_spots(value[inside], w, fdr)
+        res = hotspots.hot_spots(value[inside], w, fdr,
+                                 area=None if share is None else share[inside])
         z[inside], p[inside] = res["z"].to_numpy(), res["p"].to_numpy()
         bins[inside] = res["bin"].to_numpy()
     out["z"], out["p"], out["bin"] = z, p, bins
@@ -194,7 +203,8 @@ def hotspots_from_counts(
         out["lisa"] = lisa
     if emerging_too:
         if len(steps) >= 4 and w is not None:
-            em = emerging.emerging_hot_spots(stat_data[inside], w, fdr=fdr)
+            em = emerging.emerging_hot_spots(stat_data[inside], w, fdr=fdr,
+                                             area=None if share is None else share[inside])
             for c, empty in (("category", "no data"), ("trend_z", np.nan),
                              ("trend_p", np.nan), ("final_bin", 0)):
                 col = np.full(n, empty, dtype=object if c == "category" else type(empty))

@@ -162,13 +162,25 @@ def emerging_hot_spots(
     time_window: int = 1,
     fdr: bool = True,
     trend_alpha: float = 0.05,
+    area: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Category, trend and final-step bin of every location of an ``n x T`` cube.
+
+    ``area``: each location's area (or share of a full cell) inside the study region. With
+    it, every step of a location is scored on its count less its share of the cube's
+    average count per step for that area (a constant per location, so the changes over
+    time are kept): a hexagon cut by the boundary is not cold merely for being small
+    (issue #30, as :func:`geo.stats.hotspots.hot_spots`).
 
     Returns columns ``category``, ``trend_z``, ``trend_p``, ``final_z``, ``final_bin``,
     ``hot_steps`` and ``cold_steps`` (counts of significant steps).
     """
     x = np.asarray(cube, dtype=float)
+    if area is not None and x.size:
+        a = np.asarray(area, dtype=float)
+        total = float(a.sum())
+        expected = a * x.sum() / total if total > 0 else np.full(a.size, x.sum() / a.size)
+        x = x - expected[:, None] / x.shape[1]
     z, p = space_time_gi(x, w, time_window)
     bins = confidence_bins(z.ravel(), p.ravel(), fdr).reshape(z.shape)
     _, tz, tp = mann_kendall(z)

@@ -94,10 +94,23 @@ def hex_names(size: float, x: np.ndarray, y: np.ndarray, ward_name: np.ndarray,
             for k, n in enumerate(names)]
 
 
+def hex_inside_share(conn: psycopg.Connection[Any], i: np.ndarray, j: np.ndarray,
+                     size: float = DEFAULT_HEX_SIZE) -> np.ndarray:
+    """The share of each hexagon ``(i, j)`` lying inside the area boundary (1 for a whole
+    one, 0 for one that only touches it), computed in PostGIS (``hex_inside_share``)."""
+    frame = db.frame(conn, "hex_inside_share", {"size": size})
+    share = dict(zip(zip(frame["i"].astype(int), frame["j"].astype(int), strict=True),
+                     frame["inside_share"].astype(float), strict=True))
+    return np.array([min(share.get((a, b), 0.0), 1.0)
+                     for a, b in zip(i.tolist(), j.tolist(), strict=True)], dtype=float)
+
+
 def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> gpd.GeoDataFrame:
     """The hexagons covering the area, each with a name no other has (:func:`hex_names`:
     the nearest place of concern, if one is within :data:`NAME_PLACE_WITHIN_M` of the
-    centre, and the ward holding their centre)."""
+    centre, and the ward holding their centre), with ``inside_share``, the share of the
+    hexagon inside the area boundary (Gi* scores hexagons for that area:
+    :func:`geo.services.analysis.hotspots_from_counts`)."""
     wkb = db.scalar(conn, "area_boundary")
     if wkb is None:
         raise ValueError("no area boundary is loaded: load wards first")
@@ -131,6 +144,7 @@ def hex_units(conn: psycopg.Connection[Any], size: float = DEFAULT_HEX_SIZE) -> 
             "x": cx,
             "y": cy,
             "area_m2": shapely.area(polys),
+            "inside_share": hex_inside_share(conn, i, j, size),
             "geom_bng": polys,
         }
     )

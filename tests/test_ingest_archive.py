@@ -182,3 +182,27 @@ def test_an_archive_inside_is_refused(ingest_settings: Settings, tmp_path: Path)
                                       inner.getvalue()}
     res = load("incidents", write_zip(tmp_path / "n.zip", files), settings=ingest_settings)
     assert res.status == "rejected" and "holds another archive" in res.message, res.message
+
+
+def test_a_month_downloaded_again_replaces_its_crimes(ingest_settings: Settings,
+                                                     tmp_path: Path) -> None:
+    first = month_files("2017-05")
+    a = load("incidents", write_zip(tmp_path / "a.zip", first), settings=ingest_settings)
+    assert a.status == "loaded", a.message
+    before = counts(ingest_settings)
+    # police.uk re-publishes the month: the street file's outcomes moved on (other bytes)
+    again = dict(first)
+    name = f"2017-05/2017-05-{FORCE}-street.csv"
+    again[name] = again[name].replace(b"Investigation complete; no suspect identified",
+                                      b"Unable to prosecute suspect")
+    b = load("incidents", write_zip(tmp_path / "b.zip", again), settings=ingest_settings)
+    assert b.status == "loaded", b.message
+    street = next(m for m in b.members if m["name"] == name)
+    old = next(m for m in a.members if m["name"] == name)
+    assert [m["status"] for m in b.members] == ["loaded", "already_loaded", "already_loaded"]
+    # every crime and ASB record of the month once: the newer file's
+    assert street["replaced"] == {str(old["extract_id"]): old["rows_loaded"]}
+    assert f"{old['rows_loaded']} records already loaded from extract(s) " \
+        f"{old['extract_id']}: replaced" in b.message, b.message
+    assert counts(ingest_settings)[0] == before[0]
+    assert_rollups_fresh(ingest_settings)

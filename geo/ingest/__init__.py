@@ -519,6 +519,9 @@ def _archive_result(kind: str, sha: str, name: str,
             f"transaction: {read} rows read, {ok} loaded, {q} quarantined"
             + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})"
                if reasons else "")
+            + (f"; {sum(replaced.values())} records already loaded from extract(s) "
+               f"{', '.join(sorted(replaced, key=int))}: replaced by this download's (the "
+               "newer extract wins)" if replaced else "")
             + (f"; {before} of its files were loaded before (nothing changed for them)"
                if before else ""))
     if not new:

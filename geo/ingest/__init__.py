@@ -431,8 +431,9 @@ def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
     it would be alone, by its shape, all in **one transaction**; a file refused refuses the
     archive and nothing of it stays. A file loaded before (the same bytes) is left as it
     is; one report for the whole archive, a line a file."""
-    fingerprint = settings.key_fingerprint if SPECS.get(kind, SPECS["incidents"]).pseudonymised \
-        else None
+    if kind not in SPECS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    fingerprint = settings.key_fingerprint if SPECS[kind].pseudonymised else None
     if kind == "incidents":
         settings.check_pseudonym_key()
     is_dir = path.is_dir()
@@ -440,8 +441,6 @@ def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
     name = load_label(kind, sha, label)
     with db.connect("loader", settings) as conn:
         try:
-            if kind not in SPECS:
-                raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
             if kind != "incidents":
                 raise UnreadableFile(
                     f"{name}: a zip that is not a zipped Shapefile (no .shp in it) is loaded "

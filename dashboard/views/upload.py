@@ -25,8 +25,12 @@ st.write("Every row is either loaded or quarantined with a reason. Files with na
 kind = st.selectbox("What is in the file", actions.KINDS, key="upload_kind")
 sheet = st.text_input("Sheet name (.xlsx only; blank for the first)", key="upload_sheet")
 up = st.file_uploader("File", type=ALLOWED, key="upload_file")
-ledger_label = st.text_input("Label for the ledger (optional; the file's own name is never kept)",
-                      key="upload_label", max_chars=80)
+if kind == "incidents":
+    st.caption("A police.uk download loads as it comes: the zip of monthly folders of "
+               "street, outcomes and stop-and-search CSVs, all its files or none.")
+ledger_label = st.text_input(
+    "Label for the ledger (optional; the file's own name is never kept)",
+    key="upload_label", max_chars=80)
 layer: str | None = None
 if up is not None and Path(up.name).suffix.lower() == ".gpkg":
     found = actions.gpkg_layers(up.getvalue())
@@ -96,6 +100,15 @@ if res:
     if res["reasons"]:
         st.bar_chart({label(QUARANTINE_REASONS, k): n for k, n in res["reasons"].items()},
                      horizontal=True, x_label="rows")
+    if res.get("members"):  # a police.uk download: a line a file (names are police.uk's)
+        st.dataframe(pd.DataFrame({
+            "File": [m["name"] for m in res["members"]],
+            "Extract": [m["extract_id"] for m in res["members"]],
+            "Status": [m["status"] for m in res["members"]],
+            "Rows read": [m["rows_read"] for m in res["members"]],
+            "Loaded": [m["rows_loaded"] for m in res["members"]],
+            "Quarantined": [m["rows_quarantined"] for m in res["members"]],
+        }), hide_index=True, width="stretch")
     if res["rows_quarantined"] and res["extract_id"]:
         report = quarantine_table(
             actions.quarantine_report(_state.actor(), role, res["extract_id"]),

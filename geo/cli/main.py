@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="apply pending SQL migrations, then changed SQL functions")
     m.set_defaults(func=_migrate)
 
-    ld = sub.add_parser("load", help="load an extract file")
+    ld = sub.add_parser("load", help="load an extract file (or a police.uk download: its "
+                                      "zip, or the folder it unzips to)")
     ld.add_argument(
         "kind",
         choices=(*KINDS, "contexts"),  # contexts of concern: records, not an extract

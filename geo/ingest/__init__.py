@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -34,6 +35,7 @@ from psycopg.types.json import Jsonb
 
 from geo.config import Settings, get_settings
 from geo.ingest import (
+    _archive,
     _coverage,
     _incidents,
     _police,
@@ -85,6 +87,8 @@ class LoadResult:
     message: str = ""
     #: records of older extracts this one replaced (the same crimes again), by extract id
     replaced: dict[str, int] = field(default_factory=dict)
+    #: a police.uk download's files, each as loaded (``name`` and its own result)
+    members: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -381,6 +385,12 @@ def load(
     """
     settings = settings or get_settings()
     actor = actor or os_actor()
+    given = Path(file_name or Path(path).name)
+    if Path(path).is_dir() or (given.suffix.lower() == ".zip"
+                               and _archive.is_table_zip(Path(path))):
+        return _load_archive(kind, Path(path), given.name, actor=actor, role=role,
+                             settings=settings, progress=progress, covers=covers,
+                             isolate=isolate, label=label)
     f = _file(kind, Path(path), file_name, settings, label)
     with db.connect("loader", settings) as conn:
         seen = _already_loaded(conn, f, actor, role)
@@ -410,6 +420,118 @@ def _file(kind: str, path: Path, file_name: str | None, settings: Settings,
                  settings.key_fingerprint if SPECS[kind].pseudonymised else None)
 
 
+_REFUSED = (IdentifierFound, UnreadableFile, RefusedUpload, ValueError)
+
+
+def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
+                  settings: Settings, progress: Progress, covers: _coverage.Covers,
+                  isolate: bool, label: str | None) -> LoadResult:
+    """A police.uk download (a zip, or a folder from the command line, of monthly street,
+    outcomes and stop-and-search CSVs: :mod:`geo.ingest._archive`): every file loaded as
+    it would be alone, by its shape, all in **one transaction**; a file refused refuses the
+    archive and nothing of it stays. A file loaded before (the same bytes) is left as it
+    is; one report for the whole archive, a line a file."""
+    if kind not in SPECS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    fingerprint = settings.key_fingerprint if SPECS[kind].pseudonymised else None
+    if kind == "incidents":
+        settings.check_pseudonym_key()
+    is_dir = path.is_dir()
+    sha = (_folder_digest(path) if is_dir else hashlib.sha256(path.read_bytes()).hexdigest())
+    name = load_label(kind, sha, label)
+    with db.connect("loader", settings) as conn:
+        try:
+            if kind != "incidents":
+                raise UnreadableFile(
+                    f"{name}: a zip that is not a zipped Shapefile (no .shp in it) is loaded "
+                    f"only as incidents, a police.uk download ({_archive.FORMAT}); a "
+                    f"{kind} file is loaded on its own")
+            if not is_dir:
+                _upload_check.check(path, name, settings.max_upload_mb * 2**20,
+                                    suffix_of=given)
+            progress(0, 1, "reading the archive")
+            members = (_archive.folder_members(path, name) if is_dir
+                       else _archive.zip_members(path, name))
+        except _REFUSED as exc:
+            return _reject(conn, kind, name, sha, 0, str(exc), actor, role, fingerprint)
+        conn.commit()
+        done: list[tuple[_archive.Member, LoadResult]] = []
+        current: _archive.Member | None = None
+        try:
+            with tempfile.TemporaryDirectory(prefix="contexts-archive-") as tmp, \
+                    conn.transaction():
+                for k, m in enumerate(members):
+                    current = m
+                    progress(k, len(members), f"file {k + 1} of {len(members)}")
+                    f = _member_file(m, Path(tmp) / f"{k}.csv", settings)
+                    seen = _already_loaded(conn, f, actor, role)
+                    if seen is None:
+                        read = _read(conn, f, None, covers, settings, isolate,
+                                     commit=False, police=m.shape)
+                        seen = _write(conn, f, read, actor, role, _noop)
+                        # the next file makes its stage tables again
+                        db.execute(conn, "archive_stage_drop")
+                    done.append((m, seen))
+                _checkpoint("archive")
+        except _REFUSED as exc:
+            rows = getattr(exc, "rows", 0)
+            which = repr(current.name) if current is not None else "a file"
+            return _reject(conn, kind, name, sha, rows,
+                           f"{name}: {which} was refused, so nothing from the archive was "
+                           f"loaded (all or nothing): {exc}", actor, role, fingerprint)
+    progress(1, 1, "done")
+    return _archive_result(kind, sha, name, done)
+
+
+def _folder_digest(path: Path) -> str:
+    """A folder's digest: of its files' relative names and contents."""
+    h = hashlib.sha256()
+    for p in sorted(q for q in path.rglob("*") if q.is_file() and not q.is_symlink()):
+        h.update(p.relative_to(path).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _member_file(m: _archive.Member, tmp: Path, settings: Settings) -> _File:
+    """An archive's file as a load of its own: its bytes written to ``tmp`` (the Upload
+    page's child process reads them there), recorded as the month, kind and force."""
+    tmp.write_bytes(m.data)
+    sha = hashlib.sha256(m.data).hexdigest()
+    return _File("incidents", tmp, m.data, sha, tmp.name, load_label("incidents", sha, m.label),
+                 settings.key_fingerprint)
+
+
+def _archive_result(kind: str, sha: str, name: str,
+                    done: list[tuple[_archive.Member, LoadResult]]) -> LoadResult:
+    """One report for an archive: its totals, then a line a file."""
+    results = [r for _, r in done]
+    new = [r for r in results if r.status == "loaded"]
+    read, ok, q = (sum(getattr(r, a) for r in new)
+                   for a in ("rows_read", "rows_loaded", "rows_quarantined"))
+    reasons: Counter[str] = Counter()
+    replaced: Counter[str] = Counter()
+    for r in new:
+        reasons.update(r.reasons)
+        replaced.update(r.replaced)
+    before = len(results) - len(new)
+    head = (f"{name}: a police.uk download of {len(results)} files, loaded in one "
+            f"transaction: {read} rows read, {ok} loaded, {q} quarantined"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})"
+               if reasons else "")
+            + (f"; {sum(replaced.values())} records already loaded from extract(s) "
+               f"{', '.join(sorted(replaced, key=int))}: replaced by this download's (the "
+               "newer extract wins)" if replaced else "")
+            + (f"; {before} of its files were loaded before (nothing changed for them)"
+               if before else ""))
+    if not new:
+        head = (f"{name}: every one of the {len(results)} files of this police.uk download "
+                "was loaded before; nothing changed")
+    lines = [head, *(f"- {m.name}: {r.message}" for m, r in done)]
+    return LoadResult(None, kind, sha, "loaded" if new else "already_loaded", read, ok, q,
+                      dict(reasons), "\n".join(lines), dict(replaced),
+                      [{"name": m.name, **r.as_dict()} for m, r in done])
+
+
 def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: str
                     ) -> LoadResult | None:
     """The same bytes loaded before: nothing changes, and the attempt is audited."""
@@ -428,9 +550,12 @@ def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: s
 
 def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
           covers: _coverage.Covers, settings: Settings, isolate: bool = False,
-          layer: str | None = None) -> _Read:
+          layer: str | None = None, commit: bool = True, police: str | None = None
+          ) -> _Read:
     """Read and check the file; raise what rejects it whole (the error carries ``rows``,
-    the rows read, once the file is read)."""
+    the rows read, once the file is read). ``commit``: end the transaction that read what
+    validation needs (not inside an archive's transaction); ``police``: the police.uk
+    shape the file must have (an archive's file: the shape its name says)."""
     spec = SPECS[f.kind]
     if f.fingerprint:
         _same_key(conn, f.kind, f.fingerprint)
@@ -455,8 +580,13 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
         if covers is not None and declared is None:
             raise ValueError(f"only an incidents file declares what it covers, not {f.kind}")
         ctx = _context(conn, settings, cells)
-        conn.commit()
-        if f.kind == "incidents" and _police.shape(list(table.columns.columns)) == "outcomes":
+        if commit:
+            conn.commit()
+        shape = _police.shape(list(table.columns.columns))
+        if police is not None and shape != police:
+            raise UnreadableFile(f"{f.name}: its header is not that of a police.uk "
+                                 f"{police.replace('_', '-')} file, as its name says")
+        if f.kind == "incidents" and shape == "outcomes":
             spec, declared = OUTCOMES, None  # what became of crimes: no incidents to cover
         parts = spec.prepare(table, ctx, f.name, settings)
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:

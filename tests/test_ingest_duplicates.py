@@ -209,3 +209,20 @@ def test_no_overlap_replaces_nothing_and_the_purge_keeps_the_rollups_right(
     from datetime import date
     purge(12, actor="tests", today=date(2023, 2, 15), settings=ds)
     assert_rollups_fresh(ds)
+
+
+def test_a_crime_key_replaces_only_in_its_own_month(
+        ds: Settings, points: np.ndarray, tmp_path: Path) -> None:
+    # February's crimes 600-609; then a file with 600-604 in January (a different record
+    # of each: another month) and other February crimes: nothing of February is replaced
+    old = [street_line(k, "2021-02", points) for k in range(600, 610)]
+    first = load("incidents", write(tmp_path, "feb.csv", STREET, old), settings=ds)
+    assert first.status == "loaded" and first.rows_loaded == 10, first.message
+    before = incidents(ds)
+    new = ([street_line(k, "2021-01", points) for k in range(600, 605)]
+           + [street_line(k, "2021-02", points) for k in range(700, 705)])
+    second = load("incidents", write(tmp_path, "jan-feb.csv", STREET, new), settings=ds)
+    assert second.status == "loaded" and second.replaced == {}, second.message
+    assert incidents(ds) - before == 10
+    assert extract_rows(ds, first.extract_id) == 10
+    assert_rollups_fresh(ds)

@@ -710,6 +710,9 @@ def _replace_incidents(conn: psycopg.Connection[Any], months: list[Any],
     for the months touched. Skipped when no other extract has a row in the load's months
     (``duplicate_months``: an index probe)."""
     probe = {"months": months, "extract_id": params["extract_id"]}
+    # one load at a time past this point: two overlapping loads running together could not
+    # see each other's uncommitted rows, and both would keep the same records
+    db.execute(conn, "duplicate_lock")
     if not months or not db.scalar(conn, "duplicate_months", probe):
         return {}
     db.execute(conn, "duplicate_find", probe)

@@ -195,3 +195,30 @@ def test_the_map_says_why_a_finer_view_is_not_offered(settings) -> None:
     assert not any("at most one filter" in i.value for i in at.info)
     at = run("analyst", "map", {"f_harm_type": [harm], "f_age_band": [age], "map_unit": "hex"})
     assert not any("at most one filter" in i.value for i in at.info)
+
+
+def test_an_impact_says_the_same_for_none_and_a_few_after_the_start() -> None:
+    """A partner's verdict and sentence are the same whether the place had 0 or 1-4
+    incidents after the start (one published class): the model is never run on a side
+    in the small class, and the sentence names no empty side."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.services.interventions import published_impact
+    from geo.stats.disclosure import View
+
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    post = np.arange(24) >= 12
+    shown = set()
+    for after in ([], [1], [0, 2], [1, 1, 1, 1]):
+        target = np.r_[np.full(12, 3), np.zeros(12)]
+        target[12:12 + len(after)] = after
+        rng = np.random.default_rng(3)
+        series = pd.DataFrame({"month": months, "post": post, "target": target.astype(int),
+                               "buffer": 4, "control": 60})
+        for z in ("target", "buffer", "control"):
+            series[f"{z}_ck"] = rng.integers(0, 256, 24)
+        out = published_impact("I1", "Somewhere", "patrols", series, View("partner"))
+        assert out.verdict == "too little data", (after, out.verdict)
+        shown.add(out.sentence)
+    assert len(shown) == 1, shown

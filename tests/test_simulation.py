@@ -221,5 +221,5 @@ def test_no_incidents_on_one_side_gives_no_estimate_and_says_why() -> None:
                           "post": post, "target": gone, "buffer": 2, "control": 100})
     res = assess("X", "Somewhere", "patrols", frame)
     assert res.verdict == "too little data" and res.its is None
-    assert res.sentence.startswith("No estimate for patrols at Somewhere: the counts (120 "
-                                   "before, 0 after)")
+    assert res.sentence.startswith("No estimate for patrols at Somewhere (120 incidents "
+                                   "before, 0 after): too few incidents on one side")

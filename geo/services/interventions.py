@@ -468,8 +468,10 @@ def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, vi
                                        index=n.index, columns=n.columns)
         out = assess(ref, place, action, shown, fmt, donor_shown, kind, leave_out)
         c = Counts(*(int(perturbed(n, ck, view)) for n, ck in _cells(series)))
+        # and neither side in the class of small counts: 0 and 1-4 are one class to an
+        # aggregate view, so a verdict (or its absence) must not tell them apart (#27)
         sufficient = (out.sufficient and c.rb + c.ra >= MIN_TARGET_INCIDENTS
-                      and c.rb >= MIN_BEFORE_INCIDENTS)
+                      and c.rb >= MIN_BEFORE_INCIDENTS and min(c.rb, c.ra) >= view.k)
         out.counts, out.sufficient = c, sufficient
         out.its = out.its if sufficient else None
         decided = verdict(sufficient, out.its, out.synthetic)

@@ -474,9 +474,9 @@ def sentence(
     v, rule = decided or verdict(sufficient, res, sc)
     if (v == "too little data" or res is None) and (
             c.rb + c.ra >= MIN_TARGET_INCIDENTS and c.rb >= MIN_BEFORE_INCIDENTS):
-        return (f"No estimate for {action} at {place}: the counts ({fmt(c.rb)} before, "
-                f"{fmt(c.ra)} after) leave one side of the start without incidents to weigh "
-                f"against chance, so the model cannot put an interval on the change.")
+        return (f"No estimate for {action} at {place} ({fmt(c.rb)} incidents before, "
+                f"{fmt(c.ra)} after): too few incidents on one side of the start, or in the "
+                "surrounding area, for the model to put an interval on the change.")
     if v == "too little data" or res is None:
         return (
             f"Too little data to say whether harm changed at {place}: "

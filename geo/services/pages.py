@@ -176,11 +176,18 @@ def busiest_place(areas: Areas, filters: Filters, view: View) -> str | None:
     """The id of the place with the most incidents under ``filters`` (the place a profile
     opens on when none is chosen), ranked as ``view`` may see the counts (published values
     for an aggregate view); None when no place has any."""
+    if not view.exact:
+        # an aggregate view ranks the period's counts alone (a choice made on filtered
+        # counts would show a place at a detail the rule refuses), and takes no place
+        # from the class of small counts: which of them has any incident is not published
+        filters = Filters(start=filters.start, end=filters.end)
     found = _read(areas, lambda conn: counts.counts(conn, "place", filters))
     if found.empty:
         return None
     found = found.sort_values("unit_id", key=lambda s: s.astype(str), ignore_index=True)
     values = published_values(found["n"].to_numpy(), found["ck"].to_numpy(), view)
+    if not view.exact and float(values.max()) < view.k:
+        return None
     return str(found["unit_id"].iloc[int(values.argmax())])
 
 

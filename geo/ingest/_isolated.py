@@ -38,18 +38,26 @@ _OUT_OF_MEMORY = (b"MemoryError", b"bad_alloc", b"Cannot allocate memory",
                   b"Resource temporarily unavailable", b"out of memory")
 
 
+#: the environment variable that carries the file's name to the child
+_NAME_VARIABLE = "CONTEXTS_PARSE_NAME"
+
+
 def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
                cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE,
                layer: str | None = None) -> Table:
     """:func:`geo.ingest._read.read_table` of ``path``, in a limited child process."""
     with tempfile.TemporaryDirectory(prefix="contexts-parse-") as tmp:
         out = Path(tmp) / "table.pickle"
-        args = [sys.executable, "-m", "geo.ingest._isolated", str(path), str(out), name,
-                suffix_of or "", sheet or "", str(cpu_seconds), str(address_space),
-                layer or ""]
+        # the file's name (perhaps a person's) is not put on the command line, which every
+        # user of the machine can read (ps): it goes in the child's environment, with only
+        # the extension of the name that tells the format
+        given = "upload" + Path(suffix_of).suffix if suffix_of else ""
+        args = [sys.executable, "-m", "geo.ingest._isolated", str(path), str(out), given,
+                sheet or "", str(cpu_seconds), str(address_space), layer or ""]
+        env = os.environ | {_NAME_VARIABLE: name}
         try:
             done = subprocess.run(args, capture_output=True, timeout=cpu_seconds * 3 + 60,
-                                  check=False)
+                                  check=False, env=env)
         except subprocess.TimeoutExpired:
             raise UnreadableFile(f"{name}: reading it took too long; refused") from None
         if done.returncode == -signal.SIGXCPU or done.returncode == -signal.SIGKILL:
@@ -84,7 +92,8 @@ def _limit(cpu_seconds: int, address_space: int) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    path, out, name, suffix_of, sheet, cpu, space, layer = argv
+    path, out, suffix_of, sheet, cpu, space, layer = argv
+    name = os.environ.get(_NAME_VARIABLE, Path(path).name)
     _limit(int(cpu), int(space))
     result: tuple[str, Any]
     try:

@@ -184,3 +184,27 @@ def test_every_shipped_file_passes_the_column_guard() -> None:
     ("Detached youth workers Thursday to Saturday", False)])
 def test_person_names_in_free_text(text: str, named: bool) -> None:
     assert person_name_in(text) is named
+
+
+def test_file_names_stored_before_are_relabelled(idb: Settings) -> None:
+    """Migration 0022 relabels the ledger rows of loads made before file names stopped
+    being stored (their name and message), and leaves labels alone."""
+    sql = (PROJECT_ROOT / "sql" / "migrations" / "0022_extract_names_relabelled.sql").read_text()
+    digest = "ab" * 32
+    with db.connect("admin", idb) as conn:
+        rows = []
+        for name in ("Jayden_Okafor_referral.csv", "police.uk 2017-10 street, west-midlands",
+                     "March referrals (typed)"):
+            rows.append(conn.execute(
+                "INSERT INTO extract (kind, file_name, file_sha256, loaded_by, loaded_at, "
+                "rows_read, rows_loaded, rows_quarantined, status, message) VALUES "
+                "('incidents', %s, %s, 'tests', '2025-03-04', 0, 0, 0, 'rejected', %s) "
+                "RETURNING extract_id", (name, digest, f"{name}: refused")).fetchone()[0])
+        conn.execute(sql)
+        got = conn.execute("SELECT file_name, message FROM extract WHERE extract_id = ANY(%s) "
+                           "ORDER BY extract_id", (rows,)).fetchall()
+        conn.rollback()
+    assert got[0] == ("incidents upload, 2025-03 (abababab)",
+                      "incidents upload, 2025-03 (abababab): refused")
+    assert got[1][0] == "police.uk 2017-10 street, west-midlands"
+    assert got[2][0] == "March referrals (typed)"

@@ -135,3 +135,44 @@ def test_the_allow_list_holds_only_stale_names() -> None:
     for rel, name in ALLOWED:
         ok = _exists(rel, name) if "/" in name else _resolves(name)
         assert not ok, f"{name} in {rel} resolves now: take it off ALLOWED"
+
+
+#: the layers of docs/architecture.md's drawing, and the shared modules it leaves out
+LAYERS = ("dashboard", "geo.cli", "geo.services", "geo.render", "geo.ingest", "geo.sample",
+          "geo.store", "geo.stats")
+SHARED = ("geo.config", "geo.roles", "geo.filters", "geo.kinds")
+
+
+def _layer_of(module: str) -> str | None:
+    return next((layer for layer in LAYERS if module == layer
+                 or module.startswith(layer + ".")), None)
+
+
+def _imports(layer: str) -> set[str]:
+    """The other layers a layer's files import (at any level: a function's imports too)."""
+    found: set[str] = set()
+    for py in sorted((PROJECT_ROOT / layer.replace(".", "/")).rglob("*.py")):
+        if "static" in py.parts:
+            continue
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                other = _layer_of(name)
+                if other is not None and other != layer:
+                    found.add(other)
+    return found
+
+
+def test_the_architecture_table_is_the_imports() -> None:
+    """docs/architecture.md's table of arrows is what each layer imports, no more, no less
+    (so the drawing above it cannot keep an arrow no import has)."""
+    text = (PROJECT_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([\w.]+)` \|([^|\n]*)\|$", text, flags=re.MULTILINE)
+    table = {layer: set(re.findall(r"`([\w.]+)`", cell)) for layer, cell in rows}
+    assert set(table) == set(LAYERS), "the table lists every layer once"
+    for layer in LAYERS:
+        assert table[layer] == _imports(layer), f"{layer}'s row is not its imports"

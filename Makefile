@@ -55,7 +55,8 @@ run: install
 	$(CONTEXTS) serve --port $(PORT)
 
 # Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
-# (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), then
+# (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), dead
+# code (vulture, [tool.vulture] in pyproject.toml), then
 # every test, in TEST_WORKERS processes (pytest-xdist; each has its own databases in the
 # private cluster, copied from template databases made once per run: tests/conftest.py;
 # TEST_WORKERS=0 runs them in this one process), then the page tests (`-m pages`, the
@@ -88,6 +89,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check geo dashboard tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+	$(VENV)/bin/vulture
 
 bench: install-dev
 	$(PY) -m bench

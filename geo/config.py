@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     @property
     def demo_mode(self) -> bool:
         """Demo mode as configured: asked for, on the private cluster (the app also wants
-        loopback, see geo.serve.demo_allowed)."""
+        loopback, see geo.services.access.demo_allowed)."""
         return self.demo and self.embedded
 
     @property

@@ -113,7 +113,7 @@ def test_checkout_in_closed_folder_starts_migrates_resets_and_stops(tmp_path: Pa
 def test_two_checkouts_get_two_clusters(tmp_path: Path) -> None:
     # The same folder name in two places, as two people's clones would be.
     home_a, sa = _checkout(tmp_path / "ann")
-    home_b, sb = _checkout(tmp_path / "bob")
+    _, sb = _checkout(tmp_path / "bob")
     home_c = tmp_path / "copy"
     clusters: list[Settings] = [sa, sb]
     try:

@@ -80,7 +80,7 @@ def visible_text(at: AppTest) -> str:
                  "header", "subheader"):
         parts += [e.value for e in at.get(kind)]
     parts += [f"{m.label}: {m.value}" for m in at.get("metric")]
-    # as the reader sees it: Markdown's backslash escapes (geo.plain.md) shown as the
+    # as the reader sees it: Markdown's backslash escapes (geo.render.plain.md) shown as the
     # characters they escape
     return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 

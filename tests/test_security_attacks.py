@@ -255,7 +255,7 @@ def test_3_table_toolbar_download_is_off_and_downloads_are_made_on_click(setting
     assert buttons
     for b in buttons:
         # deferred: no file in the media store (and no /media/ URL) until a live session
-        # clicks, and then through geo.exports.export
+        # clicks, and then through geo.services.exports.export
         assert b.proto.deferred_file_id and not b.proto.url
 
 

@@ -326,8 +326,6 @@ SPECS: dict[str, KindSpec] = {
 #: police.uk outcomes files, given as incidents: what became of crimes, into crime_outcome
 OUTCOMES = KindSpec(_whole(_police_outcomes), "stage_outcome", "stage_outcome_copy",
                     ("outcome_insert",), replaces="outcomes")
-#: kinds whose identifiers are pseudonymised with the key
-PSEUDONYMISED = tuple(k for k, spec in SPECS.items() if spec.pseudonymised)
 
 
 @dataclass

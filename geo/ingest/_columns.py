@@ -91,37 +91,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "young_people": ("youngpeople", "population", "count", "pop1024", "aged1024"),
 }
 
-#: police.uk street-level CSV, archive shape (what data.police.uk downloads give)
-POLICE_ARCHIVE = (
-    "crimeid",
-    "month",
-    "reportedby",
-    "fallswithin",
-    "longitude",
-    "latitude",
-    "location",
-    "lsoacode",
-    "lsoaname",
-    "crimetype",
-    "lastoutcomecategory",
-    "context",
-)
-#: police.uk street-level data, API shape (as the data.police.uk API returns, flattened)
-POLICE_API = ("", "type", "street", "month", "latitude", "longitude", "ward")
-
 
 def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def police_shape(columns: list[str]) -> str | None:
-    """``'archive'``, ``'api'`` or ``None``: which police.uk shape a header has."""
-    norm = tuple(normalise(c) for c in columns)
-    if norm == POLICE_ARCHIVE:
-        return "archive"
-    if len(norm) == len(POLICE_API) and norm[1:] == POLICE_API[1:]:
-        return "api"
-    return None
 
 
 def match(columns: list[str], fields: tuple[str, ...]) -> dict[str, str]:

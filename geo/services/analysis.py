@@ -1,5 +1,6 @@
-"""Hot-spot analysis of the data in PostGIS: counts from :mod:`geo.counts`, statistics from
-:mod:`geo.hotspots` and :mod:`geo.emerging`. Used by ``contexts hotspots`` and the pages.
+"""Hot-spot analysis of the data in PostGIS: counts from :mod:`geo.store.counts`,
+statistics from :mod:`geo.stats.hotspots` and :mod:`geo.stats.emerging`. Used by
+``contexts hotspots`` and the pages.
 """
 
 from __future__ import annotations

@@ -396,7 +396,13 @@ def _assessed(intervention: pd.Series | dict[str, Any], series: pd.DataFrame,
               view: View | None, donors: Donors | None, reg: pd.DataFrame | None,
               busy: tuple[NDArray[Any], NDArray[Any], NDArray[Any]] | None = None
               ) -> Impact:
-    """The impact of one intervention from its monthly series (see :func:`impact`)."""
+    """The impact of one intervention (a row of :func:`register`) from its monthly series.
+
+    When the data stop before the after-period ends, only the months with data are used
+    and the sentence says how many. With a ``view``, the result is what that view may see
+    (:func:`published_impact`). With ``donors`` (from :func:`donor_panel`) and the
+    register, the matched comparison and its placebo tests are part of the verdict.
+    """
     if data_end is not None:
         series = series[series["month"] <= pd.Timestamp(data_end)]
     action = str(intervention["type_label"]).lower()
@@ -411,32 +417,6 @@ def _assessed(intervention: pd.Series | dict[str, Any], series: pd.DataFrame,
     return assess(str(intervention["ref"]), str(intervention["place_name"]), action,
                   series[["month", "post", *ZONES]], fmt,
                   None if donor_frame is None else donor_frame[0], kind, params.leave_out)
-
-
-def impact(
-    conn: psycopg.Connection[Any],
-    intervention: pd.Series | dict[str, Any],
-    params: ImpactParams = ImpactParams(),
-    data_end: date | None = None,
-    fmt: Callable[[int], str] = str,
-    view: View | None = None,
-    donors: Donors | None = None,
-    reg: pd.DataFrame | None = None,
-    near: tuple[Near, NearCounts] | None = None,
-) -> Impact:
-    """The impact of one intervention (a row of :func:`register`).
-
-    When the data stop before the after-period ends, only the months with data are used
-    and the sentence says how many. With a ``view``, the result is what that view may see
-    (:func:`published_impact`). With ``donors`` (from :func:`donor_panel`) and the
-    register, the matched comparison and its placebo tests are part of the verdict.
-    ``near``: its counts near the place, when found already (:func:`near_counts`).
-    """
-    start = intervention["start_month"]
-    series = (fast_series(conn, donors, int(intervention["place_id"]), start, params, near)
-              if donors is not None else
-              monthly_series(conn, int(intervention["place_id"]), start, params))
-    return _assessed(intervention, series, params, data_end, fmt, view, donors, reg)
 
 
 def published_impact(ref: str, place: str, action: str, series: pd.DataFrame, view: View,

@@ -15,7 +15,7 @@
 * **Stability** between consecutive periods: the share of last period's hot spots still
   hot, and Spearman's rank correlation of the units' values.
 * **Forecast accuracy** of last period's hot spots against this period's incidents:
-  PAI (Chainey, Tompson & Uhlig 2008) in :func:`geo.hotspots.pai`, PEI* (Hunt 2016;
+  PAI (Chainey, Tompson & Uhlig 2008) in :func:`geo.stats.hotspots.pai`, PEI* (Hunt 2016;
   White, Hunt & Green 2023) and RRI (Levine 2008) here.
 """
 

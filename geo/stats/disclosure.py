@@ -51,8 +51,6 @@ KEYS = 256
 #: (for counts above D; smaller counts get less, see :func:`ptable`)
 MAX_PERTURBATION = 3
 VARIANCE = 2.0
-#: the smallest and largest k the app accepts (CONTEXTS_SUPPRESSION_K; geo.config checks)
-K_MIN, K_MAX = 2, 20
 #: distinct young people at a flagged place are shown as this, never as a number
 FLAG_PEOPLE = 3
 

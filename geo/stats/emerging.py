@@ -4,7 +4,7 @@
 2. Gi* for every bin, with neighbours in space (the location and its spatial neighbours)
    and in time (the same and the ``time_window`` previous steps), against the mean and
    spread of the whole cube; bins from FDR-corrected confidence levels as in
-   :func:`geo.hotspots.confidence_bins`. A bin is "significant" at 90 % or more.
+   :func:`geo.stats.hotspots.confidence_bins`. A bin is "significant" at 90 % or more.
 3. A Mann-Kendall trend test on each location's series of Gi* z-scores.
 4. A category per location, with Esri's definitions (hot shown; cold mirrors with the
    signs reversed):

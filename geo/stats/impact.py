@@ -397,17 +397,6 @@ def _pct(x: float) -> str:
     return f"{abs(x) * 100:.0f}%"
 
 
-def _placebo_clause(sc: SynthResult, fell: bool) -> str:
-    others = sc.placebos
-    beaten = (sc.placebo_rank or 1) - 1
-    what = "fall" if fell else "rise"
-    lead = (f"a change as large as this {what} was seen at none of {others} comparable places "
-            f"and areas without an intervention" if beaten == 0 else
-            f"a change as large was seen at only {beaten} of {others} comparable places and "
-            f"areas without an intervention")
-    return f"{lead} (placebo p = {sc.placebo_p:.2f})"
-
-
 def _signed_pct(x: float) -> str:
     """A signed percentage; one that rounds to zero is "0%", never "-0%" or "+0%"."""
     p = round(x * 100)

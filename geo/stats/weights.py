@@ -74,7 +74,7 @@ def contiguity(geoms: ArrayLike, rook: bool = False, snap: float = SNAP_M) -> sp
 def hex_offsets(i: ArrayLike) -> NDArray[np.int64]:
     """The six ``(di, dj)`` steps to the neighbours of cells in columns ``i``: shape (n, 6, 2).
 
-    In the grid of :mod:`geo.grid` (flat-topped, odd columns half a cell up), a cell shares
+    In the grid of :mod:`geo.stats.grid` (flat-topped, odd columns half a cell up), a cell shares
     an edge with the cells above and below it, and with two cells in each neighbouring
     column: rows ``j`` and ``j - 1`` from an even column, ``j`` and ``j + 1`` from an odd one.
     """

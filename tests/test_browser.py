@@ -141,6 +141,8 @@ def test_an_analyst_sees_the_incident_points_drawn(app_url: str, browser: Browse
     wait_for_map(page)
     page.get_by_text("Incident points (analysts)").click()
     page.get_by_text(re.compile(r"[\d,]+ incidents drawn as points")).wait_for(timeout=90_000)
+    # the map's frame is replaced on the rerun: wait until the old one has gone
+    wait_for(lambda: page.locator(MAP_FRAME).count() == 1, what="one map frame")
     frame = page.frame_locator(MAP_FRAME)
     clusters = frame.locator(".marker-cluster")
     clusters.first.wait_for(timeout=60_000)

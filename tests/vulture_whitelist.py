@@ -39,8 +39,3 @@ signed_in_mode  # tests/test_security_attacks.py
 _.do_GET  # tests/test_upload_attacks.py
 _.log_message  # tests/test_upload_attacks.py
 
-# DEAD, in geo/render (being edited by another change when this list was made): remove
-# the code and these lines together
-leaflet_present  # geo/render/assets.py
-DANGEROUS  # geo/render/exports.py
-clicked_feature  # geo/render/mapping.py

@@ -45,11 +45,6 @@ PACKAGES = (
 )
 
 
-def leaflet_present() -> bool:
-    return all((VENDOR_DIR / folder / check).is_file()
-               for _, _, _, folder, check in PACKAGES)
-
-
 def _install(npm: str, name: str, version: str, inner: str, folder: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([npm, "pack", f"{name}@{version}", "--silent"], cwd=tmp, check=True,

@@ -18,7 +18,6 @@ import re
 
 import pandas as pd
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 #: a formula's first character at the start of the text or after a separator (comma,
 #: semicolon, tab, pipe, a line break or a quote), spaces allowed in between
 _FORMULA = re.compile(r"(?:^|[,;\t|\r\n\"'])\s*[=+\-@\t\r]")

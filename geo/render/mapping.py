@@ -1,7 +1,7 @@
 """folium maps that work offline and never put unescaped data into the page.
 
 Every map built here loads Leaflet from the project's own static files (see
-:mod:`geo.assets`) and no other script or style; tiles are a setting and may be off. Every
+:mod:`geo.render.assets`) and no other script or style; tiles are a setting and may be off. Every
 string that reaches the map (tooltips, popups, labels, legends) goes through one function,
 :func:`map_text`: Leaflet inserts them as HTML, and folium pastes some of them (a
 ``folium.Tooltip``'s text, a ``folium.Popup``'s HTML) into a JavaScript template literal,
@@ -684,27 +684,3 @@ def add_corridor(m: folium.Map, start: Sequence[float], end: Sequence[float],
         tooltip=folium.Tooltip(f"{map_text(from_name)} → {map_text(to_name)}"))
     line.add_to(m)
     return line
-
-
-def clicked_feature(lat: float, lon: float, wards: gpd.GeoDataFrame,
-                    places: gpd.GeoDataFrame | None, place_radius_m: float = 250.0
-                    ) -> tuple[str, str] | None:
-    """What a click on the map points at: a place (its marker within ``place_radius_m``),
-    else the ward under it; ``None`` outside every ward. Frames are in WGS84.
-    """
-    from pyproj import Transformer
-
-    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
-    pt = shapely.Point(x, y)
-    if places is not None and len(places):
-        centres = places.to_crs(27700).geometry.representative_point()
-        d = centres.distance(pt).to_numpy()
-        k = int(np.argmin(d))
-        if d[k] <= place_radius_m:
-            return ("place", str(places["unit_id"].iloc[k]))
-    bng = wards.to_crs(27700)
-    hit = np.flatnonzero(shapely.contains_xy(bng.geometry.to_numpy(), x, y))
-    if hit.size:
-        col = "unit_id" if "unit_id" in wards else "ward_code"
-        return ("ward", str(wards[col].iloc[hit[0]]))
-    return None

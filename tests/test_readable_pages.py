@@ -261,7 +261,7 @@ def test_every_count_of_hot_spots_is_the_same_number(settings) -> None:
     previous = _numbers(r"\(([\d,]+) hot spots? in the previous period", captions)
     assert said == [now] and heading == [now] and rows == now, (said, heading, rows, now)
     assert previous == [before]
-    assert not at.dataframe[0].value["Gi*"].astype(str).str.contains("90%").any()
+    assert not at.dataframe[0].value["Confidence"].astype(str).str.contains("90%").any()
 
     m = run("board", "map")
     m.radio(key="map_unit").set_value("hex").run()

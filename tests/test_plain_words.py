@@ -1,6 +1,7 @@
 """Plain words for partners and the board (issue #31): no technical name of a statistic
 (Gi*, PAI, PEI*, Gini, Mann-Kendall, WDQ, RRI) and no repository path on their pages or in
-the board pack, except inside the expandable "How this is worked out" that names them."""
+the board pack, except inside the expandable "How this is worked out" that names them; and
+the Interventions page opens on a summary table with one row per intervention."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from geo.render.words import HOW_WORKED_OUT, JARGON, could_detect, plain_sentenc
 
 pytestmark = pytest.mark.pages
 
-PAGES = ("map", "hotspots", "profile", "meeting", "contexts", "networks")
+PAGES = ("map", "hotspots", "profile", "interventions", "meeting", "contexts", "networks")
 
 
 def _texts(node: Node, inside: bool = False) -> list[tuple[str, bool]]:
@@ -119,3 +120,25 @@ def test_the_board_pack_speaks_in_words_and_ends_with_how_it_is_worked_out(setti
     body, _, last = doc.partition(f"<h2>{HOW_WORKED_OUT}</h2>")
     assert not JARGON.findall(re.sub(r"<[^>]+>", " ", body))
     assert last.count("<section") == 0
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner", "board"])
+def test_interventions_open_on_a_summary_table_one_row_each(settings, role: str) -> None:
+    at = run(role, "interventions")
+    first = at.dataframe[0].value
+    assert list(first.columns) == ["Place", "Type", "Verdict", "Change",
+                                   "What could be detected"], first.columns
+    # the first thing under the title is the summary: nothing else drawn before it
+    main = list(at.main.children.values())
+    kinds = [type(n).__name__ for n in main]
+    assert kinds.index("Dataframe") < min(
+        k for k, n in enumerate(main) if isinstance(n, Expander)), kinds
+    register = [d.value for d in at.dataframe if "Reference" in d.value][0]
+    details = [e for e in at.get("expander") if " at " in e.label]
+    assert len(first) == len(register) == len(details) > 3, (len(first), len(register))
+    assert set(first["Place"]) == set(register["Place"])
+    assert first["Verdict"].str.len().gt(0).all()
+    assert first["Change"].str.match(r"^([+-]\d+%|0%|\u2013)$").all(), first["Change"]
+    detectable = first["What could be detected"]
+    assert detectable.str.match(r"^(a fall of \d+% or more|no fall at all|\u2013)").all()
+    assert (detectable != "\u2013").any()

@@ -36,7 +36,7 @@ def test_the_board_pack_is_an_a4_pdf_of_a_few_pages(board_pdf: bytes) -> None:
 def test_the_map_is_on_one_page_with_its_legend_and_ward_names(board_pdf: bytes) -> None:
     with pdfplumber.open(io.BytesIO(board_pdf)) as pdf:
         texts = [p.extract_text() or "" for p in pdf.pages]
-        where = [k for k, t in enumerate(texts) if "250 m hexagons by their Gi*" in t]
+        where = [k for k, t in enumerate(texts) if "250 m hexagons by how confident" in t]
         assert len(where) == 1, "the map's caption is missing or split"
         page = pdf.pages[where[0]]
         text = texts[where[0]]

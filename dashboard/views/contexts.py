@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.render.plain import md
 from geo.render.text import monthly_trend, text, total, withhold_one
+from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS
 from geo.services import actions, contexts, detail
 
 role = _state.require("contexts")
@@ -21,6 +22,10 @@ st.write("A context is a place, peer group, school, route or online space the pa
          "is working on. Each record follows it from identification to closure: its risk "
          "rating over time, the actions agreed and who owns them, its reviews and the "
          "interventions made there.")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Risk rating over time: from the context's reviews and the location "
+               "assessments of its places (1 low, 3 high). Incidents: those at the context's "
+               "places each month. " + PUBLISHED_COUNTS)
 
 today = date.today()
 recs = _data.contexts_listing(v, today)

@@ -11,7 +11,15 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
-from geo.render.words import HOT_SPOT_BIN, count_phrase, hot_spot_count, hot_spots, labels, plural
+from geo.render.words import (
+    HOT_SPOT_BIN,
+    HOW_WORKED_OUT,
+    count_phrase,
+    hot_spot_count,
+    hot_spots,
+    labels,
+    plural,
+)
 from geo.services.detail import TooDetailed, not_offered
 
 
@@ -43,11 +51,16 @@ if unit in ("ward", "lsoa"):
                                     "count": "Number of incidents"}.get)
 _state.remember(unit=unit)
 st.write(mapping.HOTSPOT_SENTENCE)
-st.caption("Getis-Ord Gi* with a false discovery rate correction; the trend is the emerging "
-           "hot spot category over the months of the period (Mann-Kendall test). Wards and "
-           "LSOAs are compared by incidents per 1,000 young people, smoothed towards the "
-           "overall rate where few live (empirical Bayes); hexagons, all the same size, by "
-           "counts. An area hot only because its neighbours are is a \"hot area around\".")
+st.caption("A hot spot is a cluster of high counts, unlikely by chance; the trend says "
+           "whether an area has been getting hotter or cooler month by month. Wards and "
+           "LSOAs are compared by incidents per 1,000 young people, allowing for areas where "
+           "few live; hexagons, all the same size, by counts. An area hot only because its "
+           "neighbours are is a \"hot area around\".")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Hot and cold spots: the Getis-Ord Gi* statistic with a false discovery rate "
+               "correction; the trend is the emerging hot spot category over the months of "
+               "the period (Mann-Kendall test). Rates are smoothed towards the overall rate "
+               "where few young people live (empirical Bayes).")
 
 months = pd.date_range(filters.start, filters.end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
@@ -97,7 +110,7 @@ st.caption(f"{count_phrase(n_hot, 'area', verb='is')} {plural(n_hot, 'a hot spot
 shown = pd.DataFrame({
     "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Hot spot or hot area around": table["label"].to_numpy(),
-    "Gi*": table["bin"].map(mapping.BIN_LABELS),
+    "Confidence": table["bin"].map(mapping.BIN_LABELS),
     "Trend": table["category"].astype(str).str.capitalize(),
     "Since the previous period": table["change"]})
 if "lisa" in table:
@@ -108,7 +121,7 @@ if view.exact:
         shown.insert(2, "Rate per 1,000", table["rate"].round(1).to_numpy())
 st.subheader("Where they are")
 st.caption("The hot and cold spots of the period over every area (faint), coloured by their "
-           "Gi* confidence; click one for its figures and a link to its profile.")
+           "confidence; click one for its figures and a link to its profile.")
 names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
 with_places = st.toggle("Places of concern", key="hs_places",
                         value=_state.shared().get("places", "off") == "on")
@@ -141,13 +154,22 @@ summary = _data.concentration(now, before, view)
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Share of harm in the densest 5% of the area", _pct(summary["top_share"]))
 k2.metric("Last period's hot spots still hot", _pct(summary["share_still_hot"]))
-k3.metric("Forecast accuracy (PAI)", _num(summary["pai"]))
-k4.metric("Efficiency against hindsight (PEI*)", _num(summary["pei_star"]))
-st.caption(f"Gini {_num(summary['gini'])} (0 = spread evenly, 1 = all in one place); rank "
-           f"correlation with the previous period (Spearman) {_num(summary['spearman'])}; "
-           f"recapture (RRI) {_num(summary['rri'])}: above 1, harm grew faster in last "
-           "period's hot spots than elsewhere. PAI: share of this period's incidents in last "
-           "period's hot spots over the share of area they cover.")
+k3.metric("Forecast accuracy" + (" (PAI)" if view.exact else ""), _num(summary["pai"]))
+k4.metric("Efficiency against hindsight" + (" (PEI*)" if view.exact else ""),
+          _num(summary["pei_star"]))
+st.caption(f"How evenly harm is spread: {_num(summary['gini'])} (0 = spread evenly, 1 = all "
+           f"in one place). How alike the two periods rank their areas: "
+           f"{_num(summary['spearman'])} (1 = the same order). Forecast accuracy: the share "
+           "of this period's incidents in last period's hot spots over the share of the area "
+           "they cover (above 1, they were a useful guide). Efficiency against hindsight: "
+           "how close those hot spots came to the best areas that could have been picked "
+           "(1 = as good as hindsight).")
+with st.expander(HOW_WORKED_OUT):
+    st.caption(f"Spread: the Gini coefficient. Alike ranking: Spearman's rank correlation "
+               f"with the previous period. Forecast accuracy: the predictive accuracy index "
+               f"(PAI). Efficiency against hindsight: PEI*. Recapture (RRI) "
+               f"{_num(summary['rri'])}: above 1, harm grew faster in last period's hot spots "
+               "than elsewhere.")
 
 emerging = now[now["category"].str.contains("hot spot", na=False)
                & ~now["category"].str.startswith("no pattern")]

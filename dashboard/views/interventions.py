@@ -11,7 +11,13 @@ import streamlit as st
 
 from dashboard import _data, _state
 from geo.render.plain import md
-from geo.render.words import month_text
+from geo.render.words import (
+    HOW_WORKED_OUT,
+    could_detect,
+    month_text,
+    plain_sentence,
+    signed_percent,
+)
 from geo.services import actions
 from geo.services.interventions import ImpactParams
 
@@ -28,11 +34,55 @@ with st.sidebar:
     buffer = st.number_input("Buffer ring (m)", 50, 1000, 200, step=50, key="iv_buffer")
 params = ImpactParams(before=int(before), after=int(after), buffer=float(buffer))
 
+results = _data.impacts(v, params, view)
+pooled = _data.pooled(v, params, view)
+
+
+def _said(sentence: str) -> str:
+    """A verdict's sentence as the viewer reads it: partners and board members without the
+    technical names (geo.render.words.plain_sentence), analysts as written."""
+    return sentence if view.exact else plain_sentence(sentence)
+
+
+# the summary first: one row per result, from the results the page shows below (the same
+# published figures: nothing counted again)
+st.subheader("Summary")
+regs = reg.set_index("ref")
+# a change and what could be detected only where there is a verdict on the change (not for
+# "too little data" or "comparison too poor", whose sentences say why there is none)
+read = [r["its"] if r["verdict"] in ("reduced", "increased", "no clear change") else None
+        for r in results]
+summary = pd.DataFrame({
+    "Place": [regs.at[r["intervention"], "place_name"] for r in results],
+    "Type": [regs.at[r["intervention"], "type_label"] for r in results],
+    "Verdict": [str(r["verdict"]).capitalize() for r in results],
+    "Change": [signed_percent(its["level_change"]) if its else "\u2013" for its in read],
+    "What could be detected": [could_detect(its) for its in read]},
+    columns=["Place", "Type", "Verdict", "Change", "What could be detected"])
+if summary.empty:
+    st.write("No intervention is recorded yet.")
+else:
+    st.dataframe(summary, hide_index=True, width="stretch")
+    st.caption(f"Change: incidents at the place in the {after} months after each start against "
+               f"the {before} before, allowing for the surrounding area and the place's own "
+               "earlier trend. What could be detected: the smallest change the comparison "
+               "would have found 4 times in 5; a smaller one can be real and still read as "
+               "\"no clear change\". Open a result below for its details.")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Each result is a segmented (interrupted) time series of the place's monthly "
+               "incidents against its surrounding area, with an interval that allows for "
+               "chance; it is checked against a matched comparison (a synthetic control built "
+               "from places and areas without an intervention at the time) and against "
+               "placebo tests in space and time. What could be detected is the minimum "
+               "detectable effect at 80% power. Displacement: the weighted displacement "
+               "quotient (WDQ) of a ring around the place, read only where harm fell. Across "
+               "places: each type's estimates pooled by a random-effects meta-analysis with "
+               "a 95% interval.")
+
 st.subheader("What works across places")
 st.caption("Each type of intervention over all its places and start dates: the changes "
-           "against matched comparisons, pooled (random effects) with a 95% interval. "
+           "against matched comparisons, pooled with a 95% interval. "
            "Places with too little data or no good comparison are left out.")
-pooled = _data.pooled(v, params, view)
 if pooled:
     for p in pooled:
         # the sentence starts with the type's name, a vocabulary label someone typed:
@@ -46,8 +96,8 @@ st.subheader("Results")
 st.caption(f"{before} months before and {after} after each start (the start month left out). "
            "Each result is checked against a matched comparison built from places and areas "
            "without an intervention at the time, and against placebo tests; the verdict "
-           f"says which measure decided. Displacement measured in a {buffer} m ring.")
-results = _data.impacts(v, params, view)
+           f"says which measure decided. Displacement measured in a {buffer} m ring. "
+           "Open one for its details.")
 
 
 def before_after(shown: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -88,12 +138,12 @@ def before_after(shown: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any]]:
 VERDICT_STYLE = {"reduced": st.success, "increased": st.warning}
 for r in results:
     row = reg[reg["ref"] == r["intervention"]].iloc[0]
-    with st.container(border=True):
+    with st.expander(f"{md(row['type_label'])} at {md(row['place_name'])}: {r['verdict']}"):
         st.markdown(f"**{md(row['type_label'])}** at **{md(row['place_name'])}** "
                     f"({md(row['agency'])}, from {month_text(row['start_month'])}"
                     + (f" to {month_text(row['end_month'])}" if pd.notna(row["end_month"])
                        else ", ongoing") + f") — verdict: **{md(r['verdict'])}**")
-        VERDICT_STYLE.get(r["verdict"], st.info)(md(r["sentence"]))
+        VERDICT_STYLE.get(r["verdict"], st.info)(md(_said(r["sentence"])))
         if r.get("counts_text"):
             frame, spec = before_after(r["counts_text"])
             st.vega_lite_chart(frame, spec, width="content")

@@ -12,7 +12,13 @@ from geo.render import mapping
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
-from geo.render.words import count_phrase, hot_spot_count, plural
+from geo.render.words import (
+    HOW_WORKED_OUT,
+    PUBLISHED_COUNTS,
+    count_phrase,
+    hot_spot_count,
+    plural,
+)
 from geo.services.detail import TooDetailed, not_offered
 
 _state.require("map")
@@ -26,7 +32,9 @@ if period is None:
 filters = _state.filter_controls(period, _data.vocabularies(v))
 
 UNITS = {"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}
-COLOURS = {"incidents": "Incidents", "hotspots": "Hot spots (Gi*)"}
+# (analysts may keep the statistic's name; partners and board members read words)
+COLOURS = {"incidents": "Incidents",
+           "hotspots": "Hot spots (Gi*)" if view.exact else "Hot spots"}
 left, mid, right = st.columns([2, 2, 3])
 unit = left.radio("Areas", list(UNITS), horizontal=True, key="map_unit", format_func=UNITS.get,
                   index=_state.choice("unit", list(UNITS), "ward"))
@@ -69,6 +77,11 @@ st.caption(f"{text(published.total(table, view, n='count'))} incidents in the pe
 _maps.show(m, f"map_{unit}")
 if colour == "hotspots":
     st.caption(mapping.HOTSPOT_SENTENCE)
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Hot and cold spots: the Getis-Ord Gi* statistic over each area and its "
+               "neighbours, with a false discovery rate correction; an area is a hot spot at "
+               "95% confidence or more. Incidents are coloured in five classes, each holding "
+               "about as many areas as the next. " + PUBLISHED_COUNTS)
 if not view.exact:
     st.caption(f"Counts of {view.words}, none included, are shown as \"{view.label}\" "
                "and not published. Counts are published by the "

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.render.plain import md
 from geo.render.text import people_text
-from geo.render.words import labels
+from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS, labels, plain_sentence
 
 _state.require("meeting")
 view = _state.view()
@@ -20,6 +20,12 @@ st.write("The agenda of a partnership meeting: contexts whose review is due, pla
          "several young people were seen within 90 days (a complex strategy meeting may be "
          "needed), new and intensifying hot spots, and interventions that ended, with what "
          "they achieved.")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("New and intensifying hot spots: the emerging hot spot analysis of 250 m "
+               "areas over the last 36 months (the Getis-Ord Gi* statistic each month, its "
+               "trend by the Mann-Kendall test). Interventions: the change at the place "
+               "against its surrounding area and a matched comparison, with placebo tests. "
+               + PUBLISHED_COUNTS)
 
 period = _data.period(v)
 last = (pd.Timestamp(period[1]) + pd.offsets.MonthEnd(0)).date() if period else date.today()
@@ -76,7 +82,7 @@ if a.hotspots.empty:
     st.write("No new or intensifying hot spot.")
 else:
     st.write(_plural(len(a.hotspots), "250 m area", "250 m areas") + " became or grew as "
-             "hot spots over the last 36 months (emerging hot spot analysis).")
+             "hot spots over the last 36 months.")
     st.dataframe(pd.DataFrame({"Area": a.hotspots["name"],
                                "Pattern": a.hotspots["category"].str.capitalize()}),
                  hide_index=True, width="stretch")
@@ -91,4 +97,5 @@ else:
                 f"{pd.Timestamp(iv['start_month']):%b %Y} to "
                 f"{pd.Timestamp(iv['end_month']):%b %Y}")
         if iv["result"]:
-            st.info(md(str(iv["result"])))
+            said = str(iv["result"])
+            st.info(md(said if view.exact else plain_sentence(said)))

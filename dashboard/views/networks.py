@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 from dashboard import _data, _state
 from geo.render import mapping
 from geo.render.text import people_band
+from geo.render.words import HOW_WORKED_OUT
 from geo.services import actions
 
 role = _state.require("networks")
@@ -19,6 +20,12 @@ st.write("Places are linked when the same young people were seen at both (their 
          "pseudonymous keys, never names). Groups of places linked more than by chance "
          "can show a peer group's territory; a corridor is a route where young people were "
          "seen at one place and then at another within a week, as on a county line.")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Links more than chance: the hypergeometric test of a statistically validated "
+               "network (how many young people two places would share if each place drew "
+               "them independently). Groups of places: Louvain modularity communities over "
+               "those links. Corridors: one place then another within 7 days. Numbers of "
+               "young people partners and the board see are published in bands.")
 period = _data.period(v)
 if period is None:
     st.info("No incidents are loaded yet.")

@@ -10,7 +10,16 @@ from dashboard import _data, _state
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
-from geo.render.words import axis_labels, label, labels, month_text, readable_table
+from geo.render.words import (
+    HOW_WORKED_OUT,
+    PUBLISHED_COUNTS,
+    axis_labels,
+    label,
+    labels,
+    month_text,
+    plain_sentence,
+    readable_table,
+)
 from geo.services import detail
 from geo.services.interventions import ImpactParams
 
@@ -18,6 +27,12 @@ _state.require("profile")
 view = _state.view()
 v = _data.version()
 st.title("Place profile")
+with st.expander(HOW_WORKED_OUT):
+    st.caption("Trend: incidents at the place or ward each month (or quarter). Interventions: "
+               "the change at the place against its surrounding area and its own earlier "
+               "trend (a segmented time series), checked against a matched comparison and "
+               "placebo tests; displacement is read from the weighted displacement quotient "
+               "(WDQ) of a ring around the place. " + PUBLISHED_COUNTS)
 period = _data.period(v)
 if period is None:
     st.info("No incidents are loaded yet.")
@@ -176,7 +191,8 @@ if kind == "place":
                         + (f" to {month_text(iv['end_month'])}"
                            if pd.notna(iv["end_month"]) else ", ongoing"))
             if res:
-                st.info(md(res["sentence"]))
+                said = res["sentence"] if view.exact else plain_sentence(res["sentence"])
+                st.info(md(said))
                 c = res["counts_text"]
                 st.caption("Based on " + ", ".join(
                     f"{label} {c[a]}→{c[b]}"

@@ -26,7 +26,7 @@ from geo.render.mapping import (
     NO_DATA_LABEL,
     area_shape,
 )
-from geo.render.words import hot_spots, now_text
+from geo.render.words import HOW_WORKED_OUT, hot_spots, now_text, plain_sentence
 from geo.stats.disclosure import View, text
 
 CSS = """
@@ -167,7 +167,8 @@ def _agenda(a: dict[str, Any], view: View) -> str:
     spots = pd.DataFrame({"Area": hot["name"],
                           "Pattern": hot["category"].astype(str).str.capitalize()})
     ended = "".join(f"<li>{html.escape(str(r['type_label']))} at "
-                    f"{html.escape(str(r['place_name']))}: {html.escape(str(r['result']))}</li>"
+                    f"{html.escape(str(r['place_name']))}: "
+                    f"{html.escape(plain_sentence(str(r['result'])))}</li>"
                     for _, r in a["ended"].iterrows())
 
     def part(title: str, frame: pd.DataFrame, none: str) -> str:
@@ -188,6 +189,22 @@ def _method_note(view: View) -> str:
     return (f" Counts are published by the cell key method: each may differ from the true "
             f"count by up to {view.d}, the same way every time, and counts from 0 to "
             f'{view.k - 1} (none included) are shown alike as "{view.label}".')
+
+
+def _how_worked_out() -> str:
+    """The closing note naming each statistic and its method (the pack's words above say
+    what they mean)."""
+    return (f'<section id="how-worked-out"><h2>{HOW_WORKED_OUT}</h2><p class="note">'
+            "Hot and cold spots: the Getis-Ord Gi* statistic over each 250 m hexagon and its "
+            "neighbours, with a false discovery rate correction; emerging and intensifying hot "
+            "spots: its trend month by month (Mann-Kendall test). How evenly harm is spread: "
+            "the Gini coefficient; how alike two periods rank their areas: Spearman's rank "
+            "correlation; forecast accuracy: the predictive accuracy index (PAI); the way to "
+            "the best areas: PEI*; growth in last period's hot spots: the recapture rate "
+            "index (RRI). Interventions: a segmented time series against the surrounding "
+            "area, checked against a matched comparison (synthetic control) and placebo "
+            "tests; displacement from the weighted displacement quotient (WDQ); each type "
+            "pooled by a random-effects meta-analysis.</p></section>")
 
 
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
@@ -233,7 +250,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
     flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
     results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
-                      f"{html.escape(r['sentence'])}</li>" for r in impacts)
+                      f"{html.escape(plain_sentence(r['sentence']))}</li>" for r in impacts)
     works = "".join(f"<li>{html.escape(p['sentence'])}</li>" for p in pooled or [])
     conc = ""
     if concentration:
@@ -245,12 +262,15 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 
         c = concentration
         conc = (f"<p>{pct(c['top_share'])} of incidents happened in the densest 5% of the "
-                f"area (Gini {num(c['gini'])}). Of the {int(c['hot_before'])} hot spots of the "
+                f"area (how evenly harm is spread: {num(c['gini'])}, where 0 is evenly and 1 "
+                f"all in one place). Of the {int(c['hot_before'])} hot spots of the "
                 f"previous period ({prev_start:%b %Y} to {prev_end:%b %Y}), "
-                f"{pct(c['share_still_hot'])} are still hot (rank correlation "
-                f"{num(c['spearman'])}). As a forecast, last period's hot spots had a PAI of "
-                f"{num(c['pai'])}, PEI* {num(c['pei_star'])} (1 = as good as hindsight) and "
-                f"RRI {num(c['rri'])}.</p>")
+                f"{pct(c['share_still_hot'])} are still hot (how alike the two periods rank "
+                f"their areas: {num(c['spearman'])}). As a forecast, last period's hot spots "
+                f"held {num(c['pai'])} times their share of the area's incidents (forecast "
+                f"accuracy), came {num(c['pei_star'])} of the way to the best areas that could "
+                f"have been picked (1 = as good as hindsight), and harm in them grew "
+                f"{num(c['rri'])} times as fast as elsewhere.</p>")
     legend = " ".join(f'<span class="swatch" style="background:{HOTSPOT_COLOURS[b]}"></span>'
                       f"{html.escape(BIN_LABELS[b])}" for b in (3, 2, 1, 0, -1, -2, -3))
     if not inside.all():
@@ -263,7 +283,8 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 {html.escape(made_by)}.{_method_note(view)}</p>
 <section><h2>Headline figures</h2><div class="figures">{fig_html}</div></section>
 <figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
-<figcaption>250 m hexagons by their Gi* confidence, with ward names and boundaries.
+<figcaption>250 m hexagons by how confident it is that each is a hot or cold spot (a
+cluster of high or low counts, unlikely by chance), with ward names and boundaries.
 {legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
 <section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
 <h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
@@ -272,7 +293,8 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 <section><h2>What works across places</h2>
 <ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
 <p class="note">Each type over all its places and start dates, against matched comparisons,
-pooled with a 95% interval (docs/methods.md).</p></section>
+pooled with a 95% interval.</p></section>
 <h2>Did the interventions work?</h2><ul>{results or "<li>No interventions recorded.</li>"}</ul>
 {_agenda(agenda, view) if agenda is not None else ""}
+{_how_worked_out()}
 </body></html>"""

@@ -572,7 +572,8 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     feats = unit_features(table, kind, view, colour_by, wards)
     legend = feats.attrs.get("legend")
     fields = ["name", "incidents", "hotspot"] + (["trend"] if "trend" in feats else [])
-    aliases = ["", "Incidents", "Gi*", "Trend"][: len(fields)]
+    exact = bool(view.exact)  # partners and boards read words (#31)
+    aliases = ["", "Incidents", "Gi*" if exact else "Confidence", "Trend"][: len(fields)]
     text = fields + ["what"] + (["profile"] if "profile" in feats else [])
     inside = _covered(table)
     shown = (table["bin"].to_numpy() != 0) | ~inside  # no-data units are always drawn
@@ -581,7 +582,7 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     layer["no_data"] = bool((~inside).any())
     layer["colour_by"] = colour_by
     if colour_by == "hotspots":
-        layer["legend_title"] = "Hot spots (Getis-Ord Gi*)"
+        layer["legend_title"] = "Hot spots (Getis-Ord Gi*)" if exact else "Hot spots"
         layer["legend_kind"] = "hotspots"
         layer["legend"] = [(HOTSPOT_COLOURS[b], BIN_LABELS[b]) for b in (3, 2, 1, 0, -1, -2, -3)]
     else:

@@ -37,6 +37,53 @@ def hot_spot_count(table: pd.DataFrame) -> int:
     return len(hot_spots(table))
 
 
+#: the heading of the expandable note on a page (and the closing note of the board pack)
+#: that names each statistic and its method: outside it a partner or board member reads
+#: words, not technical names
+HOW_WORKED_OUT = "How this is worked out"
+
+#: how counts reach partners and the board, in a sentence for :data:`HOW_WORKED_OUT`
+PUBLISHED_COUNTS = ("Counts partners and the board see are published by the cell key method: "
+                    "each may differ from the true count by a small amount, the same way "
+                    "every time, and small counts are not published.")
+
+#: technical names and repository paths that belong only in :data:`HOW_WORKED_OUT`
+#: (issue #31): Gi*, PAI, PEI*, Gini, Mann-Kendall, WDQ, RRI and paths such as docs/x.md
+JARGON = re.compile(r"Gi\*|Getis|\bPAI\b|\bPEI\b|\bGini\b|Mann|Kendall|\bWDQ\b|\bRRI\b"
+                    r"|\bdocs/|\b[\w-]+\.md\b")
+
+
+def plain_sentence(sentence: str) -> str:
+    """A verdict's sentence without the displacement quotient's technical name and figure
+    ("(WDQ -0.40, their rise beyond chance)" -> "(their rise beyond chance)"; "(WDQ 0.05)"
+    left out): the words around it say what it means."""
+    out = re.sub(r"\(WDQ [-+\u2212]?[\d.]+, ", "(", sentence)
+    return re.sub(r" \(WDQ [-+\u2212]?[\d.]+\)", "", out)
+
+
+def signed_percent(x: float | None) -> str:
+    """A change as "-34%", "+12%"; one that rounds to zero as "0%"; none as "-"."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "\u2013"
+    p = round(x * 100)
+    return "0%" if p == 0 else f"{p:+d}%"
+
+
+def could_detect(its: Mapping[str, Any] | None) -> str:
+    """What a result's comparison could have detected, from its minimum detectable
+    effects (``mde``, ``mde_rise``: fractions): "a fall of 34% or more (or a rise of 52%)";
+    "\u2013" without an estimate."""
+    if not its or its.get("mde") is None:
+        return "\u2013"
+    fall, rise = float(its["mde"]), its.get("mde_rise")
+    head = (f"a fall of {abs(fall) * 100:.0f}% or more" if np.isfinite(fall)
+            else "no fall at all")
+    if rise is None:
+        return head
+    return head + (f" (or a rise of {abs(rise) * 100:.0f}% or more)" if np.isfinite(rise)
+                   else " (no rise)")
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``one`` for 1, else ``many`` (default: ``one`` + "s" or the known irregular form)."""
     if n == 1:

@@ -48,7 +48,7 @@ PUBLISHED_COUNTS = ("Counts partners and the board see are published by the cell
                     "every time, and small counts are not published.")
 
 #: technical names and repository paths that belong only in :data:`HOW_WORKED_OUT`
-#: (issue #31): Gi*, PAI, PEI*, Gini, Mann-Kendall, WDQ, RRI and repository paths (a docs folder, a .md file)
+#: (issue #31): Gi*, PAI, PEI*, Gini, Mann-Kendall, WDQ, RRI and repository paths
 JARGON = re.compile(r"Gi\*|Getis|\bPAI\b|\bPEI\b|\bGini\b|Mann|Kendall|\bWDQ\b|\bRRI\b"
                     r"|\bdocs/|\b[\w-]+\.md\b")
 

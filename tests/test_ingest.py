@@ -408,6 +408,7 @@ def test_cli_json_and_exit_status(ingest_settings: Settings, tmp_path: Path) -> 
         "reasons",
         "message",
         "replaced",
+        "members",
     }
     assert (doc["status"], doc["rows_loaded"], doc["reasons"]) == (
         "loaded",

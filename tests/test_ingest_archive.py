@@ -11,16 +11,26 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import database_name, from_template
 from test_ingest_real import ARCHIVE, STOP_SEARCH, archive_rows, rows_of, street_rows
 from test_rollups import assert_rollups_fresh
 
-from geo.config import Settings
+from geo.config import Settings, get_settings
 from geo.ingest import load
 
 pytestmark = pytest.mark.db
 
 OUTCOMES = [*ARCHIVE[:-3], "Outcome type"]
 FORCE = "west-midlands"
+
+
+@pytest.fixture(scope="module")
+def ingest_settings() -> Settings:
+    """A database of this module's own (boundaries and places, no incidents): the shared
+    load-test database may already hold the same police.uk crimes from another module,
+    which this module's loads would then replace, and its counts depend on the order."""
+    return from_template(get_settings().model_copy(
+        update={"database_name": database_name("archive")}), "boundaries")
 
 
 def _csv(header: list[str], rows: list[dict[str, str]]) -> bytes:

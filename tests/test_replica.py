@@ -149,7 +149,11 @@ def test_a_replica_url_with_another_login_is_never_read_as_it_is(
     and its row-level security before any read. Either way a partner of an area with no
     incidents reads none of the 20,000 (all of another area)."""
     monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
-    monkeypatch.setattr(db, "REPLICA_WAIT_S", 0.5)
+    # generous waits (a busy machine): for a pooled connection, and for the standby to
+    # replay what this process wrote before (read-your-writes), so that a superuser's
+    # read reaches the replica whatever the load; the owner's is refused either way
+    monkeypatch.setattr(db, "REPLICA_WAIT_S", 30.0)
+    monkeypatch.setattr(db, "READ_YOUR_WRITES_WAIT_S", 30.0)
     monkeypatch.setattr(db, "_replica_down_since", None)
     monkeypatch.setattr(db, "_replica_lagging_since", None)
     url = replica.locate(standby).url(standby.database_name, login)

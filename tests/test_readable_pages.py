@@ -180,18 +180,20 @@ def test_the_profile_month_axis_has_every_month_once(settings, lo: str, hi: str)
 
 
 def _quiet_place(settings) -> tuple[str, str]:
-    """A place whose incidents of the latest month (a partner's "Latest month") with a
-    time of day are each alone in their day x hour cell (a count of 1 is always published
-    as "<5"), and that month."""
+    """A place and a month in which its incidents with a time of day are each alone in
+    their day x hour cell (a count of 1 is always published as "<5") while the month's
+    total is at least 15 (published as 10 or more: the detail rule of issue #27 shows a
+    partner the breakdown of a place's month only then); the latest such month."""
     with db.connect("admin", settings) as conn:
         place, month = conn.execute("""
-            SELECT place_id::text, month FROM (
+            SELECT c.place_id::text, c.month FROM (
                 SELECT place_id, month, extract(isodow FROM occurred_at) AS d,
                        extract(hour FROM occurred_at) AS h, count(*) AS n
                 FROM incident WHERE place_id IS NOT NULL AND occurred_at IS NOT NULL
-                  AND month = (SELECT max(month) FROM incident)
-                GROUP BY 1, 2, 3, 4) cells
-            GROUP BY 1, 2 HAVING max(n) = 1 AND count(*) >= 2
+                GROUP BY 1, 2, 3, 4) c
+            JOIN (SELECT place_id, month, count(*) AS total FROM incident
+                  WHERE place_id IS NOT NULL GROUP BY 1, 2) t USING (place_id, month)
+            GROUP BY 1, 2 HAVING max(c.n) = 1 AND count(*) >= 2 AND min(t.total) >= 15
             ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
     return place, f"{month:%Y-%m}"
 

@@ -183,7 +183,12 @@ def test_profile_charts_name_each_month_once_and_never_nan(app_url: str, browser
     quiet, month = _quiet_place(get_settings())
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400})
     page.goto(f"{app_url}/profile?role=partner&place=place:{quiet}&from={month}&to={month}")
-    page.get_by_role("heading", name="Day and time").wait_for(timeout=60_000)
+    grid = page.get_by_role("heading", name="Day and time")
+    withheld = page.get_by_text("Not shown at this detail")
+    grid.or_(withheld).first.wait_for(timeout=60_000)
+    if withheld.count():  # the month's total published under 10 with this run's record
+        page.context.close()  # keys: no breakdown at all (#27's detail rule), no NaN
+        return
     charts = page.locator("[data-testid='stVegaLiteChart']")
     charts.last.locator("svg, canvas").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)

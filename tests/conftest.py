@@ -130,14 +130,8 @@ def database_name(purpose: str) -> str:
 def cluster_lock() -> Iterator[None]:
     """Held by one test process at a time (an exclusive ``flock`` on ``var/tests.lock`` of
     the checkout): around starting the cluster and creating and migrating a database."""
-    path = PROJECT_ROOT / "var" / "tests.lock"
-    path.parent.mkdir(exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with _file_lock("tests.lock"):
+        yield
 
 
 def _recreate(settings: Settings) -> None:

@@ -24,10 +24,6 @@ GEO_PACKAGES = tuple(sorted(p.name for p in (PROJECT_ROOT / "geo").iterdir()
                             if (p / "__init__.py").is_file()))
 DOTTED = re.compile(r"(?<![\w./-])((?:geo|dashboard)(?:\.[A-Za-z_]\w*)+)")
 PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w.-]*\.(?:py|md|sql|toml))(?![\w/])")
-#: stale names inside dashboard/views and geo/render, left for the lead (another change
-#: is editing those folders); each is (the text's file, the name). Empty it as they go.
-ALLOWED: frozenset[tuple[str, str]] = frozenset({
-})
 
 
 def _docstrings(path: Path) -> Iterator[str]:
@@ -120,19 +116,10 @@ def test_the_texts_name_things() -> None:
 
 @pytest.mark.parametrize(("rel", "name"), NAMES, ids=lambda v: v)
 def test_a_named_module_or_file_exists(rel: str, name: str) -> None:
-    if (rel, name) in ALLOWED:
-        pytest.skip("stale, in a folder another change is editing (see ALLOWED)")
     if "/" in name:
         assert _exists(rel, name), f"{rel} names {name}, which does not exist"
     else:
         assert _resolves(name), f"{rel} names {name}, which does not resolve"
-
-
-def test_the_allow_list_holds_only_stale_names() -> None:
-    """An allowed name that now resolves is taken off the list."""
-    for rel, name in ALLOWED:
-        ok = _exists(rel, name) if "/" in name else _resolves(name)
-        assert not ok, f"{name} in {rel} resolves now: take it off ALLOWED"
 
 
 #: the layers of docs/architecture.md's drawing, and the shared modules it leaves out

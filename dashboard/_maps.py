@@ -72,10 +72,26 @@ def show(m: folium.Map | dict[str, Any], key: str, height: int = 620) -> None:
     del out  # nothing is returned: clicks open popups, not reruns
 
 
+@st.cache_data(ttl=_data.TTL, max_entries=64, show_spinner=False)
+def place_figures(v: _data.Key, filters: Filters, view: View) -> Any:
+    """The places of concern with the figures their popups show as ``view`` may see them
+    (:func:`geo.render.mapping.place_figures`: published counts of the filters' period,
+    the detail rule of :mod:`geo.services.detail` applied)."""
+    from geo.services.detail import TooDetailed
+
+    places = _data.places(v)
+    try:
+        table = _data.hotspots(v, "place", filters, view=view)
+    except TooDetailed as exc:
+        return mapping.place_figures(places, None, view, str(exc))
+    return mapping.place_figures(places, table, view)
+
+
 def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
-             context: dict[str, Any] | None = None) -> folium.Map:
+             context: dict[str, Any] | None = None, figures: Any = None) -> folium.Map:
     """A map of one unit layer (over the faint ``context`` layer of every unit, if given),
-    with the area's outline, names, the places of concern if asked, and the legend."""
+    with the area's outline, names, the places of concern if asked (with ``figures``, the
+    places of :func:`place_figures`, their popups show them), and the legend."""
     m = mapping.base_map(_state.settings(), layer["bounds"])
     if context is not None:
         mapping.add_areas(m, mapping.faint_layer(context), name="All areas")
@@ -85,7 +101,7 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
     mapping.add_labels(m, wards, _data.units(v, "lsoa"))
     categories = dict(_data.vocabularies(v).get("place_category", []))
     if with_places:
-        mapping.add_places(m, _data.places(v), categories)
+        mapping.add_places(m, _data.places(v) if figures is None else figures, categories)
     places = _data.places(v)
     shown = ({c: categories.get(c, c) for c in sorted(places["category"].astype(str).unique())}
              if with_places and not places.empty else None)
@@ -107,6 +123,7 @@ def layer_map(v: _data.Key, unit: str, filters: Filters, view: View, colour: str
                              measure=measure)
     context = (_data.unit_layer(v, unit, filters, view, colour, emerging=emerging,
                                 counted=counted, measure=measure) if with_context else None)
-    parts = rendered(unit_map(v, layer, name, with_places, context))
+    figures = place_figures(v, filters, view) if with_places else None
+    parts = rendered(unit_map(v, layer, name, with_places, context, figures))
     return parts | {"empty": not layer["data"]["features"],
                     "no_data": bool(layer.get("no_data"))}

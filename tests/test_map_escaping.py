@@ -92,13 +92,30 @@ def test_the_map_and_hotspots_pages_maps_hold_no_live_name(colour: str) -> None:
     _assert_inert(m.get_root().render())
 
 
-def test_the_networks_pages_corridors_hold_no_live_name() -> None:
+@pytest.mark.parametrize("role", ["analyst", "partner"])
+def test_the_networks_pages_map_holds_no_live_name(role: str) -> None:
+    """As the Networks page builds it: ward outline and names, links and corridors (their
+    tooltips name both places), the places on them with their popups' figures, the key."""
+    names = {str(k): h for k, h in enumerate(HOSTILE)}
+    where = pd.DataFrame({"lat": [52.41 + 0.01 * k for k in range(len(HOSTILE))],
+                          "lon": [-1.9 + 0.01 * k for k in range(len(HOSTILE))]},
+                         index=list(names))
+    ring = list(names)[1:] + list(names)[:1]
+    links = pd.DataFrame({"a": list(names), "b": ring, "people": [12] * len(HOSTILE)})
+    routes = pd.DataFrame({"origin": ring, "destination": list(names),
+                           "people": [7] * len(HOSTILE)})
+    view = View(role)
+    lines = mapping.network_lines(where, names, links, routes, view, lambda n: HOSTILE[2])
+    assert len(lines) == 2 * len(HOSTILE)
     m = mapping.base_map(get_settings(), [-1.95, 52.4, -1.85, 52.5])
-    for a, b in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1], strict=True):
-        mapping.add_corridor(m, [52.41, -1.9], [52.45, -1.88], a, b, 4)
-    html = m.get_root().render()
-    _assert_inert(html)
-    assert html.count("bindTooltip(") == len(HOSTILE)
+    units = _units(HOSTILE)
+    mapping.add_outline(m, units)
+    mapping.add_labels(m, units)
+    mapping.add_network(m, lines)
+    places = mapping.place_figures(_places(HOSTILE), None, view, HOSTILE[0])
+    mapping.add_places(m, places, {"transport_hub": HOSTILE[1]})
+    mapping.add_network_legend(m, view, {"transport_hub": HOSTILE[1]})
+    _assert_inert(m.get_root().render())
 
 
 #: folium's element classes a page could build with text of its own

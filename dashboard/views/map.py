@@ -55,7 +55,8 @@ name = UNITS[unit]
 drawn = None
 if show_points:  # an analyst's own points: this map is drawn for them alone
     layer = _data.unit_layer(v, unit, filters, view, colour)
-    own = _maps.unit_map(v, layer, name, show_places)
+    own = _maps.unit_map(v, layer, name, show_places,
+                         figures=_maps.place_figures(v, filters, view) if show_places else None)
     points = _data.points(v, filters)
     drawn = mapping.add_points(own, points, view, dict(_data.vocabularies(v)["harm_type"]))
     m: folium.Map | dict[str, Any] = own

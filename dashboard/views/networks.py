@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import _data, _state
+from dashboard import _data, _maps, _state
 from geo.render import mapping
 from geo.render.text import people_band
 from geo.render.words import HOW_WORKED_OUT
@@ -71,18 +70,34 @@ else:
     st.dataframe(pd.DataFrame({
         "From": routes["origin"].map(names), "Then to": routes["destination"].map(names),
         "Young people": _published(routes["people"])}), hide_index=True, width="stretch")
-    m = mapping.base_map(_state.settings(), [
+
+st.subheader("Map of links and corridors")
+lines = mapping.network_lines(where, names, net.links.head(30), routes, view,
+                              lambda n: people_band(n, view))
+if not lines:
+    st.write("Nothing to draw: no link or corridor in this period"
+             + (" in numbers that can be shown." if not view.exact else "."))
+else:
+    wards = _data.wards(v)
+    bounds = ([float(b) for b in wards.total_bounds] if not wards.empty else [
         float(where["lon"].min()), float(where["lat"].min()),
         float(where["lon"].max()), float(where["lat"].max())])
-    for _, r in routes.iterrows():
-        if r["origin"] in where.index and r["destination"] in where.index:
-            a, b = where.loc[r["origin"]], where.loc[r["destination"]]
-            # the exact number only for exact views: for others a width would tell what
-            # the band hides
-            mapping.add_corridor(m, [a["lat"], a["lon"]], [b["lat"], b["lon"]],
-                                 names.get(r["origin"], ""), names.get(r["destination"], ""),
-                                 (2 + min(int(r["people"]), 10)) if view.exact else 4)
-    st_folium(m, key="corridors", height=420, use_container_width=True, returned_objects=[])
+    m = mapping.base_map(_state.settings(), bounds)
+    mapping.add_outline(m, wards)
+    mapping.add_labels(m, wards)
+    mapping.add_network(m, lines)
+    on_map = {str(p) for ln in (net.links.head(30)[["a", "b"]], routes[["origin",
+              "destination"]]) for p in ln.to_numpy().ravel()}
+    figures = _maps.place_figures(v, filters, view)
+    drawn = figures[figures["unit_id"].astype(str).isin(on_map)]
+    categories = dict(_data.vocabularies(v).get("place_category", []))
+    mapping.add_places(m, drawn, categories)
+    mapping.add_network_legend(m, view, {c: categories.get(c, c) for c in
+                                         sorted(drawn["category"].astype(str).unique())})
+    st.caption("Grey dashed lines: the same young people seen at both places; red lines: "
+               "corridors, the arrow pointing the way; wider lines carry more young people. "
+               "Click a place for its figures and a link to its profile.")
+    _maps.show(m, "network_map", height=520)
 
 if view.exact and actions.may(role, "network_people"):
     st.subheader("Young people and places of a context (analysts)")

@@ -227,6 +227,7 @@ window.contextsPopup = function(p) {
   if (p.incidents !== undefined) { h += '<div>Incidents: ' + p.incidents + '</div>'; }
   if (p.hotspot) { h += '<div>' + p.hotspot + '</div>'; }
   if (p.trend) { h += '<div>Trend: ' + p.trend + '</div>'; }
+  if (p.note) { h += '<div class="ctx-note">' + p.note + '</div>'; }
   if (p.profile) {
     var href = '#';
     try {
@@ -275,6 +276,16 @@ _MAP_CSS = """
   font-size: 9px; margin-right: 5px; vertical-align: -2px; border-width: 1px;}
 .ctx-legend p {margin: 4px 0 0; color: #555; font-size: 11px;}
 .ctx-popup a {display: inline-block; margin-top: 4px; font-weight: 600;}
+.ctx-arrow div {font-size: 16px; line-height: 16px; text-align: center;
+  text-shadow: 0 0 2px #fff, 0 0 3px #fff;}
+.ctx-popup .ctx-note {color: #555; max-width: 220px;}
+.ctx-legend summary {cursor: pointer; font-weight: 600;}
+.ctx-legend details:not([open]) summary {padding: 2px 4px;}
+.ctx-legend-body {max-height: 70vh; overflow-y: auto;}
+@media (max-width: 559px) {
+  .ctx-legend {max-width: 58vw;}
+  .ctx-legend-body {max-height: 45vh;}
+}
 </style>
 """
 
@@ -381,11 +392,15 @@ def add_outline(m: folium.Map, wards: gpd.GeoDataFrame) -> None:
                                              "opacity": 0.9}).add_to(m)
 
 
+#: the legend box, a <details> open on a wide map and closed (a "Legend" button) on a narrow
+#: one, a phone's: opened there it scrolls in its own box instead of covering the map
 _LEGEND_JS = """
 var box = L.control({position: 'topright'});
 box.onAdd = function() {
   var div = L.DomUtil.create('div', 'ctx-legend');
-  div.innerHTML = data;
+  var wide = Math.min(map.getSize().x || window.innerWidth, window.innerWidth) >= 560;
+  div.innerHTML = '<details' + (wide ? ' open' : '') + '><summary>Legend</summary>' +
+                  '<div class="ctx-legend-body">' + data + '</div></details>';
   L.DomEvent.disableClickPropagation(div);
   L.DomEvent.disableScrollPropagation(div);
   return div;
@@ -621,7 +636,10 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame,
          "colour": cats.map(CATEGORY_COLOURS).fillna("#333333").to_numpy(),
          "glyph": cats.map(CATEGORY_GLYPHS).fillna("•").to_numpy()},
         geometry=places.geometry.representative_point().to_numpy(), crs=places.crs)
-    safe = escape_text(pts, ["name", "category", "what", "profile", "glyph"])
+    figures = [c for c in PLACE_FIGURES if c in places]  # see place_figures
+    for c in figures:
+        pts[c] = places[c].to_numpy()
+    safe = escape_text(pts, ["name", "category", "what", "profile", "glyph", *figures])
     styles = [{"fillColor": c} for c in safe["colour"]]
     icon = JsCode("""
 function(feature, latlng) {
@@ -675,13 +693,134 @@ function (row) {
     return len(data)
 
 
-def add_corridor(m: folium.Map, start: Sequence[float], end: Sequence[float],
-                 from_name: object, to_name: object, weight: float) -> folium.PolyLine:
-    """A corridor between two places ([lat, lon] each) drawn as a line with a tooltip
-    "from → to" (its names through :func:`map_text`: folium pastes a tooltip's text into
-    a JavaScript template literal shown as HTML)."""
-    line = folium.PolyLine(  # type: ignore[no-untyped-call]
-        [list(start), list(end)], color="#b2182b", weight=weight,
-        tooltip=folium.Tooltip(f"{map_text(from_name)} → {map_text(to_name)}"))
-    line.add_to(m)
-    return line
+#: the published figures a place's popup may show (columns of :func:`place_figures`)
+PLACE_FIGURES = ("incidents", "note")
+
+
+def place_figures(places: gpd.GeoDataFrame, table: pd.DataFrame | None, view: Any,
+                  refused: str | None = None) -> gpd.GeoDataFrame:
+    """``places`` with the figures their popups show, as ``view`` may see them: each
+    place's incidents in the period from ``table`` (the places' hot-spot table: ``unit_id``,
+    ``count``, ``ck``, ``withheld``) through the disclosure gate (:func:`geo.render.text.
+    unit_counts`: "<5" for a small count, "—" where the detail rule withholds it, with a
+    note saying why). With no table (the detail rule refuses places with these filters:
+    ``refused`` says why) the popup says that instead of a number."""
+    from geo.render.text import unit_counts
+    from geo.services.detail import not_offered
+
+    out = places.copy()
+    if table is None:  # no "Incidents:" line at all, the reason instead
+        out["note"] = refused or "No figures for places with these filters."
+        return out
+    pub = unit_counts(table, view)
+    shown = pd.Series(np.asarray(pub.text, dtype=object),
+                      index=table["unit_id"].astype(str).to_numpy())
+    ids = out["unit_id"].astype(str)
+    out["incidents"] = ids.map(shown).fillna("").to_numpy()
+    held = (set(table.loc[table["withheld"].to_numpy(dtype=bool), "unit_id"].astype(str))
+            if "withheld" in table and not view.exact else set())
+    out["note"] = [not_offered(view) if i in held else "" for i in ids]
+    return out
+
+
+#: the Networks page's lines: links (same young people at both places, no direction) in
+#: grey, corridors (one place, then the other within a week) in red with an arrow at the
+#: middle pointing the way; width by strength; a tooltip names both places
+_NETWORK_JS = """
+data.lines.forEach(function(l) {
+  var line = L.polyline([l.a, l.b], {color: l.colour, weight: l.width, opacity: 0.85,
+                                     dashArray: l.dash || null});
+  line.bindTooltip(l.text, {sticky: true});
+  line.addTo(map);
+  if (l.arrow) {
+    var mid = [(l.a[0] + l.b[0]) / 2, (l.a[1] + l.b[1]) / 2];
+    var pa = map.project(l.a, 12), pb = map.project(l.b, 12);
+    var deg = Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+    L.marker(mid, {interactive: false, keyboard: false, icon: L.divIcon({
+      className: 'ctx-arrow', iconSize: [16, 16], iconAnchor: [8, 8],
+      html: '<div style="transform: rotate(' + deg + 'deg); color:' + l.colour +
+            '">&#10148;</div>'})}).addTo(map);
+  }
+});
+"""
+
+LINK_COLOUR = "#4d4d4d"
+CORRIDOR_COLOUR = "#b2182b"
+
+
+def strength_width(people: int, view: Any) -> float:
+    """A line's width by the young people it carries, as the view may see them: exact
+    views 2 + one per person up to 10; aggregate views one width per published band
+    (:func:`geo.stats.disclosure.people_band`: a width tells no more than the band)."""
+    from geo.stats.disclosure import PEOPLE_BANDS
+
+    if view.exact:
+        return 2.0 + min(int(people), 10)
+    bounds = [view.k, *[b for b in PEOPLE_BANDS if b > view.k]]
+    rank = sum(1 for b in bounds if int(people) >= b)
+    return 2.0 + 2.0 * rank
+
+
+def network_lines(where: pd.DataFrame, names: dict[str, str], links: pd.DataFrame,
+                  corridors: pd.DataFrame, view: Any,
+                  band: Any) -> list[dict[str, Any]]:
+    """The Networks map's lines as plain data: ``links`` (``a``, ``b``, ``people``) and
+    ``corridors`` (``origin``, ``destination``, ``people``) between places ``where``
+    (``lat``, ``lon`` indexed by place id); ``band``: the published number of young people
+    (:func:`geo.render.text.people_band`). Every text through :func:`map_text`."""
+    out: list[dict[str, Any]] = []
+    for a, b, people, arrow in (
+            *((r.a, r.b, r.people, False) for r in links.itertuples()),
+            *((r.origin, r.destination, r.people, True) for r in corridors.itertuples())):
+        if a not in where.index or b not in where.index:
+            continue
+        sep = " → " if arrow else " and "
+        text = (f"{map_text(names.get(a, ''))}{sep}{map_text(names.get(b, ''))}<br>"
+                f"{'Then seen at the second within a week' if arrow else 'Seen at both'}: "
+                f"{map_text(band(int(people)))} young people")
+        out.append({"a": [round(float(where.at[a, "lat"]), 6),
+                          round(float(where.at[a, "lon"]), 6)],
+                    "b": [round(float(where.at[b, "lat"]), 6),
+                          round(float(where.at[b, "lon"]), 6)],
+                    "colour": CORRIDOR_COLOUR if arrow else LINK_COLOUR,
+                    "dash": None if arrow else "6 4", "arrow": arrow,
+                    "width": strength_width(int(people), view), "text": text})
+    return out
+
+
+def add_network(m: folium.Map, lines: list[dict[str, Any]]) -> None:
+    """Draw :func:`network_lines` (their texts are escaped there)."""
+    _page_assets(m)
+    m.add_child(_Script(_NETWORK_JS, {"lines": lines}))
+
+
+def network_legend_html(view: Any, places: dict[str, str] | None) -> str:
+    """The Networks map's key: the two kinds of line, what width means, the place icons."""
+    from geo.stats.disclosure import PEOPLE_BANDS
+
+    parts = ["<b>Lines between places</b>",
+             f'<div><i style="background:{LINK_COLOUR};height:3px;border:0"></i>'
+             "Same young people seen at both</div>",
+             f'<div><i style="background:{CORRIDOR_COLOUR};height:3px;border:0"></i>'
+             "Corridor: one place, then the other within a week (&#10148; the way)</div>"]
+    if view.exact:
+        parts.append("<p>Wider lines: more young people (up to 10).</p>")
+    else:
+        bounds = [view.k, *[b for b in PEOPLE_BANDS if b > view.k]]
+        parts.append("<p>Wider lines: more young people (bands "
+                     + ", ".join(map_text(f"{b}+") for b in bounds) + ").</p>")
+    if places:
+        parts.append("<b>Places of concern</b>")
+        for code, name in places.items():
+            colour = CATEGORY_COLOURS.get(code, "#333333")
+            parts.append(f'<div><span class="place-icon" style="background:{colour}">'
+                         f"{map_text(CATEGORY_GLYPHS.get(code, '•'))}</span>"
+                         f"{map_text(name)}</div>")
+    parts.append("<p>Click a place for its figures and its profile.</p>")
+    return "".join(parts)
+
+
+def add_network_legend(m: folium.Map, view: Any, places: dict[str, str] | None) -> None:
+    """The Networks map's legend box (the same box as :func:`add_legend`)."""
+    _page_assets(m)
+    m.add_child(_Script(_LEGEND_JS, network_legend_html(view, places)))

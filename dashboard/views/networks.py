@@ -79,10 +79,14 @@ if not lines:
              + (" in numbers that can be shown." if not view.exact else "."))
 else:
     wards = _data.wards(v)
-    bounds = ([float(b) for b in wards.total_bounds] if not wards.empty else [
-        float(where["lon"].min()), float(where["lat"].min()),
-        float(where["lon"].max()), float(where["lat"].max())])
-    m = mapping.base_map(_state.settings(), bounds)
+    ends = pd.DataFrame([p for ln in lines for p in (ln["a"], ln["b"])],
+                        columns=["lat", "lon"])
+    pad = 0.1 * max(float(ends["lat"].max() - ends["lat"].min()),
+                    float(ends["lon"].max() - ends["lon"].min()), 0.01)
+    # fitted to the lines (with a margin), the wards around them for context
+    m = mapping.base_map(_state.settings(), [
+        float(ends["lon"].min()) - pad, float(ends["lat"].min()) - pad,
+        float(ends["lon"].max()) + pad, float(ends["lat"].max()) + pad])
     mapping.add_outline(m, wards)
     mapping.add_labels(m, wards)
     mapping.add_network(m, lines)

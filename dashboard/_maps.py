@@ -77,14 +77,14 @@ def place_figures(v: _data.Key, filters: Filters, view: View) -> Any:
     """The places of concern with the figures their popups show as ``view`` may see them
     (:func:`geo.render.mapping.place_figures`: published counts of the filters' period,
     the detail rule of :mod:`geo.services.detail` applied)."""
-    from geo.services.detail import TooDetailed
+    from geo.services.detail import TooDetailed, not_offered
 
     places = _data.places(v)
     try:
         table = _data.hotspots(v, "place", filters, view=view)
     except TooDetailed as exc:
         return mapping.place_figures(places, None, view, str(exc))
-    return mapping.place_figures(places, table, view)
+    return mapping.place_figures(places, table, view, held=not_offered(view))
 
 
 def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,

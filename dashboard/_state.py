@@ -290,29 +290,14 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
                                     value=(first, last),
                                     format_func=lambda d: d.strftime("%b %Y"))
             start, end = pick
+            _outside_notice(state, months, start, end)
             if end < months[-1]:  # a link keeps its months; say that there is newer data
                 span = len(_months(start, end))
                 st.info(f"Newer data to {months[-1]:%b %Y}.", icon=":material/update:")
                 st.button("Show latest", key="period_latest", on_click=_set_period,
                           args=(months[max(0, len(months) - span)], months[-1]))
         elif period is not None:
-            offered = periods(*period)
-            lengths = [len(_months(a, b)) for _, a, b in offered]
-            fit = [i for i, n in enumerate(lengths) if n <= default_months]
-            index = fit[-1] if fit else 0
-            months = _months(*period)
-            a, b = _month(state.get("from"), months), _month(state.get("to"), months)
-            if a is not None and b is not None:
-                want = len(_months(min(a, b), max(a, b)))
-                index = min(range(len(offered)), key=lambda i: abs(lengths[i] - want))
-            i = st.selectbox("Period", range(len(offered)), key="period_window",
-                             index=index, format_func=lambda i: offered[i][0])
-            _, start, end = offered[i]
-            if a is not None and b is not None and (min(a, b), max(a, b)) != (start, end):
-                st.info(f"The link was for {min(a, b):%b %Y} to {max(a, b):%b %Y}. Partners "
-                        "and board members see periods that end with the latest month "
-                        f"({end:%b %Y}): shown is the nearest, {start:%b %Y} to {end:%b %Y}.",
-                        icon=":material/update:")
+            start, end = _window_controls(period, state, default_months)
         chosen = {}
         for key, url, label in (("harm_type", "harm", "Harm types"),
                                 ("risk_level", "risk", "Risk levels"),
@@ -339,6 +324,83 @@ def filter_controls(period: tuple[date, date] | None, vocab: dict[str, list[tupl
     return Filters(start=start, end=end, harms=tuple(chosen["harm_type"]) or None,
                    risks=tuple(chosen["risk_level"]) or None,
                    ages=tuple(chosen["age_band"]) or None)
+
+
+def _parsed(text: str | None) -> date | None:
+    """A link's month ("YYYY-MM") as it was written, not moved into the data's range."""
+    try:
+        y, m = (int(x) for x in (text or "").split("-")[:2])
+        return date(y, m, 1)
+    except ValueError:
+        return None
+
+
+def _outside_notice(state: dict[str, str], months: list[date], start: date,
+                    end: date) -> None:
+    """An analyst's link with months outside the data (before the first, or after the
+    latest month with most of its data loaded) opens the nearest months: say so."""
+    a, b = _parsed(state.get("from")), _parsed(state.get("to"))
+    if a is None or b is None:
+        return
+    a, b = min(a, b), max(a, b)
+    if (a < months[0] or b > months[-1]) and (start, end) != (a, b):
+        st.info(f"The link was for {a:%b %Y} to {b:%b %Y}; the data run from "
+                f"{months[0]:%b %Y} to {months[-1]:%b %Y} (the latest month with most of "
+                f"its data loaded). Shown is {start:%b %Y} to {end:%b %Y}.",
+                icon=":material/update:")
+
+
+def _window_key(first: date, last: date) -> str:
+    return f"{first:%Y-%m}/{last:%Y-%m}"
+
+
+def _set_window(key: str) -> None:
+    """Choose the offered period ``key`` (and forget the link's months)."""
+    st.session_state["period_window"] = key
+    first, last = key.split("/")
+    remember(**{"from": first, "to": last})
+
+
+def _window_controls(period: tuple[date, date], state: dict[str, str],
+                     default_months: int) -> tuple[date, date]:
+    """The period of a partner or board member: one of the offered periods (the last 1, 3,
+    6, 12, 24 or 36 months), or an older link's own period where they may see it
+    (:func:`geo.services.detail.link_period`: an offered length ending at an earlier
+    month), with a notice of newer data and a "Show latest" button. A link whose period
+    they may not see opens the offered period of the nearest length, and says why."""
+    from geo.services.detail import link_period
+
+    offered = periods(*period)
+    windows = {_window_key(a, b): label for label, a, b in offered}
+    lengths = [len(_months(a, b)) for _, a, b in offered]
+    fit = [i for i, n in enumerate(lengths) if n <= default_months]
+    default = list(windows)[fit[-1] if fit else 0]
+    a, b = _parsed(state.get("from")), _parsed(state.get("to"))
+    linked, why = None, ""
+    if a is not None and b is not None:
+        a, b = min(a, b), max(a, b)
+        want = len(_months(a, b))
+        default = list(windows)[min(range(len(offered)), key=lambda i: abs(lengths[i] - want))]
+        if _window_key(a, b) not in windows:
+            linked, why = link_period(period[0], period[1], a, b)
+    if linked is not None:
+        default = _window_key(*linked)
+        windows = {default: f"{linked[0]:%b %Y} – {linked[1]:%b %Y} (the link's period)",
+                   **windows}
+    keys = list(windows)
+    chosen = st.selectbox("Period", keys, key="period_window", index=keys.index(default),
+                          format_func=windows.__getitem__)
+    first, last = (date.fromisoformat(f"{k}-01") for k in chosen.split("/"))
+    if linked is not None and chosen == _window_key(*linked):
+        span = len(_months(first, last))
+        latest = next(_window_key(x, y) for _, x, y in offered if len(_months(x, y)) == span)
+        st.info(f"Newer data to {period[1]:%b %Y}.", icon=":material/update:")
+        st.button("Show latest", key="period_latest", on_click=_set_window, args=(latest,))
+    elif a is not None and b is not None and why and (a, b) != (first, last):
+        st.info(f"The link was for {a:%b %Y} to {b:%b %Y}, which cannot be shown: {why}. "
+                f"Shown is the nearest, {first:%b %Y} to {last:%b %Y}.",
+                icon=":material/update:")
+    return first, last
 
 
 def choice(url: str, options: list[str], default: str) -> int:

@@ -319,17 +319,20 @@ def test_an_older_link_keeps_its_months_and_offers_the_latest(settings) -> None:
     assert at.query_params["to"] in ([f"{last:%Y-%m}"], f"{last:%Y-%m}")
 
 
-def test_an_older_link_tells_a_board_member_which_period_is_shown(settings) -> None:
-    """Partners and board members see periods ending with the latest month (the
-    disclosure gate): an older link says what it was for and what is shown instead."""
+def test_a_link_a_board_member_may_not_see_says_which_period_is_shown(settings) -> None:
+    """Partners and board members see offered periods only (the disclosure gate): a link
+    for five months, a length they are not offered, says what it was for, why it cannot
+    be shown and which period is shown instead (an older link of an offered length keeps
+    its own period: tests/test_link_periods.py)."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update({"from": "2024-01", "to": "2024-12", "role": "board"})
+    at.query_params.update({"from": "2024-01", "to": "2024-05", "role": "board"})
     at.run()
     assert not at.exception
     notice = " ".join(i.value for i in at.info)
-    assert "The link was for Jan 2024 to Dec 2024" in notice, notice
+    assert "The link was for Jan 2024 to May 2024, which cannot be shown" in notice, notice
+    assert "periods of 1, 3, 6, 12, 24 or 36 months" in notice, notice
     window = at.selectbox(key="period_window")
-    assert window.options[window.index].startswith("Last 12 months")
+    assert window.options[window.index].startswith("Last 6 months")
 
 
 WORD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # bad_month, board_pack, outside_area

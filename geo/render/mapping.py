@@ -698,15 +698,14 @@ PLACE_FIGURES = ("incidents", "note")
 
 
 def place_figures(places: gpd.GeoDataFrame, table: pd.DataFrame | None, view: Any,
-                  refused: str | None = None) -> gpd.GeoDataFrame:
+                  refused: str | None = None, held: str = "") -> gpd.GeoDataFrame:
     """``places`` with the figures their popups show, as ``view`` may see them: each
     place's incidents in the period from ``table`` (the places' hot-spot table: ``unit_id``,
     ``count``, ``ck``, ``withheld``) through the disclosure gate (:func:`geo.render.text.
-    unit_counts`: "<5" for a small count, "—" where the detail rule withholds it, with a
-    note saying why). With no table (the detail rule refuses places with these filters:
-    ``refused`` says why) the popup says that instead of a number."""
+    unit_counts`: "<5" for a small count, "—" where the detail rule withholds it, with the
+    note ``held`` saying why). With no table (the detail rule refuses places with these
+    filters: ``refused`` says why) the popup says that instead of a number."""
     from geo.render.text import unit_counts
-    from geo.services.detail import not_offered
 
     out = places.copy()
     if table is None:  # no "Incidents:" line at all, the reason instead
@@ -717,9 +716,9 @@ def place_figures(places: gpd.GeoDataFrame, table: pd.DataFrame | None, view: An
                       index=table["unit_id"].astype(str).to_numpy())
     ids = out["unit_id"].astype(str)
     out["incidents"] = ids.map(shown).fillna("").to_numpy()
-    held = (set(table.loc[table["withheld"].to_numpy(dtype=bool), "unit_id"].astype(str))
-            if "withheld" in table and not view.exact else set())
-    out["note"] = [not_offered(view) if i in held else "" for i in ids]
+    withheld = (set(table.loc[table["withheld"].to_numpy(dtype=bool), "unit_id"].astype(str))
+                if "withheld" in table and not view.exact else set())
+    out["note"] = [held if i in withheld else "" for i in ids]
     return out
 
 

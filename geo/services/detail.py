@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from itertools import combinations
 from typing import Any
 
@@ -157,3 +158,33 @@ def hotspots(units: Any, unit: str, filters: Filters, counts_of: Callable[[Filte
                                   months, view)
     return analysis.hotspots_from_counts(units, unit, counts_of(filters),  # type: ignore[arg-type]
                                          months, view=view, withheld=held, **kwargs)
+
+
+def link_period(first: date, last: date, start: date, end: date
+                ) -> tuple[tuple[date, date] | None, str]:
+    """Whether an aggregate view may be shown the period of an older link, ``start`` to
+    ``end`` (first days of months), over data from ``first`` to ``last`` (the latest month
+    with a plausible share of the data, :func:`geo.services.pages.plausible_end`): the
+    period, or None and the reason in words.
+
+    It may when the link's period is one partners and board members are offered, ending
+    at an earlier month: a length of :data:`geo.render.text.PERIOD_MONTHS` (1, 3, 6, 12,
+    24 or 36 months), inside the data. No two such periods differ by one month (lengths
+    never differ by one), and averaging over the offered periods of every end month does
+    no better than chance (``tests/test_disclosure_attacks.py``,
+    ``test_averaging_over_older_links_periods``: 14 % of 709 small cells, chance 25 %).
+    The detail rule (filters per geography, withheld breakdowns) applies to it as to any
+    period, on the page."""
+    from geo.render.text import PERIOD_MONTHS
+
+    if end > last:
+        return None, (f"it ends after {last:%b %Y}, the latest month with most of its data "
+                      "loaded")
+    if start < first:
+        return None, f"it starts before the data do ({first:%b %Y})"
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months not in PERIOD_MONTHS:
+        return None, ("partners and board members see periods of "
+                      + ", ".join(map(str, PERIOD_MONTHS[:-1]))
+                      + f" or {PERIOD_MONTHS[-1]} months")
+    return (start, end), ""

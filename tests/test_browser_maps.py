@@ -124,7 +124,7 @@ def test_the_networks_map_draws_arrows_over_the_wards_and_a_place_opens_its_prof
         artifacts: Path) -> None:
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1400})
     page.goto(f"{app_url}/networks?role=analyst")
-    page.get_by_role("heading", name="Map of links and corridors").wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Map of the network").wait_for(timeout=90_000)
     frame = page.frame_locator(MAP_FRAME)
     lines = frame.locator("path.leaflet-interactive")
     lines.first.wait_for(timeout=90_000)

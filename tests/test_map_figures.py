@@ -112,7 +112,7 @@ def _lines(script: str) -> list[dict]:
 def test_the_networks_map_draws_wards_links_corridors_places_and_a_key(settings,
                                                                         role: str) -> None:
     at = run(role, "networks")
-    assert [s.value for s in at.subheader].count("Map of links and corridors") == 1
+    assert [s.value for s in at.subheader].count("Map of the network") == 1
     args = component_args(at)
     assert len(args) == 1, "one map on the Networks page"
     script = args[0]["script"]

@@ -71,7 +71,7 @@ else:
         "From": routes["origin"].map(names), "Then to": routes["destination"].map(names),
         "Young people": _published(routes["people"])}), hide_index=True, width="stretch")
 
-st.subheader("Map of links and corridors")
+st.subheader("Map of the network")
 lines = mapping.network_lines(where, names, net.links.head(30), routes, view,
                               lambda n: people_band(n, view))
 if not lines:

@@ -92,3 +92,19 @@ def test_operationalisations_by_hand() -> None:
     assert c == []
     words = rtm.factor_sentence("a railway station", "proximity", 200, "2.4")
     assert words == "Harm is 2.4 times as likely within 200 m of a railway station."
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+def test_irls_equals_statsmodels_glm(alpha: float) -> None:
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(2000), rng.integers(0, 2, size=(2000, 3))]).astype(float)
+    mu = np.exp(x @ np.array([-1.0, 0.8, 0.3, 0.0]))
+    y = _counts(rng, mu, alpha)
+    off = np.log(rng.uniform(0.5, 1.0, 2000))
+    beta, llf = rtm.irls(y, x, alpha, off)
+    family = sm.families.Poisson() if alpha == 0 else sm.families.NegativeBinomial(alpha=alpha)
+    ref = sm.GLM(y, x, family=family, offset=off).fit()
+    np.testing.assert_allclose(beta, ref.params, atol=1e-7)
+    assert llf == pytest.approx(ref.llf, abs=1e-6)

@@ -59,6 +59,8 @@ class KnoxTable:
     observed: NDArray[np.int64]
     sims: NDArray[np.int64]
     n_incidents: int
+    #: what the times count: "days", or "months" when incidents carry only a month
+    unit: str = "days"
 
     @property
     def expected(self) -> NDArray[np.float64]:
@@ -91,9 +93,9 @@ class KnoxTable:
         e = self.time_edges
         out, lo = [], 0
         for k in range(e.size):
-            out.append(f"{lo} to {e[k]} days")
+            out.append(f"{lo} to {e[k]} {self.unit}")
             lo = int(e[k]) + 1
-        return out + [f"more than {e[-1]} days"]
+        return out + [f"more than {e[-1]} {self.unit}"]
 
     def frame(self) -> pd.DataFrame:
         """One row per cell: ``space``, ``time``, ``observed``, ``expected``, ``ratio``,
@@ -150,13 +152,14 @@ def _time_totals(days: NDArray[np.int64], edges: NDArray[np.int64]) -> NDArray[n
 def knox(xy: ArrayLike, times: ArrayLike, *, space_bw: float = 200.0, space_bands: int = 5,
          time_bw: int = 14, time_bands: int = 5, same_location: bool = True,
          permutations: int = 99, seed: int = 0,
-         perms: NDArray[np.int64] | None = None) -> KnoxTable:
+         perms: NDArray[np.int64] | None = None, unit: str = "days") -> KnoxTable:
     """The Knox table of incidents at ``xy`` (metres, n x 2) on ``times`` (dates or days).
 
     Bands as the NRC: ``space_bands`` of ``space_bw`` metres (plus the same location, if
     ``same_location``, and "further"), ``time_bands`` of ``time_bw`` days (plus "later").
     ``permutations`` shuffles of the dates (seeded), or the explicit index permutations
-    ``perms`` (permutations x n; e.g. all of them, for an exact expectation).
+    ``perms`` (permutations x n; e.g. all of them, for an exact expectation). ``unit``
+    names what ``times`` count when they are plain numbers ("months": month indices).
     """
     pts = np.asarray(xy, dtype=float).reshape(-1, 2)
     days = _days(times)
@@ -191,7 +194,7 @@ def knox(xy: ArrayLike, times: ArrayLike, *, space_bw: float = 200.0, space_band
     observed = table(days)
     sims = np.stack([table(days[p]) for p in perms]) if len(perms) else \
         np.zeros((0, rows, cols), dtype=np.int64)
-    return KnoxTable(s_edges, t_edges, same_location, observed, sims, n)
+    return KnoxTable(s_edges, t_edges, same_location, observed, sims, n, unit)
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ class Window:
     p: float | None
     observed: int
     expected: float
+    unit: str = "days"
 
 
 def window(k: KnoxTable) -> Window:
@@ -223,7 +227,7 @@ def window(k: KnoxTable) -> Window:
     last_t = k.time_edges.size - 1
     if not raised[r0, 0]:
         o = int(k.observed[r0, 0])
-        return Window(None, None, None, None, o, float(k.expected[r0, 0]))
+        return Window(None, None, None, None, o, float(k.expected[r0, 0]), k.unit)
     s = r0
     while s < last_s and raised[s + 1, 0]:
         s += 1
@@ -235,7 +239,7 @@ def window(k: KnoxTable) -> Window:
     e = float(sims.mean())
     p = float((1 + (sims >= o).sum()) / (1 + sims.size))
     return Window(float(k.space_edges[s - r0]), int(k.time_edges[t]),
-                  o / e if e > 0 else None, p, o, e)
+                  o / e if e > 0 else None, p, o, e, k.unit)
 
 
 def sentence(w: Window, ratio_text: str | None = None) -> str:
@@ -245,5 +249,6 @@ def sentence(w: Window, ratio_text: str | None = None) -> str:
         return ("No near-repeat pattern: after an incident, another nearby soon is no more "
                 "likely than chance would make it.")
     r = ratio_text if ratio_text is not None else f"{w.ratio:.1f}"
+    unit = w.unit.removesuffix("s") if w.days == 1 else w.unit
     return (f"After an incident, another within {w.metres:g} m is {r} times as likely "
-            f"in the next {w.days} days.")
+            f"in the next {w.days} {unit}.")

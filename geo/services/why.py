@@ -313,6 +313,16 @@ class Assessment:
     actions: tuple[tuple[str, str, date | None], ...] = ()
 
 
+def place_geom(areas: Areas, place_id: str) -> shapely.Geometry | None:
+    """A place's polygon (EPSG:27700), for :func:`terrain`."""
+    return _read(areas, lambda conn: store.place_geom(conn, place_id))  # type: ignore[no-any-return]
+
+
+def feature_layers(areas: Areas) -> pd.DataFrame:
+    """The loaded feature layers and how many features each has (analysts)."""
+    return _read(areas, store.feature_layers)
+
+
 def choices(areas: Areas) -> dict[str, list[tuple[str, str]]]:
     """The fixed choices of the assessment's fields."""
     return _read(areas, store.assessment_choices)  # type: ignore[no-any-return]

@@ -36,6 +36,12 @@ def feature_geoms(conn: Conn) -> pd.DataFrame:
     return f
 
 
+def place_geom(conn: Conn, place_id: str) -> shapely.Geometry | None:
+    """A place's polygon in EPSG:27700 (None when not visible)."""
+    wkb = db.scalar(conn, "place_geom", {"place_id": place_id})
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))
+
+
 def feature_layers(conn: Conn) -> pd.DataFrame:
     return db.frame(conn, "feature_layers")
 

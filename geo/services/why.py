@@ -363,9 +363,7 @@ def record_assessment(actor: str, role: str, areas: Areas, a: Assessment,
     admins), with its actions, in one transaction with its audit row; its id."""
     settings = settings or get_settings()
     authorise(actor, role, "assessment_record", str(a.place_id), settings)
-    visible = db.read(lambda conn: db.scalar(conn, "place_visible", {"place_id": a.place_id}),
-                      areas, settings)
-    if visible is None:
+    if not db.read(lambda conn: store.place_visible(conn, a.place_id), areas, settings):
         raise AssessmentError("No such place in your areas.")
     allowed = db.read(store.assessment_choices, areas, settings)
     _check(a, allowed)

@@ -42,6 +42,11 @@ def place_geom(conn: Conn, place_id: str) -> shapely.Geometry | None:
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
+def place_visible(conn: Conn, place_id: int) -> bool:
+    """Whether the connection may see the place (row-level security by area)."""
+    return db.scalar(conn, "place_visible", {"place_id": place_id}) is not None
+
+
 def feature_layers(conn: Conn) -> pd.DataFrame:
     return db.frame(conn, "feature_layers")
 

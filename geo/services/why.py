@@ -192,9 +192,13 @@ def terrain(fitted: TerrainModel, view: View, place_geom: shapely.Geometry | Non
         if view.exact:
             row |= {"Coefficient": round(float(r.coef), 3), "Std. error": round(float(r.se), 3),
                     "p": round(float(r.p), 4), "Cells": int(r.cells), "Incidents in them": support}
-        rows.append((row, cand, said))
+        rows.append((row, cand, said, float(r.rrv), support))
     out.factors = pd.DataFrame([r[0] for r in rows])
     out.sentences = sentences
+    # the combined risk of the factors this view may see (the risk map, the place's)
+    shown_risk = np.ones(len(centres))
+    for _row, cand, _said, rrv_value, _support in rows:
+        shown_risk *= np.where(cand.x > 0, rrv_value, 1.0)
     if place_geom is not None:
         at = shapely.point_on_surface(place_geom)
         pi, pj = grid.hex_index([at.x], [at.y], size)
@@ -202,19 +206,14 @@ def terrain(fitted: TerrainModel, view: View, place_geom: shapely.Geometry | Non
         hit = np.flatnonzero((ci == pi[0]) & (cj == pj[0]))
         if hit.size:
             k = int(hit[0])
-            out.place_factors = [said for _row, cand, said in rows if cand.x[k] > 0]
-            risk = float(model.risk[k])
-            # the place's relative risk rests on its factors' (each already gated)
-            out.place_risk = (f"{risk:.2f}" if view.exact else f"{risk:.1f}") \
-                if (view.exact or out.place_factors or risk == 1.0) else None
-            out.place_rank = float((model.risk < risk).mean())
+            here = [(said, sup) for _row, cand, said, _v, sup in rows if cand.x[k] > 0]
+            out.place_factors = [said for said, _sup in here]
+            risk = float(shown_risk[k])
+            # rests on the place's factors (each already past the gate), or on them all
+            support = min((sup for _said, sup in here), default=model.n_incidents)
+            out.place_risk = ratio_text(risk, support, view)
+            out.place_rank = float((shown_risk < risk).mean())
         near = np.hypot(centres[:, 0] - at.x, centres[:, 1] - at.y) <= MAP_RADIUS
-        shown_risk = np.ones(len(centres))
-        for _row, cand, _said in rows:  # only the factors the view may see
-            f = model.factors[(model.factors["feature"] == cand.feature)
-                              & (model.factors["kind"] == cand.kind)
-                              & (model.factors["metres"] == cand.metres)].iloc[0]
-            shown_risk *= np.where(cand.x > 0, float(f["rrv"]), 1.0)
         out.risk_map = pd.DataFrame({
             "x": centres[near, 0] - at.x, "y": centres[near, 1] - at.y,
             "risk": [_risk_class(v) for v in shown_risk[near]]})

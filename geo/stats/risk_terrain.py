@@ -115,10 +115,6 @@ class RiskTerrain:
     risk: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     steps: list[str] = field(default_factory=list)
 
-    @property
-    def selected(self) -> list[str]:
-        return [f"{r.feature}|{r.kind}|{r.metres:g}" for r in self.factors.itertuples()]
-
 
 def _fit(y: NDArray[np.float64], x: NDArray[np.float64], alpha: float,
          offset: NDArray[np.float64] | None) -> tuple[NDArray[np.float64], NDArray[np.float64],

@@ -64,7 +64,8 @@ def _hot_spot_status(v: Any, place_id: str, filters: Filters, view: Any) -> str:
     r = row.iloc[0]
     label = str(r.get("label") or "") or "not a hot or cold spot"
     conf = {3: " (99 % confidence)", 2: " (95 % confidence)", 1: " (90 % confidence)"}
-    said = label[:1].upper() + label[1:] + conf.get(abs(int(r.get("bin", 0))), "")
+    b = r.get("bin", 0)
+    said = label[:1].upper() + label[1:] + (conf.get(abs(int(b)), "") if pd.notna(b) else "")
     category = str(r.get("category") or "")
     if category and category not in ("no pattern detected", "too little data", "no data"):
         said += f"; over the months: {category}"

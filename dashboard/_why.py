@@ -186,6 +186,21 @@ def _assessments(v: Any, place_id: str, a: pd.DataFrame, view: Any, role: str) -
                 hide_index=True, width="stretch")
     if not actions.may(role, "assessment_record"):
         return
+    acts = _data.assessment_actions(v, place_id)
+    still = acts[acts["done_on"].isna()] if not acts.empty else acts
+    if not still.empty:
+        with st.expander("Mark an action done"), st.form("assessment_done"):
+            what = dict(zip(still["action_id"], still["description"], strict=True))
+            aid = st.selectbox("Action", list(what), format_func=what.get)
+            if st.form_submit_button("Mark done"):
+                try:
+                    why.complete_assessment_action(_state.actor(), role, _state.areas(),
+                                                   int(place_id), int(aid))
+                except (why.AssessmentError, actions.Denied) as exc:
+                    st.error(md(exc))
+                else:
+                    _data.assessment_actions.clear()
+                    st.rerun()
     with st.expander("Record a location assessment"), st.form("assessment_form",
                                                                clear_on_submit=True):
         today = date.today()

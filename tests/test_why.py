@@ -98,6 +98,17 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
         assert audited == "added"
         shown = why.assessment_actions(ALL, str(pid))
         assert "Guardianship training for station staff" in set(shown["description"])
+        # an action is marked done once
+        action_id = int(shown["action_id"].iloc[0])
+        assert why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
+                                              on=date(2026, 4, 2), settings=settings)
+        assert not why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
+                                                  settings=settings)
+        with pytest.raises(actions.Denied):
+            why.complete_assessment_action("tests", "board", ALL, pid, action_id,
+                                           settings=settings)
+        done = why.assessment_actions(ALL, str(pid))
+        assert done.loc[done["action_id"] == action_id, "done_on"].iloc[0] == date(2026, 4, 2)
         # a board member may not record one; the refusal is audited
         with pytest.raises(actions.Denied):
             why.record_assessment("tests", "board", ALL, a, settings=settings)

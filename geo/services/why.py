@@ -376,3 +376,19 @@ def record_assessment(actor: str, role: str, areas: Areas, a: Assessment,
                {"assessment_id": aid, "actions": len(a.actions)})
     log.info("location assessment %s of place %s by a %s", aid, a.place_id, role)
     return aid
+
+
+def complete_assessment_action(actor: str, role: str, areas: Areas, place_id: int,
+                               action_id: int, on: date | None = None,
+                               settings: Settings | None = None) -> bool:
+    """Mark an action of a place's assessment done (who may record assessments); whether
+    one was changed. Audited."""
+    settings = settings or get_settings()
+    authorise(actor, role, "assessment_record", str(place_id), settings)
+    if not db.read(lambda conn: store.place_visible(conn, place_id), areas, settings):
+        raise AssessmentError("No such place in your areas.")
+    with db.transaction("loader", settings) as conn:
+        done = store.assessment_action_done(conn, place_id, action_id, on or date.today())
+        record(conn, actor, role, "assessment_record", str(place_id),
+               "action done" if done else "action not found", {"action_id": action_id})
+    return done

@@ -86,3 +86,9 @@ def add_assessment_action(conn: Conn, assessment_id: int, description: str, owne
     return int(db.scalar(conn, "assessment_action_add", {
         "assessment_id": assessment_id, "description": description, "owner": owner,
         "due_date": due_date}))
+
+
+def assessment_action_done(conn: Conn, place_id: int, action_id: int, on: date) -> bool:
+    """Mark an action of one of the place's assessments done; whether one was changed."""
+    return db.execute(conn, "assessment_action_done", {
+        "place_id": place_id, "action_id": action_id, "done_on": on}) > 0

@@ -17,7 +17,7 @@ from dashboard import _state
 from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
-from geo.services import analysis, contexts, detail, meeting, networks, pages
+from geo.services import analysis, contexts, detail, meeting, networks, pages, why
 from geo.services.interventions import ImpactParams
 
 TTL = 3600
@@ -206,3 +206,35 @@ def agenda(v: Key, on: date, since: date, view: View) -> meeting.Agenda:
 def place_networks(v: Key, filters: Filters, view: View) -> networks.Networks:
     return networks.build(v[1], filters, view.exact, view.k)
 
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Modelling the risk terrain...")
+def terrain_model(v: Key, filters: Filters) -> why.TerrainModel:
+    """The risk terrain fitted under ``filters`` (pass :func:`why.model_filters`' for the
+    view: aggregate views share one model per period)."""
+    return why.terrain_model(v[1], filters)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Testing for near repeats...")
+def near_repeat(v: Key, filters: Filters, view: View) -> why.NearRepeat:
+    return why.near_repeat(v[1], filters, view)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def place_geom(v: Key, place_id: str) -> Any:
+    return why.place_geom(v[1], place_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def assessment_choices(v: Key) -> dict[str, list[tuple[str, str]]]:
+    return why.choices(v[1])
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def assessment_actions(v: Key, place_id: str) -> pd.DataFrame:
+    return why.assessment_actions(v[1], place_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def feature_layers(v: Key) -> pd.DataFrame:
+    return why.feature_layers(v[1])

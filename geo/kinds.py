@@ -9,4 +9,4 @@ command line does not import the loader to parse its arguments.
 from __future__ import annotations
 
 KINDS: tuple[str, ...] = ("incidents", "interventions", "places", "assessments", "wards",
-                          "lsoas", "population")
+                          "lsoas", "population", "features")

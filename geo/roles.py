@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "audit_read": ("admin",),
     "context_edit": ANALYSTS,
     "network_people": ANALYSTS,
+    # a location assessment of a place (issue #35): partners record them too
+    "assessment_record": ("partner", "analyst", "admin"),
 }
 
 

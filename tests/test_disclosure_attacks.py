@@ -493,6 +493,9 @@ COUNT_PATTERNS = tuple(re.compile(p.replace("NUM", NUM)) for p in (
     r"(?:place|200 m ring|surrounding wards) NUM→NUM",
     r"\(NUM before, NUM after",
     r"and NUM after \(at least",
+    # ratios (issue #35: risk terrain, near repeat) pass through the gate too
+    r"is (\d+\.\d+) times as likely",
+    r"Relative risk of this place from its surroundings: (\d+\.\d+)",
 ))
 
 
@@ -507,6 +510,9 @@ def _seen_counts(at) -> list[str]:
                     "Young people"):
             if col in df.value:
                 out += df.value[col].astype(str).tolist()
+        for col in ("Relative risk", "Knox ratio"):  # "—": not shown (too few behind it)
+            if col in df.value:
+                out += [x for x in df.value[col].astype(str) if x != "—"]
     out += [str(m.value) for m in at.get("metric") if "incident" in m.label.lower()]
     for frame in chart_frames(at):
         if "incidents" in frame:

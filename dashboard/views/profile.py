@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _state
+from dashboard import _data, _state, _why
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
@@ -167,17 +167,8 @@ if breakdown:
                 st.caption(f"Grey: {view.label} incidents, none included (not published).")
 
 if kind == "place":
-    st.subheader("Location assessments")
-    a = info["assessments"]
-    if a.empty:
-        st.write("No location assessment recorded.")
-    else:
-        when = pd.to_datetime(a["assessed_on"])
-        a = a.assign(assessed_on=[f"{t.day} {t:%b %Y}" if view.exact else month_text(t)
-                                  for t in when])
-        st.dataframe(a.rename(columns={"assessed_on": "Assessed", "rating": "Risk rating",
-                                       "factors": "Factors"}),
-                     hide_index=True, width="stretch")
+    # why here, and for how long; the location assessments (issue #35)
+    _why.show(unit_id, filters, here, info["assessments"])
     st.subheader("Interventions and their measured impact")
     if here.empty:
         st.write("No intervention recorded at this place.")

@@ -31,6 +31,10 @@ if kind == "incidents":
 ledger_label = st.text_input(
     "Label for the ledger (optional; the file's own name is never kept)",
     key="upload_label", max_chars=80)
+# a feature layer for risk terrain (issue #35): points, lines or polygons, and its name
+feature = (st.text_input("Feature layer name (e.g. 'Fast food outlets'; loading a name "
+                         "again replaces its features)", key="upload_feature", max_chars=60)
+           if kind == "features" else None)
 layer: str | None = None
 if up is not None and Path(up.name).suffix.lower() == ".gpkg":
     found = actions.gpkg_layers(up.getvalue())
@@ -78,7 +82,7 @@ if up is not None and st.button("Validate and load", type="primary"):
         try:
             res = actions.upload(_state.actor(), role, kind, path, up.name, progress,
                                  sheet=sheet.strip() or None, covers=covers, layer=layer,
-                                 label=ledger_label.strip() or None)
+                                 label=ledger_label.strip() or None, feature=feature)
         except actions.Denied as exc:
             st.error(md(exc))
             st.stop()

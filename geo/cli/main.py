@@ -152,6 +152,7 @@ def _load(args: argparse.Namespace) -> int:
             covers=args.covers,
             layer=args.layer,
             label=args.label,
+            feature=args.name,
         )
     if args.json:
         print(json.dumps(res.as_dict()))
@@ -254,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "refused if it could identify someone")
     ld.add_argument("--layer", help="layer of a GeoPackage (needed when it has several; "
                                     "the message of a load without it names them)")
+    ld.add_argument("--name", help="a feature layer's name (kind features: points, lines or "
+                                   "polygons for risk terrain, e.g. 'Fast food outlets'; "
+                                   "loading a name again replaces its features)")
     ld.add_argument("--covers", nargs="+", metavar="WARD|LSOA|FILE",
                     help="what an incidents file covers, when not the whole area: ward or "
                          "LSOA codes or names, or a polygon file (GeoJSON, GeoPackage, zipped "

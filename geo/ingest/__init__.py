@@ -37,6 +37,7 @@ from geo.config import Settings, get_settings
 from geo.ingest import (
     _archive,
     _coverage,
+    _features,
     _incidents,
     _police,
     _polygons,
@@ -322,6 +323,10 @@ SPECS: dict[str, KindSpec] = {
                       ("lsoa_upsert",), after=("area_cells_refresh",)),
     "population": KindSpec(_whole(_records.prepare_population), "stage_population",
                            "stage_population_copy", ("population_upsert",)),
+    # feature layers for risk terrain modelling (issue #35): the layer's name comes with
+    # the load (``feature``), so the spec's own prepare only refuses a load without one
+    "features": KindSpec(_whole(lambda t, c, n: _features.prepare_features(t, c, n, None)),
+                         "stage_feature", "stage_feature_copy", ("feature_insert",)),
 }
 #: police.uk outcomes files, given as incidents: what became of crimes, into crime_outcome
 OUTCOMES = KindSpec(_whole(_police_outcomes), "stage_outcome", "stage_outcome_copy",
@@ -368,6 +373,7 @@ def load(
     isolate: bool = False,
     layer: str | None = None,
     label: str | None = None,
+    feature: str | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
@@ -377,7 +383,8 @@ def load(
     an incidents file covers (``_coverage.resolve``; default the whole area), recorded with
     the load; ``isolate``: parse the file in a child process with CPU and memory limits
     (:mod:`geo.ingest._isolated`; the Upload page does); ``layer``: a GeoPackage's layer
-    (needed when it has several). The steps: recognise a file already loaded; read and
+    (needed when it has several); ``feature``: a feature layer's name (kind "features").
+    The steps: recognise a file already loaded; read and
     check it (identifiers, columns, the key) or reject it; write it in one transaction;
     say what happened.
     """
@@ -396,7 +403,7 @@ def load(
             return seen
         try:
             progress(0, 1, "reading")
-            read = _read(conn, f, sheet, covers, settings, isolate, layer)
+            read = _read(conn, f, sheet, covers, settings, isolate, layer, feature=feature)
         except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
             conn.rollback()
             rows = getattr(exc, "rows", 0)
@@ -548,8 +555,8 @@ def _already_loaded(conn: psycopg.Connection[Any], f: _File, actor: str, role: s
 
 def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
           covers: _coverage.Covers, settings: Settings, isolate: bool = False,
-          layer: str | None = None, commit: bool = True, police: str | None = None
-          ) -> _Read:
+          layer: str | None = None, commit: bool = True, police: str | None = None,
+          feature: str | None = None) -> _Read:
     """Read and check the file; raise what rejects it whole (the error carries ``rows``,
     the rows read, once the file is read). ``commit``: end the transaction that read what
     validation needs (not inside an archive's transaction); ``police``: the police.uk
@@ -586,7 +593,9 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
                                  f"{police.replace('_', '-')} file, as its name says")
         if f.kind == "incidents" and shape == "outcomes":
             spec, declared = OUTCOMES, None  # what became of crimes: no incidents to cover
-        parts = spec.prepare(table, ctx, f.name, settings)
+        prepare = (_whole(functools.partial(_features.prepare_features, layer=feature))
+                   if f.kind == "features" else spec.prepare)
+        parts = prepare(table, ctx, f.name, settings)
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
         exc.rows = len(table)  # type: ignore[attr-defined]
         raise

@@ -45,12 +45,14 @@ def authorise(actor: str, role: str, action: str, target: str = "",
 def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
            progress: Callable[[int, int, str], None] | None = None,
            settings: Settings | None = None, sheet: str | None = None,
-           covers: Any = None, layer: str | None = None, label: str | None = None) -> Any:
+           covers: Any = None, layer: str | None = None, label: str | None = None,
+           feature: str | None = None) -> Any:
     """Load an uploaded extract through the one ingest pipeline (analysts, admins);
     ``sheet``: the .xlsx sheet to read (the first when None); ``covers``: what an
     incidents file covers (default the whole area); ``layer``: a GeoPackage's layer;
     ``label``: what to record the load as, if it passes the guard (the file's own name
-    never is: a neutral label and its digest are)."""
+    never is: a neutral label and its digest are); ``feature``: a feature layer's name
+    (kind "features")."""
     import hashlib
 
     from geo.ingest import load
@@ -65,7 +67,7 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
     # parsed in a child process with CPU and memory limits: not in the app's (issue #28)
     return load(kind, path, actor=actor, role=role, file_name=file_name, settings=settings,
                 sheet=sheet or None, isolate=True, layer=layer or None, label=label or None,
-                **kwargs)
+                feature=feature, **kwargs)
 
 
 def gpkg_layers(data: bytes) -> list[str]:

@@ -365,6 +365,29 @@ def people_band(n: int, view: View) -> str:
     return out
 
 
+#: a ratio (a relative risk, a Knox ratio) an aggregate view sees must rest on at least
+#: this many times k incidents (or pairs), and is rounded to one decimal (issue #35)
+RATIO_SUPPORT_K = 4
+
+
+def ratio_text(value: float | None, support: int, view: View) -> str | None:
+    """A ratio of rates (a risk terrain factor's relative risk, a near-repeat Knox ratio)
+    as ``view`` may see it: two decimals for exact views; for aggregate views one decimal,
+    and None (not shown) when it rests on fewer than ``RATIO_SUPPORT_K`` x k incidents or
+    pairs (``support``, never shown itself), so no ratio stands for a handful of children.
+    Ratios carry no count: what they rest on is said in words ("at least 20")."""
+    if value is None or not np.isfinite(value):
+        return None
+    if view.exact:
+        out = f"{value:.2f}"
+    elif support < RATIO_SUPPORT_K * view.k:
+        return None
+    else:
+        out = f"{value:.1f}"
+    _issue([out])
+    return out
+
+
 def count_formatter(view: View) -> Callable[[int], str]:
     """For sentences whose counts are already published values (perturbed for aggregate
     views; see :func:`geo.services.interventions.published_impact`): 0..k-1 written as

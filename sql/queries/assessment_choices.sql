@@ -1,0 +1,1 @@
+SELECT field, code, label FROM assessment_choice ORDER BY field, sort

@@ -1,0 +1,1 @@
+COPY stage_feature (layer, geom) FROM STDIN WITH (FORMAT csv)

@@ -1,0 +1,127 @@
+"""Why here, and for how long (geo/services/why.py) on the sample data: the risk terrain
+and the near-repeat test as each role may see them, and the location assessment as
+partners, analysts and admins record it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import shapely
+
+from geo.filters import Filters
+from geo.services import actions, why
+from geo.stats.disclosure import View
+from geo.store import db
+
+pytestmark = pytest.mark.db
+PERIOD = Filters(start=date(2025, 1, 1), end=date(2025, 12, 1))
+ALL = ("*",)
+
+
+def _station(settings) -> tuple[int, shapely.Geometry]:
+    with db.connect("admin", settings) as conn:
+        pid, wkb = conn.execute("SELECT place_id, ST_AsBinary(geom) FROM place "
+                                "WHERE ref = 'STN-AST'").fetchone()
+    return int(pid), shapely.from_wkb(bytes(wkb))
+
+
+def test_risk_terrain_on_the_sample_data(settings) -> None:
+    _pid, geom = _station(settings)
+    fitted = why.terrain_model(ALL, PERIOD)
+    analyst = why.terrain(fitted, View("analyst"), geom)
+    assert not analyst.refused
+    d = analyst.details
+    print("\nrisk terrain (analyst):", {k: v for k, v in d.items() if k != "steps"})
+    print(analyst.factors.to_string())
+    print(analyst.sentences, analyst.place_factors, analyst.place_risk, analyst.place_rank)
+    assert d["cells"] > 1000 and d["incidents"] > 1000
+    assert not analyst.factors.empty
+    # the sample's incidents gather at its places of concern: transport hubs among them
+    assert "Transport hub" in set(analyst.factors["Feature"])
+    assert any(s.startswith("Harm is ") and "within" in s for s in analyst.sentences)
+    assert {"Coefficient", "Incidents in them"} <= set(analyst.factors.columns)
+    assert not analyst.risk_map.empty and set(analyst.risk_map.columns) == {"x", "y", "risk"}
+
+    # the same model: the period alone, no other filter
+    assert why.model_filters(PERIOD, View("partner")) == PERIOD
+    partner = why.terrain(fitted, View("partner"), geom)
+    assert partner.details == {}
+    assert not {"Coefficient", "Std. error", "p", "Cells",
+                "Incidents in them"} & set(partner.factors.columns)
+    for value in partner.factors["Relative risk"]:
+        assert re.fullmatch(r"\d+\.\d", value)
+    for s in partner.sentences:
+        assert re.search(r"\d+\.\d times as likely", s) and not re.search(r"\d\.\d\d", s)
+
+
+def test_near_repeat_on_the_sample_data(settings) -> None:
+    analyst = why.near_repeat(ALL, PERIOD, View("analyst"))
+    print("\nnear repeat (analyst):", analyst.sentence, analyst.details)
+    print(analyst.table.head(8).to_string())
+    assert not analyst.refused and analyst.unit == "days"
+    assert {"Pairs", "Expected", "p"} <= set(analyst.table.columns)
+    assert analyst.sentence.startswith(("After an incident", "No near-repeat"))
+    partner = why.near_repeat(ALL, PERIOD, View("partner"))
+    assert list(partner.table.columns) == ["Distance", "Time", "Knox ratio", "Raised"]
+    assert partner.details == {}
+    for value in partner.table["Knox ratio"]:
+        assert value == "—" or re.fullmatch(r"\d+\.\d", value)
+
+
+def test_a_partner_records_a_location_assessment(settings) -> None:
+    pid, _geom = _station(settings)
+    a = why.Assessment(place_id=pid, assessed_on=date(2026, 3, 2), rating="high",
+                       guardianship="weak", lighting="partial",
+                       users=("young_evening", "commuters"),
+                       observations=("hidden_spots", "no_cctv"),
+                       review_date=date(2026, 6, 1),
+                       actions=(("Guardianship training for station staff",
+                                 "Transport police", date(2026, 4, 1)),))
+    aid = why.record_assessment("tests", "partner", ALL, a, settings=settings)
+    try:
+        with db.connect("admin", settings) as conn:
+            row = conn.execute(
+                "SELECT rating, guardianship, lighting, users, observations, review_date, "
+                "recorded_by_role FROM location_assessment WHERE assessment_id = %s",
+                (aid,)).fetchone()
+            acts = conn.execute("SELECT description, owner, due_date FROM assessment_action "
+                                "WHERE assessment_id = %s", (aid,)).fetchall()
+            audited = conn.execute("SELECT outcome FROM audit_log WHERE action = "
+                                   "'assessment_record' ORDER BY audit_id DESC LIMIT 1"
+                                   ).fetchone()[0]
+        assert row == ("high", "weak", "partial", ["young_evening", "commuters"],
+                       ["hidden_spots", "no_cctv"], date(2026, 6, 1), "partner")
+        assert acts == [("Guardianship training for station staff", "Transport police",
+                         date(2026, 4, 1))]
+        assert audited == "added"
+        shown = why.assessment_actions(ALL, str(pid))
+        assert "Guardianship training for station staff" in set(shown["description"])
+        # an action is marked done once
+        action_id = int(shown["action_id"].iloc[0])
+        assert why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
+                                              on=date(2026, 4, 2), settings=settings)
+        assert not why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
+                                                  settings=settings)
+        with pytest.raises(actions.Denied):
+            why.complete_assessment_action("tests", "board", ALL, pid, action_id,
+                                           settings=settings)
+        done = why.assessment_actions(ALL, str(pid))
+        assert done.loc[done["action_id"] == action_id, "done_on"].iloc[0] == date(2026, 4, 2)
+        # a board member may not record one; the refusal is audited
+        with pytest.raises(actions.Denied):
+            why.record_assessment("tests", "board", ALL, a, settings=settings)
+        # choices only: a code not among them, and personal details in an action, refused
+        with pytest.raises(why.AssessmentError, match="not one of the lighting"):
+            why.record_assessment("tests", "partner", ALL,
+                                  why.Assessment(pid, date(2026, 3, 2), "low", lighting="dim"),
+                                  settings=settings)
+        with pytest.raises(why.AssessmentError, match="postcode"):
+            why.record_assessment("tests", "partner", ALL, why.Assessment(
+                pid, date(2026, 3, 2), "low", actions=(("Visit B5 4BU", "Police", None),)),
+                settings=settings)
+    finally:
+        with db.connect("admin", settings) as conn:
+            conn.execute("DELETE FROM location_assessment WHERE assessment_id = %s", (aid,))
+            conn.commit()

@@ -54,9 +54,9 @@ def standby(settings: Settings) -> Iterator[Settings]:
 
 @pytest.fixture
 def reading_replica(standby: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
-    monkeypatch.setattr(db, "_replica_down_since", None)
-    monkeypatch.setattr(db, "_replica_lagging_since", None)
+    router = db.store().router
+    router.reset()
+    monkeypatch.setattr(router, "retry_s", 0.0)
     s = _use(read_replica="local")
     st.cache_data.clear()
     yield s
@@ -148,14 +148,14 @@ def test_a_replica_url_with_another_login_is_never_read_as_it_is(
     role; with a superuser's login, the connection takes the dashboard role (SET ROLE)
     and its row-level security before any read. Either way a partner of an area with no
     incidents reads none of the 20,000 (all of another area)."""
-    monkeypatch.setattr(db, "REPLICA_RETRY_S", 0.0)
+    router = db.store().router
+    router.reset()
+    monkeypatch.setattr(router, "retry_s", 0.0)
     # generous waits (a busy machine): for a pooled connection, and for the standby to
     # replay what this process wrote before (read-your-writes), so that a superuser's
     # read reaches the replica whatever the load; the owner's is refused either way
-    monkeypatch.setattr(db, "REPLICA_WAIT_S", 30.0)
-    monkeypatch.setattr(db, "READ_YOUR_WRITES_WAIT_S", 30.0)
-    monkeypatch.setattr(db, "_replica_down_since", None)
-    monkeypatch.setattr(db, "_replica_lagging_since", None)
+    monkeypatch.setattr(router, "wait_s", 30.0)
+    monkeypatch.setattr(router, "ryw_wait_s", 30.0)
     url = replica.locate(standby).url(standby.database_name, login)
     s = _use(read_replica=url)
     try:
@@ -163,7 +163,7 @@ def test_a_replica_url_with_another_login_is_never_read_as_it_is(
             "SELECT count(*), current_user, pg_is_in_recovery() FROM incident").fetchone(),
             ("E09000001",), s)
     finally:
-        db._drop_pools(url)
+        db.store().pools.drop(url)
         _use(read_replica="local" if READ_REPLICA else None)
     with db.connect("admin", standby) as conn:
         everything = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
@@ -234,7 +234,7 @@ def test_a_connection_back_in_the_pool_sees_no_area(settings: Settings) -> None:
     n = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0], ("*",),
                 settings)
     assert n > 0
-    pool = db._pool(db.dsn("dashboard", settings), settings)
+    pool = db.store().pools.get(db.dsn("dashboard", settings), settings)
     for _ in range(settings.pool_size):  # whichever connection comes back
         with pool.connection() as c:
             assert c.execute("SELECT count(*) FROM incident").fetchone() == (0,)
@@ -255,7 +255,7 @@ def _primary_lsn(settings: Settings) -> int:
     with psycopg.connect(replica.C.locate(settings).url("postgres"), autocommit=True) as conn:
         row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
     assert row is not None
-    return db._lsn(row[0])
+    return db.lsn(row[0])
 
 
 def test_every_write_path_of_the_app_raises_the_mark(settings: Settings, tmp_path) -> None:
@@ -303,7 +303,7 @@ def test_every_write_path_of_the_app_raises_the_mark(settings: Settings, tmp_pat
             seen = db.seen_lsn()
             # past the position before it (not "after": other processes write too, and
             # a position read after the write may include their WAL)
-            assert seen is not None and db._lsn(seen) > before, write.__name__
+            assert seen is not None and db.lsn(seen) > before, write.__name__
     finally:
         with db.connect("admin", settings) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = 'INT-TEST-MARK'")
@@ -469,9 +469,11 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
     sleeps at least REPLAY_POLL_S between two questions), and the next read asks once and
     does not wait."""
     from geo.services import actions
+    from geo.store import named
 
+    router = db.store().router
     polls: list[str] = []
-    real_scalar = db.scalar
+    real_scalar = named.scalar
 
     def counting_scalar(conn, name, *args, **kwargs):  # type: ignore[no-untyped-def]
         polls.append(name)
@@ -488,24 +490,24 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
                      "SELECT min(context_id), current_date, 'review', 'tests: outside' "
                      "FROM context")
     outside = _primary_lsn(reading_replica)
-    monkeypatch.setattr(db, "scalar", counting_scalar)
+    monkeypatch.setattr(named, "scalar", counting_scalar)
     try:
         first = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
         waited = polls.count("replica_replayed")
-        lagging = db._replica_lagging_since
+        lagging = router.lagging_since
         polls.clear()
         second = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
         quick = polls.count("replica_replayed")
-        monkeypatch.setattr(db, "scalar", real_scalar)
+        monkeypatch.setattr(named, "scalar", real_scalar)
         state = (db.read_counts(), db.seen_lsn(), outside, replay_paused.execute(
             "SELECT pg_last_wal_replay_lsn()::text, pg_get_wal_replay_pause_state()"
         ).fetchone())
         assert first == second == on_replica + 1, state  # from the primary
         assert lagging is not None, "the first read's wait did not run out"
-        assert 1 <= waited <= db.READ_YOUR_WRITES_WAIT_S / db.REPLAY_POLL_S + 1, waited
+        assert 1 <= waited <= router.ryw_wait_s / router.replay_poll_s + 1, waited
         assert quick == 1, quick  # asked once, no wait
         seen = db.seen_lsn()
-        assert seen is not None and db._lsn(seen) >= outside
+        assert seen is not None and db.lsn(seen) >= outside
         replay_paused.execute("SELECT pg_wal_replay_resume()")
         replica.wait_caught_up(reading_replica)
         before = db.read_counts()

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from geo.config import Settings
 from geo.store import named
@@ -32,6 +32,13 @@ T = TypeVar("T")
 REPLICA_RETRY_S = 15.0
 #: how long a read waits for a replica connection before falling back to the primary
 REPLICA_WAIT_S = 2.0
+#: how long a replica read waits for a pooled connection before asking whether the replica
+#: answers at all (then it waits the rest of :data:`REPLICA_WAIT_S`): a stopped replica's
+#: pool does not fail, it reconnects in the background and every read waits it out
+REPLICA_FIRST_WAIT_S = 0.2
+#: a probe's refusal is reused this long (a stopped replica is asked once a second per
+#: process, not once per waiting read)
+PROBE_EVERY_S = 1.0
 #: how long a replica read waits for the replica to replay this process's latest write
 #: before it reads from the primary instead (streaming on one machine replays in
 #: milliseconds; a replica further behind than this is lagging, not down)
@@ -45,6 +52,20 @@ LAGGING_RETRY_S = 2.0
 
 class TooSlow(RuntimeError):
     """A read ran past ``dashboard_timeout_ms`` and was cancelled."""
+
+
+class ReplicaRefused(PoolTimeout):
+    """The replica's pool had no connection and the replica refused a new one."""
+
+
+def answers(url: str, timeout: float) -> bool:
+    """Whether the server at ``url`` takes a connection (a stopped server on the socket
+    refuses in under a millisecond)."""
+    try:
+        with psycopg.connect(url, connect_timeout=int(max(timeout, 1))):
+            return True
+    except psycopg.Error:
+        return False
 
 
 def lsn(text: str) -> int:
@@ -122,6 +143,8 @@ class ReadRouter:
         self.passes = passes
         self.retry_s = REPLICA_RETRY_S
         self.wait_s = REPLICA_WAIT_S
+        self.first_wait_s = REPLICA_FIRST_WAIT_S
+        self.probe_every_s = PROBE_EVERY_S
         self.ryw_wait_s = READ_YOUR_WRITES_WAIT_S
         self.replay_poll_s = REPLAY_POLL_S
         self.lagging_retry_s = LAGGING_RETRY_S
@@ -138,6 +161,8 @@ class ReadRouter:
         #: page reads by where they ran (``replica``; ``primary``: no replica configured;
         #: ``primary, replica behind``: read-your-writes; ``primary, replica down``)
         self._reads: Counter[str] = Counter()
+        #: the last refused probe of a replica that kept a read waiting: (URL, when, False)
+        self.probed: tuple[str, float, bool] | None = None
 
     def reset(self) -> None:
         """Forget that the replica was down or lagging (tests: a replica just restarted)."""
@@ -145,6 +170,7 @@ class ReadRouter:
             self.down_since = None
             self.checked = 0.0
             self.lagging_since = None
+            self.probed = None
 
     # --- read-your-writes --------------------------------------------------------------
 
@@ -212,6 +238,47 @@ class ReadRouter:
 
     # --- routing -----------------------------------------------------------------------
 
+    def _probe(self, url: str) -> bool:
+        """:func:`answers` for ``url``; a refusal is remembered for :attr:`probe_every_s`
+        (a stopped replica is asked once a second, not once per waiting read). That it
+        answers is not remembered: a read trusting an answer from before a stop would wait
+        out the rest of :attr:`wait_s` on the stopped replica's pool."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self.probed
+        if seen is not None and seen[0] == url and now - seen[1] < self.probe_every_s:
+            return False
+        ok = answers(url, self.wait_s)
+        with self._lock:
+            self.probed = None if ok else (url, time.monotonic(), ok)
+        return ok
+
+    def _borrow(self, pool: ConnectionPool[Any], url: str) -> GuardedConnection:
+        """A connection from the replica's ``pool``: a busy pool is waited for up to
+        :attr:`wait_s`, a replica that stopped is found out after :attr:`first_wait_s`
+        (its pool's connections fail their check and the pool reconnects in the
+        background, backing off: every read in flight would wait it out)."""
+        conn: GuardedConnection
+        try:
+            conn = pool.getconn(timeout=self.first_wait_s)
+            return conn
+        except PoolTimeout as e:
+            if not self._probe(url):
+                raise ReplicaRefused(str(e)) from e
+        conn = pool.getconn(timeout=max(self.wait_s - self.first_wait_s, 0.0))
+        return conn
+
+    def _retry_due(self, now: float) -> bool:
+        """Whether this read is the one that tries a replica that was down again (one
+        read per :attr:`retry_s`; the others read the primary without waiting)."""
+        with self._lock:
+            if self.down_since is None:
+                return True
+            if now - self.checked > self.retry_s:
+                self.checked = now
+                return True
+            return False
+
     def state(self, settings: Settings) -> str | None:
         """None without a replica; ``"replica"`` while reads go there; ``"primary"`` while
         the replica does not answer and reads fall back to the primary."""
@@ -261,12 +328,16 @@ class ReadRouter:
         replica = replica_url(settings)
         now = time.monotonic()
         where = "primary"
-        if replica and (self.down_since is None or now - self.checked > self.retry_s):
-            if self.down_since is not None:
-                self.pools.drop(replica)  # a fresh pool, not one backing off from failures
+        use = bool(replica) and self._retry_due(now)
+        if replica and use and self.down_since is not None:
+            # a fresh pool, not one backing off from the failures; none at all while it
+            # still refuses (one refused connection: nothing reconnecting in the background)
+            self.pools.drop(replica)
+            use = answers(replica, self.wait_s)
+        if replica and use:
+            pool = self.pools.get(replica, settings)
             try:
-                pool = self.pools.get(replica, settings)
-                conn: GuardedConnection = pool.getconn(timeout=self.wait_s)
+                conn = self._borrow(pool, replica)
                 try:
                     fresh = self._replayed(conn)
                 except BaseException:
@@ -297,6 +368,14 @@ class ReadRouter:
                                     if str(e).strip() else type(e))
                         self.down_since = now
                     self.checked = now
+                # stopped (refused, shut down, connection lost): its pool closed, so that
+                # the reads waiting on it fail at once and go to the primary too. Busy (no
+                # connection in time though it answers) or a conflict with recovery: the
+                # pool is kept
+                busy = isinstance(e, PoolTimeout) and not isinstance(
+                    e, ReplicaRefused | PoolClosed)
+                if not busy and not isinstance(e, psycopg.errors.SerializationFailure):
+                    self.pools.drop(replica, pool)
         if replica and where == "primary":
             where = "primary, replica down"
         try:

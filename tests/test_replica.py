@@ -198,6 +198,44 @@ def test_replica_down_falls_back_to_the_primary_and_says_so(
     assert not any("replica" in i.value for i in at.info)
 
 
+def test_reads_in_flight_when_the_replica_stops_do_not_wait_out_the_pool(
+        reading_replica: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #34, item 3: the replica stopped under a pool holding its connections. The
+    next read does not wait out the pool (made 60 s here): after REPLICA_FIRST_WAIT_S it
+    tries one connection, is refused, reads from the primary and closes the stopped
+    replica's pool, so that the reads waiting on it fail at once too; while it stays down,
+    a retry tries one connection and makes no pool to wait on."""
+    from geo.store import routing
+
+    router = db.store().router
+    count = "SELECT count(*) FROM incident"
+
+    def one() -> int:
+        return int(db.read(lambda c: c.execute(count).fetchone()[0], ("*",),
+                           reading_replica))
+
+    want = one()
+    url = routing.replica_url(reading_replica)
+    assert url is not None and db.read_counts()["replica"] > 0 and db.store().pools.has(url)
+    monkeypatch.setattr(router, "wait_s", 60.0)
+    before = db.read_counts()
+    replica.down(reading_replica)
+    try:
+        assert one() == want
+        after = db.read_counts()
+        assert after["primary, replica down"] == before.get("primary, replica down", 0) + 1
+        assert after["replica"] == before["replica"]
+        assert router.down_since is not None and not db.store().pools.has(url)
+        # the retry (retry_s is 0 here): one refused connection, no pool made
+        assert one() == want and not db.store().pools.has(url)
+        assert not routing.answers(url, 1.0)
+    finally:
+        replica.up(reading_replica)
+        replica.wait_caught_up(reading_replica)
+    assert one() == want and db.read_counts()["replica"] == after["replica"] + 1
+    assert router.down_since is None
+
+
 def test_a_read_past_the_statement_timeout_says_so_and_writes_nothing(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     with db.connect("admin", settings) as conn:

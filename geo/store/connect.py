@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 import psycopg
@@ -20,12 +21,12 @@ from geo.config import Settings
 from geo.store.named import scalar, sql
 
 Role = Literal["owner", "loader", "dashboard", "auditor"]
-ROLE_LOGINS: dict[Role, str] = {
+ROLE_LOGINS: Mapping[Role, str] = MappingProxyType({
     "owner": "contexts_owner",
     "loader": "contexts_loader",
     "dashboard": "contexts_dashboard",
     "auditor": "contexts_auditor",
-}
+})
 #: seconds an area pass is minted for
 PASS_SECONDS = 3600
 

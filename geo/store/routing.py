@@ -106,6 +106,11 @@ class Pools:
         for p in pools:
             p.close(timeout=0)
 
+    def has(self, url: str) -> bool:
+        """Whether a pool for ``url`` is open."""
+        with self._lock:
+            return any(k[0] == url for k in self._pools)
+
     def close(self) -> None:
         """Close every pool (tests; a server shutting down)."""
         with self._lock:

@@ -356,6 +356,11 @@ def replay_paused(reading_replica: Settings) -> Iterator[psycopg.Connection[obje
     to the standby's test database."""
     url = replica.locate(reading_replica).url(reading_replica.database_name)
     primary = replica.C.locate(reading_replica).url("postgres")
+    # caught up first: paused behind the previous test's clean-up (the context it deleted,
+    # its "opened" event with it), the standby would count one event more than the
+    # primary, and a read from the primary would look like one served by the paused
+    # standby (what failed in CI with the first fast fallback, issue #32)
+    replica.wait_caught_up(reading_replica)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_wal_replay_pause()")
         # the pause takes effect at the next record replayed (a standby just restarted may

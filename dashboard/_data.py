@@ -1,13 +1,21 @@
-"""Cached reads for the pages: each asks :mod:`geo.services.pages` and keeps the answer.
+"""Cached reads for the pages: each is a service's answer (:mod:`geo.services.pages`,
+``contexts``, ``meeting``, ``networks``) kept by :func:`cached`, one typed decorator, so
+that each question's signature is written once, where it is answered.
 
 Entries are keyed on their arguments and on the data version (the latest extract) and the
 viewer's areas, so a new load shows at once while repeated views are instant.
+
+A new page read: write the service function ``f(areas, ...)`` in ``geo/services`` (a
+question the store answers as it is: ``pages.reading(store_fn)``), then add one line here,
+``f = cached(pages.f)`` (``spinner=`` for a slow one); the page calls ``_data.f(v, ...)``
+with ``v = _data.version()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -18,15 +26,20 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
-from geo.services.interventions import ImpactParams
+from geo.services.interventions import ImpactParams, pooled_rows
 
 TTL = 3600
 #: most answers a cached read keeps per process (oldest out first): with the pool's bound
 #: on connections, what bounds a server's memory whatever the filters people try
 ENTRIES = 128
 
-
 Key = tuple[str, tuple[str, ...]]
+Unit = pages.Unit
+#: the hexagon's size (edge, m) where a page does not choose one (geo.stats.grid)
+HEX_SIZE = pages.HEX_SIZE
+P = ParamSpec("P")
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 def version() -> Key:
@@ -38,37 +51,78 @@ def version() -> Key:
     return pages.version(areas), areas
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def period(v: Key) -> tuple[date, date] | None:
-    return pages.period(v[1])
+class Cached(Protocol[P, T_co]):
+    """A cached page read: ``f(v, ...)``; ``f.clear()`` forgets its answers (after a write
+    that the data version does not follow, e.g. a location assessment)."""
+
+    def __call__(self, v: Key, /, *args: P.args, **kwargs: P.kwargs) -> T_co: ...
+
+    def clear(self) -> None: ...
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
-    return pages.vocabularies(v[1])
+def cached(fn: Callable[Concatenate[tuple[str, ...], P], T], *, spinner: str | bool = False,
+           ttl: int = TTL, entries: int | None = ENTRIES) -> Cached[P, T]:
+    """The service's answer ``fn(areas, ...)`` as a cached page read ``f(v, ...)``: kept
+    per data version, areas (``v``, :func:`version`) and arguments, at most ``entries``
+    for ``ttl`` seconds; ``spinner``: what the page says while it is asked."""
+    def asked(v: Key, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return fn(v[1], *args, **kwargs)
+
+    # Streamlit keys a cached function by module, name and source: each its own
+    asked.__module__, asked.__qualname__ = fn.__module__, fn.__qualname__
+    asked.__name__, asked.__doc__ = fn.__name__, fn.__doc__
+    # (Streamlit's own types for its decorator lose the parameters)
+    wrap: Any = st.cache_data(ttl=ttl, max_entries=entries, show_spinner=spinner)
+    return cast("Cached[P, T]", wrap(asked))
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def units(v: Key, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
-    return pages.units(v[1], unit, size)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Counting incidents...")
-def monthly(v: Key, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
-    """Counts by unit and month over the filters' months (one scan of the incidents)."""
-    return pages.monthly(v[1], unit, filters, size)
+period = cached(pages.period)
+vocabularies = cached(pages.vocabularies)
+units = cached(pages.units)
+monthly = cached(pages.monthly, spinner="Counting incidents...")
+coverage = cached(pages.data_coverage, entries=None)
+coverage_names = cached(pages.coverage_names, entries=None)
+extracts = cached(pages.ledger, entries=None)
+population = cached(pages.population)
+places = cached(pages.places)
+wards = cached(pages.wards)
+complex_places = cached(pages.complex_places)
+profile_data = cached(pages.profile_data)
+busiest_place = cached(pages.busiest_place)
+register = cached(pages.register)
+impacts = cached(pages.impacts, spinner="Measuring impact...")
+points = cached(pages.points, ttl=60, entries=None)
+contexts_listing = cached(contexts.listing, entries=None)
+context_vocabularies = cached(contexts.vocabularies, entries=None)
+context_details = cached(contexts.details, entries=None)
+agenda = cached(meeting.agenda, spinner="Preparing the agenda...", entries=None)
+#: why here (risk terrain, near repeat, location assessments): pass
+#: :func:`why.model_filters`' filters for the view, so aggregate views share one model
+terrain_model = cached(why.terrain_model, spinner="Modelling the risk terrain...", entries=16)
+near_repeat = cached(why.near_repeat, spinner="Testing for near repeats...")
+place_geom = cached(why.place_geom)
+assessment_choices = cached(why.choices, entries=None)
+assessment_actions = cached(why.assessment_actions)
+feature_layers = cached(why.feature_layers, entries=None)
+#: not cached: computed from cached tables, or the admin's own reads (auditor role)
+concentration = pages.concentration
+audit_log = pages.audit_log
+users = pages.users
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Finding hot spots...")
-def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
+def hotspots(v: Key, unit: Unit, filters: Filters, size: float = HEX_SIZE,
              emerging: bool = False, counted: tuple[date, date] | None = None,
-             measure: str = "auto", view: View | None = None) -> gpd.GeoDataFrame:
-    """Hot spots of the filters' period. ``counted``: a wider span of months to count in
-    one scan (a page comparing two periods counts both at once and shares the counts).
-    ``measure``: "auto" (rates per 1,000 for areas with a population), "rate" or "count".
-    ``view``: for an aggregate view the detail rule is applied (:mod:`geo.services.detail`:
-    too many filters raise :class:`~geo.services.detail.TooDetailed`; counts whose whole
-    is too small are withheld) and the statistics are computed from published values.
+             measure: str = "auto", view: View | None = None
+             ) -> gpd.GeoDataFrame:
+    """Hot spots of the filters' period (:func:`geo.services.detail.hotspots`), from the
+    cached counts: ``counted``, a wider span of months counted in one scan, lets a page
+    comparing two periods count both at once and share the counts (so this one composes
+    cached reads rather than asking a service once). ``measure``: "auto" (rates per 1,000
+    for areas with a population), "rate" or "count". ``view``: for an aggregate view the
+    detail rule is applied (too many filters raise
+    :class:`~geo.services.detail.TooDetailed`; counts whose whole is too small are
+    withheld) and the statistics are computed from published values.
     """
     months = pd.date_range(filters.start, filters.end, freq="MS")
     span = counted or (filters.start, filters.end)
@@ -83,38 +137,8 @@ def hotspots(v: Key, unit: str, filters: Filters, size: float = 250.0,
                            population=population(v, unit), measure=measure)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def coverage(v: Key, filters: Filters) -> Any:
-    """What the data the filters select covers (the union of its extracts' coverage)."""
-    return pages.data_coverage(v[1], filters)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def coverage_names(v: Key) -> pd.DataFrame:
-    """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
-    return pages.coverage_names(v[1])
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def extracts(v: Key, limit: int = 50) -> pd.DataFrame:
-    """The ledger of files loaded, newest first, with what each incidents file covers."""
-    return pages.ledger(v[1], limit)
-
-
-def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
-    """Concentration, stability and forecast accuracy of two periods' hot-spot tables (from
-    published counts for an aggregate view)."""
-    return pages.concentration(now, before, view)
-
-
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def population(v: Key, unit: str) -> pd.Series | None:
-    """Young people per ward or LSOA (None for other units or when none is loaded)."""
-    return pages.population(v[1], unit)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
+def unit_layer(v: Key, unit: Unit, filters: Filters, view: View, colour: str,
                emerging: bool = False, significant_only: bool = False,
                counted: tuple[date, date] | None = None,
                measure: str = "auto") -> dict[str, Any]:
@@ -126,115 +150,11 @@ def unit_layer(v: Key, unit: str, filters: Filters, view: View, colour: str,
                               wards=None if unit == "ward" else wards(v))
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def places(v: Key) -> gpd.GeoDataFrame:
-    return pages.places(v[1])
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def wards(v: Key) -> gpd.GeoDataFrame:
-    return pages.wards(v[1])
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def complex_places(v: Key, filters: Filters) -> pd.DataFrame:
-    return pages.complex_places(v[1], filters)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def profile_data(v: Key, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
-    return pages.profile_data(v[1], kind, unit_id, filters)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def busiest_place(v: Key, filters: Filters, view: View) -> str | None:
-    """The place with the most incidents in the filters' period, as ``view`` sees them."""
-    return pages.busiest_place(v[1], filters, view)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def register(v: Key) -> pd.DataFrame:
-    return pages.register(v[1])
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Measuring impact...")
-def impacts(v: Key, params: ImpactParams, view: View,
-            place_ref: str | None = None) -> list[dict[str, Any]]:
-    """Impact results as ``view`` may see them (every number through the gate)."""
-    return pages.impacts(v[1], params, view, place_ref)
-
-
 def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:
     """The pooled effect of each type of intervention (from the cached impacts)."""
-    return pages.pooled(impacts(v, params, view))
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def points(v: Key, filters: Filters, limit: int = 1_000_000) -> pd.DataFrame:
-    return pages.points(v[1], filters, limit)
-
-
-def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
-    return pages.audit_log(action, limit)
-
-
-def users() -> pd.DataFrame:
-    return pages.users()
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def contexts_listing(v: Key, on: date) -> pd.DataFrame:
-    return contexts.listing(v[1], on)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def context_vocabularies(v: Key) -> dict[str, list[tuple[str, str]]]:
-    return contexts.vocabularies(v[1])
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def context_details(v: Key, ref: str, filters: Filters) -> dict[str, Any] | None:
-    return contexts.details(v[1], ref, filters)
-
-
-@st.cache_data(ttl=TTL, show_spinner="Preparing the agenda...")
-def agenda(v: Key, on: date, since: date, view: View) -> meeting.Agenda:
-    return meeting.agenda(v[1], on, since, view)
+    return pooled_rows(impacts(v, params, view))
 
 
 @st.cache_data(ttl=TTL, show_spinner="Linking places...")
 def place_networks(v: Key, filters: Filters, view: View) -> networks.Networks:
     return networks.build(v[1], filters, view.exact, view.k)
-
-
-
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Modelling the risk terrain...")
-def terrain_model(v: Key, filters: Filters) -> why.TerrainModel:
-    """The risk terrain fitted under ``filters`` (pass :func:`why.model_filters`' for the
-    view: aggregate views share one model per period)."""
-    return why.terrain_model(v[1], filters)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Testing for near repeats...")
-def near_repeat(v: Key, filters: Filters, view: View) -> why.NearRepeat:
-    return why.near_repeat(v[1], filters, view)
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def place_geom(v: Key, place_id: str) -> Any:
-    return why.place_geom(v[1], place_id)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def assessment_choices(v: Key) -> dict[str, list[tuple[str, str]]]:
-    return why.choices(v[1])
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def assessment_actions(v: Key, place_id: str) -> pd.DataFrame:
-    return why.assessment_actions(v[1], place_id)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def feature_layers(v: Key) -> pd.DataFrame:
-    return why.feature_layers(v[1])

@@ -110,7 +110,7 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
 
 
 @st.cache_resource(ttl=_data.TTL, max_entries=64, show_spinner=False)
-def layer_map(v: _data.Key, unit: str, filters: Filters, view: View, colour: str, name: str,
+def layer_map(v: _data.Key, unit: _data.Unit, filters: Filters, view: View, colour: str, name: str,
               with_places: bool, emerging: bool = False, significant_only: bool = False,
               counted: tuple[date, date] | None = None, measure: str = "auto",
               with_context: bool = False) -> dict[str, Any]:

@@ -442,8 +442,9 @@ def phone_layout(here: str) -> None:
     # the first page of a visit opens with the sidebar closed on a phone already; a frame
     # run then could close the sidebar just as the person opens it
     if seen is not None and seen != here:
-        # in a frame of its own (same origin), which reaches the page's sidebar button
-        from streamlit.components.v1 import html as frame_html
-
-        # (named after the page: the same frame again would not run again)
-        frame_html(_PHONE_JS.replace("<script>", f"<script>/* {here} */", 1), height=0)
+        # in a frame of its own (same origin: st.iframe, which replaces
+        # components.v1.html), which reaches the page's sidebar button; sized to its
+        # content, which is none (named after the page: the same frame again would not
+        # run again)
+        st.iframe(_PHONE_JS.replace("<script>", f"<script>/* {here} */", 1),
+                  height="content")

@@ -191,11 +191,11 @@ def _assessments(v: Any, place_id: str, a: pd.DataFrame, view: Any, role: str) -
     if not still.empty:
         with st.expander("Mark an action done"), st.form("assessment_done"):
             what = dict(zip(still["action_id"], still["description"], strict=True))
-            aid = st.selectbox("Action", list(what), format_func=what.get)
+            aid = st.selectbox("Action", list(what), format_func=lambda a: str(what.get(a, "")))
             if st.form_submit_button("Mark done"):
                 try:
                     why.complete_assessment_action(_state.actor(), role, _state.areas(),
-                                                   int(place_id), int(aid))
+                                                   int(place_id), int(str(aid)))
                 except (why.AssessmentError, actions.Denied) as exc:
                     st.error(md(exc))
                 else:
@@ -212,8 +212,9 @@ def _assessments(v: Any, place_id: str, a: pd.DataFrame, view: Any, role: str) -
         light = st.selectbox("Lighting", [None, *lt], format_func=lambda c: lt.get(c, "—"))
         us = dict(choices.get("users", []))
         ob = dict(choices.get("observations", []))
-        users = st.multiselect("Who uses the place, and when", list(us), format_func=us.get)
-        seen = st.multiselect("Observations", list(ob), format_func=ob.get)
+        users = st.multiselect("Who uses the place, and when", list(us),
+                               format_func=lambda c: us.get(c, c))
+        seen = st.multiselect("Observations", list(ob), format_func=lambda c: ob.get(c, c))
         review = st.date_input("Review by", value=today + timedelta(days=91))
         st.caption("Actions (an owner is an agency or a role, never a person's name; no "
                    "details of any person).")

@@ -205,8 +205,7 @@ def _forget(dbname: str) -> None:
     """Close this process's pools and forget its area passes (a database about to be
     renamed, copied or dropped must have no session open)."""
     db.close_pools()
-    for key in [k for k in db._PASSES if f"///{dbname}?" in k[0]]:
-        del db._PASSES[key]
+    db.store().passes.forget(lambda url: f"///{dbname}?" in url)
 
 
 def _alone(conn: psycopg.Connection[Any], dbname: str) -> None:

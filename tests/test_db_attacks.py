@@ -252,9 +252,9 @@ def test_4_a_page_read_connection_with_another_login_is_refused(settings: Settin
     for role in ("owner", "loader"):
         conn = db.GuardedConnection.connect(db.dsn(role, settings))
         with conn, pytest.raises(db.WrongRole):
-            db._as_dashboard(conn)
+            db.as_dashboard(conn)
     with db.GuardedConnection.connect(db.dsn("admin", settings)) as conn:
-        db._as_dashboard(conn)
+        db.as_dashboard(conn)
         assert conn.execute("SELECT current_user").fetchone() == ("contexts_dashboard",)
         conn._contexts_guard = {"pass": db.area_pass(("E09000001",), settings),
                                 "timeout": "10s"}

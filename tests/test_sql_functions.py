@@ -208,8 +208,8 @@ def fresh() -> Iterator[Settings]:
             conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
     yield s
-    for key in [k for k in db._PASSES if k[0] == db.dsn("loader", s)]:
-        del db._PASSES[key]  # passes of this database, about to go
+    loader = db.dsn("loader", s)
+    db.store().passes.forget(lambda url: url == loader)  # passes of this database, about to go
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 

@@ -8,20 +8,27 @@ Streamlit. Exact counts with their cell keys: what a role may see is applied by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import geopandas as gpd
 import pandas as pd
+import psycopg
 
 from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
-from geo.stats.coverage import Coverage
 from geo.stats.disclosure import View, class_value, published_values
 from geo.store import counts, coverage, data, db, profile, reads
+from geo.store.counts import Unit as Unit
+from geo.store.profile import Kind as Kind
 
 Areas = tuple[str, ...]
+HEX_SIZE = counts.DEFAULT_HEX_SIZE
+Connection = psycopg.Connection[Any]
+P = ParamSpec("P")
+T = TypeVar("T")
 VOCABULARIES = ("harm_type", "risk_level", "age_band", "place_category", "intervention_type")
 
 
@@ -30,10 +37,22 @@ TooSlow = db.TooSlow
 TOO_SLOW = "This view is taking too long — narrow the period or the area."
 
 
-def _read(areas: Areas, fn: Any) -> Any:
+def _read(areas: Areas, fn: Callable[[Connection], T]) -> T:
     """``fn(conn)`` on a pooled read-only connection (the replica's when configured and
     answering; see :func:`geo.store.db.read`)."""
     return db.read(fn, areas, get_settings())
+
+
+def reading(fn: Callable[Concatenate[Connection, P], T]) -> Callable[Concatenate[Areas, P], T]:
+    """A question the store answers on a connection, ``fn(conn, ...)``, asked as a page
+    asks it: ``fn(areas, ...)`` on a read connection limited to ``areas``. The answer
+    keeps ``fn``'s name (the dashboard's cache keys its entries by it)."""
+    def asked(areas: Areas, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return _read(areas, lambda conn: fn(conn, *args, **kwargs))
+
+    asked.__module__, asked.__qualname__ = fn.__module__, fn.__qualname__
+    asked.__name__, asked.__doc__ = fn.__name__, fn.__doc__
+    return asked
 
 
 def read_source() -> str | None:
@@ -87,37 +106,32 @@ def vocabularies(areas: Areas) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def units(areas: Areas, unit: str, size: float = 250.0) -> gpd.GeoDataFrame:
-    return _read(areas, lambda conn: counts.units(conn, unit, size))  # type: ignore[arg-type]
+#: questions the store answers as they are: each signature is the store's, written once
+units = reading(counts.units)
+data_coverage = reading(coverage.of_selection)
+coverage_names = reading(coverage.names)
+ledger = reading(coverage.ledger)
+wards = reading(data.wards)
+complex_places = reading(analysis.complex_strategy)
+register = reading(interventions.register)
 
 
-def monthly(areas: Areas, unit: str, filters: Filters, size: float = 250.0) -> pd.DataFrame:
+def points(areas: Areas, filters: Filters, limit: int = 1_000_000) -> pd.DataFrame:
+    """Point-level incidents (analysts only: the page checks the role first)."""
+    return _read(areas, lambda conn: profile.points(conn, filters, limit))
+
+
+def monthly(areas: Areas, unit: Unit, filters: Filters,
+            size: float = counts.DEFAULT_HEX_SIZE) -> pd.DataFrame:
     """Counts by unit and month over the filters' months (one scan of the incidents)."""
-    return _read(areas, lambda conn: counts.counts(
-        conn, unit, filters, size, by_month=True))  # type: ignore[arg-type]
+    return _read(areas, lambda conn: counts.counts(conn, unit, filters, size, by_month=True))
 
 
-def data_coverage(areas: Areas, filters: Filters) -> Coverage:
-    """What the data the filters select covers (the union of its extracts' coverage)."""
-    found: Coverage = _read(areas, lambda conn: coverage.of_selection(conn, filters))
-    return found
-
-
-def coverage_names(areas: Areas) -> pd.DataFrame:
-    """The wards and LSOAs an extract may declare it covers: ``kind``, ``code``, ``name``."""
-    return _read(areas, coverage.names)
-
-
-def ledger(areas: Areas, limit: int = 50) -> pd.DataFrame:
-    """The files loaded, newest first, with what each incidents file covers (analysts)."""
-    return _read(areas, lambda conn: coverage.ledger(conn, limit))
-
-
-def population(areas: Areas, unit: str) -> pd.Series | None:
+def population(areas: Areas, unit: Unit) -> pd.Series | None:
     """Young people per ward or LSOA (None for other units or when none is loaded)."""
     if unit not in ("ward", "lsoa"):
         return None
-    return _read(areas, lambda conn: analysis.population(conn, unit))  # type: ignore[arg-type]
+    return _read(areas, lambda conn: analysis.population(conn, unit))
 
 
 def concentration(now: pd.DataFrame, before: pd.DataFrame, view: View) -> dict[str, float]:
@@ -138,30 +152,18 @@ def _stat_counts(table: pd.DataFrame, view: View) -> Any:
     return values
 
 
-def pooled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The pooled effect of each type of intervention, from :func:`impacts`' rows."""
-    return interventions.pooled_rows(found)
-
-
 def places(areas: Areas) -> gpd.GeoDataFrame:
+    """The places (their display geometry only)."""
     return _read(areas, lambda conn: counts.units(conn, "place").drop(columns=["geom_bng"]))
 
 
-def wards(areas: Areas) -> gpd.GeoDataFrame:
-    return _read(areas, lambda conn: data.wards(conn))
-
-
-def complex_places(areas: Areas, filters: Filters) -> pd.DataFrame:
-    return _read(areas, lambda conn: analysis.complex_strategy(conn, filters))
-
-
-def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dict[str, Any]:
+def profile_data(areas: Areas, kind: Kind, unit_id: str, filters: Filters) -> dict[str, Any]:
     """What a place or ward profile shows: monthly counts, the day x hour grid, and the
     place's assessments or the ward's places."""
-    def read(conn: Any) -> dict[str, Any]:
+    def read(conn: Connection) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "monthly": profile.monthly(conn, kind, unit_id, filters),  # type: ignore[arg-type]
-            "times": profile.times(conn, kind, unit_id, filters),  # type: ignore[arg-type]
+            "monthly": profile.monthly(conn, kind, unit_id, filters),
+            "times": profile.times(conn, kind, unit_id, filters),
         }
         if kind == "place":
             out["assessments"] = profile.assessments(conn, unit_id)
@@ -169,7 +171,7 @@ def profile_data(areas: Areas, kind: str, unit_id: str, filters: Filters) -> dic
             out["places"] = profile.ward_places(conn, unit_id)
         return out
 
-    return _read(areas, read)  # type: ignore[no-any-return]
+    return _read(areas, read)
 
 
 def busiest_place(areas: Areas, filters: Filters, view: View) -> str | None:
@@ -191,10 +193,6 @@ def busiest_place(areas: Areas, filters: Filters, view: View) -> str | None:
     return str(found["unit_id"].iloc[int(values.argmax())])
 
 
-def register(areas: Areas) -> pd.DataFrame:
-    return _read(areas, lambda conn: interventions.register(conn))
-
-
 def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
             place_ref: str | None = None) -> list[dict[str, Any]]:
     """Impact results as ``view`` may see them (every number through the disclosure gate:
@@ -202,11 +200,6 @@ def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
     found = interventions.impacts_read(lambda fn: _read(areas, fn), params,
                                        place_ref=place_ref, view=view)
     return [i.as_dict() for i in found]
-
-
-def points(areas: Areas, filters: Filters, limit: int = 3000) -> pd.DataFrame:
-    """Point-level incidents (analysts only: the page checks the role first)."""
-    return _read(areas, lambda conn: profile.points(conn, filters, limit))
 
 
 def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:

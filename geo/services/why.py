@@ -21,13 +21,15 @@ get the model's details.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import shapely
+from psycopg import Connection
 
 from geo.config import Settings, get_settings
 from geo.filters import Filters
@@ -55,7 +57,11 @@ RISK_CLASSES = ((4.0, "4 times or more"), (2.0, "2 to 4 times"), (1.2, "1.2 to 2
                 (0.0, "about average or below"))
 
 
-def _read(areas: Areas, fn: Any) -> Any:
+T = TypeVar("T")
+
+
+def _read(areas: Areas, fn: Callable[[Connection[Any]], T]) -> T:
+    """``fn(conn)`` on a page's read connection limited to ``areas``."""
     return db.read(fn, areas, get_settings())
 
 
@@ -314,7 +320,7 @@ class Assessment:
 
 def place_geom(areas: Areas, place_id: str) -> shapely.Geometry | None:
     """A place's polygon (EPSG:27700), for :func:`terrain`."""
-    return _read(areas, lambda conn: store.place_geom(conn, place_id))  # type: ignore[no-any-return]
+    return _read(areas, lambda conn: store.place_geom(conn, place_id))
 
 
 def feature_layers(areas: Areas) -> pd.DataFrame:
@@ -324,7 +330,7 @@ def feature_layers(areas: Areas) -> pd.DataFrame:
 
 def choices(areas: Areas) -> dict[str, list[tuple[str, str]]]:
     """The fixed choices of the assessment's fields."""
-    return _read(areas, store.assessment_choices)  # type: ignore[no-any-return]
+    return _read(areas, store.assessment_choices)
 
 
 def assessment_actions(areas: Areas, place_id: str) -> pd.DataFrame:

@@ -14,14 +14,20 @@ pack in the browser (the button to the download button).
 
 ``python -m bench --only browser``; ``BENCH_BROWSER_ROWS`` (1,000,000; 200,000 quick),
 ``BENCH_BROWSER_PAGES=map,hotspots`` and ``BENCH_BROWSER_ROLES=partner`` narrow it.
+``BENCH_BROWSER_BASE=<folder>``: the same pages also served from another checkout of the
+project (say ``git archive`` of the commit before a change), on the same database and
+cluster, visit for visit in turn with this one; its medians are the figures' baselines (on
+a busy machine the ratio is steadier than either time).
 ``python -m bench.browser`` prints the figures without writing results.json.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import statistics
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,9 +126,12 @@ class Counter:
     def __init__(self, page: Any) -> None:
         self.http = 0
         self.ws = 0
+        self.deflated = 0  # the frames' size deflated one by one (permessage-deflate's
+        self.compressed = False  # size without its context), and whether it was agreed
         cdp = page.context.new_cdp_session(page)
         cdp.on("Network.loadingFinished", self._loaded)
         cdp.on("Network.webSocketFrameReceived", self._frame)
+        cdp.on("Network.webSocketHandshakeResponseReceived", self._handshake)
         cdp.send("Network.enable")
 
     def _loaded(self, e: dict[str, Any]) -> None:
@@ -132,10 +141,16 @@ class Counter:
         r = e.get("response", {})
         data = r.get("payloadData", "")
         # text frames come as text, binary (Streamlit's protobuf) as base64
-        self.ws += len(data.encode()) if r.get("opcode") == 1 else len(data) * 3 // 4
+        raw = data.encode() if r.get("opcode") == 1 else base64.b64decode(data)
+        self.ws += len(raw)
+        self.deflated += len(zlib.compress(raw, 6)) if len(raw) > 512 else len(raw)
+
+    def _handshake(self, e: dict[str, Any]) -> None:
+        headers = {k.lower(): v for k, v in e.get("response", {}).get("headers", {}).items()}
+        self.compressed = "permessage-deflate" in headers.get("sec-websocket-extensions", "")
 
     def reset(self) -> None:
-        self.http = self.ws = 0
+        self.http = self.ws = self.deflated = 0
 
     @property
     def total(self) -> int:
@@ -147,6 +162,7 @@ class Visit:
     seconds: float
     http: int
     ws: int
+    ws_wire: int  # the websocket's bytes on the wire: deflated if the server agreed to
 
     @property
     def bytes(self) -> int:
@@ -166,7 +182,8 @@ def visit(page: Any, counter: Counter, url: str, ready: Callable[[Any], None]) -
     # the page must not show an error instead of its content
     if page.locator("[data-testid='stException']").count():
         raise RuntimeError(f"{url}: the page shows an exception")
-    return Visit(took, counter.http, counter.ws)
+    return Visit(took, counter.http, counter.ws,
+                 counter.deflated if counter.compressed else counter.ws)
 
 
 def first_and_second(browser: Any, url: str, ready: Callable[[Any], None]
@@ -215,8 +232,9 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure(base: str, quick: bool) -> list[Figure]:
-    """Every chosen page as every chosen role against the dashboard served at ``base``."""
+def measure(base: str, quick: bool, other: str | None = None) -> list[Figure]:
+    """Every chosen page as every chosen role against the dashboard served at ``base``
+    (and, visit for visit, at ``other``: the baselines)."""
     from playwright.sync_api import sync_playwright
 
     runs = int(os.environ.get("BENCH_BROWSER_RUNS", "2" if quick else "5"))
@@ -230,18 +248,28 @@ def measure(base: str, quick: bool) -> list[Figure]:
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         try:
             cold: dict[tuple[str, str], float] = {}
+            servers = [base] + ([other] if other else [])
             for t, role in chosen:  # the untimed pass: the server's caches filled
                 sep = "&" if "?" in t.path else "?"
-                cold[(t.label, role)] = first_and_second(
-                    browser, f"{base}{t.path}{sep}role={role}", t.ready)[0].seconds
+                for url in servers:
+                    took = first_and_second(browser, f"{url}{t.path}{sep}role={role}",
+                                            t.ready)[0].seconds
+                    cold.setdefault((t.label, role), took)
             seen: dict[tuple[str, str], list[tuple[Visit, Visit]]] = {}
+            then: dict[tuple[str, str], list[tuple[Visit, Visit]]] = {}
             for _ in range(runs):  # runs interleaved: a noisy minute spreads over pages
                 for t, role in chosen:
                     sep = "&" if "?" in t.path else "?"
-                    seen.setdefault((t.label, role), []).append(first_and_second(
-                        browser, f"{base}{t.path}{sep}role={role}", t.ready))
-            pack = ([board_pack_made(browser, base) for _ in range(max(1, runs // 2))]
-                    if any(t.label == "Board pack" for t, _ in chosen) else [])
+                    for url, into in zip(servers, (seen, then), strict=False):
+                        into.setdefault((t.label, role), []).append(first_and_second(
+                            browser, f"{url}{t.path}{sep}role={role}", t.ready))
+            pack: list[float] = []
+            pack_then: list[float] = []
+            if any(t.label == "Board pack" for t, _ in chosen):
+                for _ in range(max(1, runs // 2)):
+                    pack.append(board_pack_made(browser, base))
+                    if other:
+                        pack_then.append(board_pack_made(browser, other))
         finally:
             browser.close()
     for (label, role), vs in seen.items():
@@ -251,21 +279,42 @@ def measure(base: str, quick: bool) -> list[Figure]:
         b2 = statistics.median(b.bytes for _, b in vs)
         ws1 = statistics.median(a.ws for a, _ in vs)
         ws2 = statistics.median(b.ws for _, b in vs)
+        wire1 = statistics.median(a.ws_wire for a, _ in vs)
+        wire2 = statistics.median(b.ws_wire for _, b in vs)
         name = f"browser: {label} as {role}"
+        old = then.get((label, role))
+
+        def base_of(pick: Callable[[tuple[Visit, Visit]], float], old: Any = old
+                    ) -> float | None:
+            return statistics.median(pick(v) for v in old) if old else None
+
+        by = "the other checkout" if old else "the first visit"
         figures += [
-            Figure(f"{name}, first visit", f1, "s", "< 1.5 s", None, len(vs),
-                   f"server cold (the untimed pass): {cold[(label, role)]:.2f} s"),
-            Figure(f"{name}, second visit", f2, "s", "< 0.7 s", f1, len(vs),
-                   "baseline: the first visit"),
-            Figure(f"{name}, bytes, first visit", b1 / 2**20, "MB", "", None, len(vs),
-                   f"websocket {ws1 / 2**20:.2f} MB, HTTP {(b1 - ws1) / 2**20:.2f} MB"),
-            Figure(f"{name}, bytes, second visit", b2 / 2**20, "MB", "", b1 / 2**20,
-                   len(vs), f"websocket {ws2 / 2**20:.2f} MB, HTTP {(b2 - ws2) / 2**20:.2f} "
-                   "MB; baseline: the first visit"),
+            Figure(f"{name}, first visit", f1, "s", "< 1.5 s",
+                   base_of(lambda v: v[0].seconds), len(vs),
+                   f"server cold (the untimed pass): {cold[(label, role)]:.2f} s"
+                   + ("; baseline: the other checkout" if old else "")),
+            Figure(f"{name}, second visit", f2, "s", "< 0.7 s",
+                   base_of(lambda v: v[1].seconds) if old else f1, len(vs),
+                   f"baseline: {by}"),
+            Figure(f"{name}, bytes, first visit", b1 / 2**20, "MB", "",
+                   (base_of(lambda v: v[0].bytes) or 0) / 2**20 or None, len(vs),
+                   f"websocket {ws1 / 2**20:.2f} MB ({wire1 / 2**20:.2f} MB on the wire), "
+                   f"HTTP {(b1 - ws1) / 2**20:.2f} MB"),
+            Figure(f"{name}, bytes, second visit", b2 / 2**20, "MB", "",
+                   (base_of(lambda v: v[1].bytes) or 0) / 2**20 or b1 / 2**20,
+                   len(vs), f"websocket {ws2 / 2**20:.2f} MB ({wire2 / 2**20:.2f} MB on the "
+                   f"wire), HTTP {(b2 - ws2) / 2**20:.2f} MB; baseline: {by}"),
+            Figure(f"{name}, websocket bytes on the wire, second visit", wire2 / 2**20, "MB",
+                   "", (base_of(lambda v: v[1].ws_wire) or 0) / 2**20 or ws2 / 2**20,
+                   len(vs), "what the page sends again on every visit; baseline: "
+                   + ("the other checkout" if old else "uncompressed")),
         ]
     if pack:
         figures.append(Figure("browser: board pack made (click to download button)",
-                              statistics.median(pack), "s", "< 3 s", None, len(pack)))
+                              statistics.median(pack), "s", "< 3 s",
+                              statistics.median(pack_then) if pack_then else None, len(pack),
+                              "baseline: the other checkout" if pack_then else ""))
     figures.append(Figure("browser: load average over the run (1 min)",
                           os.getloadavg()[0], "", "", None, 1,
                           f"before: {load_before}; after: {_load()}"))
@@ -273,7 +322,10 @@ def measure(base: str, quick: bool) -> list[Figure]:
 
 
 def run(quick: bool = False) -> list[Figure]:
+    from pathlib import Path
+
     from bench.load import Server, database
+    from geo.config import PROJECT_ROOT
 
     rows = int(os.environ.get("BENCH_BROWSER_ROWS", "200000" if quick else "1000000"))
     dbname = database(rows)
@@ -281,12 +333,20 @@ def run(quick: bool = False) -> list[Figure]:
            "CONTEXTS_DEMO": "true"}
     env.pop("CONTEXTS_READ_REPLICA", None)
     server = Server(1, env)
-    server.start()
+    other = os.environ.get("BENCH_BROWSER_BASE")
+    servers = [server]
+    if other:  # the other checkout's code, on this checkout's cluster and database
+        servers.append(Server(1, {**env, "PYTHONPATH": other, "CONTEXTS_HOME": str(PROJECT_ROOT)},
+                              cwd=Path(other)))
     try:
-        figures = measure(f"http://127.0.0.1:{server.port}", quick)
+        for s in servers:
+            s.start()
+        figures = measure(f"http://127.0.0.1:{server.port}", quick,
+                          f"http://127.0.0.1:{servers[1].port}" if other else None)
     finally:
-        server.stop()
-    bad = server.tracebacks()
+        for s in servers:
+            s.stop()
+    bad = [t for s in servers for t in s.tracebacks()]
     if bad:
         raise RuntimeError(f"the server logged exceptions: {bad[:3]}")
     return [Figure(f.name.replace("browser: ", f"browser ({rows:,} incidents): ", 1),

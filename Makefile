@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CONTEXTS := $(VENV)/bin/contexts
 PORT ?= 8501
 
-.PHONY: install install-dev system-deps run test test-replica test-fast lint bench bench-scale bench-load clean
+.PHONY: install install-dev system-deps run test test-replica test-fast lint bench bench-browser bench-scale bench-load clean
 
 # Debian packages: PostgreSQL with PostGIS, Chromium (browser tests), npm (Leaflet), venv,
 # Pango (WeasyPrint draws the board pack's PDF with it) and fonts.
@@ -93,6 +93,11 @@ lint: install-dev
 
 bench: install-dev
 	$(PY) -m bench
+
+# every page as every role in Chromium (time to usable, bytes; first and second visit);
+# BENCH_BROWSER_BASE=<folder of another checkout>: that code too, visit for visit (baselines)
+bench-browser: install-dev
+	$(PY) -m bench --only browser board_pack
 
 bench-scale: install-dev
 	$(PY) -m bench.scale

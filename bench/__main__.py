@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-MODULES = ("sample", "hotspots", "ingest", "guard", "dashboard", "load")
+MODULES = ("sample", "hotspots", "ingest", "guard", "dashboard", "load", "board_pack", "browser")
 
 
 def main() -> None:

@@ -101,12 +101,13 @@ class Server:
     port: int = field(default_factory=_free_port)
     proc: subprocess.Popen[bytes] | None = None
     log: Any = None
+    cwd: Path = PROJECT_ROOT  # another checkout's folder serves that checkout's code
 
     def start(self) -> None:
         self.log = tempfile.TemporaryFile()
         cmd = [sys.executable, "-m", "geo.cli", "serve", "--port", str(self.port),
                "--address", "127.0.0.1", "--workers", str(self.workers)]
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=PROJECT_ROOT,
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.cwd,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 120

@@ -331,7 +331,11 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
                             view=View("board"), hex_table=table, previous=table,
                             complex_flags=pd.DataFrame(), impacts=[], made_by="tests",
                             made_on=date(2017, 12, 1))
-    assert doc.count('fill="url(#no-data)"') == outside + 1  # the units and the legend
+    # the units outside drawn as one shape (a ring each; the map draws one path per
+    # colour), and the legend's swatch
+    assert doc.count('fill="url(#no-data)"') == 2
+    shape = re.search(r'<path d="([^"]*)" fill="url\(#no-data\)"', doc)
+    assert shape is not None and shape.group(1).count("M") == outside
     assert board_pack.NO_DATA_LABEL in doc
 
 

@@ -13,6 +13,14 @@ from geo.render import board_pack
 from geo.services.detail import TooDetailed
 from geo.services.interventions import ImpactParams
 
+
+@st.cache_data(ttl=_data.TTL, max_entries=16, show_spinner=False)
+def _pdf(document: str) -> bytes:
+    """The PDF of a pack, made once per document: the same pack asked for again (another
+    board member's click, a change of mind) is not drawn again."""
+    return board_pack.pdf(document)
+
+
 role = _state.require("board_pack")
 view = _state.view()
 v = _data.version()
@@ -51,7 +59,7 @@ if st.button("Make the board pack", type="primary"):
         agenda={"on": a.on, "since": a.since, "reviews": a.reviews, "flagged": a.flagged,
                 "hotspots": a.hotspots, "ended": a.ended})
     with st.spinner("Making the PDF..."):
-        st.session_state["board_pack_pdf"] = board_pack.pdf(doc)
+        st.session_state["board_pack_pdf"] = _pdf(doc)
     st.session_state["board_pack"] = doc
 
 doc = st.session_state.get("board_pack")

@@ -46,6 +46,9 @@ def command(
         "--client.showErrorDetails=none",
         "--client.disableDataExport=true",
         "--server.enableAgentApi=false",
+        # the websocket deflated: a map's GeoJSON (1.3 MB of text for the hexagons) goes
+        # as about an eighth of that (bench/browser.py's "on the wire" figures)
+        "--server.enableWebsocketCompression=true",
         *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),
     ]

@@ -101,12 +101,17 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
     k = np.cos(np.deg2rad((miny + maxy) / 2))
     scale = width / ((maxx - minx) * k)
     height = int((maxy - miny) * scale) + 1
-    paths = [f'<path d="{_rings(geom, minx, maxy, k, scale)}" fill="{html.escape(fill)}" '
-             'stroke="#bbb" stroke-width="0.2"/>'
-             for geom, fill in zip(geoms, fills, strict=True)]
+    # one path per colour (and one for the ward lines), not one per area: the PDF's drawing
+    # time grows with the number of SVG elements (WeasyPrint styles each like an HTML one);
+    # the areas do not overlap, so a colour's rings drawn as one shape look the same
+    by_fill: dict[str, list[str]] = {}
+    for geom, fill in zip(geoms, fills, strict=True):
+        by_fill.setdefault(str(fill), []).append(_rings(geom, minx, maxy, k, scale))
+    paths = [f'<path d="{"".join(rings)}" fill="{html.escape(fill)}" '
+             'stroke="#bbb" stroke-width="0.2"/>' for fill, rings in by_fill.items()]
     if wards is not None and not wards.empty:
-        paths += [f'<path d="{_rings(g, minx, maxy, k, scale)}" fill="none" stroke="#555" '
-                  'stroke-width="0.6"/>' for g in wards.geometry.to_numpy()]
+        lines = "".join(_rings(g, minx, maxy, k, scale) for g in wards.geometry.to_numpy())
+        paths.append(f'<path d="{lines}" fill="none" stroke="#555" stroke-width="0.6"/>')
         outline = area_shape(wards)
         paths.append(f'<path d="{_rings(outline, minx, maxy, k, scale)}" fill="none" '
                      'stroke="#111" stroke-width="1.6"/>')

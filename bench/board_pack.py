@@ -1,0 +1,90 @@
+"""The board pack: the time from "Make the board pack" to the PDF ready, as a board member,
+on the dashboard with 1,000,000 incidents (Streamlit's AppTest in a child process: the
+page's own reads, caches, HTML and PDF).
+
+Cold: the process's caches emptied first (the first pack of a period); warm: the same pack
+again (a second board member, or the same one after a change of mind).
+``BENCH_PROFILE=1`` prints where a cold pack's time goes (cProfile, cumulative).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bench._common import Figure
+from geo.config import PROJECT_ROOT
+
+CHILD = r"""
+import cProfile, json, os, pstats, resource, statistics, sys, time
+from streamlit.testing.v1 import AppTest
+import streamlit as st
+app, runs = sys.argv[1], int(sys.argv[2])
+
+def make(clear):
+    if clear:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    at = AppTest.from_file(app, default_timeout=600)
+    at.session_state["demo_role"] = "board"
+    at.run()
+    at.switch_page("views/board_pack.py").run()
+    assert not at.exception, at.exception
+    button = next(b for b in at.button if b.label == "Make the board pack")
+    t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    button.click().run()
+    took = time.perf_counter() - t
+    c2 = resource.getrusage(resource.RUSAGE_SELF)
+    assert not at.exception, at.exception
+    assert at.session_state["board_pack_pdf"][:4] == b"%PDF"
+    return took, c2.ru_utime + c2.ru_stime - c.ru_utime - c.ru_stime
+
+make(True)  # imports and first-use costs out of the way
+if os.environ.get("BENCH_PROFILE") == "1":
+    prof = cProfile.Profile()
+    prof.enable()
+    make(True)
+    prof.disable()
+    pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+cold = [make(True) for _ in range(runs)]
+warm = [make(False) for _ in range(runs)]
+print(json.dumps({"cold": statistics.median(t for t, _ in cold),
+                  "warm": statistics.median(t for t, _ in warm),
+                  "cold_cpu": statistics.median(c for _, c in cold),
+                  "warm_cpu": statistics.median(c for _, c in warm)}))
+"""
+
+
+def run(quick: bool = False) -> list[Figure]:
+    from bench.load import database
+
+    rows = int(os.environ.get("BENCH_BROWSER_ROWS", "200000" if quick else "1000000"))
+    name = database(rows)
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": name, "CONTEXTS_TILES": "none",
+           "CONTEXTS_DEMO": "true"}
+    env.pop("CONTEXTS_READ_REPLICA", None)
+    runs = 2 if quick else 3
+    out = subprocess.run([sys.executable, "-c", CHILD, str(PROJECT_ROOT / "dashboard" / "app.py"),
+                          str(runs)], env=env, check=True, capture_output=True, text=True)
+    if os.environ.get("BENCH_PROFILE") == "1":
+        print(out.stderr[-12000:])
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        Figure(f"board pack as a board member, {rows:,} incidents, cold", r["cold"], "s",
+               "< 3 s", None, runs, "the button to the PDF, every cache empty"),
+        Figure(f"board pack as a board member, {rows:,} incidents, warm", r["warm"], "s",
+               "< 3 s", r["cold"], runs, "baseline: the same pack cold"),
+        Figure(f"board pack as a board member, {rows:,} incidents, cold, CPU", r["cold_cpu"],
+               "s", "", r["cold"], runs, "the app's CPU seconds (the database's not "
+               "included), against the wall time: on a busy machine the CPU is the steadier"),
+        Figure(f"board pack as a board member, {rows:,} incidents, warm, CPU", r["warm_cpu"],
+               "s", "", r["warm"], runs, "the app's CPU seconds against the wall time"),
+    ]
+
+
+if __name__ == "__main__":
+    for f in run("--quick" in sys.argv):
+        ratio = f" ratio {f.ratio:.2f}" if f.ratio is not None else ""
+        print(f"{f.name:<70} {f.median:8.3f} {f.unit} {f.target}{ratio}")

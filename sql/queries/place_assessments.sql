@@ -1,2 +1,4 @@
-SELECT assessed_on, rating, factors FROM location_assessment
-WHERE place_id::text = %(unit_id)s ORDER BY assessed_on DESC
+-- Through the definer function sql/functions/50_contexts_page_place_assessments.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_place_assessments(
+    p_unit_id => %(unit_id)s::text)

@@ -31,7 +31,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_context_actions(bigint)
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_context_actions(bigint)
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_context_actions(bigint)
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_context_actions(bigint) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_context_actions(bigint) TO
+    contexts_dashboard;

@@ -29,7 +29,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_context_events(bigint)
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_context_events(bigint)
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_context_events(bigint)
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_context_events(bigint) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_context_events(bigint) TO
+    contexts_dashboard;

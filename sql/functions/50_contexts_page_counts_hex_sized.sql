@@ -51,7 +51,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_counts_hex_sized(boolean, boolean, double precision, date, date, text[], text[], text[])
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_counts_hex_sized(boolean, boolean, double precision, date, date, text[], text[], text[])
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_counts_hex_sized(boolean, boolean, double precision, date, date, text[], text[], text[])
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_counts_hex_sized(boolean, boolean, double precision, date, date, text[], text[], text[]) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_counts_hex_sized(boolean, boolean, double precision, date, date, text[], text[], text[]) TO
+    contexts_dashboard;

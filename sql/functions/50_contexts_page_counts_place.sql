@@ -71,7 +71,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date)
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date)
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date)
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date) TO
+    contexts_dashboard;

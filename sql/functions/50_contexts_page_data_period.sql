@@ -25,7 +25,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_data_period()
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_data_period()
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_data_period()
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_data_period() FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_data_period() TO
+    contexts_dashboard;

@@ -44,7 +44,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_incident_points(date, date, text[], text[], text[], bigint)
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_incident_points(date, date, text[], text[], text[], bigint)
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_incident_points(date, date, text[], text[], text[], bigint)
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_incident_points(date, date, text[], text[], text[], bigint) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_incident_points(date, date, text[], text[], text[], bigint) TO
+    contexts_dashboard;

@@ -38,7 +38,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_interventions_list()
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_interventions_list()
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_interventions_list()
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_interventions_list() FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_interventions_list() TO
+    contexts_dashboard;

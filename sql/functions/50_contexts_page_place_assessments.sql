@@ -27,7 +27,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_place_assessments(text)
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_place_assessments(text)
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_place_assessments(text)
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_place_assessments(text) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_place_assessments(text) TO
+    contexts_dashboard;

@@ -54,7 +54,8 @@ $fn$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_page_profile_monthly_place(text[], text[], text, date, date, text[])
     OWNER TO contexts_reader;
-REVOKE ALL ON FUNCTION contexts_page_profile_monthly_place(text[], text[], text, date, date, text[])
-    FROM PUBLIC, contexts_owner, contexts_loader, contexts_dashboard, contexts_auditor, contexts_gate;
-GRANT EXECUTE ON FUNCTION contexts_page_profile_monthly_place(text[], text[], text, date, date, text[])
-    TO contexts_dashboard;
+REVOKE ALL ON FUNCTION contexts_page_profile_monthly_place(text[], text[], text, date, date, text[]) FROM
+    PUBLIC, contexts_owner, contexts_loader,
+    contexts_dashboard, contexts_auditor, contexts_gate;
+GRANT EXECUTE ON FUNCTION contexts_page_profile_monthly_place(text[], text[], text, date, date, text[]) TO
+    contexts_dashboard;

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import pytest
+from conftest import VISIBLE_INCIDENTS
 
 from geo.config import Settings
 from geo.services import access, retention
@@ -164,9 +165,9 @@ def test_3_owner_cannot_hijack_the_gate_through_the_search_path(
         conn.execute("SELECT * FROM contexts_user('https://idp.example', 'x', 'x@example.org')")
         conn.execute("SELECT contexts_bind_user('https://idp.example', 'x', 'x@example.org')")
         conn.commit()
-    partner = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    partner = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                       ("E08000025",), settings)
-    everything = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    everything = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                          ("*",), settings)
     assert 0 < partner <= everything
     with db.connect("owner", settings) as conn:
@@ -245,9 +246,10 @@ def _area_tables(settings: Settings) -> dict[str, tuple[int, int]]:
 def test_5_explain_shows_the_dashboard_role_no_hidden_rows(settings: Settings) -> None:
     """As the dashboard role with a partner's pass (an area with none of the incidents):
     EXPLAIN (ANALYZE, VERBOSE, BUFFERS) of every page read names no area table and counts
-    no removed rows, only the rows returned (none, or one aggregate); a direct SELECT or EXPLAIN of any area
-    table or partition is refused; pg_stats shows none of them; and the plans of the
-    statements inside a page read do not reach the client through debug_print_plan."""
+    no removed rows, only the rows returned (none, or one aggregate); a direct SELECT or
+    EXPLAIN of any area table or partition is refused; pg_stats shows none of them; and
+    the plans of the statements inside a page read do not reach the client through
+    debug_print_plan."""
     tables = _area_tables(settings)
     assert tables["incident"][1] == 20_000 and len(tables) >= 25
     params = _page_params()
@@ -343,7 +345,7 @@ def test_9_dashboard_login_cannot_lift_its_limits_with_its_own_defaults(
             conn.execute("UPDATE place SET name = name")
         conn.rollback()
         # row-level security applies: another area's partner sees none of the incidents
-        assert conn.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+        assert conn.execute(VISIBLE_INCIDENTS).fetchone() == (0,)
     # pooled page reads the same
     assert db.read(lambda c: c.execute("SHOW statement_timeout").fetchone()[0],
                    ("E09000001",), quick) == "300ms"
@@ -365,9 +367,9 @@ def test_4_a_page_read_connection_with_another_login_is_refused(settings: Settin
         assert conn.execute("SELECT current_user").fetchone() == ("contexts_dashboard",)
         conn._contexts_guard = {"pass": db.area_pass(("E09000001",), settings),
                                 "timeout": "10s"}
-        assert conn.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+        assert conn.execute(VISIBLE_INCIDENTS).fetchone() == (0,)
         conn.rollback()
         psycopg.Connection.execute(conn, "RESET ROLE")  # a slip: the superuser again
         conn.commit()
         with pytest.raises(db.WrongRole):
-            conn.execute("SELECT count(*) FROM incident")
+            conn.execute(VISIBLE_INCIDENTS)

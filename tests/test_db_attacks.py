@@ -298,6 +298,13 @@ def test_5_explain_shows_the_dashboard_role_no_hidden_rows(settings: Settings) -
     with db.connect("dashboard", settings, areas=("E08000025",)) as conn:
         assert conn.execute(db.sql("data_months")).fetchall()
         assert sum(r[1] for r in conn.execute(db.sql("data_months")).fetchall()) == 20_000
+    # and every page read's function is one of those above
+    with db.connect("admin", settings) as conn:
+        made = {r[0] for r in conn.execute(
+            "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace "
+            "AND has_function_privilege('contexts_dashboard', oid, 'EXECUTE') "
+            "AND prosecdef AND proowner = 'contexts_reader'::regrole").fetchall()}
+    assert made == {f"contexts_page_{name}" for name in PAGE_READS}
 
 
 # --- 9. the dashboard login's own defaults -------------------------------------------------

@@ -289,6 +289,28 @@ def _drop_templates(settings: Settings) -> None:
         return
 
 
+#: as the dashboard role: how many incidents its transaction's pass shows, through a page
+#: read (the role reads no area table itself, migration 0023; the monthly rollup by ward
+#: holds every incident once, so its sum is what incident would show)
+VISIBLE_INCIDENTS = "SELECT coalesce(sum(n), 0)::bigint FROM contexts_page_data_months()"
+
+
+@contextmanager
+def reader(settings: Settings, areas: tuple[str, ...] = ("*",)
+           ) -> Iterator[psycopg.Connection[Any]]:
+    """A connection (one transaction) that reads the area tables as the pages' definer
+    functions do: as ``contexts_reader``, with the pass of ``areas`` entered. The raw rows
+    row-level security shows a partner, to compare the pages' reads with (the dashboard
+    role itself may not read those tables, migration 0023)."""
+    with psycopg.connect(db.dsn("admin", settings)) as conn:
+        conn.execute("SELECT contexts_enter(%s)",
+                     (db.area_pass(tuple(areas) or ("",), settings),))
+        conn.execute("SET ROLE contexts_reader")
+        conn.execute("SET transaction_read_only = on")
+        yield conn
+        conn.rollback()
+
+
 def from_template(settings: Settings, kind: str) -> Settings:
     """The settings' database made again as a copy of this run's template ``kind``
     (``schema``: migrated, empty; ``boundaries``: wards, LSOAs and places; ``demo``: the

@@ -3,13 +3,15 @@ replayed, and now refused (docs/security.md, section 10).
 
 2 the owner login rewrites the audit trail with a trigger; 3 the owner hijacks the gate's
 SECURITY DEFINER functions through the search path (an operator ``public.||(text,
-integer)``); 9 the dashboard login gives itself lax defaults (``ALTER ROLE ... SET``).
+integer)``); 5 the dashboard login counts the rows row-level security hides from
+``EXPLAIN ANALYZE``; 9 the dashboard login gives itself lax defaults (``ALTER ROLE ... SET``).
 The replica URL with the wrong login (4) is in ``test_replica.py``; the sign-in (6) in
 ``test_signin.py``; the matrix of every privilege in ``test_privileges.py``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import pytest
+from conftest import VISIBLE_INCIDENTS
 
 from geo.config import Settings
 from geo.services import access, retention
@@ -162,9 +165,9 @@ def test_3_owner_cannot_hijack_the_gate_through_the_search_path(
         conn.execute("SELECT * FROM contexts_user('https://idp.example', 'x', 'x@example.org')")
         conn.execute("SELECT contexts_bind_user('https://idp.example', 'x', 'x@example.org')")
         conn.commit()
-    partner = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    partner = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                       ("E08000025",), settings)
-    everything = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    everything = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                          ("*",), settings)
     assert 0 < partner <= everything
     with db.connect("owner", settings) as conn:
@@ -189,6 +192,119 @@ def test_3_no_project_role_creates_where_the_gate_resolves_names(settings: Setti
                               "CREATE SCHEMA attack"):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)
+
+
+# --- 5. the plans of page reads ------------------------------------------------------------
+
+#: every page read of an area table (incident, the rollups, places, interventions,
+#: assessments, contexts), with parameters; each named query is run as the pages run it
+PAGE_READS = (
+    "counts_hex", "counts_hex_sized", "counts_lsoa", "counts_place", "counts_ward",
+    "data_months", "data_period", "keyed_at_places", "units_place", "coverage_selected",
+    "data_version", "interventions_list", "impact_series", "impact_near",
+    "profile_monthly_place", "profile_monthly_ward", "profile_times_place",
+    "profile_times_ward", "place_assessments", "ward_places", "incident_points",
+    "context_list", "context_places", "context_wards", "context_ratings", "context_actions",
+    "context_events", "context_interventions", "context_place_sightings")
+
+#: a plan line that counts rows a filter, join or recheck dropped, or rows scanned
+#: (estimates or actual) of a table
+REVEALING = re.compile(r"Rows Removed by|Heap Fetches|^\s*(->\s*)?\S.* on (public\.)?(\w+)")
+
+#: a partner of an area with none of the demo's 20,000 incidents: every row is hidden
+OUTSIDER = ("E09000001",)
+
+
+def _page_params() -> dict[str, Any]:
+    """Parameters for every page read: the whole period, a demo place, ward and context."""
+    from geo.filters import Filters
+
+    place, ward, hex_i, hex_j = 3, "E05011155", 1090, 669
+    return Filters().params() | {
+        "by_month": True, "by_harm": True, "size": 500.0, "limit": 100, "unit_id": str(place),
+        "context_id": 1, "on": date(2024, 1, 1), "buffer": 200.0, "place_id": place,
+        "cell_bits": 32, "keys": [1], "place_ids": [place], "firsts": [date(2000, 1, 1)],
+        "lasts": [date(2999, 1, 1)], "wards": [ward], "cell_k": [1], "hex_i": [hex_i],
+        "hex_j": [hex_j]}
+
+
+def _area_tables(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Every table with row-level security and every partition of one: its oid and rows."""
+    with db.connect("admin", settings) as conn:
+        found = conn.execute("""
+            SELECT c.relname, c.oid::bigint FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relrowsecurity
+            UNION
+            SELECT p.relname, p.oid::bigint FROM pg_inherits h
+            JOIN pg_class c ON c.oid = h.inhparent JOIN pg_class p ON p.oid = h.inhrelid
+            WHERE c.relrowsecurity""").fetchall()
+        return {n: (oid, int(conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
+            psycopg.sql.Identifier(n))).fetchone()[0]))  # type: ignore[index]
+            for n, oid in found}
+
+
+def test_5_explain_shows_the_dashboard_role_no_hidden_rows(settings: Settings) -> None:
+    """As the dashboard role with a partner's pass (an area with none of the incidents):
+    EXPLAIN (ANALYZE, VERBOSE, BUFFERS) of every page read names no area table and counts
+    no removed rows, only the rows returned (none, or one aggregate); a direct SELECT or
+    EXPLAIN of any area table or partition is refused; pg_stats shows none of them; and
+    the plans of the statements inside a page read do not reach the client through
+    debug_print_plan."""
+    tables = _area_tables(settings)
+    assert tables["incident"][1] == 20_000 and len(tables) >= 25
+    params = _page_params()
+    with db.connect("dashboard", settings, areas=OUTSIDER) as conn:
+        for name in PAGE_READS:
+            plan = [r[0] for r in conn.execute(
+                "EXPLAIN (ANALYZE, VERBOSE, BUFFERS) " + db.sql(name), params).fetchall()]
+            for line in plan:
+                m = REVEALING.search(line)
+                assert not m or (m.group(3) or "").startswith("contexts_page_"), (name, line)
+            assert not [t for t in tables if re.search(rf"(public\.|on ){t}\b",
+                                                       "\n".join(plan))], (name, plan)
+            # the one number of rows it shows is that of the rows the read returns
+            returned = len(conn.execute(db.sql(name), params).fetchall())
+            assert f"rows={returned} loops=1)" in plan[0], (name, plan[0])
+            assert returned <= 1, name  # nothing to see but aggregates of nothing
+            conn.rollback()
+        for table in tables:
+            for statement in ("SELECT count(*) FROM {}", "EXPLAIN SELECT * FROM {}",
+                              "EXPLAIN ANALYZE SELECT count(*) FROM {}"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(psycopg.sql.SQL(statement).format(
+                        psycopg.sql.Identifier(table)))
+                conn.rollback()
+        assert conn.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'public' "
+                            "AND tablename = ANY(%s)", (list(tables),)).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM pg_stats_ext WHERE schemaname = 'public' "
+                            "AND tablename = ANY(%s)", (list(tables),)).fetchone() == (0,)
+        conn.rollback()
+        # the plans inside: debug_print_plan sends each statement's plan as a LOG message,
+        # which a client with client_min_messages = log receives (both are the user's to set)
+        said: list[str] = []
+        conn.add_notice_handler(lambda d: said.append(
+            f"{d.message_primary}\n{d.message_detail or ''}"))
+        for name in PAGE_READS:
+            conn.execute("SET client_min_messages = debug5")
+            conn.execute("SET debug_print_plan = on")
+            conn.execute(db.sql(name), params).fetchall()
+            conn.rollback()
+        assert said  # the trap works: the plans of the statements the client sent
+        leaked = [t for t, (oid, _) in tables.items()
+                  if any(re.search(rf":relid {oid}\b", m) for m in said)]
+        assert not leaked, leaked
+    # the same reads with a pass for the incidents' area do see them: the rows are hidden
+    # above by row-level security, not missing
+    with db.connect("dashboard", settings, areas=("E08000025",)) as conn:
+        assert conn.execute(db.sql("data_months")).fetchall()
+        assert sum(r[1] for r in conn.execute(db.sql("data_months")).fetchall()) == 20_000
+    # and every page read's function is one of those above
+    with db.connect("admin", settings) as conn:
+        made = {r[0] for r in conn.execute(
+            "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace "
+            "AND has_function_privilege('contexts_dashboard', oid, 'EXECUTE') "
+            "AND prosecdef AND proowner = 'contexts_reader'::regrole").fetchall()}
+    assert made == {f"contexts_page_{name}" for name in PAGE_READS}
 
 
 # --- 9. the dashboard login's own defaults -------------------------------------------------
@@ -236,7 +352,7 @@ def test_9_dashboard_login_cannot_lift_its_limits_with_its_own_defaults(
             conn.execute("UPDATE place SET name = name")
         conn.rollback()
         # row-level security applies: another area's partner sees none of the incidents
-        assert conn.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+        assert conn.execute(VISIBLE_INCIDENTS).fetchone() == (0,)
     # pooled page reads the same
     assert db.read(lambda c: c.execute("SHOW statement_timeout").fetchone()[0],
                    ("E09000001",), quick) == "300ms"
@@ -258,9 +374,9 @@ def test_4_a_page_read_connection_with_another_login_is_refused(settings: Settin
         assert conn.execute("SELECT current_user").fetchone() == ("contexts_dashboard",)
         conn._contexts_guard = {"pass": db.area_pass(("E09000001",), settings),
                                 "timeout": "10s"}
-        assert conn.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+        assert conn.execute(VISIBLE_INCIDENTS).fetchone() == (0,)
         conn.rollback()
         psycopg.Connection.execute(conn, "RESET ROLE")  # a slip: the superuser again
         conn.commit()
         with pytest.raises(db.WrongRole):
-            conn.execute("SELECT count(*) FROM incident")
+            conn.execute(VISIBLE_INCIDENTS)

@@ -41,7 +41,7 @@ from geo.store import db
 
 MATRIX = Path(__file__).parent / "data" / "privileges.toml"
 ROLES = ("contexts_owner", "contexts_loader", "contexts_dashboard", "contexts_auditor",
-         "contexts_gate")
+         "contexts_gate", "contexts_reader")
 
 LETTERS = {"SELECT": "r", "INSERT": "a", "UPDATE": "w", "DELETE": "d", "TRUNCATE": "D",
            "REFERENCES": "x", "TRIGGER": "t", "EXECUTE": "X", "USAGE": "U", "CREATE": "C",
@@ -324,6 +324,26 @@ def test_project_roles_have_no_special_powers(found: dict[str, Any]) -> None:
         assert not entry["member_of"], name  # no project role inherits another's rights
     assert "login" not in found["role"]["contexts_gate"]["attributes"]
     assert found["role"]["contexts_gate"]["members"] in ([], ["migrator"])
+    # the owner of the page reads' definer functions (migration 0023): no login, no members
+    assert "login" not in found["role"]["contexts_reader"]["attributes"]
+    assert found["role"]["contexts_reader"]["members"] in ([], ["migrator"])
+
+
+def test_the_dashboard_role_reads_no_area_table_itself(found: dict[str, Any]) -> None:
+    """The dashboard role may not SELECT a table with row-level security (EXPLAIN would
+    show it the rows the policies hide, issue #28, 5); it reads them through the definer
+    functions of contexts_reader, whose policies they are."""
+    protected = {n for n, e in found["relation"].items() if e["row_security"] != "off"}
+    assert {"incident", "rollup_ward", "place", "context"} <= protected
+    for name in protected:
+        grants = found["relation"][name]["grants"]
+        assert "r" not in grants.get("contexts_dashboard", ""), name
+        assert "r" not in grants.get("PUBLIC", ""), name
+    pages = {s: f for s, f in found["function"].items() if s.startswith("contexts_page_")}
+    assert len(pages) >= 29
+    for sig, f in pages.items():
+        assert f["owner"] == "contexts_reader" and f["security_definer"], sig
+        assert set(f["grants"]) == {"contexts_dashboard", "contexts_reader"}, sig
 
 
 def test_every_security_definer_function_has_a_safe_search_path(

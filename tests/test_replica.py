@@ -16,7 +16,7 @@ import psycopg
 import pytest
 import streamlit as st
 from _wait import wait_for
-from conftest import READ_REPLICA, database_name, from_template, standby_up
+from conftest import READ_REPLICA, VISIBLE_INCIDENTS, database_name, from_template, standby_up
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT, Settings, get_settings
@@ -160,7 +160,7 @@ def test_a_replica_url_with_another_login_is_never_read_as_it_is(
     s = _use(read_replica=url)
     try:
         one_area = db.read(lambda c: c.execute(
-            "SELECT count(*), current_user, pg_is_in_recovery() FROM incident").fetchone(),
+            f"SELECT ({VISIBLE_INCIDENTS}), current_user, pg_is_in_recovery()").fetchone(),
             ("E09000001",), s)
     finally:
         db.store().pools.drop(url)
@@ -259,9 +259,9 @@ def test_a_read_past_the_statement_timeout_says_so_and_writes_nothing(
 
 
 def test_pool_is_bounded_and_lends_each_read_its_areas(settings: Settings) -> None:
-    everything = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    everything = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                          ("*",), settings)
-    seen = [db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0],
+    seen = [db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0],
                     ("*",) if i % 2 else ("E09000001",), settings) for i in range(20)]
     assert seen == [everything if i % 2 else 0 for i in range(20)] and everything > 0
     stats = db.pool_stats()
@@ -269,13 +269,13 @@ def test_pool_is_bounded_and_lends_each_read_its_areas(settings: Settings) -> No
 
 
 def test_a_connection_back_in_the_pool_sees_no_area(settings: Settings) -> None:
-    n = db.read(lambda c: c.execute("SELECT count(*) FROM incident").fetchone()[0], ("*",),
+    n = db.read(lambda c: c.execute(VISIBLE_INCIDENTS).fetchone()[0], ("*",),
                 settings)
     assert n > 0
     pool = db.store().pools.get(db.dsn("dashboard", settings), settings)
     for _ in range(settings.pool_size):  # whichever connection comes back
         with pool.connection() as c:
-            assert c.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+            assert c.execute(VISIBLE_INCIDENTS).fetchone() == (0,)
 
 
 def test_replica_command(standby: Settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -522,8 +522,12 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
         polls.append(name)
         return real_scalar(conn, name, *args, **kwargs)
 
-    count = "SELECT count(*) FROM context_event"
-    on_replica = replay_paused.execute(count).fetchone()[0]  # type: ignore[index]
+    # the events of the first context: read by the pages through their definer function
+    count = "SELECT count(*) FROM contexts_page_context_events(%s)"
+    cid = replay_paused.execute(
+        "SELECT min(context_id) FROM context").fetchone()[0]  # type: ignore[index]
+    on_replica = replay_paused.execute("SELECT count(*) FROM context_event WHERE context_id "
+                                       "= %s", (cid,)).fetchone()[0]  # type: ignore[index]
     with pytest.raises(actions.Denied):  # this process writes (an audited refusal)
         actions.authorise("tests", "partner", "upload", "x", reading_replica)
     # then another process writes: not through geo.store.db, so the mark does not know it
@@ -535,11 +539,13 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
     outside = _primary_lsn(reading_replica)
     monkeypatch.setattr(named, "scalar", counting_scalar)
     try:
-        first = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
+        first = db.read(lambda c: c.execute(count, (cid,)).fetchone()[0], ("*",),
+                        reading_replica)
         waited = polls.count("replica_replayed")
         lagging = router.lagging_since
         polls.clear()
-        second = db.read(lambda c: c.execute(count).fetchone()[0], ("*",), reading_replica)
+        second = db.read(lambda c: c.execute(count, (cid,)).fetchone()[0], ("*",),
+                         reading_replica)
         quick = polls.count("replica_replayed")
         monkeypatch.setattr(named, "scalar", real_scalar)
         state = (db.read_counts(), db.seen_lsn(), outside, replay_paused.execute(
@@ -554,7 +560,7 @@ def test_a_lagging_replica_costs_one_bounded_wait_and_reads_never_go_back_in_tim
         replay_paused.execute("SELECT pg_wal_replay_resume()")
         replica.wait_caught_up(reading_replica)
         before = db.read_counts()
-        assert db.read(lambda c: c.execute(count).fetchone()[0], ("*",),
+        assert db.read(lambda c: c.execute(count, (cid,)).fetchone()[0], ("*",),
                        reading_replica) == on_replica + 1
         assert db.read_counts()["replica"] == before.get("replica", 0) + 1
     finally:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import database_name, from_template
+from conftest import database_name, from_template, reader
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -152,8 +152,8 @@ def assert_rollups_fresh(s: Settings) -> None:
 
 def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
                by_month: bool, by_harm: bool) -> set[tuple[Any, ...]]:
-    """What the counting queries gave before the rollups: a GROUP BY of incident, through
-    the dashboard role and its row-level security for ``areas``."""
+    """What the counting queries gave before the rollups: a GROUP BY of incident, with the
+    row-level security of ``areas`` (as the pages' definer functions read: ``reader``)."""
     cols = {"hex": "hex_i || ':' || hex_j"}.get(unit, f"{UNITS[unit]}::text")
     key = (f"{cols}" + (", month" if by_month else "") + (", harm_type" if by_harm else ""))
     q = (f"SELECT {key}, count(*), (sum({KEY}) & 255)::int FROM incident "  # noqa: S608
@@ -163,7 +163,7 @@ def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
          "AND (%(risks)s::text[] IS NULL OR risk_level = ANY(%(risks)s::text[])) "
          "AND (%(ages)s::text[] IS NULL OR age_band = ANY(%(ages)s::text[])) "
          f"GROUP BY {key}")
-    with db.connect("dashboard", s, areas=areas) as conn:
+    with reader(s, areas) as conn:
         return {tuple(_plain(v) for v in r) for r in conn.execute(q, f.params())}
 
 
@@ -279,12 +279,16 @@ def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
         period = pages.period((OTHER_AREA,))
     assert int(got["n"].sum()) == areas[OTHER_AREA]
     assert set(got["unit_id"]) <= {f["properties"]["code"] for f in moved}
-    with db.connect("dashboard", rs, areas=(OTHER_AREA,)) as conn:
+    with reader(rs, (OTHER_AREA,)) as conn:
         assert period == tuple(conn.execute("SELECT min(month), max(month) FROM incident"
                                             ).fetchone())
-    with db.connect("dashboard", rs, areas=("",)) as conn:  # no area: nothing (fails closed)
+    with reader(rs, ("",)) as conn:  # no area: nothing (fails closed)
         assert conn.execute("SELECT count(*) FROM rollup_hex_month").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM rollup_place_person").fetchone()[0] == 0
+    with db.connect("dashboard", rs, areas=("",)) as conn:  # and the pages' reads of them
+        assert conn.execute(db.sql("counts_hex"), Filters().params() | {
+            "by_month": True, "by_harm": False}).fetchall() == []
+        assert counts.keyed_at_places(conn, Filters()).empty
     # the complex-strategy flag's keyed rows: a partner reads their area's only, each as a
     # fresh DISTINCT of the incidents incident shows them
     wide = Filters(date(2000, 1, 1), date(2100, 1, 1))
@@ -295,6 +299,7 @@ def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
     for seen in ((OTHER_AREA,), ("E08000025",), ("*",)):
         with db.connect("dashboard", rs, areas=seen) as conn:
             got = counts.keyed_at_places(conn, wide)
+        with reader(rs, seen) as conn:
             want = conn.execute("SELECT place_id, person_key, coalesce(occurred_at::date, "
                                 "month) FROM incident WHERE place_id IS NOT NULL "
                                 "AND person_key IS NOT NULL").fetchall()

@@ -78,8 +78,12 @@ AS_CUT = {
     "contexts_audit": "3917086f90efa094eb8fc48abbe86e46da44ad07561bb31aae111f23accc4d4b",
 }
 
+#: the page reads' definer functions (migration 0023: the dashboard role reads the area
+#: tables only through them), one per named query
+PAGE_READS = {n for n, _ in db.function_files() if n.startswith("contexts_page_")}
+
 #: functions made after the move, in their files only (no migration ever defined them)
-MADE_AFTER = {"contexts_bind_user"}
+MADE_AFTER = {"contexts_bind_user"} | PAGE_READS
 
 #: what a migration written after the move may not do: define a function or change who
 #: owns or may call one (that is the function file's); DROP FUNCTION stays a schema change
@@ -283,7 +287,8 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
                 kept += 1
                 for key in ("def", "owner", "acl"):
                     assert after[name][key] == before[name][key], (name, key)
-        assert kept >= len(files) // 2  # most functions are as the migrations left them
+        # most functions cut from the migrations are as they left them
+        assert kept >= len(AS_CUT) // 2
         recorded = dict(conn.execute("SELECT version, sha256 FROM schema_migration"))
         assert {v: h for v, h in recorded.items() if v in HISTORY} == HISTORY
         assert _migrate(conn) == []

@@ -130,12 +130,12 @@ def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None,
                        ("intervention", e.interventions)):
         for ref in refs:
             store.link(conn, cid, what, ref)
-    have = store.parts(conn, cid)
-    missing = ([r for r in e.places if r not in set(have["places"]["ref"])]
-               + [r for r in e.wards if r not in set(have["wards"]["ward_code"])])
+    have = store.links(conn, cid)
+    missing = ([r for r in e.places if r not in have["place"]]
+               + [r for r in e.wards if r not in have["ward"]])
     if missing:
         raise ContextError(f"No place or ward with reference {', '.join(missing)}.")
-    unknown = [r for r in e.interventions if r not in set(have["interventions"]["ref"])]
+    unknown = [r for r in e.interventions if r not in have["intervention"]]
     if unknown:
         raise ContextError(f"No intervention with reference {', '.join(unknown)}.")
     store.set_area(conn, cid)
@@ -206,11 +206,9 @@ def review(actor: str, role: str, ref: str, rating: str, next_review: date | Non
     authorise(actor, role, "context_edit", ref, settings)
     when = on or date.today()
     with db.transaction("loader", settings or get_settings()) as conn:
-        recs = store.contexts(conn, when)
-        row = recs[recs["ref"] == ref]
-        if row.empty:
+        r = store.record(conn, ref)
+        if r is None:
             raise ContextError(f"No context with reference {ref!r}.")
-        r = row.iloc[0]
         entry = Entry(ref=ref, name=str(r["name"]), kind=str(r["kind"]),
                       status=status or str(r["status"]), lead_agency=str(r["lead_agency"]),
                       summary=str(r["summary"]), review_date=next_review, rating=rating,

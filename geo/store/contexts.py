@@ -45,6 +45,21 @@ def parts(conn: Conn, context_id: int) -> dict[str, pd.DataFrame]:
             for name in ("places", "wards", "ratings", "actions", "events", "interventions")}
 
 
+def links(conn: Conn, context_id: int) -> dict[str, set[str]]:
+    """What a context is linked to (the loader's checks when it saves one): ``place``
+    references, ``ward`` codes and ``intervention`` references (linked, or at its
+    places)."""
+    f = db.frame(conn, "context_links", {"context_id": context_id})
+    return {what: set(f.loc[f["what"] == what, "ref"].astype(str))
+            for what in ("place", "ward", "intervention")}
+
+
+def record(conn: Conn, ref: str) -> dict[str, Any] | None:
+    """The fields of the context with this reference (the loader's), or None."""
+    f = db.frame(conn, "context_record", {"ref": ref})
+    return None if f.empty else dict(f.iloc[0])
+
+
 def sightings(conn: Conn, filters: Filters) -> pd.DataFrame:
     """Pseudonymous keys seen at places over the filters' months, harms, risks and ages
     (for the networks)."""

@@ -20,6 +20,7 @@ $$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_area_list() OWNER TO contexts_gate;
 REVOKE ALL ON FUNCTION contexts_area_list() FROM PUBLIC, contexts_owner, contexts_loader,
-    contexts_dashboard, contexts_auditor;
+    contexts_dashboard, contexts_auditor, contexts_reader;
+-- contexts_reader: the policies, in the page reads' definer functions (migration 0023)
 GRANT EXECUTE ON FUNCTION contexts_area_list() TO contexts_dashboard, contexts_loader,
-    contexts_owner;
+    contexts_owner, contexts_reader;

@@ -12,6 +12,7 @@ $$;
 -- Who owns it and who may call it, whatever it was before.
 ALTER FUNCTION contexts_all_areas() OWNER TO contexts_gate;
 REVOKE ALL ON FUNCTION contexts_all_areas() FROM PUBLIC, contexts_owner, contexts_loader,
-    contexts_dashboard, contexts_auditor;
+    contexts_dashboard, contexts_auditor, contexts_reader;
+-- contexts_reader: the policies, in the page reads' definer functions (migration 0023)
 GRANT EXECUTE ON FUNCTION contexts_all_areas() TO contexts_dashboard, contexts_loader,
-    contexts_owner;
+    contexts_owner, contexts_reader;

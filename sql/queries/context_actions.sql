@@ -1,5 +1,5 @@
 -- A context's actions, open ones first, by due date.
-SELECT action_id, description, owner, due_date, done_on
-FROM context_action
-WHERE context_id = %(context_id)s
-ORDER BY done_on IS NOT NULL, due_date NULLS LAST, action_id
+-- Through the definer function sql/functions/50_contexts_page_context_actions.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_context_actions(
+    p_context_id => %(context_id)s::bigint)

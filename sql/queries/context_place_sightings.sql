@@ -1,9 +1,10 @@
 -- Pseudonymous keys seen at places in a period, with the day (timestamp's date, or the
 -- first of the month): the sightings of the peer and place networks (analysts).
-SELECT person_key, place_id::text AS place_id, coalesce(occurred_at::date, month) AS "when"
-FROM incident
-WHERE place_id IS NOT NULL AND person_key IS NOT NULL
-  AND month >= %(start)s AND month <= %(end)s
-  AND (%(harms)s::text[] IS NULL OR harm_type = ANY (%(harms)s::text[]))
-  AND (%(risks)s::text[] IS NULL OR risk_level = ANY (%(risks)s::text[]))
-  AND (%(ages)s::text[] IS NULL OR age_band = ANY (%(ages)s::text[]))
+-- Through the definer function sql/functions/50_contexts_page_context_place_sightings.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_context_place_sightings(
+    p_start => %(start)s::date,
+    p_end => %(end)s::date,
+    p_harms => %(harms)s::text[],
+    p_risks => %(risks)s::text[],
+    p_ages => %(ages)s::text[])

@@ -1,6 +1,5 @@
 -- The places of concern where a context has a location.
-SELECT p.place_id, p.ref, p.name, p.category
-FROM context_place cp
-JOIN place p ON p.place_id = cp.place_id
-WHERE cp.context_id = %(context_id)s
-ORDER BY p.name
+-- Through the definer function sql/functions/50_contexts_page_context_places.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_context_places(
+    p_context_id => %(context_id)s::bigint)

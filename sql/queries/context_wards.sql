@@ -1,6 +1,5 @@
 -- The wards where a context has a location.
-SELECT w.ward_code, w.name
-FROM context_ward cw
-JOIN ward w ON w.ward_code = cw.ward_code
-WHERE cw.context_id = %(context_id)s
-ORDER BY w.name
+-- Through the definer function sql/functions/50_contexts_page_context_wards.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_context_wards(
+    p_context_id => %(context_id)s::bigint)

@@ -4,36 +4,13 @@
 -- rollup_lsoa_month with no harm type, risk level or age band asked for (and no split by
 -- harm type), rollup_lsoa_harm with harm types only, rollup_lsoa with a risk level or an
 -- age band (the other parts are skipped whole).
-SELECT unit_id, month, harm_type, sum(n)::bigint AS n, (sum(ck) & 255)::int AS ck
-FROM (
-    SELECT lsoa_code::text AS unit_id,
-           CASE WHEN %(by_month)s THEN month END AS month,
-           NULL::text AS harm_type, n, ck
-    FROM rollup_lsoa_month
-    WHERE %(harms)s::text[] IS NULL AND NOT %(by_harm)s
-      AND %(risks)s::text[] IS NULL AND %(ages)s::text[] IS NULL
-      AND lsoa_code IS NOT NULL
-      AND month >= %(start)s AND month <= %(end)s
-    UNION ALL
-    SELECT lsoa_code::text AS unit_id,
-           CASE WHEN %(by_month)s THEN month END AS month,
-           CASE WHEN %(by_harm)s THEN harm_type END AS harm_type, n, ck
-    FROM rollup_lsoa_harm
-    WHERE NOT (%(harms)s::text[] IS NULL AND NOT %(by_harm)s)
-      AND %(risks)s::text[] IS NULL AND %(ages)s::text[] IS NULL
-      AND lsoa_code IS NOT NULL
-      AND month >= %(start)s AND month <= %(end)s
-      AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[]))
-    UNION ALL
-    SELECT lsoa_code::text AS unit_id,
-           CASE WHEN %(by_month)s THEN month END AS month,
-           CASE WHEN %(by_harm)s THEN harm_type END AS harm_type, n, ck
-    FROM rollup_lsoa
-    WHERE NOT (%(risks)s::text[] IS NULL AND %(ages)s::text[] IS NULL)
-      AND lsoa_code IS NOT NULL
-      AND month >= %(start)s AND month <= %(end)s
-      AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[]))
-      AND (%(risks)s::text[] IS NULL OR risk_level = ANY(%(risks)s::text[]))
-      AND (%(ages)s::text[] IS NULL OR age_band = ANY(%(ages)s::text[]))
-) r
-GROUP BY 1, 2, 3
+-- Through the definer function sql/functions/50_contexts_page_counts_lsoa.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_counts_lsoa(
+    p_by_month => %(by_month)s::boolean,
+    p_harms => %(harms)s::text[],
+    p_by_harm => %(by_harm)s::boolean,
+    p_risks => %(risks)s::text[],
+    p_ages => %(ages)s::text[],
+    p_start => %(start)s::date,
+    p_end => %(end)s::date)

@@ -10,29 +10,17 @@
 -- is placed by geometry. The control, the rest of the surrounding wards, is their monthly
 -- count (counts_ward) less these. ck: the cell key, the sum of the records' keys mod 256
 -- (cell key method, migration 0011).
-WITH cells AS MATERIALIZED (
-    SELECT k, array_agg((hex_i::bigint << %(cell_bits)s) + hex_j) AS cells
-    FROM unnest(%(cell_k)s::int[], %(hex_i)s::int[], %(hex_j)s::int[]) AS c(k, hex_i, hex_j)
-    GROUP BY k
-), p AS MATERIALIZED (
-    SELECT t.k, t.place_id, ST_Buffer(pl.geom, %(buffer)s) AS outer_ring, t.first, t.last,
-           string_to_array(t.wards, ',') AS wards, c.cells
-    FROM unnest(%(keys)s::int[], %(place_ids)s::int[], %(firsts)s::date[], %(lasts)s::date[],
-                %(wards)s::text[]) AS t(k, place_id, first, last, wards)
-    JOIN place pl ON pl.place_id = t.place_id
-    JOIN cells c ON c.k = t.k
-)
-SELECT p.k, i.month,
-       CASE WHEN i.place_id = p.place_id THEN 'target' ELSE 'buffer' END AS zone,
-       count(*) AS n,
-       (sum((hashint8extended(i.incident_id, (SELECT seed FROM disclosure_key)) & 255)::int) & 255)::int AS ck
-FROM p CROSS JOIN LATERAL (
-    SELECT i.month, i.geom, i.incident_id, i.place_id
-    FROM incident i
-    WHERE i.ward_code = ANY(p.wards) AND i.month >= p.first AND i.month <= p.last
-      AND ((i.hex_i::bigint << %(cell_bits)s) + i.hex_j) = ANY(p.cells) AND i.geom IS NOT NULL
-      AND (%(harms)s::text[] IS NULL OR i.harm_type = ANY(%(harms)s::text[]))
-    OFFSET 0  -- planned for each place apart: an index scan of its wards' months
-) i
-WHERE i.place_id = p.place_id OR ST_Intersects(p.outer_ring, i.geom)
-GROUP BY 1, 2, 3
+-- Through the definer function sql/functions/50_contexts_page_impact_near.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_impact_near(
+    p_cell_bits => %(cell_bits)s::integer,
+    p_cell_k => %(cell_k)s::integer[],
+    p_hex_i => %(hex_i)s::integer[],
+    p_hex_j => %(hex_j)s::integer[],
+    p_buffer => %(buffer)s::double precision,
+    p_keys => %(keys)s::integer[],
+    p_place_ids => %(place_ids)s::integer[],
+    p_firsts => %(firsts)s::date[],
+    p_lasts => %(lasts)s::date[],
+    p_wards => %(wards)s::text[],
+    p_harms => %(harms)s::text[])

@@ -1,4 +1,4 @@
-SELECT assessment_id, assessed_on, rating, guardianship, lighting, users, observations,
-       review_date, recorded_by_role, factors
-FROM location_assessment
-WHERE place_id::text = %(unit_id)s ORDER BY assessed_on DESC, assessment_id DESC
+-- Through the definer function sql/functions/50_contexts_page_place_assessments.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_place_assessments(
+    p_unit_id => %(unit_id)s::text)

@@ -1,4 +1,5 @@
 -- Places of concern inside a ward.
-SELECT p.place_id::text AS unit_id, p.name, p.category, p.status FROM place p
-JOIN ward w ON ST_Intersects(w.geom, ST_PointOnSurface(p.geom))
-WHERE w.ward_code = %(unit_id)s ORDER BY p.name
+-- Through the definer function sql/functions/50_contexts_page_ward_places.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_ward_places(
+    p_unit_id => %(unit_id)s::text)

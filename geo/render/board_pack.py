@@ -132,7 +132,8 @@ HATCH_DEFS = ('<defs><pattern id="no-data" width="6" height="6" patternUnits="us
               "</pattern></defs>")
 
 
-def _table(frame: pd.DataFrame) -> str:
+def table(frame: pd.DataFrame) -> str:
+    """A frame as an HTML table, every header and cell escaped."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
                    for r in frame.itertuples(index=False))
@@ -172,7 +173,7 @@ def _agenda(a: dict[str, Any], view: View) -> str:
                     for _, r in a["ended"].iterrows())
 
     def part(title: str, frame: pd.DataFrame, none: str) -> str:
-        return f"<h3>{title}</h3>" + (_table(frame) if not frame.empty else f"<p>{none}</p>")
+        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty else f"<p>{none}</p>")
 
     return (f'<section><h2>Next meeting: what changed since {day(a["since"])}</h2>'
             + part("Reviews due", rev, "No context is due for review.")
@@ -287,9 +288,9 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 cluster of high or low counts, unlikely by chance), with ward names and boundaries.
 {legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
 <section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
-<h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
+<h2>Emerging hot spots</h2>{table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
-{_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
+{table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
 <section><h2>What works across places</h2>
 <ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
 <p class="note">Each type over all its places and start dates, against matched comparisons,

@@ -174,10 +174,6 @@ def points(v: Key, filters: Filters, limit: int = 1_000_000) -> pd.DataFrame:
     return pages.points(v[1], filters, limit)
 
 
-def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
-    return pages.audit_log(action, limit)
-
-
 def users() -> pd.DataFrame:
     return pages.users()
 

@@ -209,12 +209,6 @@ def points(areas: Areas, filters: Filters, limit: int = 3000) -> pd.DataFrame:
     return _read(areas, lambda conn: profile.points(conn, filters, limit))
 
 
-def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
-    """The newest audit rows (admins only: the page checks the role first)."""
-    with db.connect("auditor", get_settings()) as conn:
-        return reads.audit_log(conn, action, limit)
-
-
 def users() -> pd.DataFrame:
     """Who may sign in, with role and areas (admins only)."""
     with db.connect("auditor", get_settings()) as conn:

@@ -21,8 +21,8 @@ ADMIN = "admin-h31@example.org"
 PARTNER = "partner-h31@example.org"
 
 
-@pytest.fixture
-def two_users(settings):
+@pytest.fixture(name="two_users")
+def _two_users(settings):
     access.set_user(ADMIN, "admin", ("*",), actor="os:tests", settings=settings)
     access.set_user(PARTNER, "partner", ("E05011118",), actor="os:tests",
                     display_name="Pat", settings=settings)
@@ -38,8 +38,9 @@ def _user(settings, identity: str) -> tuple:
                             "WHERE identity = %s", (identity,)).fetchone()
 
 
+@pytest.mark.usefixtures("two_users")
 @pytest.mark.parametrize("role", ["partner", "board", "analyst"])
-def test_only_admins_see_or_use_users_and_the_audit_log(settings, two_users, role) -> None:
+def test_only_admins_see_or_use_users_and_the_audit_log(settings, role) -> None:
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "views" / "admin.py"),
                            default_timeout=60)
     at.session_state["demo_role"] = role
@@ -60,7 +61,8 @@ def test_only_admins_see_or_use_users_and_the_audit_log(settings, two_users, rol
     assert last_audit(settings)[1:5] == (role, "audit_export", "audit log", "denied")
 
 
-def test_an_admin_changes_a_role_and_areas_and_disables_a_user(settings, two_users) -> None:
+@pytest.mark.usefixtures("two_users")
+def test_an_admin_changes_a_role_and_areas_and_disables_a_user(settings) -> None:
     at = run("admin", "admin")
     listed = at.dataframe[0].value
     assert PARTNER in set(listed.iloc[:, 0].astype(str))
@@ -94,7 +96,8 @@ def test_an_admin_changes_a_role_and_areas_and_disables_a_user(settings, two_use
                                         "new-h31@example.org", "ok")
 
 
-def test_the_last_active_admin_is_kept_and_bad_input_refused(settings, two_users) -> None:
+@pytest.mark.usefixtures("two_users")
+def test_the_last_active_admin_is_kept_and_bad_input_refused(settings) -> None:
     with db.connect("admin", settings) as conn:
         others = conn.execute("SELECT identity FROM app_user WHERE role = 'admin' AND active "
                               "AND identity <> %s", (ADMIN,)).fetchall()

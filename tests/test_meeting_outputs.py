@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import pdfplumber
 import pytest
@@ -15,6 +16,7 @@ from test_dashboard import _place_id, run, visible_text
 
 from geo.render import documents
 from geo.stats.disclosure import View
+from geo.store import db
 
 pytestmark = pytest.mark.pages
 ROLES = ("partner", "board", "analyst", "admin")
@@ -26,9 +28,12 @@ JULY = {"meeting_on": date(2025, 7, 31), "meeting_since": date(2025, 6, 30),
 DECEMBER = {"meeting_on": date(2024, 12, 31), "meeting_since": date(2024, 11, 30)}
 
 
-def _pdf_text(doc: documents.Document) -> tuple[str, list[list[list[str]]]]:
+def _pdf_text(doc: documents.Document, keep: Path | None = None
+              ) -> tuple[str, list[list[list[str]]]]:
     data = documents.pdf(doc, "demo:test", date(2026, 1, 5))
     assert data.startswith(b"%PDF")
+    if keep is not None:  # to look at (test-artifacts/)
+        keep.write_bytes(data)
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         text = "\n".join(p.extract_text() or "" for p in pdf.pages)
         tables = [t for p in pdf.pages for t in p.extract_tables()]
@@ -65,10 +70,10 @@ def test_every_role_downloads_the_agenda_a_profile_and_a_context(settings, role:
 
 
 @pytest.mark.parametrize("role", ["partner", "analyst"])
-def test_the_agenda_pdf_says_what_the_page_says(settings, role: str) -> None:
+def test_the_agenda_pdf_says_what_the_page_says(settings, artifacts, role: str) -> None:
     at = run(role, "meeting", JULY if role == "partner" else DECEMBER)
     doc = at.session_state["meeting_document"]
-    text, tables = _pdf_text(doc)
+    text, tables = _pdf_text(doc, artifacts / f"agenda-{role}.pdf")
     for part in doc.parts:  # each heading, sentence, table cell and result of the page
         assert _flat(part.heading) in _flat(text)
         for line in part.lines:
@@ -94,12 +99,16 @@ def test_the_agenda_pdf_says_what_the_page_says(settings, role: str) -> None:
 
 @pytest.mark.parametrize("role", ["partner", "board"])
 def test_a_partners_profile_pdf_has_the_published_figures_and_no_small_count(
-        settings, role: str) -> None:
+        settings, artifacts, role: str) -> None:
     branches = set()
-    for ref in ("STN-AST", "STN-BHM"):
-        at = run(role, "profile", {"profile": ("place", _place_id(settings, ref))})
+    with db.connect("admin", settings) as conn:  # the place with fewest incidents
+        quiet = str(conn.execute(
+            "SELECT p.place_id FROM place p LEFT JOIN incident i USING (place_id) "
+            "GROUP BY 1 ORDER BY count(i.*), 1 LIMIT 1").fetchone()[0])
+    for place in (_place_id(settings, "STN-AST"), quiet):  # a busy station, a quiet place
+        at = run(role, "profile", {"profile": ("place", place)})
         doc = at.session_state["profile_document"]
-        text, tables = _pdf_text(doc)
+        text, tables = _pdf_text(doc, artifacts / f"profile-{place}-{role}.pdf")
         total = at.metric[0].value
         assert doc.parts[0].lines == (total,)
         assert _flat(f"Incidents in the period{total}") in _flat(text)
@@ -118,7 +127,7 @@ def test_a_partners_profile_pdf_has_the_published_figures_and_no_small_count(
     assert branches == {True, False}, "one place withheld, one shown in full"
 
 
-def test_a_context_pdf_escapes_typed_text_and_matches_the_page(settings) -> None:
+def test_a_context_pdf_escapes_typed_text_and_matches_the_page(settings, artifacts) -> None:
     from geo.services import contexts
 
     contexts.save("tests", "analyst", contexts.Entry(
@@ -130,7 +139,7 @@ def test_a_context_pdf_escapes_typed_text_and_matches_the_page(settings) -> None
     page = documents.html_of(doc, "demo:partner", date(2026, 1, 5))
     assert "<script>" not in page and "<img" not in page and "<b>Bold" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    text, tables = _pdf_text(doc)
+    text, tables = _pdf_text(doc, artifacts / "context-partner.pdf")
     assert "<img src=x onerror=alert(1)>" in text  # shown as text, as the page shows it
     _no_small_in_pdf(text, tables)
     total = next(m.value for m in at.metric if "Incidents" in m.label)

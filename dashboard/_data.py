@@ -106,7 +106,6 @@ assessment_actions = cached(why.assessment_actions)
 feature_layers = cached(why.feature_layers, entries=None)
 #: not cached: computed from cached tables, or the admin's own reads (auditor role)
 concentration = pages.concentration
-audit_log = pages.audit_log
 users = pages.users
 
 

@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "export_quarantine": ANALYSTS,
     "board_pack": ("board", "analyst", "admin"),
     "audit_read": ("admin",),
+    "audit_export": ("admin",),
+    "user_edit": ("admin",),
     "context_edit": ANALYSTS,
     "network_people": ANALYSTS,
     # a location assessment of a place (issue #35): partners record them too

@@ -69,7 +69,31 @@ def test_table_rows_are_whole_and_no_small_numbers(board_pdf: bytes) -> None:
                 for col, name in enumerate(head):
                     if name and ("young people" in name or "Incidents" in name):
                         assert not {r[col] for r in table[1:]} & {"1", "2", "3", "4"}
-        first = pdf.pages[0].extract_text() or ""
+        # the headline figures: on the page after the one-page summary
+        first = pdf.pages[1].extract_text() or ""
     figure = re.search(r"([\d,<]+)\s*Incidents", first)
     assert figure and figure.group(1) not in {"1", "2", "3", "4"}
     assert "\u22120%" not in first and "-0%" not in first
+
+
+def test_the_pack_opens_with_a_one_page_summary_in_plain_words(board_pdf: bytes) -> None:
+    from geo.render.words import JARGON
+
+    with pdfplumber.open(io.BytesIO(board_pdf)) as pdf:
+        first = pdf.pages[0].extract_text() or ""
+        second = pdf.pages[1].extract_text() or ""
+    heads = ["Summary", "Where harm is concentrated", "What changed", "What worked",
+             "What could not be shown", "For the board to decide"]
+    where = [first.find(h) for h in heads]
+    assert all(w >= 0 for w in where) and where == sorted(where), (where, first)
+    # the page holds the summary alone: the pack's sections start on the next page
+    assert "Headline figures" not in first and "Headline figures" in second
+    assert not JARGON.search(first), JARGON.findall(first)
+    assert not re.search(r"\b[1-4] (incidents|before|after)\b", first)
+    # its figures are the published ones of the pages after it
+    said = re.search(r"Incidents: ([\d,<]+) in the period, against ([\d,<]+) in the one "
+                     r"before \(([^)]+)\)", first)
+    assert said, first
+    figures = second[second.index("Headline figures"):].split()[:12]
+    assert said.group(1) in figures and said.group(3) in figures, (said.groups(), figures)
+    assert re.search(r"counts? from 0 to 4 are shown alike as \"<5\"", first, re.I)

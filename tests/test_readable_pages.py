@@ -280,6 +280,9 @@ def test_every_count_of_hot_spots_is_the_same_number(settings) -> None:
     doc = re.sub(r"\s+", " ", pack.session_state["board_pack"])
     assert _numbers(r"<b>([\d,]+)</b>Hot spots \(95%\+\)", doc) == [now]
     assert _numbers(r"Of the ([\d,]+) hot spots of the previous period", doc) == [before]
+    # and the one-page summary that opens the pack (issue #31)
+    assert _numbers(r"([\d,]+) hot spots \(250 m areas where", doc) == [now]
+    assert _numbers(r"previous period's ([\d,]+) hot spots are still hot", doc) == [before]
 
 
 @pytest.mark.parametrize("page", ["hotspots", "meeting"])

@@ -8,7 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _state
+from dashboard import _data, _outputs, _state
+from geo.render import documents
 from geo.render.plain import md
 from geo.render.text import monthly_trend, text, total, withhold_one
 from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS
@@ -64,13 +65,16 @@ else:
         st.stop()
     row = d["row"]
     st.header(md(str(row["name"])))
-    st.text(f"{kinds.get(row['kind'], row['kind'])} · {statuses.get(row['status'])} · "
-            f"lead: {row['lead_agency'] or 'not set'}")
-    if row["summary"]:
-        st.text(str(row["summary"]))
     where = list(d["places"]["name"]) + list(d["wards"]["name"])
-    st.text("Where: " + (", ".join(where) if where else "no location (shown in lists, "
-                                                        "not on maps)"))
+    # what the page shows, in order, for its PDF and CSV (user text stays text in both)
+    about = [f"{kinds.get(row['kind'], row['kind'])} · {statuses.get(row['status'])} · "
+             f"lead: {row['lead_agency'] or 'not set'}",
+             *([str(row["summary"])] if row["summary"] else []),
+             "Where: " + (", ".join(where) if where else "no location (shown in lists, "
+                                                        "not on maps)")]
+    for line in about:
+        st.text(line)
+    parts = [documents.Part("The context", tuple(about))]
 
     st.subheader("Risk over time")
     ratings = d["ratings"].assign(rated_on=pd.to_datetime(d["ratings"]["rated_on"]))
@@ -86,6 +90,7 @@ else:
         refused = str(exc)
     if refused:
         st.info(refused)
+        parts.append(documents.Part("Incidents at its places", (refused,)))
     elif filters.start is not None and (not monthly.empty or not view.exact):
         months = pd.date_range(filters.start, filters.end, freq="MS")
         # the detail rule (geo.services.detail): the monthly breakdown only of a large
@@ -96,6 +101,8 @@ else:
         whole = total(monthly, view)
         if detail.breakdown_shown(whole.value, wholes, view):
             trend = monthly_trend(monthly, months, view)
+            counted = documents.counts_table(trend, "Month",
+                                             [f"{m:%b %Y}" for m in trend["month"]])
             layers.append(alt.Chart(trend).mark_line(point=True, color="#444444").encode(
                 x=alt.X("month:T", title=None),
                 y=alt.Y("n:Q", title="incidents at its places"),
@@ -103,9 +110,18 @@ else:
                          alt.Tooltip("incidents:N", title="incidents")]))
         else:
             st.caption(detail.not_offered(view))
-        st.metric("Incidents at its places in the period",
-                  text(withhold_one(whole, detail.whole_too_small(wholes, view))))
+            counted = None
+        shown_total = text(withhold_one(whole, detail.whole_too_small(wholes, view)))
+        st.metric("Incidents at its places in the period", shown_total)
+        parts.append(documents.Part("Incidents at its places in the period", (shown_total,)))
+        parts.append(documents.Part("Incidents at its places each month", table=counted)
+                     if counted is not None else documents.Part(
+                         "Incidents at its places each month",
+                         (documents.WITHHELD, detail.not_offered(view))))
     if not ratings.empty:
+        parts.append(documents.Part("Risk rating over time", table=pd.DataFrame({
+            "Rated": [f"{t:%d %b %Y}" for t in ratings["rated_on"]],
+            "Rating": ratings["rating"].astype(str), "From": ratings["source"].astype(str)})))
         r = ratings.assign(level=ratings["rating"].map(level))
         layers.append(alt.Chart(r).mark_line(interpolate="step-after", color="#d95f02",
                                              point=True).encode(
@@ -126,22 +142,35 @@ else:
     t = contexts.timeline(d)
     if t.empty:
         st.write("Nothing recorded yet.")
+        parts.append(documents.Part("Timeline", ("Nothing recorded yet.",)))
     else:
-        st.dataframe(t.assign(when=t["when"].dt.strftime("%d %b %Y")).rename(
-            columns={"when": "When", "what": "What", "detail": "Detail"}),
-            hide_index=True, width="stretch")
+        t = t.assign(when=t["when"].dt.strftime("%d %b %Y")).rename(
+            columns={"when": "When", "what": "What", "detail": "Detail"})
+        st.dataframe(t, hide_index=True, width="stretch")
+        parts.append(documents.Part("Timeline", table=t))
 
     st.subheader("Actions")
     acts = d["actions"]
     if acts.empty:
         st.write("No action agreed yet.")
+        parts.append(documents.Part("Actions", ("No action agreed yet.",)))
     else:
-        st.dataframe(pd.DataFrame({
+        listed = pd.DataFrame({
             "Action": acts["description"], "Owner": acts["owner"],
             "Due": [f"{pd.Timestamp(x):%d %b %Y}" if pd.notna(x) else "" for x in
                     acts["due_date"]],
             "Done": [f"{pd.Timestamp(x):%d %b %Y}" if pd.notna(x) else "open" for x in
-                     acts["done_on"]]}), hide_index=True, width="stretch")
+                     acts["done_on"]]})
+        st.dataframe(listed, hide_index=True, width="stretch")
+        parts.append(documents.Part("Actions", table=listed))
+    doc = documents.Document(
+        f"Context: {row['name']}", f"Reference {ref}" + (
+            f"; incidents from {filters.start:%b %Y} to {filters.end:%b %Y}."
+            if filters.start is not None and filters.end is not None else "."), tuple(parts),
+        documents.method_note(view))
+    st.session_state["context_document"] = doc
+    _outputs.downloads(doc, f"context {ref}", "context-" + "".join(
+        c if c.isalnum() or c in "-_" else "-" for c in str(ref)))
 
     if editor:
         with st.expander("Review this context"), st.form("context_review"):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _state
+from dashboard import _data, _outputs, _state
+from geo.render import documents
 from geo.render.plain import md
 from geo.render.text import people_text
-from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS, labels, plain_sentence
+from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS, plain_sentence
 
 _state.require("meeting")
 view = _state.view()
@@ -47,55 +48,23 @@ if since >= on:
     st.error("The last meeting must be before this one.")
     st.stop()
 a = _data.agenda(v, on, since, view)
+# one document: what this page shows is what its PDF and CSV say (every count through
+# the gate already: partners read "3 or more", never a number of young people)
+doc = documents.agenda(
+    a, view, dict(_data.vocabularies(v)["place_category"]),
+    people=[people_text(int(n), view) for n in a.flagged["max_people"]],
+    results=[str(r) if view.exact or not r else plain_sentence(str(r))
+             for r in a.ended["result"]])
+st.session_state["meeting_document"] = doc
+for part in doc.parts:
+    st.subheader(part.heading)
+    for line in part.lines:
+        st.write(md(line))
+    if part.table is not None and not part.table.empty:
+        st.dataframe(part.table, hide_index=True, width="stretch")
+    for line, result in part.items:
+        st.text(line)
+        if result:
+            st.info(md(result))
 
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-st.subheader("1. Reviews due")
-if a.reviews.empty:
-    st.write("No context is due for review.")
-else:
-    st.write(_plural(len(a.reviews), "context is", "contexts are") + " due for review.")
-    st.dataframe(pd.DataFrame({
-        "Reference": a.reviews["ref"], "Context": a.reviews["name"],
-        "Kind": a.reviews["kind_label"], "Status": a.reviews["status_label"],
-        "Lead agency": a.reviews["lead_agency"],
-        "Review date": [f"{pd.Timestamp(d):%d %b %Y}" for d in a.reviews["review_date"]],
-        "Risk": a.reviews["rating"].fillna("not rated")}), hide_index=True, width="stretch")
-
-st.subheader("2. Places newly over the complex-strategy threshold")
-if a.flagged.empty:
-    st.write(f"No place crossed the threshold since {since:%d %b %Y}.")
-else:
-    st.write(_plural(len(a.flagged), "place", "places") + " where 3 or more young people "
-             "were seen within 90 days, and not at the last meeting.")
-    st.dataframe(pd.DataFrame({
-        "Place": a.flagged["name"], "Category": labels(_data.vocabularies(v)["place_category"],
-                                                     a.flagged["category"]),
-        "Distinct young people": [people_text(int(n), view) for n in a.flagged["max_people"]]}),
-        hide_index=True, width="stretch")
-
-st.subheader("3. New and intensifying hot spots")
-if a.hotspots.empty:
-    st.write("No new or intensifying hot spot.")
-else:
-    st.write(_plural(len(a.hotspots), "250 m area", "250 m areas") + " became or grew as "
-             "hot spots over the last 36 months.")
-    st.dataframe(pd.DataFrame({"Area": a.hotspots["name"],
-                               "Pattern": a.hotspots["category"].str.capitalize()}),
-                 hide_index=True, width="stretch")
-
-st.subheader("4. Interventions that ended")
-if a.ended.empty:
-    st.write(f"No intervention ended between {since + timedelta(days=1):%d %b %Y} and "
-             f"{on:%d %b %Y}.")
-else:
-    for _, iv in a.ended.iterrows():
-        st.text(f"{iv['type_label']} at {iv['place_name']} by {iv['agency']}, "
-                f"{pd.Timestamp(iv['start_month']):%b %Y} to "
-                f"{pd.Timestamp(iv['end_month']):%b %Y}")
-        if iv["result"]:
-            said = str(iv["result"])
-            st.info(md(said if view.exact else plain_sentence(said)))
+_outputs.downloads(doc, "next meeting agenda", f"next-meeting-{on:%Y-%m}")

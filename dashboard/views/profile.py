@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _state, _why
+from dashboard import _data, _outputs, _state, _why
+from geo.render import documents
 from geo.render import text as published
 from geo.render.plain import md
 from geo.render.text import text
@@ -84,11 +85,17 @@ shown = published.profile(monthly, info["times"], months, view,
 wholes = [] if view.exact else [
     published.total(_data.profile_data(v, kind, unit_id, c)["monthly"], view).value
     for c in detail.coarser(filters)]
-st.metric("Incidents in the period",
-          text(published.withhold_one(shown["total"], detail.whole_too_small(wholes, view))))
+total_text = text(published.withhold_one(shown["total"],
+                                         detail.whole_too_small(wholes, view)))
+st.metric("Incidents in the period", total_text)
 breakdown = detail.breakdown_shown(shown["total"].value, wholes, view)
+# the page's document (its PDF and CSV): the same published values, part by part
+title = names[(kind, unit_id)].rsplit(" (", 1)[0]
+parts = [documents.Part("Incidents in the period", (total_text,))]
 if not breakdown:
     st.info(detail.not_offered(view))
+    parts.append(documents.Part("Trend, harm mix, day and time",
+                                (documents.WITHHELD, detail.not_offered(view))))
 
 if breakdown:
     st.subheader("Trend")
@@ -115,6 +122,8 @@ if breakdown:
                           .encode(x=alt.X("label:O", sort=ticks),
                                   tooltip=["what", alt.Tooltip("month:N", title="from")]))
     st.altair_chart(alt.layer(*layers), width="stretch")
+    parts.append(documents.Part("Trend", table=documents.counts_table(
+        trend, step.capitalize(), ticks)))
     if not view.exact:
         st.caption(f"Counts by {step}; a {step} with {view.words} incidents (none "
                    "included) is not published and left blank. Counts are published by the "
@@ -126,6 +135,9 @@ if breakdown:
     with left:
         st.subheader("Harm mix")
         mix = shown["mix"].dropna(subset=["n"])
+        parts.append(documents.Part("Harm mix", ("Too few incidents to show.",)) if mix.empty
+                     else documents.Part("Harm mix", table=documents.counts_table(
+                         mix, "Harm", list(mix["harm_type"]))))
         if mix.empty:
             st.write("Too few incidents to show.")
         else:
@@ -139,7 +151,11 @@ if breakdown:
         grid = shown["times"]
         if view.exact and info["times"]["n"].sum() == 0:
             st.write("No incidents with a time of day.")
+            parts.append(documents.Part("Day and time", ("No incidents with a time of day.",)))
         else:
+            parts.append(documents.Part(
+                "Day and time", ("Incidents by day of the week and hour of the day.",),
+                documents.grid_table(grid)))
             # exact views: none (white) and counts (colour); aggregate views: the class of
             # small counts, none included, in one grey (issue #27), and published counts
             small = published.small_class(view) if not view.exact else ""
@@ -169,33 +185,64 @@ if breakdown:
 if kind == "place":
     # why here, and for how long; the location assessments (issue #35)
     _why.show(unit_id, filters, here, info["assessments"])
+    a = info["assessments"]
+    if a.empty:
+        parts.append(documents.Part("Location assessments", ("No location assessment recorded.",)))
+    else:
+        when = pd.to_datetime(a["assessed_on"])
+        a = pd.DataFrame({"Assessed": [f"{t.day} {t:%b %Y}" if view.exact else month_text(t)
+                                       for t in when],
+                          "Risk rating": a["rating"],
+                          "Review by": [str(d) if pd.notna(d) else "—"
+                                        for d in a["review_date"]]})
+        parts.append(documents.Part("Location assessments", table=a))
     st.subheader("Interventions and their measured impact")
     if here.empty:
         st.write("No intervention recorded at this place.")
+        parts.append(documents.Part("Interventions and their measured impact",
+                                    ("No intervention recorded at this place.",)))
     else:
         results = {r["intervention"]: r
                    for r in _data.impacts(v, ImpactParams(), view, str(row["ref"]))}
+        items = []
         for _, iv in here.iterrows():
             res = results.get(iv["ref"])
-            st.markdown(f"**{md(iv['type_label'])}** by {md(iv['agency'])}, from "
-                        f"{month_text(iv['start_month'])}"
-                        + (f" to {month_text(iv['end_month'])}"
-                           if pd.notna(iv["end_month"]) else ", ongoing"))
+            when = (f"from {month_text(iv['start_month'])}"
+                    + (f" to {month_text(iv['end_month'])}"
+                       if pd.notna(iv["end_month"]) else ", ongoing"))
+            st.markdown(f"**{md(iv['type_label'])}** by {md(iv['agency'])}, {when}")
+            said = based = ""
             if res:
                 said = res["sentence"] if view.exact else plain_sentence(res["sentence"])
                 st.info(md(said))
                 c = res["counts_text"]
-                st.caption("Based on " + ", ".join(
+                based = "Based on " + ", ".join(
                     f"{label} {c[a]}→{c[b]}"
                     for label, a, b in (("place", "rb", "ra"), ("200 m ring", "db", "da"),
-                                        ("surrounding wards", "cb", "ca"))))
+                                        ("surrounding wards", "cb", "ca")))
+                st.caption(based)
+            items.append((f"{iv['type_label']} by {iv['agency']}, {when}",
+                          f"{said} {based}".strip()))
+        parts.append(documents.Part("Interventions and their measured impact",
+                                    items=tuple(items)))
 else:
     st.subheader("Places of concern in this ward")
     p = info["places"]
     if p.empty:
         st.write("No place of concern is recorded in this ward.")
+        parts.append(documents.Part("Places of concern in this ward",
+                                    ("No place of concern is recorded in this ward.",)))
     else:
         p = p.assign(category=labels(vocab["place_category"], p["category"]),
                      status=p["status"].map(lambda x: label({}, x)))
-        st.dataframe(readable_table(p.drop(columns=["unit_id"])), hide_index=True,
-                     width="stretch")
+        p = readable_table(p.drop(columns=["unit_id"]))
+        st.dataframe(p, hide_index=True, width="stretch")
+        parts.append(documents.Part("Places of concern in this ward", table=p))
+
+doc = documents.Document(
+    f"Place profile: {title}",
+    f"{names[(kind, unit_id)]}, {month_text(filters.start)} to {month_text(filters.end)}.",
+    tuple(parts), documents.method_note(view))
+st.session_state["profile_document"] = doc
+st.divider()
+_outputs.downloads(doc, f"place profile {kind}:{unit_id}", f"place-profile-{kind}-{unit_id}")

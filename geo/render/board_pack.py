@@ -46,6 +46,7 @@ figcaption{font-size:8.5pt;color:#333;margin-top:.3rem}
 .swatch{display:inline-block;width:.9rem;height:.7rem;border:1px solid #777;
   vertical-align:-1px;margin:0 .25rem 0 .6rem}
 section{break-inside:avoid}
+.summary{break-after:page}.summary li{margin:.2rem 0}
 @media screen{body{margin:2rem;max-width:60rem}}
 """
 
@@ -137,7 +138,8 @@ HATCH_DEFS = ('<defs><pattern id="no-data" width="6" height="6" patternUnits="us
               "</pattern></defs>")
 
 
-def _table(frame: pd.DataFrame) -> str:
+def table(frame: pd.DataFrame) -> str:
+    """A frame as an HTML table, every header and cell escaped."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
                    for r in frame.itertuples(index=False))
@@ -177,7 +179,7 @@ def _agenda(a: dict[str, Any], view: View) -> str:
                     for _, r in a["ended"].iterrows())
 
     def part(title: str, frame: pd.DataFrame, none: str) -> str:
-        return f"<h3>{title}</h3>" + (_table(frame) if not frame.empty else f"<p>{none}</p>")
+        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty else f"<p>{none}</p>")
 
     return (f'<section><h2>Next meeting: what changed since {day(a["since"])}</h2>'
             + part("Reviews due", rev, "No context is due for review.")
@@ -210,6 +212,97 @@ def _how_worked_out() -> str:
             "area, checked against a matched comparison (synthetic control) and placebo "
             "tests; displacement from the weighted displacement quotient (WDQ); each type "
             "pooled by a random-effects meta-analysis.</p></section>")
+
+
+def _summary(*, now: Any, before: Any, hex_table: pd.DataFrame, hot: pd.DataFrame,
+             concentration: dict[str, float] | None, pooled: list[dict[str, Any]] | None,
+             impacts: list[dict[str, Any]], agenda: dict[str, Any] | None, flagged: int,
+             view: View) -> str:
+    """The first page: the few lines a board reads (where harm is concentrated, what
+    changed, what worked, what could not be shown, what the board is asked to decide),
+    in plain words, from the published values the rest of the pack shows."""
+    def pct(x: float) -> str:
+        return f"{x:.0%}"
+
+    def names(counts: pd.Series) -> str:
+        top = [f"{html.escape(str(w))} ({n}{' areas' if not k else ''})"
+               for k, (w, n) in enumerate(counts.head(3).items())]
+        return top[0] if len(top) == 1 else ", ".join(top[:-1]) + " and " + top[-1]
+
+    c = concentration or {}
+    where: list[str] = []
+    if hot.empty:
+        where.append("No 250 m area is a hot spot in this period (95% confidence or more).")
+    else:
+        wards = hot["ward"].astype(str).value_counts() if "ward" in hot else pd.Series()
+        where.append(f"{len(hot)} hot spots (250 m areas where high counts cluster, 95% "
+                     "confidence or more)" + (f", most of them in {names(wards)}." if len(wards)
+                                              else "."))
+    if pd.notna(c.get("top_share", np.nan)):
+        where.append(f"{pct(c['top_share'])} of incidents happened in the densest 5% of the "
+                     "area.")
+    changed = [f"Incidents: {html.escape(text(now))} in the period, against "
+               f"{html.escape(text(before))} in the one before "
+               f"({html.escape(published.period_change(now, before))})."]
+    cats = hex_table["category"].astype(str) if "category" in hex_table else pd.Series()
+    new, grown = int((cats == "new hot spot").sum()), int((cats == "intensifying hot spot")
+                                                          .sum())
+    if new or grown:
+        changed.append(f"Month by month, {new} areas became new hot spots and {grown} "
+                       "hot spots grew hotter.")
+    if pd.notna(c.get("share_still_hot", np.nan)) and c.get("hot_before"):
+        changed.append(f"{pct(c['share_still_hot'])} of the previous period's "
+                       f"{int(c['hot_before'])} hot spots are still hot.")
+    clear = [p for p in pooled or [] if p.get("effect") is not None
+             and p.get("high") is not None and (p["high"] < 0 or p["low"] > 0)]
+    worked = [html.escape(str(p["sentence"]).split(". ")[0].rstrip(".")
+                          .replace("95% CI ", "most likely ")) + "." for p in clear]
+    measured = [i for i in impacts if i.get("verdict") in ("reduced", "increased",
+                                                            "no clear change")]
+    reduced = sum(i.get("verdict") == "reduced" for i in measured)
+    if measured:
+        worked.append(f"At their own places, {reduced} of the {len(measured)} interventions "
+                      f"measured {'was' if reduced == 1 else 'were'} followed by clearly "
+                      "fewer incidents.")
+    if not worked:
+        worked.append("No intervention shows a clear change yet.")
+    unshown = []
+    unmeasured = len(impacts) - len(measured)
+    if unmeasured:
+        unshown.append(f"{unmeasured} intervention{'s' if unmeasured != 1 else ''} could not "
+                       "be measured (too little data, or no good comparison area).")
+    untested = [html.escape(str(p.get("type", ""))) for p in pooled or []
+                if not p.get("places")]
+    if untested:
+        unshown.append("No place with enough data yet for: " + ", ".join(untested) + ".")
+    if not view.exact:
+        held = int(hex_table["withheld"].astype(bool).sum()) if "withheld" in hex_table \
+            else 0
+        unshown.append(f'Counts from 0 to {view.k - 1} are shown alike as "{view.label}"'
+                       + (f", and {held} areas' counts are withheld at this detail"
+                          if held else "") + ", so that no young person can be picked out.")
+    if not unshown:
+        unshown.append("Nothing was held back.")
+    decide = []
+    if flagged:
+        decide.append(f"Whether to call complex strategy meetings for the {flagged} "
+                      f"place{'s' if flagged != 1 else ''} where 3 or more young people "
+                      "were seen within 90 days.")
+    if agenda is not None and len(agenda["reviews"]):
+        n = len(agenda["reviews"])
+        decide.append(f"The review of {n} context{'s' if n != 1 else ''} of concern due by "
+                      f"{pd.Timestamp(agenda['on']):%d %b %Y}.")
+    if not hot.empty:
+        decide.append("Where to focus the partnership's work among the hot spots above.")
+
+    def block(head: str, lines: list[str]) -> str:
+        return f"<h3>{head}</h3><ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>"
+
+    return ('<section id="summary" class="summary"><h2>Summary</h2>'
+            + block("Where harm is concentrated", where) + block("What changed", changed)
+            + block("What worked", worked) + block("What could not be shown", unshown)
+            + block("For the board to decide", decide or ["Nothing is due."])
+            + "</section>")
 
 
 def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.GeoDataFrame,
@@ -281,20 +374,26 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     if not inside.all():
         legend += (' <svg width="16" height="10"><rect width="16" height="10" '  # the map's
                    f'fill="{NO_DATA_FILL}"/></svg> {html.escape(NO_DATA_LABEL)}')  # pattern
+    summary = _summary(now=now, before=before, hex_table=hex_table, hot=hot,
+                       concentration=concentration, pooled=pooled, impacts=impacts,
+                       agenda=agenda, view=view,
+                       flagged=int(complex_flags["flagged"].sum())
+                       if not complex_flags.empty else 0)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="note">Period {start:%B %Y} to {end:%B %Y}. Prepared {now_text(made_on)} by
 {html.escape(made_by)}.{_method_note(view)}</p>
+{summary}
 <section><h2>Headline figures</h2><div class="figures">{fig_html}</div></section>
 <figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
 <figcaption>250 m hexagons by how confident it is that each is a hot or cold spot (a
 cluster of high or low counts, unlikely by chance), with ward names and boundaries.
 {legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
 <section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
-<h2>Emerging hot spots</h2>{_table(em) if not em.empty else "<p>None in this period.</p>"}
+<h2>Emerging hot spots</h2>{table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
-{_table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
+{table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
 <section><h2>What works across places</h2>
 <ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
 <p class="note">Each type over all its places and start dates, against matched comparisons,

@@ -202,12 +202,6 @@ def impacts(areas: Areas, params: interventions.ImpactParams, view: View,
     return [i.as_dict() for i in found]
 
 
-def audit_log(action: str | None, limit: int = 500) -> pd.DataFrame:
-    """The newest audit rows (admins only: the page checks the role first)."""
-    with db.connect("auditor", get_settings()) as conn:
-        return reads.audit_log(conn, action, limit)
-
-
 def users() -> pd.DataFrame:
     """Who may sign in, with role and areas (admins only)."""
     with db.connect("auditor", get_settings()) as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -21,8 +22,13 @@ def vocabulary(conn: psycopg.Connection[Any], name: str) -> list[tuple[str, str]
     return list(zip(f["code"].astype(str), f["label"].astype(str), strict=True))
 
 
-def audit_log(conn: psycopg.Connection[Any], action: str | None, limit: int) -> pd.DataFrame:
-    return db.frame(conn, "audit_list", {"action": action, "limit": limit})
+def audit_log(conn: psycopg.Connection[Any], action: str | None, limit: int, *,
+              actor: str | None = None, target: str | None = None,
+              since: date | None = None, until: date | None = None) -> pd.DataFrame:
+    """The newest audit rows: of ``action``, whose actor and target hold ``actor`` and
+    ``target`` (any case), from ``since`` to ``until`` (days, both included); None: any."""
+    return db.frame(conn, "audit_list", {"action": action, "limit": limit, "actor": actor,
+                                         "target": target, "since": since, "until": until})
 
 
 def users(conn: psycopg.Connection[Any]) -> pd.DataFrame:

@@ -70,17 +70,18 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
 
 def gpkg_layers(data: bytes) -> list[str]:
     """The layers of an uploaded GeoPackage (none when it cannot be read: the load then
-    says why), for the Upload page to offer when there are several."""
+    says why), for the Upload page to offer when there are several: read in the limited
+    child process (``geo.ingest._isolated``), never by GDAL in the app's."""
     import tempfile
 
-    from geo.ingest._read import layers
+    from geo.ingest import _isolated
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.gpkg"
         path.write_bytes(data)
         try:
-            return layers(path)
-        except Exception:  # not a GeoPackage: the load refuses it with its reason
+            return _isolated.layers(path, name="the GeoPackage")
+        except ValueError:  # not a GeoPackage, or too costly: the load says why
             return []
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,7 +46,14 @@ from geo.ingest import (
 )
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound, load_label, words_of
+from geo.ingest._guard import (
+    FREE_TEXT_LEFT_OUT,
+    IdentifierFound,
+    column_label,
+    is_free_text_column,
+    load_label,
+    words_of,
+)
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
@@ -90,6 +97,8 @@ class LoadResult:
     replaced: dict[str, int] = field(default_factory=dict)
     #: a police.uk download's files, each as loaded (``name`` and its own result)
     members: list[dict[str, Any]] = field(default_factory=list)
+    #: the file's columns left out because they hold free text (as messages name them)
+    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -340,6 +349,32 @@ class _Read:
     #: the rows read (the rows themselves are the parts': gone once copied, so that a
     #: large file's rollups have room)
     rows: int
+    #: the free-text columns left out (as messages name them)
+    left_out: list[str] = field(default_factory=list)
+
+
+def _without_free_text(table: Table) -> tuple[Table, list[str]]:
+    """The table without its free-text columns (:func:`_guard.is_free_text_column`: a
+    description, notes, a summary, factors...), and those columns as messages name them.
+    Free text from a file is never stored, by construction: its values are not scanned,
+    validated, quarantined or kept; text typed on a page is, after the guard."""
+    columns = [str(c) for c in table.columns.columns]
+    free = [c for c in columns if is_free_text_column(c)]
+    if not free:
+        return table, []
+    formulas = {row: kept for row, cols in table.formula_cells.items()
+                if (kept := [c for c in cols if c not in free])}
+    return (replace(table, columns=table.columns.drop(columns=free),
+                    formula_cells=formulas),
+            [column_label(c, columns) for c in free])
+
+
+def _left_out_sentence(left_out: list[str]) -> str:
+    if not left_out:
+        return ""
+    which = ", ".join(left_out)
+    return (f"; column{'s' if len(left_out) > 1 else ''} {which} left out: "
+            f"{FREE_TEXT_LEFT_OUT}")
 
 
 @dataclass(frozen=True)
@@ -595,6 +630,7 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
         ctx = _context(conn, settings, cells)
         if commit:
             conn.commit()
+        table, left_out = _without_free_text(table)
         shape = _police.shape(list(table.columns.columns))
         if police is not None and shape != police:
             raise UnreadableFile(f"{f.name}: its header is not that of a police.uk "
@@ -605,7 +641,7 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
         exc.rows = len(table)  # type: ignore[attr-defined]
         raise
-    return _Read(spec, parts, declared, len(table))
+    return _Read(spec, parts, declared, len(table), left_out)
 
 
 def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: str,
@@ -708,6 +744,7 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         record(conn, actor, role, "upload", f"{f.kind}:{name}", "loaded",
                {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
                 "rows_quarantined": n_q,
+                **({"left_out": r.left_out} if r.left_out else {}),
                 **({"replaced": {str(k): v for k, v in replaced.items()}} if replaced
                    else {})})
         _checkpoint("audited")
@@ -717,10 +754,12 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
     message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
         f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
     ) + _coverage.sentence(r.declared, covered) + _replaced_sentence(
-        replaced, "outcomes" if spec.replaces == "outcomes" else "incidents")
+        replaced, "outcomes" if spec.replaces == "outcomes" else "incidents"
+    ) + _left_out_sentence(r.left_out)
     return LoadResult(int(extract_id), f.kind, f.sha, "loaded", n_read, n_ok, n_q,
                       {k: int(v) for k, v in reasons.items()}, message,
-                      {str(k): v for k, v in sorted(replaced.items())})
+                      {str(k): v for k, v in sorted(replaced.items())},
+                      left_out=list(r.left_out))
 
 
 def _pairs(rows: pd.DataFrame) -> dict[int, int]:

@@ -7,8 +7,9 @@ that first limits itself (``RLIMIT_CPU``: killed by the kernel past it; ``RLIMIT
 allocation past it fails), then hands the table back as a pickle in a private temporary
 directory. A child that dies or overruns gives an :class:`UnreadableFile` naming the file.
 Every read of an uploaded file the Upload page makes goes through here: the table
-(:func:`read_table`), a GeoPackage's layer list (:func:`layers`) and a coverage polygon
-(:func:`coverage`); no GDAL open of an upload happens in the app's process.
+(:func:`read_table`), a GeoPackage's layer list (:func:`layers`), a coverage polygon
+(:func:`coverage`) and an incidents file's extent (:func:`extent`); no parse or GDAL open
+of an upload happens in the app's process.
 
 The child sets its own limits (not ``preexec_fn``, which is unsafe in a process with
 threads, as Streamlit's is) and inherits the environment (the same settings). The command
@@ -111,6 +112,14 @@ def coverage(path: Path, *, name: str, cpu_seconds: int = CPU_SECONDS,
     return wkb
 
 
+def extent(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
+           cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE) -> Any:
+    """Where and when an incidents file's rows are (:func:`geo.ingest._extent.extent`:
+    a sample of its points and its months), read in a limited child."""
+    return _run("extent", path, name=name, suffix_of=suffix_of, sheet=sheet,
+                cpu_seconds=cpu_seconds, address_space=address_space)
+
+
 def _limit(cpu_seconds: int, address_space: int) -> None:
     """This process may use ``cpu_seconds`` more of CPU and ``address_space`` more bytes of
     address space than it has so far (its imports)."""
@@ -128,6 +137,10 @@ def _do(what: str, path: Path, name: str, suffix_of: str | None, sheet: str | No
         from geo.ingest._read import layers as _layers
 
         return _layers(path)
+    if what == "extent":
+        from geo.ingest._extent import extent as _extent
+
+        return _extent(_read_here(path, sheet, name=name, suffix_of=suffix_of))
     if what == "coverage":
         from geo.ingest._coverage import polygon_wkb
 

@@ -351,3 +351,16 @@ def test_the_board_pack_carries_the_next_meeting_agenda(settings) -> None:
         assert name in agenda, name
     assert "Stockland Green school gates" in agenda and "3 or more" in agenda
     assert not re.search(r"<td>[1-4]</td>", agenda)
+
+
+def test_a_file_loaded_again_keeps_the_summary_typed_on_the_page(settings,
+                                                                  tmp_path: Path) -> None:
+    """Free text is never loaded from a file: a context's file carries no summary, and a
+    summary typed on the page (and checked there) stays when the file is loaded again."""
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-S1", name="Canal towpath", kind="route",
+                                           summary="Typed on the page"), settings=settings)
+    f = _write(tmp_path, "ref,name,kind,summary\nCTX-S1,Canal towpath,route,from a file\n",
+               "again.csv")
+    assert contexts.load_file(f, *ANALYST, settings=settings)["left_out"] == ["'summary'"]
+    listing = contexts.listing(("*",), date.today()).set_index("ref")
+    assert listing.loc["CTX-S1", "summary"] == "Typed on the page"

@@ -432,6 +432,7 @@ def test_cli_json_and_exit_status(ingest_settings: Settings, tmp_path: Path) -> 
         "message",
         "replaced",
         "members",
+        "left_out",
     }
     assert (doc["status"], doc["rows_loaded"], doc["reasons"]) == (
         "loaded",

@@ -114,7 +114,9 @@ def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None,
     cid = store.upsert(conn, {
         "ref": e.ref, "name": e.name, "kind": e.kind, "status": e.status,
         "lead_agency": e.lead_agency, "summary": e.summary, "review_date": e.review_date,
-        "opened_on": e.opened_on, "area_code": None, "extract_id": extract_id})
+        "opened_on": e.opened_on, "area_code": None, "extract_id": extract_id,
+        # from a file, which never carries a summary: the one typed on the page stays
+        "keep_summary": "row" in e.extra})
     statuses = dict(store.vocabulary(conn, "context_status"))
     if before is None:
         store.add_event(conn, cid, e.opened_on or on, "opened",

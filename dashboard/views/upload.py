@@ -69,8 +69,9 @@ if kind == "incidents":
     if up is not None:
         seen = st.session_state.get("upload_hint")
         if seen is None or seen[0] != up.file_id:
-            hint = actions.suggest_coverage(_state.actor(), role, up.getvalue(),
-                                            Path(up.name).suffix, sheet.strip() or None)
+            with st.spinner("Reading where and when the file's rows are"):
+                hint = actions.suggest_coverage(_state.actor(), role, up.getvalue(),
+                                                Path(up.name).suffix, sheet.strip() or None)
             st.session_state["upload_hint"] = (up.file_id, hint)
             if hint is not None and hint.wards and not hint.whole:
                 # the suggested wards are chosen when "Some wards or LSOAs" is picked

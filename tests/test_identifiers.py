@@ -337,3 +337,13 @@ def test_a_second_poisoned_set_of_every_kind_loads_and_stores_nothing_planted(
     ("Seen near Rose Lane", False), ("Meeting with BTP", False)])
 def test_given_names_alone_or_in_lower_case(text: str, named: bool) -> None:
     assert person_name_in(text) is named
+
+
+@pytest.mark.parametrize(("column", "free"), [
+    ("Notes", True), ("Case summary", True), ("Risk factors", True), ("description", True),
+    ("MO", True), ("title", True), ("note_ref", False), ("Summary code", False),
+    ("Crime type", False), ("Context", False), ("agency", False), ("name", False)])
+def test_free_text_columns_are_known_by_their_names(column: str, free: bool) -> None:
+    from geo.ingest._guard import is_free_text_column
+
+    assert is_free_text_column(column) is free

@@ -118,12 +118,22 @@ FREE_TEXT_LEFT_OUT = ("free text is never loaded from files: type notes on the p
                       "they are checked")
 
 
+#: words that make a column a code or a count, not free text (``note_ref``, ``Summary
+#: code``, ``Description ID``)
+_STRUCTURED_WORDS = frozenset({"ref", "reference", "id", "code", "codes", "number", "no",
+                               "key", "type", "category", "date", "count", "flag"})
+
+
 def is_free_text_column(name: str) -> bool:
     """Whether a column's name says it holds free text (``Description``, ``Case notes``,
-    ``Risk factors``, ``MO``): never loaded from a file, whatever its values."""
+    ``Risk factors``, ``MO``): never loaded from a file, whatever its values. A name
+    that also says it is a code or a count (``note_ref``, ``Summary code``) is not."""
     norm = normalise(name)
+    words = _words(name)
+    if set(words) & _STRUCTURED_WORDS:
+        return False
     return (norm in FREE_TEXT_NAME_WORDS or norm == "mo"
-            or any(w in FREE_TEXT_NAME_WORDS for w in _words(name)))
+            or any(w in FREE_TEXT_NAME_WORDS for w in words))
 
 
 def column_identifies(name: str) -> str | None:

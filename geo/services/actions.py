@@ -132,7 +132,7 @@ def suggest_coverage(actor: str, role: str, data: bytes, suffix: str,
             return None
     with db.connect("loader", settings or get_settings()) as conn:
         found = coverage.suggest(conn, ext.xs, ext.ys)
-        wards = int(db.frame(conn, "coverage_names").query("kind == 'ward'").shape[0])
+        wards = int((coverage.names(conn)["kind"] == "ward").sum())
     n = max(len(ext.xs), 1)
     kept = [(str(c), str(nm), int(p) / n) for c, nm, p in
             zip(found["code"], found["name"], found["points"], strict=True)

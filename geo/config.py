@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         "map in the browser: a basemap with no internet (e.g. an OS or OSM extract).",
     )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file a load accepts.")
+    load_step_scale: float = Field(
+        default=1.0, gt=0, description="Scales each load step's statement timeout "
+        "(geo/ingest/_steps.py): above 1 on a slow server.")
     dashboard_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest statement of the dashboard role.")
     suppression_k: int = Field(

@@ -134,7 +134,7 @@ def test_contexts_load_from_a_file_all_or_nothing(settings, tmp_path: Path) -> N
         "STN-BHM;STN-BMO,high,2025-11-01\n"
         "CTX-F2,Year 10 peer group,peer_group,identified,Youth service,,,,\n"))
     res = contexts.load_file(good, *ANALYST, settings=settings)
-    assert res == {"rows": 2, "added": 2, "edited": 0}
+    assert res == {"rows": 2, "added": 2, "edited": 0, "left_out": []}
     listing = contexts.listing(("*",), date.today()).set_index("ref")
     assert listing.loc["CTX-F1", "places"] == 2 and listing.loc["CTX-F1", "rating"] == "high"
     # a bad row stops the whole file, naming its row and column, and nothing is written
@@ -145,9 +145,12 @@ def test_contexts_load_from_a_file_all_or_nothing(settings, tmp_path: Path) -> N
     with pytest.raises(contexts.ContextError, match="bad.csv, row 3, column review_date"):
         contexts.load_file(bad, *ANALYST, settings=settings)
     assert "CTX-F3" not in set(contexts.listing(("*",), date.today())["ref"])
-    unknown = _write(tmp_path, "ref,name,kind,notes\nCTX-F5,X,place,Tyler\n", "extra.csv")
-    with pytest.raises(contexts.ContextError, match="unknown column notes"):
+    unknown = _write(tmp_path, "ref,name,kind,colour\nCTX-F5,X,place,red\n", "extra.csv")
+    with pytest.raises(contexts.ContextError, match="unknown column colour"):
         contexts.load_file(unknown, *ANALYST, settings=settings)
+    # a free-text column is left out, never refused nor read: notes are typed on the page
+    notes = _write(tmp_path, "ref,name,kind,notes\nCTX-F5,X,place,Tyler\n", "notes.csv")
+    assert contexts.load_file(notes, *ANALYST, settings=settings)["left_out"] == ["'notes'"]
 
 
 def test_contexts_load_from_the_command_line(settings, tmp_path: Path) -> None:
@@ -348,3 +351,16 @@ def test_the_board_pack_carries_the_next_meeting_agenda(settings) -> None:
         assert name in agenda, name
     assert "Stockland Green school gates" in agenda and "3 or more" in agenda
     assert not re.search(r"<td>[1-4]</td>", agenda)
+
+
+def test_a_file_loaded_again_keeps_the_summary_typed_on_the_page(settings,
+                                                                  tmp_path: Path) -> None:
+    """Free text is never loaded from a file: a context's file carries no summary, and a
+    summary typed on the page (and checked there) stays when the file is loaded again."""
+    contexts.save(*ANALYST, contexts.Entry(ref="CTX-S1", name="Canal towpath", kind="route",
+                                           summary="Typed on the page"), settings=settings)
+    f = _write(tmp_path, "ref,name,kind,summary\nCTX-S1,Canal towpath,route,from a file\n",
+               "again.csv")
+    assert contexts.load_file(f, *ANALYST, settings=settings)["left_out"] == ["'summary'"]
+    listing = contexts.listing(("*",), date.today()).set_index("ref")
+    assert listing.loc["CTX-S1", "summary"] == "Typed on the page"

@@ -189,13 +189,12 @@ def test_fault_mid_load_leaves_every_table_unchanged(
     [
         ("name", "Jane Smith", "holds a name."),
         ("DOB", "2009-04-01", "holds a date of birth."),
-        ("Notes", "seen near B5 4BU with older males", "holds free-text notes."),
         ("seen_with", "seen near B5 4BU", "holds a full postcode (first seen in row 3)"),
         ("contact", "07700 900123", "holds a phone number (first seen in row 3)"),
         ("extra", "jane.smith@example.org", "holds an e-mail address (first seen in row 3)"),
         ("ref2", "943 476 5919", "holds an NHS number (first seen in row 3)"),
         (
-            "remarks",
+            "seen",
             "was with three older boys near the canal after school",
             "holds free text (first seen in row 3)",
         ),
@@ -220,6 +219,30 @@ def test_identifiers_reject_the_file_and_are_stored_nowhere(
     assert after["incident"] == before["incident"]
     assert after["quarantine"] == before["quarantine"]
     assert after["extract"] == before["extract"] + 1  # the rejection is on the ledger
+    dump = subprocess.run(
+        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+    ).stdout
+    assert value not in dump
+
+
+@pytest.mark.parametrize(("header", "value"), [
+    ("Notes", "seen near B5 4BU with older males"),
+    ("remarks", "was with three older boys near the canal after school"),
+    ("Case description", "with jayden"),
+])
+def test_free_text_columns_are_left_out_and_stored_nowhere(
+    ingest_settings: Settings, tmp_path: Path, header: str, value: str
+) -> None:
+    """A free-text column (by its name) is never loaded from a file: the rows load without
+    it, the report names it and says why, and its values are nowhere."""
+    lon, lat = NEW_STREET
+    f = write(tmp_path, f"free_{header}.csv", f"month,harm_type,lon,lat,{header}\n"
+              f"2024-01,cse,{lon},{lat},\n2024-01,cse,{lon},{lat},{value}\n")
+    res = load("incidents", f, settings=ingest_settings)
+    assert (res.status, res.rows_loaded) == ("loaded", 2), res.message
+    assert res.left_out == [repr(header)]
+    assert (f"column {header!r} left out: free text is never loaded from files: type notes "
+            "on the page, where they are checked") in res.message
     dump = subprocess.run(
         ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
     ).stdout
@@ -409,6 +432,7 @@ def test_cli_json_and_exit_status(ingest_settings: Settings, tmp_path: Path) -> 
         "message",
         "replaced",
         "members",
+        "left_out",
     }
     assert (doc["status"], doc["rows_loaded"], doc["reasons"]) == (
         "loaded",

@@ -435,3 +435,108 @@ def test_an_upload_is_parsed_in_a_child_with_cpu_and_memory_limits(tmp_path: Pat
     with pytest.raises(UnreadableFile, match=r"slow\.xlsx: reading it used more than the 1 s "
                                              "of processor time"):
         _isolated.read_table(slow, name="slow.xlsx", suffix_of=None, cpu_seconds=1)
+
+
+# --- a statement timeout for each load step ---------------------------------------------------
+
+def test_a_load_step_past_its_statement_timeout_stops_the_load_whole(
+        ingest_settings, tmp_path: Path) -> None:
+    """Each step of a load's transaction runs under its own statement timeout
+    (``geo.ingest._steps``): a step made to run long (a forced ``pg_sleep`` through the
+    ``before_step`` hook, passed as ``progress`` is) is cancelled at its step's limit, the
+    load rolls back whole, and the message names the file and the step."""
+    from geo.ingest import _steps
+
+    # a twentieth of the real budgets: placing the points may run 3 s, lookups 0.5 s
+    fast = ingest_settings.model_copy(update={"load_step_scale": 0.05})
+    path = tmp_path / "slow.csv"
+    path.write_text("month,harm_type,age,easting,northing\n"
+                    + "2024-01,cse,14,407300,286900\n" * 3)
+    seen: list[str] = []
+
+    def slow(conn, step: str) -> None:
+        seen.append(step)
+        if step == "incident_insert":
+            conn.execute("SELECT pg_sleep(600)")  # far past its 3 s
+
+    def state() -> tuple[int, int, int]:
+        with db.connect("admin", ingest_settings) as conn:
+            return conn.execute(
+                "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM extract "
+                "WHERE status = 'loaded'), (SELECT count(*) FROM pg_inherits "
+                "WHERE inhparent = 'incident'::regclass)").fetchone()
+
+    before = state()
+    res = load("incidents", path, settings=fast, before_step=slow)
+    assert res.status == "rejected", res
+    assert "stopped while writing the incidents" in res.message, res.message
+    assert res.message.startswith("incidents upload, ") and "3 s" in res.message
+    assert seen[:2] == ["ledger", "copy"] and seen[-1] == "incident_insert"
+    assert state() == before  # nothing of it: no rows, no loaded extract, no partition
+    with db.connect("admin", ingest_settings) as conn:
+        ledger = conn.execute("SELECT status, message FROM extract WHERE file_sha256 = %s",
+                              (res.file_sha256,)).fetchall()
+    assert ledger == [("rejected", res.message)]
+    # nothing is running on: the cancelled statement ended with its step
+    with db.connect("admin", ingest_settings) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                            "'%%pg_sleep(600)%%' AND pid <> pg_backend_pid()").fetchone()[0] == 0
+    # the budgets grow with the file, and the same file without the hook loads
+    assert _steps.seconds("incident_insert", 1_000_000) > _steps.seconds("incident_insert", 3)
+    assert _steps.seconds("lookup", 1_000_000) == 10
+    done = load("incidents", path, settings=ingest_settings)
+    assert (done.status, done.rows_loaded) == ("loaded", 3), done.message
+
+
+# --- the Upload page's other reads: the coverage polygon and the layer list -------------------
+
+def test_the_upload_paths_gdal_reads_happen_only_in_the_child(
+        ingest_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Upload page's coverage polygon and GeoPackage layer list are read in the limited
+    child process, as the file itself is: with every GDAL entry point of this process made
+    to fail, an upload with a coverage polygon and the layer list still work."""
+    from geo.services import actions
+
+    def no_gdal(*args: object, **kwargs: object) -> None:
+        raise AssertionError("GDAL opened an upload in the app's process")
+
+    for fn in ("list_layers", "read_info", "read_dataframe", "read_arrow", "open_arrow"):
+        monkeypatch.setattr(pyogrio, fn, no_gdal)
+    gpkg = tmp_path / "two.gpkg"
+    for layer in ("wards_2022", "places_2024"):
+        gpd.GeoDataFrame({"ref": ["A"]}, geometry=[shapely.Point(407300, 286900)],
+                         crs=27700).to_file(gpkg, layer=layer)
+    assert actions.gpkg_layers(gpkg.read_bytes()) == ["wards_2022", "places_2024"]
+    assert actions.gpkg_layers(b"not a geopackage") == []
+
+    patch = tmp_path / "patch.geojson"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.box(406800, 286400, 407800, 287400)],
+                     crs=27700).to_crs(4326).to_file(patch, driver="GeoJSON")
+    path = tmp_path / "covered.csv"
+    path.write_text("month,harm_type,age,easting,northing\n2024-02,cce,15,407300,286900\n")
+    res = actions.upload("ana@example.org", "analyst", "incidents", path, "covered.csv",
+                         settings=ingest_settings, covers=patch)
+    assert res.status == "loaded" and "covers the polygon in" in res.message, res.message
+
+
+def test_a_hostile_coverage_polygon_is_stopped_in_the_child(tmp_path: Path,
+                                                            secret: Path) -> None:
+    """A coverage file that would take the memory of the app, or read the server's files,
+    is stopped in the child: the load is refused with a message, this process untouched."""
+    from geo.ingest import _isolated
+    from geo.ingest._coverage import resolve
+
+    angles = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
+    rings = [shapely.Polygon(np.c_[407000 + r * np.cos(angles), 286000 + r * np.sin(angles)])
+             for r in (300, 400, 500)]
+    big = tmp_path / "cover.geojson"
+    gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=rings, crs=27700).to_file(big,
+                                                                            driver="GeoJSON")
+    with pytest.raises(UnreadableFile, match=r"cover\.geojson: reading it needed more than "
+                                             r"the 20 MB"):
+        _isolated.coverage(big, name="cover.geojson", address_space=20 * 2**20)
+    # the coverage check refuses a VRT in the child as the reader does anywhere
+    evil = tmp_path / "patch.geojson"
+    evil.write_text(_vrt(secret))
+    with pytest.raises(ValueError, match=r"coverage: patch\.geojson: not GeoJSON"):
+        resolve(None, evil, isolate=True)  # type: ignore[arg-type]

@@ -16,6 +16,29 @@ from geo.services import actions
 
 ALLOWED = ["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"]
 
+
+
+def _month(text: str) -> str:
+    return pd.Timestamp(f"{text}-01").strftime("%b %Y") if text else ""
+
+
+def _hint_text(hint: actions.Suggestion) -> str:
+    """The suggestion in words: where the file's rows are, and when."""
+    months = (f" Its rows run from {_month(hint.first_month)} to {_month(hint.last_month)}."
+              if hint.first_month else "")
+    if not hint.located:
+        return ("The file's rows have no points to suggest an area from (they may be "
+                "located by ward or LSOA codes): say what it covers." + months)
+    if hint.whole:
+        return (f"The file's points spread over {len(hint.wards)} of the area's "
+                f"{hint.all_wards} wards: it looks like the whole area." + months)
+    shown = ", ".join(f"{name} ({share:.0%})" for _, name, share in hint.wards[:8])
+    more = f" and {len(hint.wards) - 8} more" if len(hint.wards) > 8 else ""
+    return (f"The file's points fall in {len(hint.wards)} of the area's {hint.all_wards} "
+            f"wards: {shown}{more}. Suggested: those wards (chosen for you under "
+            "\"Some wards or LSOAs\"), unless the file covers more." + months)
+
+
 role = _state.require("upload")
 st.title("Upload an extract")
 st.write("Every row is either loaded or quarantined with a reason. Files with names, dates "
@@ -43,14 +66,32 @@ if up is not None and Path(up.name).suffix.lower() == ".gpkg":
                              found, index=None, key="upload_layer")
 chosen: list[str] = []
 cover_file = None
-how = "whole"
+how: str | None = "whole"
 if kind == "incidents":
-    how = st.radio("What the file covers", ["whole", "units", "polygon"], horizontal=True,
-                   key="upload_covers_how",
+    # the coverage question (issue #31): asked, never assumed; a suggestion from the file
+    hint = None
+    if up is not None:
+        seen = st.session_state.get("upload_hint")
+        if seen is None or seen[0] != up.file_id:
+            with st.spinner("Reading where and when the file's rows are"):
+                hint = actions.suggest_coverage(_state.actor(), role, up.getvalue(),
+                                                Path(up.name).suffix, sheet.strip() or None)
+            st.session_state["upload_hint"] = (up.file_id, hint)
+            if hint is not None and hint.wards and not hint.whole:
+                # the suggested wards are chosen when "Some wards or LSOAs" is picked
+                st.session_state["upload_covers_units"] = [c for c, _, _ in hint.wards]
+        else:
+            hint = seen[1]
+    if hint is not None:
+        st.info(md(_hint_text(hint)))
+    how = st.radio("What does the file cover?", ["whole", "units", "polygon"], index=None,
+                   horizontal=True, key="upload_covers_how",
                    format_func={"whole": "The whole area", "units": "Some wards or LSOAs",
                                 "polygon": "The area in a polygon file"}.get)
     st.caption("Outside what a file covers, its lack of incidents is \"no data\", not zero: "
-               "the statistics leave those areas out and the maps show them grey.")
+               "the statistics leave those areas out and the maps show them grey. Inside "
+               "it, a month with no incidents is a real zero (and a few are shown as "
+               "\"<5\").")
     if how == "units":
         names = _data.coverage_names(_data.version())
         labels = {c: f"{n} ({'ward' if k == 'ward' else 'LSOA'} {c})"
@@ -62,9 +103,10 @@ if kind == "incidents":
                                       "Shapefile)", type=["geojson", "json", "gpkg", "zip"],
                                       key="upload_covers_file")
 if up is not None and st.button("Validate and load", type="primary"):
-    if (how == "units" and not chosen) or (how == "polygon" and cover_file is None):
-        st.error("Say what the file covers: choose its wards or LSOAs, or add the polygon "
-                 "file (or choose the whole area).")
+    if how is None or (how == "units" and not chosen) or (how == "polygon"
+                                                          and cover_file is None):
+        st.error("Say what the file covers: the whole area, its wards or LSOAs, or a "
+                 "polygon file. Outside it, no incidents will mean \"no data\".")
         st.stop()
     bar = st.progress(0.0, text="Reading")
     suffix = Path(up.name).suffix.lower()

@@ -126,7 +126,9 @@ def _load_contexts(args: argparse.Namespace) -> int:
         print(json.dumps(res))
     else:
         print(f"{args.file}: {res['rows']} contexts, {res['added']} added, "
-              f"{res['edited']} changed")
+              f"{res['edited']} changed"
+              + (f"; left out {', '.join(res['left_out'])}: {res['why']}"
+                 if res["left_out"] else ""))
     return 0
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,10 +47,18 @@ from geo.ingest import (
 )
 from geo.ingest._background import ahead
 from geo.ingest._cells import Cells, unpack
-from geo.ingest._guard import IdentifierFound, load_label, words_of
+from geo.ingest._guard import (
+    FREE_TEXT_LEFT_OUT,
+    IdentifierFound,
+    column_label,
+    is_free_text_column,
+    load_label,
+    words_of,
+)
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M, Context, Prepared
 from geo.ingest._incidents import prepare_outcomes as _police_outcomes
 from geo.ingest._read import Table, UnreadableFile, read_table
+from geo.ingest._steps import BeforeStep, Steps, StepTimedOut
 from geo.ingest._upload_check import RefusedUpload
 from geo.kinds import KINDS
 from geo.store import db
@@ -90,6 +98,8 @@ class LoadResult:
     replaced: dict[str, int] = field(default_factory=dict)
     #: a police.uk download's files, each as loaded (``name`` and its own result)
     members: list[dict[str, Any]] = field(default_factory=list)
+    #: the file's columns left out because they hold free text (as messages name them)
+    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -344,6 +354,32 @@ class _Read:
     #: the rows read (the rows themselves are the parts': gone once copied, so that a
     #: large file's rollups have room)
     rows: int
+    #: the free-text columns left out (as messages name them)
+    left_out: list[str] = field(default_factory=list)
+
+
+def _without_free_text(table: Table) -> tuple[Table, list[str]]:
+    """The table without its free-text columns (:func:`_guard.is_free_text_column`: a
+    description, notes, a summary, factors...), and those columns as messages name them.
+    Free text from a file is never stored, by construction: its values are not scanned,
+    validated, quarantined or kept; text typed on a page is, after the guard."""
+    columns = [str(c) for c in table.columns.columns]
+    free = [c for c in columns if is_free_text_column(c)]
+    if not free:
+        return table, []
+    formulas = {row: kept for row, cols in table.formula_cells.items()
+                if (kept := [c for c in cols if c not in free])}
+    return (replace(table, columns=table.columns.drop(columns=free),
+                    formula_cells=formulas),
+            [column_label(c, columns) for c in free])
+
+
+def _left_out_sentence(left_out: list[str]) -> str:
+    if not left_out:
+        return ""
+    which = ", ".join(left_out)
+    return (f"; column{'s' if len(left_out) > 1 else ''} {which} left out: "
+            f"{FREE_TEXT_LEFT_OUT}")
 
 
 @dataclass(frozen=True)
@@ -374,6 +410,7 @@ def load(
     layer: str | None = None,
     label: str | None = None,
     feature: str | None = None,
+    before_step: BeforeStep | None = None,
 ) -> LoadResult:
     """Load one extract file of ``kind``; see the module docstring for the guarantees.
 
@@ -383,8 +420,10 @@ def load(
     an incidents file covers (``_coverage.resolve``; default the whole area), recorded with
     the load; ``isolate``: parse the file in a child process with CPU and memory limits
     (:mod:`geo.ingest._isolated`; the Upload page does); ``layer``: a GeoPackage's layer
-    (needed when it has several); ``feature``: a feature layer's name (kind "features").
-    The steps: recognise a file already loaded; read and
+    (needed when it has several); ``feature``: a feature layer's name (kind "features");
+    ``before_step``: called before each step of the transaction, under the step's statement
+    timeout (:mod:`geo.ingest._steps`; tests make a step run long with it). The steps:
+    recognise a file already loaded; read and
     check it (identifiers, columns, the key) or reject it; write it in one transaction;
     say what happened.
     """
@@ -395,7 +434,7 @@ def load(
                                and _archive.is_table_zip(Path(path))):
         return _load_archive(kind, Path(path), given.name, actor=actor, role=role,
                              settings=settings, progress=progress, covers=covers,
-                             isolate=isolate, label=label)
+                             isolate=isolate, label=label, before_step=before_step)
     f = _file(kind, Path(path), file_name, settings, label)
     with db.connect("loader", settings) as conn:
         seen = _already_loaded(conn, f, actor, role)
@@ -409,7 +448,13 @@ def load(
             rows = getattr(exc, "rows", 0)
             return _reject(conn, f.kind, f.name, f.sha, rows, str(exc), actor, role,
                            f.fingerprint)
-        return _write(conn, f, read, actor, role, progress)
+        steps = Steps(f.name, read.rows, settings.load_step_scale, before_step)
+        try:
+            return _write(conn, f, read, actor, role, progress, steps)
+        except StepTimedOut as exc:  # the transaction rolled back whole
+            log.warning("%s", exc)
+            return _reject(conn, f.kind, f.name, f.sha, read.rows, str(exc), actor, role,
+                           f.fingerprint)
 
 
 def _file(kind: str, path: Path, file_name: str | None, settings: Settings,
@@ -425,12 +470,13 @@ def _file(kind: str, path: Path, file_name: str | None, settings: Settings,
                  settings.key_fingerprint if SPECS[kind].pseudonymised else None)
 
 
-_REFUSED = (IdentifierFound, UnreadableFile, RefusedUpload, ValueError)
+_REFUSED = (IdentifierFound, UnreadableFile, RefusedUpload, ValueError, StepTimedOut)
 
 
 def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
                   settings: Settings, progress: Progress, covers: _coverage.Covers,
-                  isolate: bool, label: str | None) -> LoadResult:
+                  isolate: bool, label: str | None,
+                  before_step: BeforeStep | None = None) -> LoadResult:
     """A police.uk download (a zip, or a folder from the command line, of monthly street,
     outcomes and stop-and-search CSVs: :mod:`geo.ingest._archive`): every file loaded as
     it would be alone, by its shape, all in **one transaction**; a file refused refuses the
@@ -473,7 +519,8 @@ def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
                     if seen is None:
                         read = _read(conn, f, None, covers, settings, isolate,
                                      commit=False, police=m.shape)
-                        seen = _write(conn, f, read, actor, role, _noop)
+                        seen = _write(conn, f, read, actor, role, _noop, Steps(
+                            f.name, read.rows, settings.load_step_scale, before_step))
                         # the next file makes its stage tables again
                         db.execute(conn, "archive_stage_drop")
                     done.append((m, seen))
@@ -562,6 +609,8 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     validation needs (not inside an archive's transaction); ``police``: the police.uk
     shape the file must have (an archive's file: the shape its name says)."""
     spec = SPECS[f.kind]
+    # what validation reads from the database: lookups, seconds each
+    Steps(f.name, scale=settings.load_step_scale).at(conn, "lookup")
     if f.fingerprint:
         _same_key(conn, f.kind, f.fingerprint)
     _upload_check.check(f.path, f.name, settings.max_upload_mb * 2**20, suffix_of=f.given)
@@ -581,12 +630,14 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
             raise UnreadableFile(f"{f.name}: the file has a header but no rows"
                                  if table.geometry is None
                                  else f"{f.name}: the file has no features")
-        declared = _coverage.resolve(conn, covers) if spec.partitioned else None
+        declared = (_coverage.resolve(conn, covers, isolate) if spec.partitioned
+                    else None)
         if covers is not None and declared is None:
             raise ValueError(f"only an incidents file declares what it covers, not {f.kind}")
         ctx = _context(conn, settings, cells)
         if commit:
             conn.commit()
+        table, left_out = _without_free_text(table)
         shape = _police.shape(list(table.columns.columns))
         if police is not None and shape != police:
             raise UnreadableFile(f"{f.name}: its header is not that of a police.uk "
@@ -599,17 +650,20 @@ def _read(conn: psycopg.Connection[Any], f: _File, sheet: str | None,
     except (IdentifierFound, UnreadableFile, RefusedUpload, ValueError) as exc:
         exc.rows = len(table)  # type: ignore[attr-defined]
         raise
-    return _Read(spec, parts, declared, len(table))
+    return _Read(spec, parts, declared, len(table), left_out)
 
 
 def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: str,
-           progress: Progress) -> LoadResult:
+           progress: Progress, steps: Steps | None = None) -> LoadResult:
     """Write a checked file in one transaction: the ledger row, the rows by COPY, the
     inserts that place them, the quarantine, what it covers and the audit row. Either all
-    of it or none."""
+    of it or none. Each step runs under its own statement timeout (``steps``): one that
+    runs past it raises :class:`StepTimedOut`, and nothing is kept."""
     n_read, spec, name = r.rows, r.spec, f.name
-    with closing(r.parts), conn.transaction():
+    steps = steps or Steps(name, n_read)
+    with steps.guarded(), closing(r.parts), conn.transaction():
         db.execute(conn, "load_settings")
+        steps.at(conn, "ledger")
         # counted as the chunks are validated; updated below, in this transaction
         extract_id = _ledger(conn, f.kind, name, f.sha, actor, (n_read, 0, n_read), {},
                              "loaded", fingerprint=f.fingerprint)
@@ -629,12 +683,14 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         # record-key seed: migration 0018)
         rollups = (_rollups.Rollups(extract_id, int(db.scalar(conn, "disclosure_seed")))
                    if spec.partitioned else None)
+        steps.at(conn, "copy")
         copied = _copy_parts(conn, r.parts, spec.copy, target, extract_id,
                              lambda done, phase: progress(done, n_read, phase), rollups)
         n_ok, n_q, reasons = copied.loaded, copied.quarantined, copied.reasons
         if n_read != n_ok + n_q:
             raise RuntimeError(f"{name}: {n_read} rows read but {n_ok} loaded and "
                                f"{n_q} quarantined")
+        steps.at(conn, "extract_counts")
         db.execute(conn, "extract_counts", {
             "extract_id": extract_id, "rows_loaded": n_ok, "rows_quarantined": n_q,
             "reasons": Jsonb(reasons)})
@@ -644,11 +700,13 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
         replaced = (_pairs(db.frame(conn, "outcome_replace", params))
                     if spec.replaces == "outcomes" else {})
         for step in spec.inserts:
+            steps.at(conn, step)
             n = db.execute(conn, step, params, {"target": target} if target else None)
             written += 0 if step in _POINT_STEPS else max(n, 0)
         summed: Future[list[tuple[str, pa.Table]]] | None = None
         months: list[Any] = []
         if rollups is not None:
+            steps.at(conn, "read_back")
             rollups.add_staged(_copy_out(conn, "stage_incident_placed_rows"))
             rollups.forget_seed()
             if rollups.rows != written:
@@ -659,11 +717,14 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
             summed = _summer().submit(rollups.summed)
         try:
             if target:
+                steps.at(conn, "incident_partition_attach")
                 db.execute(conn, "incident_partition_attach", params)
                 _checkpoint("attached")
                 if spec.replaces == "incidents":
+                    steps.at(conn, "duplicates")
                     replaced = _replace_incidents(conn, months, params)
             for name_after in spec.after:
+                steps.at(conn, name_after)
                 db.execute(conn, name_after, params)
         except BaseException:
             if summed is not None:  # its memory goes with the failed load, not after it
@@ -671,6 +732,7 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
             raise
         if summed is not None:
             tables = summed.result()
+            steps.at(conn, "rollups")
             while tables:  # each let go once copied
                 rollup, rows = tables.pop(0)
                 names = {"rollup": rollup, "stage": f"stage_{rollup}"}
@@ -680,14 +742,18 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
                 db.execute(conn, "rollup_insert", None, names)
         if written != n_ok:
             raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
+        steps.at(conn, "coverage")
         covered = (_coverage.record(conn, extract_id, r.declared)
                    if r.declared is not None else None)
         _checkpoint("inserted")
+        steps.at(conn, "quarantine")
         for q in copied.quarantine:
             _copy_quarantine(conn, extract_id, q)
+        steps.at(conn, "audit")
         record(conn, actor, role, "upload", f"{f.kind}:{name}", "loaded",
                {"extract_id": extract_id, "rows_read": n_read, "rows_loaded": n_ok,
                 "rows_quarantined": n_q,
+                **({"left_out": r.left_out} if r.left_out else {}),
                 **({"replaced": {str(k): v for k, v in replaced.items()}} if replaced
                    else {})})
         _checkpoint("audited")
@@ -697,10 +763,12 @@ def _write(conn: psycopg.Connection[Any], f: _File, r: _Read, actor: str, role: 
     message = f"{name}: {n_read} rows read, {n_ok} loaded, {n_q} quarantined" + (
         f" ({', '.join(f'{k}: {v}' for k, v in sorted(reasons.items()))})" if reasons else ""
     ) + _coverage.sentence(r.declared, covered) + _replaced_sentence(
-        replaced, "outcomes" if spec.replaces == "outcomes" else "incidents")
+        replaced, "outcomes" if spec.replaces == "outcomes" else "incidents"
+    ) + _left_out_sentence(r.left_out)
     return LoadResult(int(extract_id), f.kind, f.sha, "loaded", n_read, n_ok, n_q,
                       {k: int(v) for k, v in reasons.items()}, message,
-                      {str(k): v for k, v in sorted(replaced.items())})
+                      {str(k): v for k, v in sorted(replaced.items())},
+                      left_out=list(r.left_out))
 
 
 def _pairs(rows: pd.DataFrame) -> dict[int, int]:

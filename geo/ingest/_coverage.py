@@ -19,7 +19,7 @@ import psycopg
 import shapely
 
 from geo.ingest._polygons import to_bng
-from geo.ingest._read import SPATIAL, read_spatial
+from geo.ingest._read import SPATIAL, UnreadableFile, read_spatial
 from geo.store import db
 
 #: a coverage polygon's file types (the spatial files an upload may be)
@@ -51,18 +51,21 @@ def _is_polygon_file(item: str | Path) -> bool:
         str(item).lower().endswith(POLYGON_SUFFIXES) and Path(str(item)).is_file())
 
 
-def resolve(conn: psycopg.Connection[Any], covers: Covers) -> Declared:
+def resolve(conn: psycopg.Connection[Any], covers: Covers, isolate: bool = False
+            ) -> Declared:
     """The declaration ``covers`` means, checked against the wards and LSOAs loaded.
 
     ``covers``: ``None`` or "all" for the whole area; ward and LSOA codes or names (a list,
     or one string separated by commas); or the path of a polygon file (GeoJSON, GeoPackage,
     zipped Shapefile). Raises ``ValueError`` with a clear message for anything else.
+    ``isolate``: read a polygon file in the limited child process
+    (:func:`geo.ingest._isolated.coverage`; the Upload page does), not in this one.
     """
     if covers is None:
         return WHOLE
     items: list[str | Path] = [covers] if isinstance(covers, (str, Path)) else list(covers)
     if len(items) == 1 and _is_polygon_file(items[0]):
-        return _polygon(conn, Path(items[0]))
+        return _polygon(conn, Path(items[0]), isolate=isolate)
     tokens = [t.strip() for item in items for t in str(item).split(",")]
     tokens = [t for t in tokens if t]
     if not tokens or all(t.lower() in WHOLE_WORDS for t in tokens):
@@ -117,25 +120,45 @@ def _label(wards: list[str], lsoas: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _polygon(conn: psycopg.Connection[Any], path: Path, name: str | None = None) -> Declared:
+def polygon_wkb(path: Path, name: str | None = None, suffix: str | None = None) -> bytes:
+    """The polygons of a coverage file, united, in BNG, as WKB (no database: the Upload
+    page runs this in its limited child process). Raises ``ValueError`` saying why a file
+    is not a coverage polygon."""
     name = name or path.name
+    suffix = (suffix or path.suffix).lower()
     if not path.is_file():
         raise ValueError(f"coverage: {name}: no such file")
-    if path.suffix.lower() not in SPATIAL:
+    if suffix not in SPATIAL:
         raise ValueError(f"coverage: {name}: a coverage polygon comes as GeoJSON, a "
                          "GeoPackage or a zipped Shapefile")
-    table = read_spatial(path, name)
+    table = read_spatial(path, name, suffix)
     geoms = np.asarray([g for g in (table.geometry if table.geometry is not None else [])
                         if g is not None and not g.is_empty], dtype=object)
     polys = geoms[np.isin(shapely.get_type_id(geoms), [3, 6])] if geoms.size else geoms
     if polys.size == 0:
         raise ValueError(f"coverage: {name} holds no polygon")
     shape = shapely.union_all(shapely.make_valid(to_bng(polys, table.crs)))
-    wkb = db.scalar(conn, "area_boundary")
-    if wkb is not None and not shapely.intersects(shapely.from_wkb(bytes(wkb)), shape):
+    return bytes(shapely.to_wkb(shape))
+
+
+def _polygon(conn: psycopg.Connection[Any], path: Path, name: str | None = None,
+             isolate: bool = False) -> Declared:
+    name = name or path.name
+    if isolate:
+        from geo.ingest import _isolated
+
+        try:
+            wkb = _isolated.coverage(path, name=name)
+        except UnreadableFile as exc:
+            raise ValueError(f"coverage: {exc}") from None
+    else:
+        wkb = polygon_wkb(path, name)
+    shape = shapely.from_wkb(wkb)
+    area = db.scalar(conn, "area_boundary")
+    if area is not None and not shapely.intersects(shapely.from_wkb(bytes(area)), shape):
         raise ValueError(f"coverage: {name} lies wholly outside the area's wards (is it in "
                          "another coordinate system than the one it declares?)")
-    return Declared("polygon", (), f"the polygon in {name}", shapely.to_wkb(shape))
+    return Declared("polygon", (), f"the polygon in {name}", wkb)
 
 
 def record(conn: psycopg.Connection[Any], extract_id: int, declared: Declared

@@ -103,6 +103,39 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
 
 
+#: words of a column name that say it holds free text (a description, notes, a summary,
+#: the factors of an assessment, a title): such a column is never loaded from a file
+FREE_TEXT_NAME_WORDS = frozenset({
+    "description", "descriptions", "desc", "summary", "summaries", "notes", "note",
+    "comments", "comment", "narrative", "narratives", "freetext", "details", "detail",
+    "remarks", "remark", "observations", "observation", "factors", "riskfactors", "title",
+    "titles", "text", "memo", "casenotes", "story", "concerns", "concern", "background",
+    "info", "information", "rationale", "circumstances", "synopsis", "account",
+    "explanation", "modusoperandi",
+})
+#: why a free-text column was left out, as the load's report says it
+FREE_TEXT_LEFT_OUT = ("free text is never loaded from files: type notes on the page, where "
+                      "they are checked")
+
+
+#: words that make a column a code or a count, not free text (``note_ref``, ``Summary
+#: code``, ``Description ID``)
+_STRUCTURED_WORDS = frozenset({"ref", "reference", "id", "code", "codes", "number", "no",
+                               "key", "type", "category", "date", "count", "flag"})
+
+
+def is_free_text_column(name: str) -> bool:
+    """Whether a column's name says it holds free text (``Description``, ``Case notes``,
+    ``Risk factors``, ``MO``): never loaded from a file, whatever its values. A name
+    that also says it is a code or a count (``note_ref``, ``Summary code``) is not."""
+    norm = normalise(name)
+    words = _words(name)
+    if set(words) & _STRUCTURED_WORDS:
+        return False
+    return (norm in FREE_TEXT_NAME_WORDS or norm == "mo"
+            or any(w in FREE_TEXT_NAME_WORDS for w in words))
+
+
 def column_identifies(name: str) -> str | None:
     """What identifier a column's name says it holds (``"a name"`` for ``Child Forename``),
     or ``None`` (``Crime ID``, ``LSOA name``, ``Place name``, ``Postcode district``): its
@@ -239,14 +272,32 @@ _TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?[ _]+[A-Z][a-z]")
 _CAPITALISED_RUN = re.compile(r"[A-Z][a-z]+(?:['’][a-z]+)?(?:[ _-]+[A-Z][a-z]+(?:['’][a-z]+)?)+")
 
 
+#: a word of text, with its apostrophe ending (``Jayden's``)
+_WORD_RE = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
+#: words before a given name that make it a word, not a person ("the lane", "a chance")
+_DETERMINERS = frozenset("the a an this that these those some no any each every our their "
+                         "its my your his her of".split())
+
+
+#: words of :data:`THING_WORDS` that link a name to what follows, not name a thing
+_LINKS = frozenset("""near outside inside around from with after before during since seen
+reported referred several many some every weekly daily evening evenings morning night nights
+weekend weekends and the for""".split())
+
+
 def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
     """Whether free text appears to hold a person's name: a title before a capitalised word
-    (``Mrs Patel``), or two or more capitalised words in a row none of which is a word of a
+    (``Mrs Patel``); two or more capitalised words in a row none of which is a word of a
     thing's name (:data:`THING_WORDS`, and the words of ``known``: the area's ward, LSOA
-    and place names). ``Jayden Okafor was seen`` holds one; ``West Midlands Police``,
-    ``Stratford Road takeaway`` and ``Sutton Coldfield`` (a place of the area) do not. A
-    first name alone is not found: this catches the common case, and refuses rather than
-    stores when in doubt."""
+    and place names); or a **given name** (:func:`geo.ingest._names.given_names`: 6,800
+    names, Jayden to Shanice), alone or in lower case ("seen with jayden"), that is not a
+    word of a thing's name, nor a common English word written as one (``the lane``, ``may``,
+    ``Hope`` starting a sentence: :data:`geo.ingest._names.COMMON_WORDS`).
+    ``Jayden Okafor was seen`` and ``seen with jayden`` hold one; ``West Midlands Police``,
+    ``Stratford Road takeaway`` and ``Sutton Coldfield`` (a place of the area) do not. It
+    refuses rather than stores when in doubt."""
+    from geo.ingest._names import COMMON_WORDS, given_names
+
     text = str(text)[:20_000]
     if _TITLED.search(text):
         return True
@@ -255,6 +306,23 @@ def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
         words = [re.sub(r"['’][a-z]+$", "", w).lower() for w in re.split(r"[ _-]+", run) if w]
         if not any(w in things for w in words):
             return True
+    names = given_names()
+    tokens = list(_WORD_RE.finditer(text))
+    for k, m in enumerate(tokens):
+        word = re.sub(r"['’][a-z]+$", "", m.group())
+        low = word.lower()
+        if low in things or low not in names or (word.isupper() and len(word) > 1):
+            continue
+        before = text[:m.start()].rstrip()
+        starts = not before or before[-1] in ".!?:;\n"
+        prev = tokens[k - 1].group().lower() if k else ""
+        nxt = tokens[k + 1].group() if k + 1 < len(tokens) else ""
+        if prev in _DETERMINERS or (nxt.lower() in things and nxt.lower() not in _LINKS
+                                    and (nxt[:1].isupper() or len(nxt) > 3)):
+            continue  # "the lane", "Rose Lane", "Aston station": a thing's name
+        if low in COMMON_WORDS and (word.islower() or starts):
+            continue  # the word, not a person
+        return True
     return False
 
 
@@ -306,8 +374,10 @@ def load_label(kind: str, sha256: str, label: str | None = None,
 def label_is_safe(text: str) -> bool:
     """Whether a label an analyst typed may be stored: a short line that passes the typed
     text guard (:func:`identifier_in`) and the file-name guard (:func:`name_is_safe`: no
-    full date, no two capitalised words in a row, no word naming an identifier)."""
-    return len(text) <= 80 and identifier_in(text) is None and name_is_safe(text)
+    full date, no two capitalised words in a row, no word naming an identifier) and the
+    check for a person's name (:func:`person_name_in`: "jayden referral" is not kept)."""
+    return (len(text) <= 80 and identifier_in(text) is None and name_is_safe(text)
+            and not person_name_in(text))
 
 
 def column_label(column: str, columns: list[str] | None = None) -> str:

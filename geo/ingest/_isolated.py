@@ -6,6 +6,10 @@ takes minutes of CPU or gigabytes to parse there slows everyone. :func:`read_tab
 that first limits itself (``RLIMIT_CPU``: killed by the kernel past it; ``RLIMIT_AS``: an
 allocation past it fails), then hands the table back as a pickle in a private temporary
 directory. A child that dies or overruns gives an :class:`UnreadableFile` naming the file.
+Every read of an uploaded file the Upload page makes goes through here: the table
+(:func:`read_table`), a GeoPackage's layer list (:func:`layers`), a coverage polygon
+(:func:`coverage`) and an incidents file's extent (:func:`extent`); no parse or GDAL open
+of an upload happens in the app's process.
 
 The child sets its own limits (not ``preexec_fn``, which is unsafe in a process with
 threads, as Streamlit's is) and inherits the environment (the same settings). The command
@@ -42,18 +46,18 @@ _OUT_OF_MEMORY = (b"MemoryError", b"bad_alloc", b"Cannot allocate memory",
 _NAME_VARIABLE = "CONTEXTS_PARSE_NAME"
 
 
-def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
-               cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE,
-               layer: str | None = None) -> Table:
-    """:func:`geo.ingest._read.read_table` of ``path``, in a limited child process."""
+def _run(what: str, path: Path, *, name: str, suffix_of: str | None, sheet: str | None = None,
+         layer: str | None = None, cpu_seconds: int = CPU_SECONDS,
+         address_space: int = ADDRESS_SPACE) -> Any:
+    """``what`` ("table", "layers" or "coverage") of ``path``, done in a limited child."""
     with tempfile.TemporaryDirectory(prefix="contexts-parse-") as tmp:
         out = Path(tmp) / "table.pickle"
         # the file's name (perhaps a person's) is not put on the command line, which every
         # user of the machine can read (ps): it goes in the child's environment, with only
         # the extension of the name that tells the format
         given = "upload" + Path(suffix_of).suffix if suffix_of else ""
-        args = [sys.executable, "-m", "geo.ingest._isolated", str(path), str(out), given,
-                sheet or "", str(cpu_seconds), str(address_space), layer or ""]
+        args = [sys.executable, "-m", "geo.ingest._isolated", what, str(path), str(out),
+                given, sheet or "", str(cpu_seconds), str(address_space), layer or ""]
         env = os.environ | {_NAME_VARIABLE: name}
         try:
             done = subprocess.run(args, capture_output=True, timeout=cpu_seconds * 3 + 60,
@@ -76,8 +80,44 @@ def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: st
             kind, value = pickle.load(f)  # written just now by our own child
     if kind == "error":
         raise UnreadableFile(str(value))
-    table: Table = value
+    if kind == "invalid":
+        raise ValueError(str(value))
+    return value
+
+
+def read_table(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
+               cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE,
+               layer: str | None = None) -> Table:
+    """:func:`geo.ingest._read.read_table` of ``path``, in a limited child process."""
+    table: Table = _run("table", path, name=name, suffix_of=suffix_of, sheet=sheet,
+                        layer=layer, cpu_seconds=cpu_seconds, address_space=address_space)
     return table
+
+
+def layers(path: Path, *, name: str, cpu_seconds: int = CPU_SECONDS,
+           address_space: int = ADDRESS_SPACE) -> list[str]:
+    """A GeoPackage's layers (:func:`geo.ingest._read.layers`), in a limited child."""
+    found: list[str] = _run("layers", path, name=name, suffix_of="upload.gpkg",
+                            cpu_seconds=cpu_seconds, address_space=address_space)
+    return found
+
+
+def coverage(path: Path, *, name: str, cpu_seconds: int = CPU_SECONDS,
+             address_space: int = ADDRESS_SPACE) -> bytes:
+    """A coverage polygon file's polygons, united, in BNG, as WKB
+    (:func:`geo.ingest._coverage.polygon_wkb`), in a limited child; a file that is not one
+    raises ``ValueError`` as there."""
+    wkb: bytes = _run("coverage", path, name=name, suffix_of=path.name,
+                      cpu_seconds=cpu_seconds, address_space=address_space)
+    return wkb
+
+
+def extent(path: Path, sheet: str | None = None, *, name: str, suffix_of: str | None,
+           cpu_seconds: int = CPU_SECONDS, address_space: int = ADDRESS_SPACE) -> Any:
+    """Where and when an incidents file's rows are (:func:`geo.ingest._extent.extent`:
+    a sample of its points and its months), read in a limited child."""
+    return _run("extent", path, name=name, suffix_of=suffix_of, sheet=sheet,
+                cpu_seconds=cpu_seconds, address_space=address_space)
 
 
 def _limit(cpu_seconds: int, address_space: int) -> None:
@@ -91,16 +131,35 @@ def _limit(cpu_seconds: int, address_space: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (size + address_space, size + address_space))
 
 
+def _do(what: str, path: Path, name: str, suffix_of: str | None, sheet: str | None,
+        layer: str | None) -> Any:
+    if what == "layers":
+        from geo.ingest._read import layers as _layers
+
+        return _layers(path)
+    if what == "extent":
+        from geo.ingest._extent import extent as _extent
+
+        return _extent(_read_here(path, sheet, name=name, suffix_of=suffix_of))
+    if what == "coverage":
+        from geo.ingest._coverage import polygon_wkb
+
+        return polygon_wkb(path, name, Path(suffix_of).suffix if suffix_of else None)
+    return _read_here(path, sheet, name=name, suffix_of=suffix_of, layer=layer)
+
+
 def _main(argv: list[str]) -> int:
-    path, out, suffix_of, sheet, cpu, space, layer = argv
+    what, path, out, suffix_of, sheet, cpu, space, layer = argv
     name = os.environ.get(_NAME_VARIABLE, Path(path).name)
     _limit(int(cpu), int(space))
     result: tuple[str, Any]
     try:
-        result = ("ok", _read_here(Path(path), sheet or None, name=name,
-                                   suffix_of=suffix_of or None, layer=layer or None))
+        result = ("ok", _do(what, Path(path), name, suffix_of or None, sheet or None,
+                            layer or None))
     except UnreadableFile as exc:
         result = ("error", str(exc))
+    except ValueError as exc:  # a coverage file that is not one
+        result = ("invalid", str(exc))
     except MemoryError:
         print("MemoryError", file=sys.stderr)
         return 3

@@ -45,16 +45,15 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
             "agency",
             "start_month",
             "end_month",
-            "description",
         ),
     )
+    # a description is free text: never loaded from a file (``geo.ingest`` leaves the
+    # column out before this sees the file); the agency is a name, checked for a person's
     _guard.check(
         df,
         table.row_numbers,
         file_name,
-        allowed_names=("description",),
         skip_values=[cols[f] for f in ("start_month", "end_month") if f in cols],
-        prose=[cols[f] for f in ("description",) if f in cols],
         known=ctx.known_words,
         named=[cols[f] for f in ("agency",) if f in cols],
     )
@@ -83,9 +82,6 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
     if "end_month" in cols:
         end, bad_e = _parse.months(df[cols["end_month"]])
         _first(reason, bad_e | (~np.isnat(end) & (end < start)), "bad_end_month")
-    desc = (
-        df[cols["description"]].str.strip() if "description" in cols else pd.Series([""] * len(df))
-    )
     ok = reason == None  # noqa: E711
     rows = pd.DataFrame(
         {
@@ -95,7 +91,6 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
             "agency": agency[ok].to_numpy(),
             "start_month": start[ok],
             "end_month": end[ok],
-            "description": desc[ok].to_numpy(),
         }
     )
     c = cols.get
@@ -117,13 +112,13 @@ def prepare_interventions(table: Table, ctx: Context, file_name: str) -> Prepare
 
 def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
     df = table.columns
-    cols = match(list(df.columns), ("place_ref", "assessed_on", "rating", "factors"))
+    cols = match(list(df.columns), ("place_ref", "assessed_on", "rating"))
+    # factors are free text: never loaded from a file (left out before this sees it)
     _guard.check(
         df,
         table.row_numbers,
         file_name,
         skip_values=[cols[f] for f in ("assessed_on",) if f in cols],
-        prose=[cols[f] for f in ("factors",) if f in cols],
         known=ctx.known_words,
     )
     _required(cols, ("place_ref", "assessed_on", "rating"), file_name, "assessments")
@@ -138,14 +133,12 @@ def prepare_assessments(table: Table, ctx: Context, file_name: str) -> Prepared:
         {"low": "low", "medium": "medium", "high": "high", "l": "low", "m": "medium", "h": "high"},
     )
     _first(reason, bad_r | (rating == None), "unknown_rating")  # noqa: E711
-    factors = df[cols["factors"]].str.strip() if "factors" in cols else pd.Series([""] * len(df))
     ok = reason == None  # noqa: E711
     rows = pd.DataFrame(
         {
             "place_id": place[ok],
             "assessed_on": when[ok].astype("datetime64[D]"),
             "rating": rating[ok],
-            "factors": factors[ok].to_numpy(),
         }
     )
     faults = {

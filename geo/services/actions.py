@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -72,18 +73,75 @@ def upload(actor: str, role: str, kind: str, path: Path, file_name: str,
 
 def gpkg_layers(data: bytes) -> list[str]:
     """The layers of an uploaded GeoPackage (none when it cannot be read: the load then
-    says why), for the Upload page to offer when there are several."""
+    says why), for the Upload page to offer when there are several: read in the limited
+    child process (``geo.ingest._isolated``), never by GDAL in the app's."""
     import tempfile
 
-    from geo.ingest._read import layers
+    from geo.ingest import _isolated
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.gpkg"
         path.write_bytes(data)
         try:
-            return layers(path)
-        except Exception:  # not a GeoPackage: the load refuses it with its reason
+            return _isolated.layers(path, name="the GeoPackage")
+        except ValueError:  # not a GeoPackage, or too costly: the load says why
             return []
+
+
+#: a ward holding at least this share of a file's points is suggested as covered
+SUGGEST_SHARE = 0.01
+#: points spread over this share of the wards or more: the whole area is suggested
+SUGGEST_WHOLE = 0.9
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What an incidents file seems to cover, from its own rows (the Upload page's
+    coverage question): the wards holding its points (code, name, share of the points),
+    how many wards the area has, whether that is (nearly) all of them, and its months."""
+
+    rows: int
+    located: int
+    wards: list[tuple[str, str, float]]
+    all_wards: int
+    whole: bool
+    first_month: str
+    last_month: str
+
+
+def suggest_coverage(actor: str, role: str, data: bytes, suffix: str,
+                     sheet: str | None = None, settings: Settings | None = None
+                     ) -> Suggestion | None:
+    """A suggestion of what an uploaded incidents file covers, from where and when its
+    rows are (read in the limited child process, ``geo.ingest._isolated.extent``): the
+    wards holding at least 1 % of a sample of its points, or the whole area when they
+    are 90 % of the wards. ``None`` for a file the reader refuses (the load then says
+    why) or a zip (a police.uk download)."""
+    import tempfile
+
+    from geo.ingest import _isolated
+    from geo.store import coverage
+
+    authorise(actor, role, "upload", "coverage suggestion", settings)
+    if suffix.lower() == ".zip":
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix.lower()}"
+        path.write_bytes(data)
+        try:
+            ext = _isolated.extent(path, sheet, name="the file", suffix_of=path.name)
+        except ValueError:
+            return None
+    with db.connect("loader", settings or get_settings()) as conn:
+        found = coverage.suggest(conn, ext.xs, ext.ys)
+        wards = int((coverage.names(conn)["kind"] == "ward").sum())
+    n = max(len(ext.xs), 1)
+    kept = [(str(c), str(nm), int(p) / n) for c, nm, p in
+            zip(found["code"], found["name"], found["points"], strict=True)
+            if int(p) / n >= SUGGEST_SHARE]
+    return Suggestion(ext.rows, ext.located, kept, wards,
+                      bool(wards) and len(kept) >= SUGGEST_WHOLE * wards,
+                      ext.first_month, ext.last_month)
 
 
 def record_export(actor: str, role: str, what: str, rows: int,
@@ -173,4 +231,4 @@ def quarantine_report(actor: str, role: str, extract_id: int,
 
 __all__ = ["KINDS", "PERMISSIONS", "Denied", "add_intervention", "audit", "authorise",
            "edit_intervention", "end_intervention", "may", "quarantine_report",
-           "record_export", "upload"]
+           "record_export", "suggest_coverage", "upload"]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo.config import Settings, get_settings
 from geo.filters import Filters
+from geo.ingest._guard import FREE_TEXT_LEFT_OUT
 from geo.services.actions import authorise
 from geo.store import contexts as store
 from geo.store import db, profile
@@ -113,7 +114,9 @@ def _save(conn: Any, e: Entry, on: date, extract_id: int | None = None,
     cid = store.upsert(conn, {
         "ref": e.ref, "name": e.name, "kind": e.kind, "status": e.status,
         "lead_agency": e.lead_agency, "summary": e.summary, "review_date": e.review_date,
-        "opened_on": e.opened_on, "area_code": None, "extract_id": extract_id})
+        "opened_on": e.opened_on, "area_code": None, "extract_id": extract_id,
+        # from a file, which never carries a summary: the one typed on the page stays
+        "keep_summary": "row" in e.extra})
     statuses = dict(store.vocabulary(conn, "context_status"))
     if before is None:
         store.add_event(conn, cid, e.opened_on or on, "opened",
@@ -240,16 +243,21 @@ def _date(value: Any, row: int, column: str, name: str) -> date | None:
     return day
 
 
-def entries_from_file(path: Path, name: str) -> list[Entry]:
+def entries_from_file(path: Path, name: str) -> tuple[list[Entry], list[str]]:
     """The contexts of a CSV or .xlsx file (columns :data:`FILE_COLUMNS`; ``places``,
-    ``wards`` and ``interventions`` are lists separated by ";"). A bad value stops the
-    file with its row (counting the header as row 1) and column."""
+    ``wards`` and ``interventions`` are lists separated by ";"), and the free-text columns
+    left out (``summary``, notes...: free text is never loaded from a file; it is typed
+    on the Contexts page, where the guard checks it). A bad value stops the file with its
+    row (counting the header as row 1) and column."""
+    from geo.ingest._guard import column_label, is_free_text_column
     from geo.ingest._read import read_table
 
     table = read_table(path, None, path.read_bytes())
-    if table.formula_cells:
+    given = [str(c) for c in table.columns.columns]
+    free = [c for c in given if is_free_text_column(c)]
+    frame = table.columns.drop(columns=free)
+    if any(c not in free for cols in table.formula_cells.values() for c in cols):
         raise ContextError(f"{name}: cells hold formulas; save the sheet as values")
-    frame = table.columns.copy()
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -277,20 +285,21 @@ def entries_from_file(path: Path, name: str) -> list[Entry]:
             interventions=_split(r.get("interventions")), rating=rating,
             rated_on=_date(r.get("rated_on"), i, "rated_on", name),
             extra={"row": i}))
-    return out
+    return out, [column_label(c, given) for c in free]
 
 
 def load_file(path: str | Path, actor: str, role: str, file_name: str | None = None,
               on: date | None = None, only_new: bool = False,
               settings: Settings | None = None) -> dict[str, Any]:
     """Load a file of contexts in one transaction: all rows or none (a bad row stops the
-    file, naming its row and column). Returns how many were added and changed.
+    file, naming its row and column). Returns how many were added and changed, and the
+    free-text columns left out (``left_out``, with ``why``).
     ``only_new``: leave contexts already recorded as they are (``contexts demo`` run
     twice changes nothing)."""
     path = Path(path)
     name = file_name or path.name
     authorise(actor, role, "context_edit", "file", settings)
-    entries = entries_from_file(path, name)
+    entries, left_out = entries_from_file(path, name)
     added = edited = 0
     with db.transaction("loader", settings or get_settings()) as conn:
         for e in entries:
@@ -303,8 +312,10 @@ def load_file(path: str | Path, actor: str, role: str, file_name: str | None = N
             added += outcome == "added"
             edited += outcome == "edited"
         record(conn, actor, role, "context_edit", "file", "loaded",
-               {"added": added, "edited": edited})
-    return {"rows": len(entries), "added": added, "edited": edited}
+               {"added": added, "edited": edited,
+                **({"left_out": left_out} if left_out else {})})
+    return {"rows": len(entries), "added": added, "edited": edited, "left_out": left_out,
+            **({"why": FREE_TEXT_LEFT_OUT} if left_out else {})}
 
 
 # --- reads -------------------------------------------------------------------------------

@@ -30,6 +30,13 @@ def names(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     return db.frame(conn, "coverage_names")
 
 
+def suggest(conn: psycopg.Connection[Any], xs: list[float], ys: list[float]
+            ) -> pd.DataFrame:
+    """The wards the points (BNG) fall in: ``code``, ``name`` and ``points``, most points
+    first."""
+    return db.frame(conn, "coverage_suggest", {"xs": xs, "ys": ys})
+
+
 def ledger(conn: psycopg.Connection[Any], limit: int = 50) -> pd.DataFrame:
     """The files loaded, newest first, with what each incidents file covers."""
     return db.frame(conn, "extracts_list", {"limit": limit})

@@ -1,1 +1,1 @@
-COPY stage_assessment (place_id, assessed_on, rating, factors) FROM STDIN WITH (FORMAT csv)
+COPY stage_assessment (place_id, assessed_on, rating) FROM STDIN WITH (FORMAT csv)

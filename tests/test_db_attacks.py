@@ -205,7 +205,9 @@ PAGE_READS = (
     "profile_monthly_place", "profile_monthly_ward", "profile_times_place",
     "profile_times_ward", "place_assessments", "ward_places", "incident_points",
     "context_list", "context_places", "context_wards", "context_ratings", "context_actions",
-    "context_events", "context_interventions", "context_place_sightings")
+    "context_events", "context_interventions", "context_place_sightings",
+    "near_repeat_points", "place_geom", "place_visible", "place_geoms",
+    "place_assessment_actions")
 
 #: a plan line that counts rows a filter, join or recheck dropped, or rows scanned
 #: (estimates or actual) of a table

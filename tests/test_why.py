@@ -13,7 +13,7 @@ import shapely
 from geo.filters import Filters
 from geo.services import actions, why
 from geo.stats.disclosure import View
-from geo.store import db
+from geo.store import db, profile
 
 pytestmark = pytest.mark.db
 PERIOD = Filters(start=date(2025, 1, 1), end=date(2025, 12, 1))
@@ -98,6 +98,20 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
         assert audited == "added"
         shown = why.assessment_actions(ALL, str(pid))
         assert "Guardianship training for station staff" in set(shown["description"])
+        # the profile's read (a page function) returns the fields, the newest first
+        listed = db.read(lambda conn: profile.assessments(conn, str(pid)), ALL, settings)
+        assert list(listed.columns) == [
+            "assessment_id", "assessed_on", "rating", "guardianship", "lighting", "users",
+            "observations", "review_date", "recorded_by_role", "factors"]
+        first = listed.iloc[0]
+        assert (int(first["assessment_id"]), first["guardianship"], list(first["users"])) == (
+            aid, "weak", ["young_evening", "commuters"])
+        assert list(listed["assessed_on"]) == sorted(listed["assessed_on"], reverse=True)
+        # a partner of another area sees neither the assessment nor its actions
+        other = ("E09000001",)
+        assert db.read(lambda conn: profile.assessments(conn, str(pid)), other,
+                       settings).empty
+        assert why.assessment_actions(other, str(pid)).empty
         # an action is marked done once
         action_id = int(shown["action_id"].iloc[0])
         assert why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
@@ -106,6 +120,9 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
                                                   settings=settings)
         with pytest.raises(actions.Denied):
             why.complete_assessment_action("tests", "board", ALL, pid, action_id,
+                                           settings=settings)
+        with pytest.raises(why.AssessmentError, match="No such place"):
+            why.complete_assessment_action("tests", "partner", other, pid, action_id,
                                            settings=settings)
         done = why.assessment_actions(ALL, str(pid))
         assert done.loc[done["action_id"] == action_id, "done_on"].iloc[0] == date(2026, 4, 2)

@@ -30,7 +30,9 @@ def boundary(conn: Conn) -> shapely.Geometry | None:
 def feature_geoms(conn: Conn) -> pd.DataFrame:
     """``source`` ("layer": loaded with ``contexts load features``; "place": places of
     concern by category), ``name`` and ``geom`` (shapely, EPSG:27700)."""
-    f = db.frame(conn, "feature_geoms")
+    layers, places = db.frame(conn, "feature_geoms"), db.frame(conn, "place_geoms")
+    f = (places if layers.empty else layers if places.empty
+         else pd.concat([layers, places], ignore_index=True))
     f["geom"] = shapely.from_wkb(np.asarray([bytes(b) for b in f.pop("wkb")], dtype=object)
                                  ) if len(f) else np.zeros(0, dtype=object)
     return f

@@ -7,19 +7,30 @@
 -- (issue #28, problem 5; docs/security.md, section 10). Planned at each call with its
 -- arguments (EXECUTE ... USING), as the statement was when the page sent it.
 --
-
+-- A place's location assessments, the latest first (the fixed fields of issue #35, and
+-- the factors of those loaded from files).
+DROP FUNCTION IF EXISTS contexts_page_place_assessments(text);
 CREATE OR REPLACE FUNCTION contexts_page_place_assessments(
     p_unit_id text)
 RETURNS TABLE (
+    assessment_id bigint,
     assessed_on date,
     rating text,
+    guardianship text,
+    lighting text,
+    users text[],
+    observations text[],
+    review_date date,
+    recorded_by_role text,
     factors text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET client_min_messages = notice AS $fn$
 BEGIN
     RETURN QUERY EXECUTE $q$
-        SELECT assessed_on, rating, factors FROM public.location_assessment
-        WHERE place_id::text = $1 ORDER BY assessed_on DESC
+        SELECT assessment_id, assessed_on, rating, guardianship, lighting, users, observations,
+               review_date, recorded_by_role, factors
+        FROM public.location_assessment
+        WHERE place_id::text = $1 ORDER BY assessed_on DESC, assessment_id DESC
     $q$ USING p_unit_id;
 END
 $fn$;

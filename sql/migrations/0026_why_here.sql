@@ -92,7 +92,9 @@ CREATE TABLE assessment_action (
     done_on       date
 );
 CREATE INDEX assessment_action_by_assessment ON assessment_action (assessment_id);
-GRANT SELECT ON assessment_action TO contexts_dashboard;
+-- read through the page function contexts_page_place_assessment_actions, as every area
+-- table (migration 0023; docs/security.md, section 10)
+GRANT SELECT ON assessment_action TO contexts_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON assessment_action TO contexts_loader;
 GRANT USAGE ON SEQUENCE assessment_action_action_id_seq TO contexts_loader;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON assessment_action TO contexts_owner;
@@ -101,7 +103,7 @@ GRANT ALL ON SEQUENCE assessment_action_action_id_seq TO contexts_owner;
 ALTER TABLE assessment_action ENABLE ROW LEVEL SECURITY;
 ALTER TABLE assessment_action FORCE ROW LEVEL SECURITY;
 CREATE POLICY assessment_action_by_assessment ON assessment_action FOR SELECT
-    TO contexts_dashboard
+    TO contexts_reader
     USING (EXISTS (SELECT 1 FROM location_assessment a
                    WHERE a.assessment_id = assessment_action.assessment_id));
 CREATE POLICY assessment_action_writers ON assessment_action TO contexts_loader, contexts_owner

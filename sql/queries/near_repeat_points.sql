@@ -1,8 +1,10 @@
 -- Incidents as points with their day (the timestamp's date, or none) and month, for the
 -- near-repeat (Knox) test: computed on the server, never shown as points.
-SELECT ST_X(geom) AS x, ST_Y(geom) AS y, occurred_at::date AS day, month
-FROM incident
-WHERE geom IS NOT NULL AND month >= %(start)s AND month <= %(end)s
-  AND (%(harms)s::text[] IS NULL OR harm_type = ANY(%(harms)s::text[]))
-  AND (%(risks)s::text[] IS NULL OR risk_level = ANY(%(risks)s::text[]))
-  AND (%(ages)s::text[] IS NULL OR age_band = ANY(%(ages)s::text[]))
+-- Through the definer function sql/functions/50_contexts_page_near_repeat_points.sql: the
+-- dashboard role reads no area table itself (docs/security.md, section 10).
+SELECT * FROM public.contexts_page_near_repeat_points(
+    p_start => %(start)s::date,
+    p_end => %(end)s::date,
+    p_harms => %(harms)s::text[],
+    p_risks => %(risks)s::text[],
+    p_ages => %(ages)s::text[])

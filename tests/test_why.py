@@ -14,6 +14,7 @@ from geo.filters import Filters
 from geo.services import actions, why
 from geo.stats.disclosure import View
 from geo.store import db, profile
+from geo.store import why as store_why
 
 pytestmark = pytest.mark.db
 PERIOD = Filters(start=date(2025, 1, 1), end=date(2025, 12, 1))
@@ -142,3 +143,18 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
         with db.connect("admin", settings) as conn:
             conn.execute("DELETE FROM location_assessment WHERE assessment_id = %s", (aid,))
             conn.commit()
+
+
+def test_a_partners_terrain_grid_covers_only_the_areas_they_may_see(settings) -> None:
+    """Cells of an area a partner may not see are not cells where nothing happened: the
+    grid is their areas' boundary (a pass of an area with no boundary has none)."""
+    with db.connect("admin", settings) as conn:
+        areas = {code: shapely.from_wkb(bytes(wkb)) for code, wkb in conn.execute(
+            "SELECT area_code, ST_AsBinary(geom) FROM area")}
+    everything = db.read(store_why.boundary, ALL, settings)
+    assert everything is not None
+    assert everything.area == pytest.approx(shapely.union_all(list(areas.values())).area)
+    for code, geom in areas.items():
+        own = db.read(store_why.boundary, (code,), settings)
+        assert own is not None and own.area == pytest.approx(geom.area), code
+    assert db.read(store_why.boundary, ("E99999999",), settings) is None

@@ -22,8 +22,9 @@ Conn = psycopg.Connection[Any]
 
 
 def boundary(conn: Conn) -> shapely.Geometry | None:
-    """The area's boundary (the union of the areas the connection may see)."""
-    wkb = db.scalar(conn, "area_boundary")
+    """The area's boundary: the union of the areas the connection may see (its pass), so
+    a partner's terrain is fitted on their areas' cells only."""
+    wkb = db.scalar(conn, "area_boundary_visible")
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 

@@ -248,7 +248,7 @@ def near_repeat(areas: Areas, filters: Filters, view: View,
                 permutations: int = PERMUTATIONS) -> NearRepeat:
     """The Knox test over the area's incidents under ``filters`` (an aggregate view: the
     period only). Days where most incidents have a timestamp, else months (bands of one
-    month). Refuses below :data:`geo.stats.nr.MIN_INCIDENTS` incidents."""
+    month). Refuses below :data:`geo.stats.near_repeat.MIN_INCIDENTS` incidents."""
     filters = model_filters(filters, view)
     pts = _read(areas, lambda conn: store.points(conn, filters))
     timed = pts["day"].notna()

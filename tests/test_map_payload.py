@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from _wait import wait_for
 from conftest import running_app
 from playwright.sync_api import Browser
 from test_browser import MAP_FRAME, browser, fresh_page, outside, wait_for_map  # noqa: F401
@@ -100,4 +101,25 @@ def test_in_the_browser_each_area_has_its_style_tooltip_and_popup(
     popup.wait_for(timeout=5_000)
     text = popup.inner_text()
     assert "Ward" in text and "Incidents:" in text and "Open profile" in text, text
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_a_map_control_reruns_the_map_and_keeps_the_page(
+        app_url: str, browser: Browser, outside: list[str]) -> None:  # noqa: F811
+    """The Map page's controls and map are a fragment: colouring by hot spots redraws the
+    map with its legend and the sentence under it, writes the state to the URL, and the
+    rest of the page (title, filters) stays as it was."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/")
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    assert "Incidents in the period" in frame.locator(".ctx-legend").inner_text()
+    page.locator("[data-testid='stRadio']").get_by_text("Hot spots", exact=True).click()
+    page.get_by_text(mapping.HOTSPOT_SENTENCE).first.wait_for(timeout=60_000)
+    legend = page.frame_locator(MAP_FRAME).locator(".ctx-legend")
+    wait_for(lambda: "Hot spots" in legend.inner_text(), what="the hot spot legend")
+    wait_for(lambda: "colour=hotspots" in page.url, what="the colour in the URL")
+    assert page.get_by_role("heading", name="Map").count() == 1
+    assert page.locator("[data-testid='stSidebar'] [data-testid='stWidgetLabel']").count()
     page.context.close()

@@ -191,8 +191,11 @@ class _Layer(folium.GeoJson):
 
     folium evaluates a Python ``style_function`` per feature and writes one JavaScript
     ``case`` per feature for it; with the style in the data, Leaflet reads it and the
-    page is built in a fraction of the time. ``get_bounds`` (branca's public method, which
-    streamlit-folium calls on the map) would walk every coordinate; we already know them.
+    page is built in a fraction of the time. With ``classes`` (an area layer's ``styles``
+    and ``shared`` properties, sent once) the map's script puts the style and the shared
+    properties on every feature itself (:data:`_CLASSES_JS`). ``get_bounds`` (branca's
+    public method, which streamlit-folium calls on the map) would walk every coordinate;
+    we already know them.
     """
 
     def __init__(self, data: dict[str, Any], bounds: Sequence[float],

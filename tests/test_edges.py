@@ -324,7 +324,7 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
         no_data = [f for f in feats if f["properties"]["hotspot"] == mapping.NO_DATA_LABEL]
         assert len(no_data) == outside  # drawn, although not hot or cold
         assert all(f["properties"]["incidents"] == "no data" for f in no_data)
-        assert all(f["properties"]["style"]["dashArray"] for f in no_data)
+        assert all(layer["styles"][f["properties"]["s"]]["dashArray"] for f in no_data)
         assert layer["no_data"]
     m = mapping.base_map(s, layer["bounds"])
     mapping.add_areas(m, layer, name="Hexagons")

@@ -191,13 +191,19 @@ class _Layer(folium.GeoJson):
 
     folium evaluates a Python ``style_function`` per feature and writes one JavaScript
     ``case`` per feature for it; with the style in the data, Leaflet reads it and the
-    page is built in a fraction of the time. ``get_bounds`` (branca's public method, which
-    streamlit-folium calls on the map) would walk every coordinate; we already know them.
+    page is built in a fraction of the time. With ``classes`` (an area layer's ``styles``
+    and ``shared`` properties, sent once) the map's script puts the style and the shared
+    properties on every feature itself (:data:`_CLASSES_JS`). ``get_bounds`` (branca's
+    public method, which streamlit-folium calls on the map) would walk every coordinate;
+    we already know them.
     """
 
-    def __init__(self, data: dict[str, Any], bounds: Sequence[float], **kwargs: Any) -> None:
+    def __init__(self, data: dict[str, Any], bounds: Sequence[float],
+                 classes: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self._bounds = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
+        if classes is not None:  # styles and shared properties sent once (area_layer)
+            self.add_child(_LayerScript(_CLASSES_JS, classes))
 
     def get_bounds(self) -> list[list[float | None]]:
         """The layer's bounds as given, [[south, west], [north, east]] (its children, the
@@ -306,6 +312,29 @@ class _Script(branca.element.MacroElement):
         self.data_json = json.dumps(data).replace("</", "<\\/")
 
 
+class _LayerScript(_Script):
+    """A script run with a layer (``layer`` is the layer's JavaScript name) and data."""
+
+    _template = jinja2.Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(layer, data) { {{ this.code }} })({{ this._parent.get_name() }}, "
+        "{{ this.data_json }});"
+        "{% endmacro %}")
+
+
+#: an area layer's features carry the index ``s`` of their style class, not the style, and
+#: not the properties every feature shares: both are sent once (:func:`area_layer`) and put
+#: back on each feature here, before any tooltip or popup reads them
+_CLASSES_JS = """
+layer.eachLayer(function(l) {
+  var p = l.feature.properties;
+  for (var k in data.shared) { p[k] = data.shared[k]; }
+  p.style = data.styles[p.s];
+});
+layer.setStyle(function(f) { return f.properties.style; });
+"""
+
+
 def _page_assets(m: folium.Map) -> None:
     """The popup function and the styles of labels, icons and legend (once per map)."""
     root = m.get_root()
@@ -381,11 +410,17 @@ def area_shape(wards: gpd.GeoDataFrame) -> Any:
     return shapely.union_all(wards.geometry.to_numpy()).buffer(2e-4).buffer(-2e-4)
 
 
+def _metre(geometry: Any) -> Any:
+    """``geometry`` (WGS84) with its coordinates rounded to 1e-5 degrees (about 1 m, what
+    the deepest zoom shows as a few pixels): fewer bytes on the page."""
+    return shapely.transform(geometry, lambda xy: np.round(xy, 5))
+
+
 def add_outline(m: folium.Map, wards: gpd.GeoDataFrame) -> None:
     """The outline of the whole area (the wards' union), drawn over the areas."""
     if wards.empty:
         return
-    outline = area_shape(wards).boundary
+    outline = _metre(shapely.simplify(area_shape(wards).boundary, 1e-5))  # ~1 m
     folium.GeoJson(json.loads(shapely.to_geojson(outline)), name="Area outline",
                    interactive=False,
                    style_function=lambda _: {"color": "#111111", "weight": 2.5,
@@ -457,13 +492,30 @@ def _styled(gdf: gpd.GeoDataFrame, styles: list[dict[str, Any]]) -> dict[str, An
 def area_layer(gdf: gpd.GeoDataFrame, tooltip_fields: Sequence[str],
                tooltip_aliases: Sequence[str], text_fields: Sequence[str]) -> dict[str, Any]:
     """Everything a polygon layer needs, as plain data (so a page can cache it): the
-    GeoJSON with ``text_fields`` escaped and each feature's style from its ``_fill``, the
-    bounds, and the tooltip's fields.
+    GeoJSON with ``text_fields`` escaped, the bounds, and the tooltip's fields. The page
+    carries each style once (``styles``, one per ``_fill``: a feature's ``s`` is its
+    index) and each property all features share once (``shared``, say "Ward"); the map
+    puts both back on every feature (:data:`_CLASSES_JS`).
     """
     safe = escape_text(gdf, text_fields)
+    fills = safe.pop("_fill").to_numpy()
+    shared = {c: safe[c].iloc[0] for c in safe.columns  # the tooltip checks its fields
+              if c not in (safe.geometry.name, *tooltip_fields) and len(safe)
+              and safe[c].nunique(dropna=False) == 1 and isinstance(safe[c].iloc[0], str)}
+    safe = safe.drop(columns=list(shared))
+    keys = [c if isinstance(c, str) else "" for c in fills]
+    classes = list(dict.fromkeys(keys))
     styles = [{"fillColor": c, "color": "#555555", "weight": 0.8, "fillOpacity": 0.7}
-              if isinstance(c, str) else dict(NO_DATA_STYLE) for c in safe.pop("_fill")]
-    return {"data": _styled(safe, styles), "bounds": [float(b) for b in gdf.total_bounds],
+              if c else dict(NO_DATA_STYLE) for c in classes]
+    index = {c: k for k, c in enumerate(classes)}
+    safe["s"] = [index[c] for c in keys]
+    geoms = json.loads("[" + ",".join(shapely.to_geojson(safe.geometry.to_numpy())) + "]")
+    props = pd.DataFrame(safe.drop(columns=safe.geometry.name)).to_dict("records")
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": g}
+        for p, g in zip(props, geoms, strict=True)]}
+    return {"data": data, "styles": styles, "shared": shared,
+            "bounds": [float(b) for b in gdf.total_bounds],
             "fields": list(tooltip_fields), "aliases": list(tooltip_aliases)}
 
 
@@ -475,8 +527,9 @@ def add_areas(m: folium.Map, layer: dict[str, Any], *, name: str) -> folium.GeoJ
     _page_assets(m)
     tooltip = (folium.GeoJsonTooltip(fields=layer["fields"], aliases=layer["aliases"],
                                      sticky=False) if layer["data"]["features"] else None)
-    out = _Layer(layer["data"], layer["bounds"], name=name, on_each_feature=_ON_EACH,
-                 tooltip=tooltip)
+    out = _Layer(layer["data"], layer["bounds"],
+                 {"styles": layer["styles"], "shared": layer.get("shared", {})},
+                 name=name, on_each_feature=_ON_EACH, tooltip=tooltip)
     out.add_to(m)
     return out
 
@@ -538,9 +591,7 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
                                                   "no data"),
                             "hotspot": np.where(inside, table["bin"].map(BIN_LABELS)
                                                 .to_numpy(), NO_DATA_LABEL)},
-                           geometry=shapely.transform(table.geometry.to_numpy(),
-                                                      lambda xy: np.round(xy, 5)),
-                           crs=table.crs)  # 1e-5 degrees: ~1 m, a smaller page
+                           geometry=_metre(table.geometry.to_numpy()), crs=table.crs)
     if kind == "ward":
         out["profile"] = "ward:" + out["unit_id"]
     elif wards is not None and not wards.empty and len(out):
@@ -592,6 +643,7 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     text = fields + ["what"] + (["profile"] if "profile" in feats else [])
     inside = _covered(table)
     shown = (table["bin"].to_numpy() != 0) | ~inside  # no-data units are always drawn
+    feats = feats.drop(columns=["unit_id", "kind"])  # neither tooltip nor popup reads them
     layer = area_layer(feats[shown] if significant_only else feats, fields, aliases, text)
     layer["bounds"] = [float(b) for b in table.total_bounds]
     layer["no_data"] = bool((~inside).any())
@@ -610,11 +662,8 @@ def unit_layer(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
 def faint_layer(layer: dict[str, Any]) -> dict[str, Any]:
     """A copy of a layer drawn faintly (thin grey outlines, almost no fill): the context
     under the hot and cold spots."""
-    data = {"type": "FeatureCollection", "features": [
-        f | {"properties": f["properties"] | {"style": {
-            "fillColor": "#ffffff", "color": "#9a9a9a", "weight": 0.6, "fillOpacity": 0.25}}}
-        for f in layer["data"]["features"]]}
-    return layer | {"data": data}
+    faint = {"fillColor": "#ffffff", "color": "#9a9a9a", "weight": 0.6, "fillOpacity": 0.25}
+    return layer | {"styles": [dict(faint) for _ in layer["styles"]]}
 
 
 def add_places(m: folium.Map, places: gpd.GeoDataFrame,
@@ -635,7 +684,7 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame,
          "profile": "place:" + places["unit_id"].astype(str),
          "colour": cats.map(CATEGORY_COLOURS).fillna("#333333").to_numpy(),
          "glyph": cats.map(CATEGORY_GLYPHS).fillna("•").to_numpy()},
-        geometry=places.geometry.representative_point().to_numpy(), crs=places.crs)
+        geometry=_metre(places.geometry.representative_point().to_numpy()), crs=places.crs)
     figures = [c for c in PLACE_FIGURES if c in places]  # see place_figures
     for c in figures:
         pts[c] = places[c].to_numpy()

@@ -352,3 +352,35 @@ def test_free_text_columns_are_known_by_their_names(column: str, free: bool) -> 
     from geo.ingest._guard import is_free_text_column
 
     assert is_free_text_column(column) is free
+
+
+@pytest.mark.parametrize("name", ["Jayden's house", "jayden okafor flat", "Mrs Patel's shop",
+                                  "Tyrone's place"])
+def test_a_place_named_for_a_person_is_refused_and_nothing_kept(
+        idb: Settings, tmp_path: Path, name: str) -> None:
+    """A place's name is checked for a title or a given name (not for runs of capitals:
+    "Five Ways", "Bull Ring" are places); the refusal names the row and column, not the
+    value, and the place is not stored."""
+    import json
+
+    sample = json.loads((PROJECT_ROOT / "sample_data" / "places.geojson").read_text())
+    feats = sample["features"][:2]
+    feats[1] = {**feats[1], "properties": {**feats[1]["properties"], "ref": "PL-X1",
+                                           "name": name}}
+    f = tmp_path / "places_p.geojson"
+    f.write_text(json.dumps({**sample, "features": feats}))
+    res = load("places", f, actor="tests", settings=idb)
+    assert res.status == "rejected" and "a person's name" in res.message, res.message
+    assert name.split("'")[0].split()[-1].lower() not in res.message.lower()
+    with db.connect("admin", idb) as conn:
+        assert not conn.execute("SELECT 1 FROM place WHERE ref = 'PL-X1'").fetchone()
+
+
+def test_place_names_of_the_area_are_not_taken_for_people() -> None:
+    for place in ("Five Ways station", "Bull Ring", "St Paul's Square", "Victoria Square",
+                  "Kingsley Road", "Rose Lane"):
+        assert not person_name_in(place, (), runs=False), place
+    # a given name that is also a ward's ("Perry Barr"): the area's own names are known
+    assert person_name_in("Perry Barr bus station", (), runs=False)
+    assert not person_name_in("Perry Barr bus station", {"perry", "barr"}, runs=False)
+    assert person_name_in("seen at Jayden's house")  # typed text too

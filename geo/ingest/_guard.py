@@ -285,7 +285,7 @@ reported referred several many some every weekly daily evening evenings morning 
 weekend weekends and the for""".split())
 
 
-def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
+def person_name_in(text: str, known: Iterable[str] = (), runs: bool = True) -> bool:
     """Whether free text appears to hold a person's name: a title before a capitalised word
     (``Mrs Patel``); two or more capitalised words in a row none of which is a word of a
     thing's name (:data:`THING_WORDS`, and the words of ``known``: the area's ward, LSOA
@@ -295,14 +295,16 @@ def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
     ``Hope`` starting a sentence: :data:`geo.ingest._names.COMMON_WORDS`).
     ``Jayden Okafor was seen`` and ``seen with jayden`` hold one; ``West Midlands Police``,
     ``Stratford Road takeaway`` and ``Sutton Coldfield`` (a place of the area) do not. It
-    refuses rather than stores when in doubt."""
+    refuses rather than stores when in doubt. ``runs=False`` skips the rule of capitalised
+    runs, for the names of places ("Five Ways", "Bull Ring" are places; a title or a given
+    name still refuses "Jayden's flat")."""
     from geo.ingest._names import COMMON_WORDS, given_names
 
     text = str(text)[:20_000]
     if _TITLED.search(text):
         return True
     things = THING_WORDS | {w.lower() for w in known}
-    for run in _CAPITALISED_RUN.findall(text):
+    for run in _CAPITALISED_RUN.findall(text) if runs else ():
         words = [re.sub(r"['’][a-z]+$", "", w).lower() for w in re.split(r"[ _-]+", run) if w]
         if not any(w in things for w in words):
             return True
@@ -317,8 +319,9 @@ def person_name_in(text: str, known: Iterable[str] = ()) -> bool:
         starts = not before or before[-1] in ".!?:;\n"
         prev = tokens[k - 1].group().lower() if k else ""
         nxt = tokens[k + 1].group() if k + 1 < len(tokens) else ""
+        owner = m.group() != word  # "Jayden's house" is a person's; "St Paul's Square" not
         if prev in _DETERMINERS or (nxt.lower() in things and nxt.lower() not in _LINKS
-                                    and (nxt[:1].isupper() or len(nxt) > 3)):
+                                    and (nxt[:1].isupper() or (len(nxt) > 3 and not owner))):
             continue  # "the lane", "Rose Lane", "Aston station": a thing's name
         if low in COMMON_WORDS and (word.islower() or starts):
             continue  # the word, not a person
@@ -415,6 +418,7 @@ def check(
     prose: Iterable[str] = (),
     known: Iterable[str] = (),
     named: Iterable[str] = (),
+    place_names: Iterable[str] = (),
 ) -> None:
     """Raise :class:`IdentifierFound` for the first column that is or holds an identifier.
 
@@ -424,12 +428,14 @@ def check(
     description) but are still scanned for postcodes, e-mails, numbers and dates of birth
     named as such, as typed text is (:func:`identifier_in`), and for a person's name
     (:func:`person_name_in`, with ``known``: the words of the area's own names), as are
-    the ``named`` columns (short free text: an agency).
+    the ``named`` columns (short free text: an agency); ``place_names`` columns (a place's
+    name) are checked for a title or a given name (``person_name_in(runs=False)``).
     """
     allowed = {normalise(a) for a in allowed_names}
     skip = set(skip_values)
     prose_cols = set(prose)
     name_cols = prose_cols | set(named)
+    place_cols = set(place_names)
     columns = [str(c) for c in frame.columns]
     for col in frame.columns:
         what = column_identifies(col)
@@ -441,9 +447,11 @@ def check(
         uniques = pd.unique(frame[col])  # each distinct value once
         found = scan(pa.array(uniques, type=pa.string(), from_pandas=True),
                      prose_ok=col in prose_cols)
-        if col in name_cols:
+        if col in name_cols or col in place_cols:
             things = words_of(known)
-            named = np.array([person_name_in(str(v), things) for v in uniques], dtype=bool)
+            runs = col in name_cols
+            named = np.array([person_name_in(str(v), things, runs) for v in uniques],
+                             dtype=bool)
             found[named & (found == None)] = "a person's name"  # noqa: E711
         hits = np.flatnonzero(found != None)  # noqa: E711 - element-wise
         if len(hits):

@@ -217,6 +217,8 @@ def prepare_places(table: Table, ctx: Context, file_name: str) -> Prepared:
         allowed_names=("name", "description"),
         skip_values=[cols[f] for f in ("flagged_on",) if f in cols],
         prose=[cols[f] for f in ("description",) if f in cols],
+        known=ctx.known_words,
+        place_names=[cols[f] for f in ("name",) if f in cols],
     )
     for f in ("code", "name", "category"):
         if f not in cols:

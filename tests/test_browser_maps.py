@@ -2,7 +2,9 @@
 fixtures of ``tests/test_browser.py``): on a phone the legend is a closed "Legend" button
 that opens without covering the map's zoom buttons or most of the map; a place's popup
 shows its published figures and opens its profile; the Networks map draws its lines with
-arrows over the ward names, and a click on a place there opens the place's profile.
+arrows over the ward names, and a click on a place there opens the place's profile; on a
+phone the Map page's map starts on the first screen, its controls under it (above it on a
+wider screen).
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ def test_a_place_popup_shows_its_published_count_and_opens_its_profile(
     page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
     page.goto(f"{app_url}/?role=partner")
     wait_for_map(page)
+    map_box, controls = (page.locator(MAP_FRAME).bounding_box(),
+                         page.get_by_text("Colour by").bounding_box())
+    assert map_box and controls and controls["y"] < map_box["y"]  # on a desktop, above it
     frame = page.frame_locator(MAP_FRAME)
     text = _open_a_place_popup(page, frame)
     count = text.split("Incidents:")[1].split()[0]
@@ -140,4 +145,24 @@ def test_the_networks_map_draws_arrows_over_the_wards_and_a_place_opens_its_prof
     frame.locator(".ctx-popup").last.get_by_role("link", name="Open profile").click()
     page.get_by_role("heading", name="Place profile").wait_for(timeout=60_000)
     wait_for(lambda: "place=place" in page.url, what="the place in the profile's URL")
+    page.context.close()
+
+
+def test_on_a_phone_the_map_starts_on_the_first_screen(
+        app_url: str, browser: Browser, outside: list[str],  # noqa: F811
+        artifacts: Path) -> None:
+    page = fresh_page(browser, outside, viewport={"width": 390, "height": 844},
+                      is_mobile=True, has_touch=True)
+    page.goto(f"{app_url}/?role=partner")
+    wait_for_map(page)
+    area = page.locator(MAP_FRAME).bounding_box()
+    controls = page.get_by_text("Colour by").bounding_box()
+    assert area and controls
+    page.screenshot(path=str(artifacts / "phone-map-first-screen.png"))
+    print(f"phone map: top at {area['y']:.0f} px of the 844 px screen, "
+          f"{area['width']:.0f}x{area['height']:.0f} px; its controls at {controls['y']:.0f} px")
+    # under the title (before, under its controls: 604 px down, 240 px of it on the first
+    # screen): most of the map is on the first screen, its controls under it
+    assert area["y"] + 0.6 * area["height"] <= 844, area
+    assert controls["y"] > area["y"] + area["height"] - 1, (controls, area)
     page.context.close()

@@ -35,6 +35,14 @@ UNITS = {"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}
 # (analysts may keep the statistic's name; partners and board members read words)
 COLOURS = {"incidents": "Incidents",
            "hotspots": "Hot spots (Gi*)" if view.exact else "Hot spots"}
+#: on a phone (issue #31) the controls stack one above another and pushed the map about
+#: 600 px down the page: there the map comes first, under the title, and its controls and
+#: the sentence about it follow; a wider screen keeps controls above the map
+PHONE_MAP_FIRST = """
+<style>
+@media (max-width: 640px) { .st-key-map_page div:has(> .st-key-map_frame) {order: -1;} }
+</style>
+"""
 
 
 @st.fragment
@@ -42,6 +50,7 @@ def controls_and_map() -> None:
     """The map's controls, the map and what is said under it: a change of areas, colour or
     places reruns this part alone (issue #34: not the page's filters); a filter reruns
     the whole page, this part with it."""
+    st.html(PHONE_MAP_FIRST)
     left, mid, right = st.columns([2, 2, 3])
     unit = left.radio("Areas", list(UNITS), horizontal=True, key="map_unit", format_func=UNITS.get,
                       index=_state.choice("unit", list(UNITS), "ward"))
@@ -82,7 +91,8 @@ def controls_and_map() -> None:
                + (f" · {count_phrase(drawn, 'incident')} drawn as points, grouped where they "
                   "overlap (zoom in to separate them)" if drawn is not None else "")
                + " · click an area or place for its figures and a link to its profile")
-    _maps.show(m, f"map_{unit}")
+    with st.container(key="map_frame"):
+        _maps.show(m, f"map_{unit}")
     if colour == "hotspots":
         st.caption(mapping.HOTSPOT_SENTENCE)
     with st.expander(HOW_WORKED_OUT):
@@ -102,4 +112,5 @@ def controls_and_map() -> None:
                    "statistics leave these areas out.")
 
 
-controls_and_map()
+with st.container(key="map_page"):
+    controls_and_map()

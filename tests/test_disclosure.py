@@ -99,6 +99,27 @@ def test_changes_and_flags() -> None:
     assert people_text(2, PARTNER) == "fewer than 3"
 
 
+def test_a_recorder_hears_what_the_gate_issues_in_any_thread_while_open() -> None:
+    """The gate keeps nothing for tests: a recorder (tests/_gate.py) listens to its audit
+    event, in every thread (pages run in Streamlit's script thread), only while open."""
+    import threading
+
+    from _gate import Issued
+
+    with Issued() as outer:
+        with Issued() as inner:
+            worker = threading.Thread(target=publish, args=([60, 2], [0, 0], PARTNER))
+            worker.start()
+            worker.join()
+            assert people_text(9, PARTNER) == "3 or more"
+        shown = publish([60, 2], [0, 0], PARTNER)
+        change_text(shown[0], shown[1])
+    people_text(1, PARTNER)  # after both closed: heard by neither
+    assert inner.texts == {*texts(shown), "3 or more"}
+    assert outer.texts == inner.texts | {"n/a"}
+    assert "fewer than 3" not in outer.texts
+
+
 @pytest.mark.parametrize("k", [0, 1, 21, 100])
 def test_k_out_of_range_is_refused_with_a_clear_message(k: int) -> None:
     with pytest.raises(ValidationError, match=r"CONTEXTS_SUPPRESSION_K is .*from 2 to 20"):

@@ -553,11 +553,11 @@ def html_unescape(s: str) -> str:
 def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) -> None:
     """Every page as partner and as board member: each count shown was issued by the
     gate (pages the role may not open show nothing but the refusal)."""
+    from _gate import Issued
     from streamlit.testing.v1 import AppTest
     from test_dashboard import _place_id, run
 
     from geo.config import PROJECT_ROOT
-    from geo.stats.disclosure import issued, record_issued
 
     if role not in roles.PAGE_ROLES[page]:
         at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "views" / f"{page}.py"),
@@ -576,8 +576,7 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
     # it again (a board pack once showed a "5" issued before this test recorded)
     st.cache_data.clear()
     _maps.layer_map.clear()
-    record_issued(True)
-    try:
+    with Issued() as recorder:
         state = {"profile": ("ward", _ward_code(settings, "Castle Vale"))}
         if page == "profile":
             state = {"profile": ("place", _place_id(settings, "STN-AST"))}
@@ -597,9 +596,7 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
             at.session_state["profile"] = state = ("ward", _ward_code(settings, "Castle Vale"))
             at.run()
             seen += _seen_counts(at)
-        gate = issued()
-    finally:
-        record_issued(False)
+    gate = recorder.texts
     assert seen, "the page showed no count at all"
     assert gate
     stray = sorted(set(seen) - gate)

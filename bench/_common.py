@@ -56,7 +56,7 @@ def fresh_database(name: str) -> Settings:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(ident))
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         db.migrate(conn)
     return s
 

@@ -65,7 +65,7 @@ LEFT JOIN ward w ON ST_Intersects(w.geom, ST_SetSRID(ST_MakePoint(f.easting, f.n
 
 
 def _reset(s) -> None:
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         conn.execute("DELETE FROM quarantine; DELETE FROM incident; "
                      "DELETE FROM extract WHERE kind = 'incidents'")
         conn.commit()
@@ -93,7 +93,7 @@ def run(quick: bool = False) -> list[Figure]:
             return json.loads(out.stdout.strip().splitlines()[-1])
 
         def floor() -> None:
-            with db.connect("admin", s) as conn:
+            with db.connect("superuser", s) as conn:
                 conn.execute(FLOOR_TABLE)
                 with conn.cursor() as cur, cur.copy(
                         "COPY bench_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as cp, \
@@ -114,7 +114,7 @@ def run(quick: bool = False) -> list[Figure]:
             wards = gpd.read_file(SAMPLE / "birmingham_wards_2018_bng.geojson")
             joined = gpd.sjoin(pts, wards[["WardCode", "geometry"]], how="left",
                                predicate="within")
-            engine = create_engine(db.dsn("admin", s).replace("postgresql://",
+            engine = create_engine(db.dsn("superuser", s).replace("postgresql://",
                                                               "postgresql+psycopg://"))
             joined.drop(columns=["index_right"]).to_postgis("bench_notebook", engine,
                                                            if_exists="replace", chunksize=50_000)

@@ -85,7 +85,7 @@ def database(rows: int) -> str:
     if have == rows:
         from geo.store import db
 
-        with db.connect("admin", s) as conn:
+        with db.connect("superuser", s) as conn:
             db.migrate(conn)
         return DB_NAME
     load_sample(fresh_database(DB_NAME), rows)

@@ -95,7 +95,7 @@ def one(rows: int) -> dict[str, float]:
     assert res.rows_loaded == rows, res.message
     out: dict[str, float] = {"rows": rows, "generate_s": gen_s, "load_s": load_s,
                              "rows_per_s": rows / load_s}
-    with db.connect("admin", s, autocommit=True) as conn:
+    with db.connect("superuser", s, autocommit=True) as conn:
         conn.execute("ANALYZE")  # as autovacuum does within a minute of a load
     year = Filters(month("2025-01"), month("2025-12"))
     with db.connect("dashboard", s) as conn:
@@ -107,7 +107,7 @@ def one(rows: int) -> dict[str, float]:
         hotspot_table(conn, "hex", Filters(), emerging_too=True)
         out["emerging_hex_36m_s"] = time.perf_counter() - t
     out |= pages_cold()
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         out["db_mb"] = conn.execute("SELECT pg_database_size(current_database())"
                                     ).fetchone()[0] / 2**20
         out["incident_mb"] = conn.execute(  # a partitioned table: the sum of its parts

@@ -8,9 +8,14 @@ the ``contexts users`` command and the disclosure gate read it from here; the da
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
+
+#: a role of the app (a row of ``app_user``). Not a database role
+#: (:data:`geo.store.connect.DbRole`: the logins the dashboard and the loader connect as)
+AppRole = Literal["partner", "board", "analyst", "admin"]
 
 #: every role, from least to most access
-ROLES: tuple[str, ...] = ("partner", "board", "analyst", "admin")
+ROLES: tuple[AppRole, ...] = get_args(AppRole)
 
 ROLE_LABELS: dict[str, str] = {
     "partner": "Community safety partner",

@@ -143,11 +143,11 @@ def _recreate(settings: Settings) -> None:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             db.migrate(conn)
         seed = os.environ.get("CONTEXTS_TEST_DISCLOSURE_SEED")
         if seed:
-            with db.connect("admin", settings, autocommit=True) as conn:
+            with db.connect("superuser", settings, autocommit=True) as conn:
                 done = conn.execute("UPDATE disclosure_key SET seed = %s", (int(seed),))
                 assert done.rowcount == 1
 
@@ -302,7 +302,7 @@ def reader(settings: Settings, areas: tuple[str, ...] = ("*",)
     functions do: as ``contexts_reader``, with the pass of ``areas`` entered. The raw rows
     row-level security shows a partner, to compare the pages' reads with (the dashboard
     role itself may not read those tables, migration 0023)."""
-    with psycopg.connect(db.dsn("admin", settings)) as conn:
+    with psycopg.connect(db.dsn("superuser", settings)) as conn:
         conn.execute("SELECT contexts_enter(%s)",
                      (db.area_pass(tuple(areas) or ("",), settings),))
         conn.execute("SET ROLE contexts_reader")
@@ -364,7 +364,7 @@ def ingest_settings() -> Settings:
 
 @pytest.fixture
 def admin(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
-    with db.connect("admin", settings, autocommit=True) as conn:
+    with db.connect("superuser", settings, autocommit=True) as conn:
         yield conn
 
 

@@ -27,13 +27,13 @@ def _two_users(settings):
     access.set_user(PARTNER, "partner", ("E05011118",), actor="os:tests",
                     display_name="Pat", settings=settings)
     yield
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         conn.execute("DELETE FROM app_user WHERE identity = ANY(%s)",
                      ([ADMIN, PARTNER, "new-h31@example.org"],))
 
 
 def _user(settings, identity: str) -> tuple:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return conn.execute("SELECT role, areas, active, display_name FROM app_user "
                             "WHERE identity = %s", (identity,)).fetchone()
 
@@ -98,7 +98,7 @@ def test_an_admin_changes_a_role_and_areas_and_disables_a_user(settings) -> None
 
 @pytest.mark.usefixtures("two_users")
 def test_the_last_active_admin_is_kept_and_bad_input_refused(settings) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         others = conn.execute("SELECT identity FROM app_user WHERE role = 'admin' AND active "
                               "AND identity <> %s", (ADMIN,)).fetchall()
     if not others:

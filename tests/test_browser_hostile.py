@@ -34,7 +34,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def hostile_app(settings) -> Iterator[str]:
     """The app, over the test database with every place renamed to a hostile name."""
-    with db.connect("admin", settings, autocommit=True) as conn:
+    with db.connect("superuser", settings, autocommit=True) as conn:
         before = conn.execute("SELECT place_id, name FROM place").fetchall()
         with conn.transaction():
             for k, (place_id, _) in enumerate(before):
@@ -44,7 +44,7 @@ def hostile_app(settings) -> Iterator[str]:
         with running_app() as url:
             yield url
     finally:
-        with db.connect("admin", settings, autocommit=True) as conn, conn.transaction():
+        with db.connect("superuser", settings, autocommit=True) as conn, conn.transaction():
             for place_id, name in before:
                 conn.execute("UPDATE place SET name = %s WHERE place_id = %s", (name, place_id))
 

@@ -33,7 +33,7 @@ AGENDA_PDF = "actor = 'demo:partner' AND target = 'next meeting agenda (PDF)'"
 
 
 def _agenda_pdfs(settings) -> int:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return int(conn.execute(
             f"SELECT count(*) FROM audit_log WHERE {AGENDA_PDF}").fetchone()[0])  # noqa: S608
 

@@ -82,11 +82,11 @@ def test_checkout_in_closed_folder_starts_migrates_resets_and_stops(tmp_path: Pa
             assert c.root == link and not link.is_symlink()
             assert cluster.status(s).startswith(f"running: data in {c.data} (inside the checkout)")
 
-        with db.connect("admin", s) as conn:
+        with db.connect("superuser", s) as conn:
             applied = db.migrate(conn)
         migrations = [path.name for _, path in db.migration_files()]
         assert applied == migrations + [f"functions/{p.name}" for _, p in db.function_files()]
-        with db.connect("admin", s) as conn:
+        with db.connect("superuser", s) as conn:
             row = conn.execute("SELECT count(*) FROM schema_migration").fetchone()
         assert row == (len(migrations),)
         # The roles the migrations made log in through this cluster's socket.

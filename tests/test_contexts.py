@@ -23,7 +23,7 @@ ANALYST = ("ana@example.org", "analyst")
 
 
 def _audit(settings, target: str) -> pd.DataFrame:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return pd.DataFrame(conn.execute(
             "SELECT action, target, outcome FROM audit_log WHERE target = %s "
             "ORDER BY audit_id", (target,)).fetchall(), columns=["action", "target", "outcome"])
@@ -279,7 +279,7 @@ def test_the_demo_agenda_of_its_last_month_matches_the_truth(settings) -> None:
     assert TRUTH["complex_strategy"]["flagged"] not in set(a.flagged["ref"])
     assert (a.flagged["max_people"] >= 3).all()
     assert sorted(a.ended["ref"]) == t["interventions_ended"]
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         centre = dict(conn.execute(
             "SELECT ref, ST_AsText(ST_Centroid(geom)) FROM place").fetchall())
     for key, category in (("new_hot_spot_near", "new hot spot"),

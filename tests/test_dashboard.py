@@ -152,7 +152,7 @@ def test_aggregate_roles_see_no_small_numbers_points_or_keys(settings, role: str
 
 
 def _place_id(settings, ref: str) -> str:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return str(conn.execute("SELECT place_id FROM place WHERE ref = %s", (ref,)).fetchone()[0])
 
 
@@ -177,7 +177,7 @@ def test_analyst_sees_points_and_exact_counts(settings) -> None:
 
 @pytest.mark.parametrize("page", ["upload", "admin"])
 def test_partner_cannot_open_analyst_pages_even_directly(settings, page: str) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         before = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
                               ).fetchone()[0]
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / PAGES[page]), default_timeout=60)
@@ -185,7 +185,7 @@ def test_partner_cannot_open_analyst_pages_even_directly(settings, page: str) ->
     at.run()
     assert at.error and "do not have access" in at.error[0].value
     assert not at.get("file_uploader")
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         after = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
                              ).fetchone()[0]
     assert after == before + 1
@@ -194,7 +194,7 @@ def test_partner_cannot_open_analyst_pages_even_directly(settings, page: str) ->
 def test_every_map_asset_is_local(settings) -> None:
     # place names are the partnership's text, shown as text (tests/test_security_attacks.py
     # loads one with a URL in it, and under pytest-xdist it may run first): not assets
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM place WHERE name ~ 'https?://'")]
     at = run("analyst", "map")
     for args in component_args(at):
@@ -226,7 +226,7 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
     from geo.services import actions
 
     ref = "INT-TEST-EDIT"
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]
     actions.add_intervention("tests", "analyst", ref=ref, place_id=place, kind="lighting_cctv",
                              agency="Council", start_month=date(2025, 3, 1), end_month=None,
@@ -242,7 +242,7 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
         at.date_input(key=f"iv_edit_end_{ref}").set_value(date(2025, 9, 1))
         [b for b in at.button if b.label == "Save"][-1].click().run()
         assert not at.exception and f"{ref} saved." in visible_text(at)
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             row = conn.execute("SELECT agency, description, end_month FROM intervention "
                                "WHERE ref = %s", (ref,)).fetchone()
             audited = conn.execute("SELECT outcome FROM audit_log WHERE action = "
@@ -255,7 +255,7 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
         at.text_area(key=f"iv_edit_description_{ref}").input("Met the family at B5 4BU")
         [b for b in at.button if b.label == "Save"][-1].click().run()
         assert "full postcode" in visible_text(at)
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             assert conn.execute("SELECT description FROM intervention WHERE ref = %s",
                                 (ref,)).fetchone()[0].startswith("Lighting")
         # partners see no form, and the action itself refuses them
@@ -267,7 +267,7 @@ def test_analyst_edits_an_intervention_and_a_partner_may_not(settings) -> None:
                                       start_month=date(2025, 3, 1), end_month=None,
                                       description="", settings=settings)
     finally:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = %s", (ref,))
             conn.commit()
 

@@ -28,7 +28,7 @@ from geo.store.audit import record
 
 
 def _audit_rows(settings: Settings, after: int) -> list[tuple[Any, ...]]:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return conn.execute(
             "SELECT actor, role, action, target, outcome, db_login, at > now() - "
             "interval '10 minutes' FROM audit_log WHERE audit_id > %s ORDER BY audit_id",
@@ -36,7 +36,7 @@ def _audit_rows(settings: Settings, after: int) -> list[tuple[Any, ...]]:
 
 
 def _last_id(settings: Settings) -> int:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return int(conn.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log")
                    .fetchone()[0])  # type: ignore[index]
 
@@ -60,7 +60,7 @@ def owner(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
     """The owner's login, autocommit (each attempt on its own), its leftovers dropped."""
     with db.connect("owner", settings, autocommit=True) as conn:
         yield conn
-    with db.connect("admin", settings, autocommit=True) as conn:
+    with db.connect("superuser", settings, autocommit=True) as conn:
         conn.execute("DROP FUNCTION IF EXISTS public.attack_audit() CASCADE")
 
 
@@ -101,7 +101,7 @@ def test_2_owner_cannot_touch_the_audit_log(settings: Settings,
          "contexts_owner"),
         ("os:tester", "cli", "purge", "older than 1200 months", "ok", "contexts_loader")]
     assert all(r[6] for r in rows)  # stamped now, by the database
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = "
                             "'audit_log'::regclass").fetchone() == (0,)
 
@@ -139,7 +139,7 @@ def hijack(settings: Settings) -> Iterator[None]:
         conn.execute(HIJACK)
         conn.commit()
     yield
-    with db.connect("admin", settings, autocommit=True) as conn:
+    with db.connect("superuser", settings, autocommit=True) as conn:
         conn.execute("DROP OPERATOR IF EXISTS public.|| (text, integer)")
         conn.execute("DROP FUNCTION IF EXISTS public.attack_cat(text, integer)")
         conn.execute("DROP FUNCTION IF EXISTS public.contexts_mac(character varying)")
@@ -173,7 +173,7 @@ def test_3_owner_cannot_hijack_the_gate_through_the_search_path(
     with db.connect("owner", settings) as conn:
         conn.execute("SELECT contexts_enter(%s)", (pass_,))
         conn.commit()
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         seen = conn.execute("SELECT who, secret FROM attack_seen").fetchall()
         secret = conn.execute("SELECT secret FROM gate_secret").fetchone()[0]  # type: ignore[index]
     assert ("contexts_owner", None) in seen  # the trap above
@@ -232,7 +232,7 @@ def _page_params() -> dict[str, Any]:
 
 def _area_tables(settings: Settings) -> dict[str, tuple[int, int]]:
     """Every table with row-level security and every partition of one: its oid and rows."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         found = conn.execute("""
             SELECT c.relname, c.oid::bigint FROM pg_class c
             WHERE c.relnamespace = 'public'::regnamespace AND c.relrowsecurity
@@ -301,7 +301,7 @@ def test_5_explain_shows_the_dashboard_role_no_hidden_rows(settings: Settings) -
         assert conn.execute(db.sql("data_months")).fetchall()
         assert sum(r[1] for r in conn.execute(db.sql("data_months")).fetchall()) == 20_000
     # and every page read's function is one of those above
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         made = {r[0] for r in conn.execute(
             "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace "
             "AND has_function_privilege('contexts_dashboard', oid, 'EXECUTE') "
@@ -328,7 +328,7 @@ def lax_dashboard(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
-        with db.connect("admin", settings, autocommit=True) as conn:
+        with db.connect("superuser", settings, autocommit=True) as conn:
             conn.execute(psycopg.sql.SQL("ALTER ROLE contexts_dashboard IN DATABASE {} "
                                          "RESET ALL").format(name))
 
@@ -371,7 +371,7 @@ def test_4_a_page_read_connection_with_another_login_is_refused(settings: Settin
         conn = db.GuardedConnection.connect(db.dsn(role, settings))
         with conn, pytest.raises(db.WrongRole):
             db.as_dashboard(conn)
-    with db.GuardedConnection.connect(db.dsn("admin", settings)) as conn:
+    with db.GuardedConnection.connect(db.dsn("superuser", settings)) as conn:
         db.as_dashboard(conn)
         assert conn.execute("SELECT current_user").fetchone() == ("contexts_dashboard",)
         conn._contexts_guard = {"pass": db.area_pass(("E09000001",), settings),

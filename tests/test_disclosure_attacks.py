@@ -604,7 +604,7 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
 
 
 def _ward_code(settings, name: str) -> str:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return str(conn.execute("SELECT ward_code FROM ward WHERE name = %s", (name,)
                                 ).fetchone()[0])
 

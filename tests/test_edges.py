@@ -183,7 +183,7 @@ def test_the_ledger_records_the_coverage(covered_db) -> None:
         ledger = db.frame(conn, "extracts_list", {"limit": 10}).set_index("extract_id")
         area = conn.execute("SELECT ST_Area(ST_Union(geom)) FROM ward").fetchone()[0]
         centre = _centre(conn)
-    with db.connect("admin", s) as conn:  # (the dashboard role reads no incident itself)
+    with db.connect("superuser", s) as conn:  # (the dashboard role reads no incident itself)
         outside = conn.execute(
             "SELECT count(*) FROM incident WHERE extract_id = %s AND NOT ward_code = ANY(%s)",
             (res.extract_id, list(CENTRE))).fetchone()[0]
@@ -233,7 +233,7 @@ def test_coverage_is_that_of_the_data_selected(covered_db, tmp_path) -> None:
         t24 = hotspot_table(conn, "ward", in_2024)
     assert not c17.whole and c17.share == pytest.approx(0.0736, abs=0.001)
     assert c17.extracts == 1 and "Ladywood" in c17.labels
-    with db.connect("admin", s) as conn:  # the module's other tests may have loaded more
+    with db.connect("superuser", s) as conn:  # the module's other tests may have loaded more
         loaded = conn.execute("SELECT count(*) FROM extract WHERE kind = 'incidents' "
                               "AND status = 'loaded'").fetchone()[0]
     assert c24.whole and both.whole and both.extracts == loaded >= 2
@@ -258,7 +258,7 @@ def test_a_polygon_file_as_coverage_and_bad_declarations(covered_db, tmp_path) -
                  "2023-03,cce,410000,300000\n")
     res = load("incidents", f, actor="tests", settings=s, covers=poly)
     assert res.status == "loaded", res.message
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         kind, share, outside, same = conn.execute(
             "SELECT c.kind, c.share, c.rows_outside, ST_Area(ST_SymDifference(c.geom, w.geom))"
             " / ST_Area(w.geom) FROM extract_coverage c, ward w"

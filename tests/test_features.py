@@ -21,7 +21,7 @@ pytestmark = pytest.mark.db
 
 
 def _layer(settings: Settings, name: str) -> list[tuple[str, float, float]]:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return [(r[0], round(r[1]), round(r[2])) for r in conn.execute(
             "SELECT GeometryType(geom), ST_X(ST_PointOnSurface(geom)), "
             "ST_Y(ST_PointOnSurface(geom)) FROM feature WHERE layer = %s ORDER BY 2, 3",
@@ -42,7 +42,7 @@ def test_points_and_polygons_load_as_a_layer_and_replace_it(ingest_settings: Set
     assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (3, 2, 1)
     assert _layer(ingest_settings, "Fast food outlets") == [
         ("POINT", 407500, 287500), ("POINT", 407900, 287700)]
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         kind = conn.execute("SELECT kind FROM extract WHERE extract_id = %s",
                             (res.extract_id,)).fetchone()[0]
         # no column of the file is stored: the table has none to store it in
@@ -80,11 +80,11 @@ def test_a_refused_layer_stores_nothing(ingest_settings: Settings, tmp_path: Pat
                                         name: str | None, columns: str, said: str) -> None:
     path = tmp_path / "layer.csv"
     path.write_text(columns)
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         before = conn.execute("SELECT count(*) FROM feature").fetchone()[0]
     res = load("features", path, actor="tests", settings=ingest_settings, feature=name)
     assert res.status == "rejected" and said in res.message, res.message
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         assert conn.execute("SELECT count(*) FROM feature").fetchone()[0] == before
 
 

@@ -42,7 +42,7 @@ def test_cluster_runs_postgis(admin: psycopg.Connection) -> None:
 def test_migrations_are_recorded_and_idempotent(settings, admin: psycopg.Connection) -> None:
     before = admin.execute("SELECT version, sha256 FROM schema_migration ORDER BY 1").fetchall()
     assert [v for v, _ in before] == [v for v, _ in db.migration_files()]
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         assert db.migrate(conn) == []
     after = admin.execute("SELECT version, sha256 FROM schema_migration ORDER BY 1").fetchall()
     assert before == after

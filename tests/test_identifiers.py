@@ -92,7 +92,7 @@ def test_poisoned_files_leave_nothing_identifying_anywhere(
     log = cluster.locate(idb).logfile
     log_start = log.stat().st_size if log.exists() else 0
     # the module's other tests share the database, in any order: look at this test's loads
-    with db.connect("admin", idb) as conn:
+    with db.connect("superuser", idb) as conn:
         before = conn.execute("SELECT coalesce(max(extract_id), 0) FROM extract").fetchone()[0]
     for kind, path, label, want in poisoned(tmp_path):
         res = load(kind, path, settings=idb, label=label, file_name=path.name)
@@ -108,7 +108,7 @@ def test_poisoned_files_leave_nothing_identifying_anywhere(
     with pytest.raises(contexts.ContextError) as refused:
         contexts.load_file(ctx, *ANALYST, settings=idb)
     assert "a person's name" in str(refused.value) and "Adeyemi" not in str(refused.value)
-    dump = subprocess.run(["pg_dump", db.dsn("admin", idb)], check=True, capture_output=True,
+    dump = subprocess.run(["pg_dump", db.dsn("superuser", idb)], check=True, capture_output=True,
                           text=True).stdout
     with log.open("rb") as fh:
         fh.seek(log_start)
@@ -120,7 +120,7 @@ def test_poisoned_files_leave_nothing_identifying_anywhere(
         assert not found, (where, found)
     # what was stored instead: neutral labels with the files' digests, and quarantine
     # details that say why without quoting
-    with db.connect("admin", idb) as conn:
+    with db.connect("superuser", idb) as conn:
         names = [r[0] for r in conn.execute(
             "SELECT file_name FROM extract WHERE kind = 'incidents' AND extract_id > %s "
             "ORDER BY extract_id", (before,))]
@@ -201,7 +201,7 @@ def test_file_names_stored_before_are_relabelled(idb: Settings) -> None:
     being stored (their name and message), and leaves labels alone."""
     sql = (PROJECT_ROOT / "sql" / "migrations" / "0022_extract_names_relabelled.sql").read_text()
     digest = "ab" * 32
-    with db.connect("admin", idb) as conn:
+    with db.connect("superuser", idb) as conn:
         rows = []
         for name in ("Jayden_Okafor_referral.csv", "police.uk 2017-10 street, west-midlands",
                      "March referrals (typed)"):
@@ -318,7 +318,7 @@ def test_a_second_poisoned_set_of_every_kind_loads_and_stores_nothing_planted(
             contexts.save(*ANALYST, contexts.Entry(ref="CTX-Q3", name="Hockley flyover",
                                                    kind="place", summary=typed),
                           settings=idb)
-    dump = subprocess.run(["pg_dump", db.dsn("admin", idb)], check=True, capture_output=True,
+    dump = subprocess.run(["pg_dump", db.dsn("superuser", idb)], check=True, capture_output=True,
                           text=True).stdout
     with log.open("rb") as fh:
         fh.seek(log_start)
@@ -329,7 +329,7 @@ def test_a_second_poisoned_set_of_every_kind_loads_and_stores_nothing_planted(
         found = [v for v in PLANTED_2 if v in text.lower()]
         assert not found, (where, found)
     # the structured fields are kept: the quarantined ages say why without quoting
-    with db.connect("admin", idb) as conn:
+    with db.connect("superuser", idb) as conn:
         kept = conn.execute("SELECT type, agency, description FROM intervention "
                             "WHERE ref = 'Q-1'").fetchone()
     assert kept == ("patrols", "West Midlands Police", "")
@@ -372,7 +372,7 @@ def test_a_place_named_for_a_person_is_refused_and_nothing_kept(
     res = load("places", f, actor="tests", settings=idb)
     assert res.status == "rejected" and "a person's name" in res.message, res.message
     assert name.split("'")[0].split()[-1].lower() not in res.message.lower()
-    with db.connect("admin", idb) as conn:
+    with db.connect("superuser", idb) as conn:
         assert not conn.execute("SELECT 1 FROM place WHERE ref = 'PL-X1'").fetchone()
 
 

@@ -42,7 +42,7 @@ NEW_STREET_BNG = (406900, 286600)
 
 
 def counts(s: Settings) -> dict[str, int]:
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         return {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
             for t in TABLES
@@ -65,7 +65,7 @@ def test_lon_lat_csv_loads_and_is_assigned(ingest_settings: Settings, tmp_path: 
     )
     res = load("incidents", f, settings=ingest_settings)
     assert (res.status, res.rows_read, res.rows_loaded, res.rows_quarantined) == ("loaded", 2, 2, 0)
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         rows = conn.execute(
             "SELECT ward_code, lsoa_code, p.ref, harm_type, risk_level, hex_i, "
             "hex_j FROM incident i LEFT JOIN place p USING (place_id) "
@@ -104,7 +104,7 @@ def test_ward_and_lsoa_code_only(ingest_settings: Settings, tmp_path: Path) -> N
     res = load("incidents", f, settings=ingest_settings)
     assert res.rows_loaded == 2
     assert res.reasons == {"unknown_ward_code": 1, "no_location": 1}
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         rows = conn.execute(
             "SELECT ward_code, lsoa_code, place_id, geom IS NULL, hex_i "
             "FROM incident WHERE extract_id = %s ORDER BY source_row",
@@ -134,7 +134,7 @@ def test_swapped_and_out_of_area_lon_lat(ingest_settings: Settings, tmp_path: Pa
 
 
 def quarantine(s: Settings, extract_id: int) -> list[dict]:
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         cur = conn.execute(
             "SELECT row_number, reason, row_values FROM quarantine "
             "WHERE extract_id = %s ORDER BY row_number",
@@ -220,7 +220,8 @@ def test_identifiers_reject_the_file_and_are_stored_nowhere(
     assert after["quarantine"] == before["quarantine"]
     assert after["extract"] == before["extract"] + 1  # the rejection is on the ledger
     dump = subprocess.run(
-        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+        ["pg_dump", db.dsn("superuser", ingest_settings)], check=True, capture_output=True,
+        text=True
     ).stdout
     assert value not in dump
 
@@ -244,7 +245,8 @@ def test_free_text_columns_are_left_out_and_stored_nowhere(
     assert (f"column {header!r} left out: free text is never loaded from files: type notes "
             "on the page, where they are checked") in res.message
     dump = subprocess.run(
-        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+        ["pg_dump", db.dsn("superuser", ingest_settings)], check=True, capture_output=True,
+        text=True
     ).stdout
     assert value not in dump
 
@@ -259,7 +261,7 @@ def test_person_key_is_pseudonymised(ingest_settings: Settings, tmp_path: Path) 
         f"2024-03,cce,{lon},{lat},CASE-000001\n2024-03,cce,{lon},{lat},\n",
     )
     res = load("incidents", f, settings=ingest_settings)
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         keys = [
             r[0]
             for r in conn.execute(
@@ -270,7 +272,8 @@ def test_person_key_is_pseudonymised(ingest_settings: Settings, tmp_path: Path) 
     assert keys[0] == keys[1] != keys[2] and keys[3] is None
     assert all(len(k) == 64 for k in keys[:3])
     dump = subprocess.run(
-        ["pg_dump", db.dsn("admin", ingest_settings)], check=True, capture_output=True, text=True
+        ["pg_dump", db.dsn("superuser", ingest_settings)], check=True, capture_output=True,
+        text=True
     ).stdout
     assert "778812" not in dump
 
@@ -330,7 +333,7 @@ def test_police_uk_archive_shape(ingest_settings: Settings, tmp_path: Path) -> N
     f = write(tmp_path, "2024-05-west-midlands-street.csv", head + "\n".join(rows) + "\n")
     res = load("incidents", f, settings=ingest_settings)
     assert (res.rows_read, res.rows_loaded, res.reasons) == (4, 3, {"no_location": 1})
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         harms = [
             r[0]
             for r in conn.execute(
@@ -350,7 +353,7 @@ def test_real_police_uk_api_file(ingest_settings: Settings, tmp_path: Path) -> N
     assert res.rows_read == 17_260
     assert res.rows_read == res.rows_loaded + res.rows_quarantined
     assert res.rows_loaded > 17_000
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         mix = dict(
             conn.execute(
                 "SELECT harm_type, count(*) FROM incident WHERE extract_id=%s GROUP BY 1",
@@ -394,7 +397,7 @@ def test_places_from_zipped_shapefile_and_geopackage_with_repair(
             zf.write(p, p.name)
     res = load("places", z, settings=ingest_settings)
     assert (res.status, res.rows_loaded) == ("loaded", 1), res.message
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         valid, srid, cat = conn.execute(
             "SELECT bool_and(ST_IsValid(geom)), min(ST_SRID(geom)), "
             "min(category) FROM place WHERE ref IN ('T-1','T-4')"
@@ -548,7 +551,7 @@ def test_a_file_in_many_chunks_is_loaded_as_one(
     report = quarantine_report(res.extract_id, ingest_settings)
     assert dict(zip(report["row_number"], report["reason"], strict=True)) == {
         7: "bad_month", 1502: "unknown_harm_type", 3001: "outside_area"}
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         rows = conn.execute("SELECT count(DISTINCT source_row), min(source_row), "
                             "max(source_row) FROM incident WHERE extract_id = %s",
                             (res.extract_id,)).fetchone()
@@ -588,7 +591,7 @@ def test_rows_at_the_edges_of_chunks_keep_their_row_and_column(
                    1401: ("unknown_risk_level", "risk_level"),
                    1402: ("unknown_age_band", "age_band"),
                    2001: ("outside_area", "easting, northing")}
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         keys = dict(conn.execute(
             "SELECT source_row, person_key FROM incident WHERE extract_id = %s "
             "AND source_row = ANY (%s)", (res.extract_id, [2, 2000, 703])).fetchall())
@@ -600,7 +603,7 @@ def test_rows_at_the_edges_of_chunks_keep_their_row_and_column(
 def test_cells_give_the_answer_of_the_polygons(settings: Settings) -> None:
     """The demo's 20,000 incidents were assigned through the 50 m cells where they could
     be: every one has the ward, LSOA and place a point-in-polygon test gives."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         share = conn.execute(
             "SELECT avg((c.ci IS NOT NULL)::int) FROM incident i LEFT JOIN area_cell c "
             "ON c.ci = floor(ST_X(i.geom) / 50)::int AND c.cj = floor(ST_Y(i.geom) / 50)::int "
@@ -628,7 +631,7 @@ def test_cells_give_the_answer_of_the_polygons(settings: Settings) -> None:
 
 
 def test_cells_lie_inside_one_ward_and_one_lsoa(settings: Settings) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         n, bad = conn.execute("""
             WITH c AS (SELECT *, ST_MakeEnvelope(ci * 50.0, cj * 50.0, ci * 50.0 + 50,
                                                  cj * 50.0 + 50, 27700) AS box
@@ -647,7 +650,7 @@ def test_cells_lie_inside_one_ward_and_one_lsoa(settings: Settings) -> None:
 
 
 def test_each_load_is_a_partition_checked_before_it_is_attached(settings: Settings) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         parts = {r[0] for r in conn.execute(
             "SELECT inhrelid::regclass::text FROM pg_inherits "
             "WHERE inhparent = 'incident'::regclass").fetchall()}

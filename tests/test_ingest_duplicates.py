@@ -42,7 +42,7 @@ def ds() -> Iterator[Settings]:
 @pytest.fixture(scope="module")
 def points(ds: Settings) -> np.ndarray:
     """A point inside each ward, as longitude and latitude."""
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         rows = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p "
                             "FROM ward ORDER BY ward_code) s").fetchall()
     xy = np.array(rows, dtype=float)
@@ -73,12 +73,12 @@ def write(folder: Path, name: str, header: str, lines: list[str], crlf: bool = F
 
 
 def incidents(ds: Settings) -> int:
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         return int(conn.execute("SELECT count(*) FROM incident").fetchone()[0])
 
 
 def extract_rows(ds: Settings, extract_id: int) -> int:
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         return int(conn.execute("SELECT count(*) FROM incident WHERE extract_id = %s",
                                 (extract_id,)).fetchone()[0])
 
@@ -103,7 +103,7 @@ def test_overlapping_months_replace_the_older_extracts_crimes(
     assert extract_rows(ds, a.extract_id) == 40
     assert extract_rows(ds, b.extract_id) == 59
     assert_rollups_fresh(ds)
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         rec = conn.execute("SELECT replaced_extract, what, rows_replaced FROM "
                            "extract_replacement WHERE extract_id = %s",
                            (b.extract_id,)).fetchall()
@@ -156,7 +156,7 @@ def test_a_republished_month_with_changed_outcomes_replaces_the_old_one(
         outcome_line(k, "Offender given a caution") for k in range(400, 410)]), settings=ds)
     assert o2.replaced == {str(o1.extract_id): 10}
     assert f"10 outcomes already loaded from extract {o1.extract_id}: replaced" in o2.message
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         got = dict(conn.execute("SELECT outcome, count(*) FROM crime_outcome "
                                 "WHERE month = '2022-04-01' GROUP BY outcome").fetchall())
     assert got == {"Under investigation": 10, "Offender given a caution": 10}
@@ -193,7 +193,7 @@ def test_a_force_extract_exported_twice_counts_once(
     k2 = load("incidents", write(tmp_path, "keyed_fixed.csv", head_ref, corrected),
               settings=ds)
     assert k2.replaced == {str(k1.extract_id): 30}
-    with db.connect("admin", ds) as conn:
+    with db.connect("superuser", ds) as conn:
         risks = conn.execute("SELECT DISTINCT risk_level FROM incident WHERE extract_id "
                              "IN (%s, %s)", (k1.extract_id, k2.extract_id)).fetchall()
     assert risks == [("medium",)]

@@ -100,12 +100,12 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]],
 
 
 def dump(s: Settings) -> str:
-    return subprocess.run(["pg_dump", db.dsn("admin", s)], check=True, capture_output=True,
+    return subprocess.run(["pg_dump", db.dsn("superuser", s)], check=True, capture_output=True,
                           text=True).stdout
 
 
 def rows_of(s: Settings, sql: str, *params: object) -> list[tuple]:
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
 
@@ -422,7 +422,7 @@ def test_quarantine_and_ledger_keep_nothing_identifying(ingest_settings: Setting
                                    "harm_type", "risk_level", "age_band", "longitude",
                                    "latitude", "easting", "northing"}
     assert report["detail"].str.len().min() > 10
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         name = conn.execute("SELECT file_name FROM extract WHERE extract_id = %s",
                             (res.extract_id,)).fetchone()[0]
         targets = [r[0] for r in conn.execute(

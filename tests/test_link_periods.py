@@ -20,7 +20,7 @@ pytestmark = pytest.mark.pages
 
 
 def _last(settings) -> date:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         last: date = conn.execute("SELECT max(month) FROM rollup_ward_month").fetchone()[0]
     return last
 

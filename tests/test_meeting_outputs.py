@@ -105,7 +105,7 @@ def test_the_agenda_pdf_says_what_the_page_says(settings, artifacts, role: str) 
 def test_a_partners_profile_pdf_has_the_published_figures_and_no_small_count(
         settings, artifacts, role: str) -> None:
     branches = set()
-    with db.connect("admin", settings) as conn:  # the place with fewest incidents
+    with db.connect("superuser", settings) as conn:  # the place with fewest incidents
         quiet = str(conn.execute(
             "SELECT p.place_id FROM place p LEFT JOIN incident i USING (place_id) "
             "GROUP BY 1 ORDER BY count(i.*), 1 LIMIT 1").fetchone()[0])

@@ -273,7 +273,7 @@ def _differences(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def found(settings: Settings) -> Iterator[dict[str, Any]]:
     """The catalogue of the test database (migrated, the demo loaded: partitions made)."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         yield catalogue(conn)
 
 

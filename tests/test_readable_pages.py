@@ -132,7 +132,7 @@ def test_analyst_points_are_all_drawn_and_the_caption_says_how_many(settings) ->
     said = re.search(r"([\d,]+) incidents? drawn as points", caption)
     assert said and int(said.group(1).replace(",", "")) == drawn, caption
     lo, hi = at.select_slider(key="period").value
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         total = conn.execute("SELECT count(*) FROM incident WHERE geom IS NOT NULL "
                              "AND month BETWEEN %s AND %s", (lo, hi)).fetchone()[0]
     assert drawn == total > 3000
@@ -184,7 +184,7 @@ def _quiet_place(settings) -> tuple[str, str]:
     their day x hour cell (a count of 1 is always published as "<5") while the month's
     total is at least 15 (likely published as 10 or more: the detail rule of issue #27
     shows a partner the breakdown of a place's month only then); the latest such month."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         place, month = conn.execute("""
             SELECT c.place_id::text, c.month FROM (
                 SELECT place_id, month, extract(isodow FROM occurred_at) AS d,
@@ -238,7 +238,7 @@ def test_the_profile_opens_on_the_busiest_place(settings, role: str) -> None:
     assert shown != "<5" and int(str(shown).replace(",", "")) >= 5
     if role == "analyst":
         lo, hi = at.select_slider(key="period").value
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             counts = dict(conn.execute(
                 "SELECT place_id::text, sum(n) FROM rollup_place_month WHERE month BETWEEN "
                 "%s AND %s AND place_id IS NOT NULL GROUP BY 1", (lo, hi)).fetchall())
@@ -316,7 +316,7 @@ def test_an_older_link_keeps_its_months_and_offers_the_latest(settings) -> None:
     notice = " ".join(i.value for i in at.info)
     at.button(key="period_latest").click().run()
     lo, hi = at.select_slider(key="period").value
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         last = conn.execute("SELECT max(month) FROM rollup_ward_month").fetchone()[0]
     assert hi == last and len(pd.date_range(str(lo), str(hi), freq="MS")) == 6
     assert f"Newer data to {last:%b %Y}" in notice, notice
@@ -383,7 +383,7 @@ def test_upload_meeting_and_audit_log_show_words_not_codes(settings, tmp_path) -
     assert "Board pack" in set(admin.dataframe[-1].value["What"])
     assert not _codes_shown(admin), _codes_shown(admin)
 
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         words = {r[0] for r in conn.execute(
             "SELECT label FROM place_category")}
     meeting = run("partner", "meeting")

@@ -95,7 +95,7 @@ def test_a_load_on_the_primary_is_visible_on_the_replica(standby: Settings) -> N
     from_template(s, "boundaries")  # copied on the primary: replayed by the standby too
     assert load("incidents", SAMPLE / "incidents.csv", actor="tests",
                 settings=s).status == "loaded"
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         on_primary = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
     assert on_primary > 0
     replica.wait_caught_up(s)
@@ -123,7 +123,7 @@ def test_pages_read_from_the_replica(reading_replica: Settings, role: str, page:
 
 def test_audit_writes_go_to_the_primary_while_reads_use_the_replica(
         reading_replica: Settings) -> None:
-    with db.connect("admin", reading_replica) as conn:
+    with db.connect("superuser", reading_replica) as conn:
         before = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
                               ).fetchone()[0]  # type: ignore[index]
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "views" / "admin.py"),
@@ -131,7 +131,7 @@ def test_audit_writes_go_to_the_primary_while_reads_use_the_replica(
     at.session_state["demo_role"] = "partner"
     at.run()
     assert at.error and "do not have access" in at.error[0].value
-    with db.connect("admin", reading_replica) as conn:
+    with db.connect("superuser", reading_replica) as conn:
         after = conn.execute("SELECT count(*) FROM audit_log WHERE outcome = 'denied'"
                              ).fetchone()[0]  # type: ignore[index]
     assert after == before + 1
@@ -165,7 +165,7 @@ def test_a_replica_url_with_another_login_is_never_read_as_it_is(
     finally:
         db.store().pools.drop(url)
         _use(read_replica="local" if READ_REPLICA else None)
-    with db.connect("admin", standby) as conn:
+    with db.connect("superuser", standby) as conn:
         everything = conn.execute("SELECT count(*) FROM incident").fetchone()[0]  # type: ignore[index]
     n, who, on_replica = one_area
     assert everything > 0 and n == 0 and who == "contexts_dashboard"
@@ -238,7 +238,7 @@ def test_reads_in_flight_when_the_replica_stops_do_not_wait_out_the_pool(
 
 def test_a_read_past_the_statement_timeout_says_so_and_writes_nothing(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         before = conn.execute("SELECT count(*), max(audit_id) FROM audit_log").fetchone()
     # 1 ms: below the setting's floor of 100 ms, so set on a copy (no validation)
     quick = settings.model_copy(update={"dashboard_timeout_ms": 1})
@@ -251,7 +251,7 @@ def test_a_read_past_the_statement_timeout_says_so_and_writes_nothing(
         st.cache_data.clear()
     assert not at.exception, [e.message for e in at.exception]
     assert any(pages.TOO_SLOW in w.value for w in at.warning), [w.value for w in at.warning]
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         assert conn.execute("SELECT count(*), max(audit_id) FROM audit_log").fetchone() == before
     # and with the usual timeout the same page is whole again
     at = _page("analyst", "hotspots")
@@ -305,7 +305,7 @@ def test_every_write_path_of_the_app_raises_the_mark(settings: Settings, tmp_pat
 
     from geo.services import access, actions, contexts
 
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]  # type: ignore[index]
     upload = tmp_path / "places.geojson"
     upload.write_text((SAMPLE / "places.geojson").read_text())
@@ -343,7 +343,7 @@ def test_every_write_path_of_the_app_raises_the_mark(settings: Settings, tmp_pat
             # a position read after the write may include their WAL)
             assert seen is not None and db.lsn(seen) > before, write.__name__
     finally:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = 'INT-TEST-MARK'")
             conn.execute("DELETE FROM app_user WHERE identity = 'mark@example.org'")
             conn.commit()
@@ -398,7 +398,7 @@ def test_a_write_through_the_app_is_seen_on_the_next_rerun_while_the_replica_lag
     from geo.services import actions
 
     ref = "INT-TEST-RYW"
-    with db.connect("admin", reading_replica) as conn:
+    with db.connect("superuser", reading_replica) as conn:
         place = conn.execute("SELECT min(place_id) FROM place").fetchone()[0]  # type: ignore[index]
     actions.add_intervention("tests", "analyst", ref=ref, place_id=place, kind="lighting_cctv",
                              agency="Council", start_month=date(2025, 3, 1), end_month=None,
@@ -447,7 +447,7 @@ def test_a_write_through_the_app_is_seen_on_the_next_rerun_while_the_replica_lag
             "primary, replica behind", 0)
         assert _register_row(at, ref)["Agency"] == "Council and Youth Service"
     finally:
-        with db.connect("admin", reading_replica) as conn:
+        with db.connect("superuser", reading_replica) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = %s", (ref,))
             conn.commit()
 
@@ -494,7 +494,7 @@ def test_a_context_recorded_through_the_page_is_listed_while_the_replica_lags(
         assert db.read_counts().get("replica", 0) > before.get("replica", 0)
         assert ref in at.dataframe[0].value["Reference"].tolist()
     finally:
-        with db.connect("admin", reading_replica) as conn:
+        with db.connect("superuser", reading_replica) as conn:
             conn.execute("DELETE FROM context WHERE ref = %s", (ref,))
             conn.commit()
 

@@ -65,7 +65,7 @@ def own_rs() -> Settings:
 @pytest.fixture(scope="module")
 def spots(rs: Settings) -> np.ndarray:
     """A point inside each ward (BNG metres): where the files' incidents are put."""
-    with db.connect("admin", rs) as conn:
+    with db.connect("superuser", rs) as conn:
         rows = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p "
                             "FROM ward ORDER BY ward_code) s").fetchall()
     return np.array(rows, dtype=float)
@@ -112,7 +112,7 @@ def differences(s: Settings) -> dict[str, int]:
     total against the incidents'; and the keys written more than once (one row per extract
     and key: the sums per key are compared, as every reader sums)."""
     out: dict[str, int] = {}
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         total = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
         for unit, cols in UNITS.items():
             for level, dims in LEVELS.items():
@@ -145,7 +145,7 @@ def place_person_differences(s: Settings) -> int:
     round (repeats counted: the table holds each once)."""
     kept = ("SELECT extract_id, area_code, place_id, month, day, person_key "
             "FROM rollup_place_person")
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         return int(conn.execute(f"SELECT count(*) FROM (({PLACE_PERSON} EXCEPT ALL {kept}) "  # noqa: S608
                                 f"UNION ALL ({kept} EXCEPT ALL {PLACE_PERSON})) d"
                                 ).fetchone()[0])
@@ -219,17 +219,17 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
                    actor="tests", settings=rs)
         assert res.status == "loaded" and res.rows_loaded > 1300, res.message
         assert_rollups_fresh(rs)
-    with db.connect("admin", rs) as conn:
+    with db.connect("superuser", rs) as conn:
         # the second's rows were placed both ways (cells; PostGIS)
         assert conn.execute("SELECT count(*) FILTER (WHERE geom IS NULL) > 50 "
                             "FROM incident WHERE extract_id = (SELECT max(extract_id) "
                             "FROM extract WHERE kind = 'incidents')").fetchone()[0]
-    with db.connect("admin", rs) as conn:  # the second file's months overlap the first's
+    with db.connect("superuser", rs) as conn:  # the second file's months overlap the first's
         assert conn.execute("SELECT count(*) FROM (SELECT ward_code, month, harm_type "
                             "FROM rollup_ward_harm GROUP BY 1, 2, 3 HAVING count(*) > 1) d"
                             ).fetchone()[0] > 0
     assert_pages_count_as_raw(rs, ("*",))
-    with db.connect("admin", rs) as conn:  # keyed rows, some repeated within and across files
+    with db.connect("superuser", rs) as conn:  # keyed rows, some repeated within and across files
         kept, keyed = conn.execute(
             "SELECT (SELECT count(*) FROM rollup_place_person), count(*) FROM incident "
             "WHERE place_id IS NOT NULL AND person_key IS NOT NULL").fetchone()
@@ -243,7 +243,7 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
     done = purge(42, actor="tests", today=TODAY, settings=rs)  # cut-off 2021-07
     assert done["incidents"] > 0
     assert_rollups_fresh(rs)
-    with db.connect("admin", rs) as conn:
+    with db.connect("superuser", rs) as conn:
         assert conn.execute("SELECT min(month) FROM rollup_hex").fetchone()[0] == date(2021, 7, 1)
     assert_pages_count_as_raw(rs, ("*",))
 
@@ -277,7 +277,7 @@ def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
                actor="tests", settings=rs)
     assert res.status == "loaded", res.message
     assert_rollups_fresh(rs)
-    with db.connect("admin", rs) as conn:
+    with db.connect("superuser", rs) as conn:
         areas = dict(conn.execute("SELECT area_code, count(*) FROM incident GROUP BY 1"
                                   ).fetchall())
     assert areas.get(OTHER_AREA, 0) > 50 and areas.get("E08000025", 0) > 1000, areas
@@ -301,7 +301,7 @@ def test_a_partner_of_one_area_counts_from_the_rollups_what_incident_shows_them(
     # the complex-strategy flag's keyed rows: a partner reads their area's only, each as a
     # fresh DISTINCT of the incidents incident shows them
     wide = Filters(date(2000, 1, 1), date(2100, 1, 1))
-    with db.connect("admin", rs) as conn:
+    with db.connect("superuser", rs) as conn:
         by_area = dict(conn.execute("SELECT area_code, count(*) FROM rollup_place_person "
                                     "GROUP BY 1").fetchall())
     assert by_area.get(OTHER_AREA, 0) > 0 and by_area.get("E08000025", 0) > 0, by_area

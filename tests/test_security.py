@@ -36,7 +36,7 @@ def test_dashboard_role_cannot_read_quarantine_or_audit_log(settings) -> None:
 
 def test_row_level_security_by_area(ingest_settings) -> None:
     s = ingest_settings
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         conn.execute("INSERT INTO area (area_code, name, geom) SELECT 'E08000099', 'Elsewhere', "
                      "geom FROM area WHERE area_code = 'E08000025' ON CONFLICT DO NOTHING")
         conn.execute("UPDATE place SET area_code = 'E08000099' WHERE ref = 'SYN-40'")
@@ -64,7 +64,7 @@ def test_partner_calling_the_upload_action_is_refused_and_audited(ingest_setting
     f.write_text("month,harm_type,easting,northing\n2024-01,cse,406900,286600\n")
     with pytest.raises(actions.Denied):
         actions.upload("someone", "partner", "incidents", f, "x.csv", settings=ingest_settings)
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         row = conn.execute("SELECT actor, role, action, outcome FROM audit_log "
                            "ORDER BY audit_id DESC LIMIT 1").fetchone()
         loaded = conn.execute("SELECT count(*) FROM extract WHERE file_name = 'x.csv'"
@@ -119,21 +119,21 @@ def test_purge_removes_exactly_the_rows_past_the_cut_off(ingest_settings) -> Non
     today = date(2024, 6, 15)
     cut = cutoff(84, today)
     assert cut == date(2017, 6, 1)
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         old = conn.execute("SELECT count(*) FROM incident WHERE month < %s", (cut,)).fetchone()[0]
         keep = conn.execute("SELECT count(*) FROM incident WHERE month >= %s", (cut,)
                             ).fetchone()[0]
     assert old > 0
     done = purge(84, actor="tests", today=today, settings=s)
     assert done["incidents"] == old
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         assert conn.execute("SELECT count(*) FROM incident WHERE month < %s", (cut,)
                             ).fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM incident").fetchone()[0] == keep
         audit = conn.execute("SELECT action, outcome, detail FROM audit_log "
                              "WHERE action = 'purge' ORDER BY audit_id DESC LIMIT 1").fetchone()
     assert audit[0:2] == ("purge", "ok") and audit[2]["incidents"] == old
-    with db.connect("admin", s) as conn:  # no extract's table is left empty
+    with db.connect("superuser", s) as conn:  # no extract's table is left empty
         parts = [r[0] for r in conn.execute(
             "SELECT inhrelid::regclass::text FROM pg_inherits "
             "WHERE inhparent = 'incident'::regclass").fetchall()]
@@ -143,7 +143,7 @@ def test_purge_removes_exactly_the_rows_past_the_cut_off(ingest_settings) -> Non
 
 def test_purge_is_one_transaction(ingest_settings, monkeypatch) -> None:
     s = ingest_settings
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         before = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
     real = db.execute
 
@@ -156,5 +156,5 @@ def test_purge_is_one_transaction(ingest_settings, monkeypatch) -> None:
     with pytest.raises(RuntimeError):
         purge(1, actor="tests", today=date(2030, 1, 1), settings=s)
     monkeypatch.setattr(db, "execute", real)
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         assert conn.execute("SELECT count(*) FROM incident").fetchone()[0] == before

@@ -43,7 +43,7 @@ INCIDENTS = "month,harm_type,easting,northing,person_id\n2024-01,cse,406900,2866
 
 
 def last_audit(settings: Settings, where: str = "true") -> tuple:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return conn.execute(
             "SELECT actor, role, action, target, outcome, detail, source, db_login "  # noqa: S608
             f"FROM audit_log WHERE {where} ORDER BY audit_id DESC LIMIT 1").fetchone()
@@ -56,7 +56,7 @@ def test_1_demo_key_refused_outside_demo_mode(ingest_settings, tmp_path: Path) -
     f.write_text(INCIDENTS)
     real = ingest_settings.model_copy(update={"demo": False})
     assert real.uses_demo_key
-    with db.connect("admin", real) as conn:
+    with db.connect("superuser", real) as conn:
         before = conn.execute("SELECT count(*) FROM extract").fetchone()[0]
     with pytest.raises(KeyRefused, match="CONTEXTS_PSEUDONYM_KEY"):
         load("incidents", f, settings=real)
@@ -68,7 +68,7 @@ def test_1_demo_key_refused_outside_demo_mode(ingest_settings, tmp_path: Path) -
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 2 and "public demo key" in res.stderr
     assert "CONTEXTS_PSEUDONYM_KEY" in res.stderr
-    with db.connect("admin", real) as conn:
+    with db.connect("superuser", real) as conn:
         assert conn.execute("SELECT count(*) FROM extract").fetchone()[0] == before
 
 
@@ -105,7 +105,7 @@ def test_1_key_change_detected_before_pseudonyms_mix(ingest_settings, tmp_path: 
     first.write_text(INCIDENTS)
     res = load("incidents", first, settings=s)  # the key the database's extracts were made with
     assert res.status in ("loaded", "already_loaded")
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         fps = {r[0] for r in conn.execute(
             "SELECT DISTINCT key_fingerprint FROM extract WHERE kind = 'incidents' "
             "AND status = 'loaded'")}
@@ -117,12 +117,12 @@ def test_1_key_change_detected_before_pseudonyms_mix(ingest_settings, tmp_path: 
     assert other.key_fingerprint != s.key_fingerprint
     second = tmp_path / "second.csv"
     second.write_text(INCIDENTS.replace("YP000001", "YP000002"))
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         incidents = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
     res = load("incidents", second, settings=other)
     assert res.status == "rejected" and "pseudonym key has changed" in res.message
     assert s.key_fingerprint in res.message and other.key_fingerprint in res.message
-    with db.connect("admin", s) as conn:
+    with db.connect("superuser", s) as conn:
         assert conn.execute("SELECT count(*) FROM incident").fetchone()[0] == incidents
 
 
@@ -275,7 +275,7 @@ def hostile(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     gdf.to_file(path, driver="GeoJSON")
     res = load("places", path, settings=settings)
     assert res.status in ("loaded", "already_loaded"), res.message
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         place = conn.execute("SELECT place_id FROM place WHERE ref = 'HOSTILE-1'").fetchone()[0]
     actions.add_intervention("tests", "analyst", ref="HOSTILE-IV", place_id=place,
                              kind="lighting_cctv", agency=HOSTILE_AGENCY,
@@ -284,7 +284,7 @@ def hostile(settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     try:
         yield str(place), "HOSTILE-IV"
     finally:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             conn.execute("DELETE FROM intervention WHERE ref = 'HOSTILE-IV'")
             conn.commit()
 
@@ -392,7 +392,7 @@ def test_5_audit_rows_only_through_the_function(settings) -> None:
     with db.connect("owner", settings) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("INSERT INTO audit_log (actor, action, outcome) VALUES ('x','x','x')")
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         at, source, login, age = conn.execute(
             "SELECT at, source, db_login, now() - at FROM audit_log WHERE audit_id = %s",
             (audit_id,)).fetchone()
@@ -420,7 +420,7 @@ def test_5_command_actor_is_the_os_user(settings) -> None:
 # --- 6. the database --------------------------------------------------------------------
 
 def test_6_dashboard_role_cannot_widen_its_areas(settings) -> None:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         total = conn.execute("SELECT count(*) FROM incident").fetchone()[0]
     # a session with no pass (as the attacker would open one) sees nothing, set what it may
     raw = psycopg.connect(db.dsn("dashboard", settings))

@@ -74,7 +74,7 @@ def issuer(provider: str) -> str:
 
 
 def _user_row(identity: str) -> tuple[object, ...] | None:
-    with db.connect("admin") as conn:
+    with db.connect("superuser") as conn:
         return conn.execute("SELECT issuer, subject FROM app_user WHERE identity = %s",
                             (identity,)).fetchone()
 
@@ -106,7 +106,7 @@ def test_known_analyst_gets_the_analyst_pages(app: str, provider: str, artifacts
     text = sign_in(app, provider, "ana", artifacts / "signin-analyst.png")
     assert "Upload" in text and "Map" in text
     assert "Demo mode" not in text
-    with db.connect("admin") as conn:
+    with db.connect("superuser") as conn:
         row = conn.execute("SELECT actor, role, outcome FROM audit_log WHERE action = 'sign_in' "
                            "ORDER BY audit_id DESC LIMIT 1").fetchone()
     assert row == ("ana.analyst@example.org", "analyst", "ok")
@@ -123,14 +123,14 @@ def test_unknown_account_gets_no_access_and_is_audited(app: str, provider: str,
                                                        artifacts: Path) -> None:
     text = sign_in(app, provider, "eve", artifacts / "signin-unknown.png")
     assert "No access" in text and "Upload" not in text
-    with db.connect("admin") as conn:
+    with db.connect("superuser") as conn:
         row = conn.execute("SELECT actor, outcome FROM audit_log WHERE action = 'sign_in' "
                            "ORDER BY audit_id DESC LIMIT 1").fetchone()
     assert row == ("eve@example.org", "denied")
 
 
 def _last_sign_in() -> tuple[object, ...] | None:
-    with db.connect("admin") as conn:
+    with db.connect("superuser") as conn:
         return conn.execute("SELECT actor, role, outcome FROM audit_log "
                             "WHERE action = 'sign_in' ORDER BY audit_id DESC LIMIT 1").fetchone()
 

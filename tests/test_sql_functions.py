@@ -235,7 +235,7 @@ def _copy(src: Path, dst: Path) -> Path:
 @pytest.mark.db
 def test_a_fresh_database_holds_each_function_as_its_file(fresh: Settings) -> None:
     files = dict(db.function_files())
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         applied = _migrate(conn)
         assert applied == ([p.name for _, p in db.migration_files()]
                            + [f"functions/{p.name}" for p in files.values()])
@@ -268,7 +268,7 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
         fresh: Settings, tmp_path: Path) -> None:
     """What the old code left (the migrations only, no schema_function) migrates: every
     function file is applied once, and a file as cut changes nothing in the catalogue."""
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         (tmp_path / "none").mkdir()
         _migrate(conn, functions=tmp_path / "none")  # the migrations alone
         conn.execute("DROP TABLE schema_function")
@@ -300,7 +300,7 @@ def test_a_database_migrated_before_the_move_migrates_to_the_same_functions(
 @pytest.mark.db
 def test_a_changed_function_file_is_applied_again_alone(fresh: Settings, tmp_path: Path
                                                         ) -> None:
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         _migrate(conn)
         before, ledger = _catalogue(conn), _ledger(conn)
         q, r = conn.execute("SELECT contexts_hex(1000, 1000, 250)").fetchone()[0]  # type: ignore[index]
@@ -337,7 +337,7 @@ def test_a_changed_function_file_is_applied_again_alone(fresh: Settings, tmp_pat
 
 @pytest.mark.db
 def test_a_function_file_that_fails_changes_nothing(fresh: Settings, tmp_path: Path) -> None:
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         _migrate(conn)
         before, ledger = _catalogue(conn), _ledger(conn)
         changed = _copy(db.FUNCTIONS_DIR, tmp_path / "functions")
@@ -356,7 +356,7 @@ def test_a_function_file_that_fails_changes_nothing(fresh: Settings, tmp_path: P
 
 @pytest.mark.db
 def test_a_function_dropped_outside_its_file_is_made_again(fresh: Settings) -> None:
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         _migrate(conn)
         before = _catalogue(conn)
         conn.execute("DROP FUNCTION contexts_area_visible(text)")  # nothing depends on it
@@ -378,7 +378,7 @@ def test_a_migration_may_ask_for_a_function_before_it_runs(fresh: Settings, tmp_
         "LANGUAGE sql IMMUTABLE AS $$ SELECT 42 $$;\n")
     table = "CREATE TABLE test_answer (x integer NOT NULL DEFAULT contexts_test_answer());\n"
     (migrations / "0099_test_answer.sql").write_text(table)
-    with db.connect("admin", fresh) as conn:
+    with db.connect("superuser", fresh) as conn:
         # without asking, the function is not there yet when the migration runs
         with pytest.raises(psycopg.errors.UndefinedFunction) as err:
             _migrate(conn, migrations=migrations, functions=functions)

@@ -356,7 +356,7 @@ def test_the_vrt_upload_is_rejected_and_stores_nothing_of_the_file_it_names(
     evil.write_text(_vrt(secret))
     res = load("places", evil, settings=ingest_settings)
     assert res.status == "rejected" and "not GeoJSON" in res.message, res
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         for table, column in (("place", "name"), ("quarantine", "row_values::text"),
                               ("extract", "message")):
             found = conn.execute(f"SELECT count(*) FROM {table} "  # noqa: S608
@@ -383,7 +383,7 @@ def test_a_killed_load_leaves_no_statement_running(settings) -> None:
         pid = int(child.stdout.readline())
 
         def running() -> bool:
-            with db.connect("admin", settings, autocommit=True) as conn:
+            with db.connect("superuser", settings, autocommit=True) as conn:
                 return bool(conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active'"
                     " AND query LIKE '%%pg_sleep%%'", (pid,)).fetchone()[0])
@@ -460,7 +460,7 @@ def test_a_load_step_past_its_statement_timeout_stops_the_load_whole(
             conn.execute("SELECT pg_sleep(600)")  # far past its 3 s
 
     def state() -> tuple[int, int, int]:
-        with db.connect("admin", ingest_settings) as conn:
+        with db.connect("superuser", ingest_settings) as conn:
             return conn.execute(
                 "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM extract "
                 "WHERE status = 'loaded'), (SELECT count(*) FROM pg_inherits "
@@ -473,12 +473,12 @@ def test_a_load_step_past_its_statement_timeout_stops_the_load_whole(
     assert res.message.startswith("incidents upload, ") and "3 s" in res.message
     assert seen[:2] == ["ledger", "copy"] and seen[-1] == "incident_insert"
     assert state() == before  # nothing of it: no rows, no loaded extract, no partition
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         ledger = conn.execute("SELECT status, message FROM extract WHERE file_sha256 = %s",
                               (res.file_sha256,)).fetchall()
     assert ledger == [("rejected", res.message)]
     # nothing is running on: the cancelled statement ended with its step
-    with db.connect("admin", ingest_settings) as conn:
+    with db.connect("superuser", ingest_settings) as conn:
         assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                             "'%%pg_sleep(600)%%' AND pid <> pg_backend_pid()").fetchone()[0] == 0
     # the budgets grow with the file, and the same file without the hook loads

@@ -46,7 +46,7 @@ def shown(elements: Iterable[object]) -> str:
 
 def _two_wards(settings: Settings) -> list[tuple[str, str, float, float]]:
     """Two wards of the area, each with a point inside it (BNG)."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         return conn.execute(
             "SELECT ward_code, name, ST_X(p), ST_Y(p) FROM (SELECT ward_code, name, "
             "ST_PointOnSurface(geom) AS p FROM ward ORDER BY ward_code LIMIT 2) w").fetchall()
@@ -58,7 +58,7 @@ def test_the_upload_page_asks_what_an_incidents_file_covers_and_suggests_it(
     wards = _two_wards(page_db)
 
     def extracts() -> int:
-        with db.connect("admin", page_db) as conn:
+        with db.connect("superuser", page_db) as conn:
             return int(conn.execute("SELECT count(*) FROM extract").fetchone()[0])
 
     before = extracts()
@@ -86,7 +86,7 @@ def test_the_upload_page_asks_what_an_incidents_file_covers_and_suggests_it(
         at.button[0].click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert not shown(at.error), shown(at.error)
-    with db.connect("admin", page_db) as conn:
+    with db.connect("superuser", page_db) as conn:
         kind, codes, rows = conn.execute(
             "SELECT c.kind, c.codes, e.rows_loaded FROM extract_coverage c "
             "JOIN extract e USING (extract_id)").fetchone()
@@ -96,7 +96,7 @@ def test_the_upload_page_asks_what_an_incidents_file_covers_and_suggests_it(
 
 def test_a_file_spread_over_the_area_suggests_the_whole_area(
         upload_page: AppTest, page_db: Settings) -> None:
-    with db.connect("admin", page_db) as conn:
+    with db.connect("superuser", page_db) as conn:
         points = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) "
                               "AS p FROM ward) w").fetchall()
     rows = "".join(f"2025-02,cce,{x:.0f},{y:.0f}\n" for x, y in points)

@@ -22,7 +22,7 @@ ALL = ("*",)
 
 
 def _station(settings) -> tuple[int, shapely.Geometry]:
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         pid, wkb = conn.execute("SELECT place_id, ST_AsBinary(geom) FROM place "
                                 "WHERE ref = 'STN-AST'").fetchone()
     return int(pid), shapely.from_wkb(bytes(wkb))
@@ -82,7 +82,7 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
                                  "Transport police", date(2026, 4, 1)),))
     aid = why.record_assessment("tests", "partner", ALL, a, settings=settings)
     try:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             row = conn.execute(
                 "SELECT rating, guardianship, lighting, users, observations, review_date, "
                 "recorded_by_role FROM location_assessment WHERE assessment_id = %s",
@@ -140,7 +140,7 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
                 pid, date(2026, 3, 2), "low", actions=(("Visit B5 4BU", "Police", None),)),
                 settings=settings)
     finally:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             conn.execute("DELETE FROM location_assessment WHERE assessment_id = %s", (aid,))
             conn.commit()
 
@@ -148,7 +148,7 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
 def test_a_partners_terrain_grid_covers_only_the_areas_they_may_see(settings) -> None:
     """Cells of an area a partner may not see are not cells where nothing happened: the
     grid is their areas' boundary (a pass of an area with no boundary has none)."""
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         areas = {code: shapely.from_wkb(bytes(wkb)) for code, wkb in conn.execute(
             "SELECT area_code, ST_AsBinary(geom) FROM area")}
     everything = db.read(store_why.boundary, ALL, settings)

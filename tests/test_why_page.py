@@ -70,7 +70,7 @@ def test_a_partner_records_an_assessment_on_the_profile(settings) -> None:
     [b for b in at.button if b.label == "Record the assessment"][0].click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert "Assessment recorded." in _text(at)
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         row = conn.execute(
             "SELECT a.assessment_id, a.rating, a.guardianship, a.lighting, a.users, "
             "a.observations, a.recorded_by_role, x.owner FROM location_assessment a "
@@ -83,6 +83,6 @@ def test_a_partner_records_an_assessment_on_the_profile(settings) -> None:
         shown = [df.value for df in at.dataframe if "Guardianship" in df.value.columns]
         assert shown and (shown[0]["Lighting"] == "Poor: dark areas after dusk").any()
     finally:
-        with db.connect("admin", settings) as conn:
+        with db.connect("superuser", settings) as conn:
             conn.execute("DELETE FROM location_assessment WHERE assessment_id = %s", (row[0],))
             conn.commit()

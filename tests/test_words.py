@@ -84,7 +84,7 @@ def test_hexagons_are_named_by_nearest_place_and_ward_and_never_alike() -> None:
 def test_every_hexagon_has_a_name_of_its_own(settings) -> None:
     from geo.store import counts, db
 
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         names = counts.units(conn, "hex")["name"]
     assert len(names) > 1000 and not names.duplicated().any(), \
         names[names.duplicated(keep=False)].head().tolist()

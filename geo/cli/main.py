@@ -27,7 +27,7 @@ def _db(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if args.action == "url":
-        print(db.dsn("admin", settings))
+        print(db.dsn("superuser", settings))
         return 0
     if args.action == "status":
         print(cluster.status(settings))
@@ -36,7 +36,7 @@ def _db(args: argparse.Namespace) -> int:
         return _replica(args.what or "status", args.remove)
     if not settings.embedded:
         if args.action == "psql":
-            os.execvp("psql", ["psql", db.dsn("admin", settings)])
+            os.execvp("psql", ["psql", db.dsn("superuser", settings)])
         print("DATABASE_URL is set: the private cluster is not used", file=sys.stderr)
         return 0 if args.action in ("up", "down", "remove") else 2
     if args.action == "up":
@@ -58,7 +58,7 @@ def _db(args: argparse.Namespace) -> int:
         print("removed: " + ", ".join(map(str, gone)) if gone else "no cluster to remove")
     elif args.action == "psql":
         cluster.up(settings)
-        os.execvp("psql", ["psql", db.dsn("admin", settings)])
+        os.execvp("psql", ["psql", db.dsn("superuser", settings)])
     return 0
 
 
@@ -97,7 +97,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from geo.store import db
 
     _ensure_db()
-    with db.connect("admin") as conn:
+    with db.connect("superuser") as conn:
         applied = db.migrate(conn)
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0

@@ -29,7 +29,7 @@ def load_demo(folder: Path, settings: Settings | None = None) -> Iterator[str]:
     from geo.store import db
 
     settings = settings or get_settings()
-    with db.connect("admin", settings) as conn:
+    with db.connect("superuser", settings) as conn:
         db.migrate(conn)
     for kind, name in FILES:
         if kind == "contexts":

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import psycopg
 import psycopg.sql
@@ -20,8 +20,15 @@ import psycopg.sql
 from geo.config import Settings
 from geo.store.named import scalar, sql
 
-Role = Literal["owner", "loader", "dashboard", "auditor"]
-ROLE_LOGINS: Mapping[Role, str] = MappingProxyType({
+#: the database's roles, which the migrations create (their logins: ROLE_LOGINS). Not the
+#: app's roles (:data:`geo.roles.AppRole`: partner ... admin, rows of ``app_user``)
+DbRole = Literal["owner", "loader", "dashboard", "auditor"]
+#: the server superuser of the private cluster (or ``DATABASE_URL`` as given), which runs
+#: the migrations: no role the migrations create, and named apart from the app's "admin"
+SUPERUSER: Final = "superuser"
+#: whom a connection is opened as: a database role or the superuser
+ConnectAs = DbRole | Literal["superuser"]
+ROLE_LOGINS: Mapping[DbRole, str] = MappingProxyType({
     "owner": "contexts_owner",
     "loader": "contexts_loader",
     "dashboard": "contexts_dashboard",
@@ -31,20 +38,23 @@ ROLE_LOGINS: Mapping[Role, str] = MappingProxyType({
 PASS_SECONDS = 3600
 
 
-def dsn(role: Role | Literal["admin"], settings: Settings) -> str:
+def dsn(role: ConnectAs, settings: Settings) -> str:
     """The libpq URL for a role.
 
-    ``admin`` is the server superuser of the private cluster (or ``DATABASE_URL`` as given);
-    it runs migrations. The other roles are the ones the migrations create. With
-    ``DATABASE_URL`` set, ``CONTEXTS_DASHBOARD_DATABASE_URL`` and
+    ``superuser`` (:data:`SUPERUSER`) is the server superuser of the private cluster (or
+    ``DATABASE_URL`` as given); it runs migrations. The other roles are the ones the
+    migrations create. With ``DATABASE_URL`` set, ``CONTEXTS_DASHBOARD_DATABASE_URL`` and
     ``CONTEXTS_LOADER_DATABASE_URL`` give the dashboard and loader logins; without them
     the given URL is used and the role is taken with ``SET ROLE`` (see :func:`open_as`).
     """
+    if role != SUPERUSER and role not in ROLE_LOGINS:
+        raise ValueError(f"{role!r} is not a database role ({', '.join(ROLE_LOGINS)}) nor "
+                         f"{SUPERUSER!r}; the app's roles (geo.roles) are not database roles")
     if settings.embedded:
         from geo.store.cluster import locate
 
         cluster = locate(settings)
-        if role == "admin":
+        if role == SUPERUSER:
             return cluster.url(settings.database_name)
         return cluster.url(settings.database_name, ROLE_LOGINS[role])
     assert settings.database_url is not None
@@ -165,7 +175,7 @@ class AreaPasses:
                 del self._passes[key]
 
 
-def _set_role(conn: psycopg.Connection[Any], role: Role) -> None:
+def _set_role(conn: psycopg.Connection[Any], role: DbRole) -> None:
     conn.execute(psycopg.sql.SQL("SET ROLE {}").format(
         psycopg.sql.Identifier(ROLE_LOGINS[role])))
     if role == "auditor":
@@ -173,7 +183,7 @@ def _set_role(conn: psycopg.Connection[Any], role: Role) -> None:
     conn.commit()
 
 
-def open_as(role: Role | Literal["admin"], settings: Settings, areas: tuple[str, ...],
+def open_as(role: ConnectAs, settings: Settings, areas: tuple[str, ...],
             passes: AreaPasses, on_write: Callable[[str], None] | None,
             **kwargs: Any) -> psycopg.Connection[Any]:
     """Open a connection as ``role``; a dashboard connection sees the rows of ``areas``
@@ -210,7 +220,7 @@ def open_as(role: Role | Literal["admin"], settings: Settings, areas: tuple[str,
         return guarded
     conn = WritingConnection.connect(dsn(role, settings), **kwargs)
     conn.on_write = on_write
-    if role != "admin" and not settings.embedded:
+    if role != SUPERUSER and not settings.embedded:
         dedicated = settings.loader_database_url if role == "loader" else None
         if not dedicated:
             _set_role(conn, role)

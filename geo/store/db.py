@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -21,8 +21,9 @@ from geo.store import connect as _connect
 from geo.store.connect import (
     PASS_SECONDS,
     ROLE_LOGINS,
+    ConnectAs,
+    DbRole,
     GuardedConnection,
-    Role,
     WritingConnection,
     WrongRole,
     as_dashboard,
@@ -51,7 +52,8 @@ from geo.store.store import default as store
 
 __all__ = [
     "FUNCTIONS_DIR", "LAST_MIGRATION_WITH_FUNCTIONS", "MIGRATIONS_DIR", "PASS_SECONDS",
-    "QUERIES_DIR", "ROLE_LOGINS", "SQL_DIR", "GuardedConnection", "Role", "Store", "TooSlow",
+    "QUERIES_DIR", "ROLE_LOGINS", "SQL_DIR", "ConnectAs", "DbRole", "GuardedConnection",
+    "Store", "TooSlow",
     "WritingConnection", "WrongRole", "area_pass", "arrow", "as_dashboard", "close_pools",
     "connect", "dsn", "execute", "frame", "function_files", "lsn", "migrate",
     "migration_files", "note_write", "pool_stats", "read", "read_counts", "replica_state",
@@ -61,12 +63,12 @@ __all__ = [
 T = TypeVar("T")
 
 
-def dsn(role: Role | Literal["admin"] = "owner", settings: Settings | None = None) -> str:
+def dsn(role: ConnectAs = "owner", settings: Settings | None = None) -> str:
     """The libpq URL for a role (:func:`geo.store.connect.dsn`)."""
     return _connect.dsn(role, store().settings(settings))
 
 
-def connect(role: Role | Literal["admin"] = "owner", settings: Settings | None = None,
+def connect(role: ConnectAs = "owner", settings: Settings | None = None,
             areas: tuple[str, ...] = ("*",), **kwargs: Any) -> psycopg.Connection[Any]:
     """Open a connection as ``role`` (:meth:`Store.connect`); a dashboard connection sees
     the rows of ``areas`` (``*``: all)."""
@@ -74,7 +76,7 @@ def connect(role: Role | Literal["admin"] = "owner", settings: Settings | None =
 
 
 @contextmanager
-def transaction(role: Role = "loader", settings: Settings | None = None
+def transaction(role: DbRole = "loader", settings: Settings | None = None
                 ) -> Iterator[psycopg.Connection[Any]]:
     """A connection in one transaction: committed on success, rolled back on any error."""
     with store().transaction(role, settings) as conn:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 
 from geo.config import Settings, get_settings
-from geo.store.connect import AreaPasses, Role, open_as
+from geo.store.connect import AreaPasses, ConnectAs, DbRole, open_as
 from geo.store.routing import Pools, ReadRouter
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ class Store:
     def settings(self, given: Settings | None = None) -> Settings:
         return given or self.fixed_settings or get_settings()
 
-    def connect(self, role: Role | Literal["admin"] = "owner",
+    def connect(self, role: ConnectAs = "owner",
                 settings: Settings | None = None, areas: tuple[str, ...] = ("*",),
                 **kwargs: Any) -> psycopg.Connection[Any]:
         """A new connection as ``role`` (:func:`geo.store.connect.open_as`); a writing
@@ -50,7 +50,7 @@ class Store:
                        **kwargs)
 
     @contextmanager
-    def transaction(self, role: Role = "loader", settings: Settings | None = None
+    def transaction(self, role: DbRole = "loader", settings: Settings | None = None
                     ) -> Iterator[psycopg.Connection[Any]]:
         """A connection in one transaction: committed on success, rolled back on any
         error."""

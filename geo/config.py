@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     dashboard_timeout_ms: int = Field(
         default=10_000, ge=100, description="Longest statement of the dashboard role.")
     suppression_k: int = Field(
-        default=5, description="Published counts 1..k-1 are shown as '<k' (2..20).")
+        default=5, description="Published counts 1..k-1 are shown as '<k' "
+        f"({SUPPRESSION_K_RANGE[0]}..{SUPPRESSION_K_RANGE[1]}).")
     pseudonym_key: str = Field(default=DEMO_PSEUDONYM_KEY, repr=False)
     demo: bool = Field(default=True, description="Role switcher; embedded cluster only.")
     allowed_hosts: str = Field(

@@ -14,11 +14,14 @@ from geo.render.plain import md
 from geo.render.words import (
     HOT_SPOT_BIN,
     HOW_WORKED_OUT,
+    MIN_PEOPLE,
+    WINDOW_DAYS,
     count_phrase,
     hot_spot_count,
     hot_spots,
     labels,
     plural,
+    unit_label,
 )
 from geo.services.detail import TooDetailed, not_offered
 
@@ -41,9 +44,11 @@ if period is None:
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
 vocab = _data.vocabularies(v)
-unit = st.radio("Areas", ["hex", "ward", "lsoa"], horizontal=True, key="hs_unit",
-                index=_state.choice("unit", ["hex", "ward", "lsoa"], "hex"),
-                format_func={"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}.get)
+#: the areas Hot spots compares (named by geo.render.words.unit_label)
+UNITS: tuple[_data.Unit, ...] = ("hex", "ward", "lsoa")
+unit = st.radio("Areas", UNITS, horizontal=True, key="hs_unit",
+                index=_state.choice("unit", list(UNITS), "hex"),
+                format_func=unit_label)
 measure = "count"
 if unit in ("ward", "lsoa"):
     measure = st.radio("Compare areas by", ["auto", "count"], horizontal=True, key="hs_measure",
@@ -122,11 +127,10 @@ if view.exact:
 st.subheader("Where they are")
 st.caption("The hot and cold spots of the period over every area (faint), coloured by their "
            "confidence; click one for its figures and a link to its profile.")
-names = {"ward": "Wards", "lsoa": "LSOAs", "hex": "Hexagons"}
 with_places = st.toggle("Places of concern", key="hs_places",
                         value=_state.shared().get("places", "off") == "on")
 _state.remember(places="on" if with_places else "off")
-drawn = _maps.layer_map(v, unit, filters, view, "hotspots", names[unit],
+drawn = _maps.layer_map(v, unit, filters, view, "hotspots", unit_label(unit),
                         with_places=with_places, emerging=True, significant_only=True,
                         counted=both, measure=measure, with_context=True)
 if drawn["empty"]:
@@ -183,8 +187,9 @@ if not emerging.empty:
         tooltip=["pattern", "areas"]), width="stretch")
 
 st.subheader("Complex-strategy flags")
-st.caption("Places where at least 3 distinct young people were linked within 90 days: "
-           "a multi-agency complex strategy meeting should be considered.")
+st.caption(f"Places where at least {MIN_PEOPLE} distinct young people were linked within "
+           f"{WINDOW_DAYS} days: a multi-agency complex strategy meeting should be "
+           "considered.")
 flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
     st.write("No place meets the threshold in this period.")

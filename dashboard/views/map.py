@@ -18,6 +18,7 @@ from geo.render.words import (
     count_phrase,
     hot_spot_count,
     plural,
+    unit_label,
 )
 from geo.services.detail import TooDetailed, not_offered
 
@@ -31,7 +32,8 @@ if period is None:
     st.stop()
 filters = _state.filter_controls(period, _data.vocabularies(v))
 
-UNITS = {"ward": "Wards", "lsoa": "LSOAs", "hex": "250 m hexagons"}
+#: the areas the map draws (named by geo.render.words.unit_label)
+UNITS: tuple[_data.Unit, ...] = ("ward", "lsoa", "hex")
 # (analysts may keep the statistic's name; partners and board members read words)
 COLOURS = {"incidents": "Incidents",
            "hotspots": "Hot spots (Gi*)" if view.exact else "Hot spots"}
@@ -52,7 +54,7 @@ def controls_and_map() -> None:
     the whole page, this part with it."""
     st.html(PHONE_MAP_FIRST)
     left, mid, right = st.columns([2, 2, 3])
-    unit = left.radio("Areas", list(UNITS), horizontal=True, key="map_unit", format_func=UNITS.get,
+    unit = left.radio("Areas", UNITS, horizontal=True, key="map_unit", format_func=unit_label,
                       index=_state.choice("unit", list(UNITS), "ward"))
     colour = mid.radio("Colour by", list(COLOURS), horizontal=True, key="map_colour",
                        format_func=COLOURS.get,
@@ -67,7 +69,7 @@ def controls_and_map() -> None:
     except TooDetailed as exc:
         st.info(str(exc))
         return
-    name = UNITS[unit]
+    name = unit_label(unit)
     drawn = None
     if show_points:  # an analyst's own points: this map is drawn for them alone
         layer = _data.unit_layer(v, unit, filters, view, colour)

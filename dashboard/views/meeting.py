@@ -11,18 +11,24 @@ from dashboard import _data, _outputs, _state
 from geo.render import documents
 from geo.render.plain import md
 from geo.render.text import people_text
-from geo.render.words import HOW_WORKED_OUT, PUBLISHED_COUNTS, plain_sentence
+from geo.render.words import (
+    HEX_SIZE,
+    HOW_WORKED_OUT,
+    PUBLISHED_COUNTS,
+    WINDOW_DAYS,
+    plain_sentence,
+)
 
 _state.require("meeting")
 view = _state.view()
 v = _data.version()
 st.title("Next meeting")
 st.write("The agenda of a partnership meeting: contexts whose review is due, places where "
-         "several young people were seen within 90 days (a complex strategy meeting may be "
-         "needed), new and intensifying hot spots, and interventions that ended, with what "
-         "they achieved.")
+         f"several young people were seen within {WINDOW_DAYS} days (a complex strategy "
+         "meeting may be needed), new and intensifying hot spots, and interventions that "
+         "ended, with what they achieved.")
 with st.expander(HOW_WORKED_OUT):
-    st.caption("New and intensifying hot spots: the emerging hot spot analysis of 250 m "
+    st.caption(f"New and intensifying hot spots: the emerging hot spot analysis of {HEX_SIZE} "
                "areas over the last 36 months (the Getis-Ord Gi* statistic each month, its "
                "trend by the Mann-Kendall test). Interventions: the change at the place "
                "against its surrounding area and a matched comparison, with placebo tests. "

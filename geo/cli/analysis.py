@@ -34,6 +34,7 @@ def _hotspots(args: argparse.Namespace) -> int:
     from geo.render.text import coverage_text
     from geo.services.analysis import coverage, hotspot_table
     from geo.store import db
+    from geo.store.counts import DEFAULT_HEX_SIZE
 
     _ensure_db()
     with db.connect("dashboard") as conn:
@@ -42,7 +43,7 @@ def _hotspots(args: argparse.Namespace) -> int:
             conn,
             args.unit,
             _filters(args),
-            args.size,
+            DEFAULT_HEX_SIZE if args.size is None else args.size,
             fdr=not args.no_fdr,
             weight_kind=args.weights,
             emerging_too=args.emerging,
@@ -113,7 +114,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     """Register the analysis subcommands on the main parser."""
     h = sub.add_parser("hotspots", help="Gi* hot spots (and emerging categories)")
     h.add_argument("--unit", choices=["hex", "ward", "lsoa", "place"], default="hex")
-    h.add_argument("--size", type=float, default=250.0, help="hexagon size (edge, m)")
+    # (no default here: the loaded grid's, geo.stats.grid.DEFAULT_SIZE, which parsing
+    # the arguments does not import)
+    h.add_argument("--size", type=float, help="hexagon size (edge, m); default: the grid "
+                   "the loader assigns incidents to")
     h.add_argument("--from", dest="start", help="first month, YYYY-MM")
     h.add_argument("--to", dest="end", help="last month, YYYY-MM")
     h.add_argument("--harm", nargs="*", help="harm types (codes)")

@@ -26,7 +26,15 @@ from geo.render.mapping import (
     NO_DATA_LABEL,
     area_shape,
 )
-from geo.render.words import HOW_WORKED_OUT, hot_spots, now_text, plain_sentence
+from geo.render.words import (
+    HEX_SIZE,
+    HOW_WORKED_OUT,
+    MIN_PEOPLE,
+    WINDOW_DAYS,
+    hot_spots,
+    now_text,
+    plain_sentence,
+)
 from geo.stats.disclosure import View, text
 
 CSS = """
@@ -202,7 +210,7 @@ def _how_worked_out() -> str:
     """The closing note naming each statistic and its method (the pack's words above say
     what they mean)."""
     return (f'<section id="how-worked-out"><h2>{HOW_WORKED_OUT}</h2><p class="note">'
-            "Hot and cold spots: the Getis-Ord Gi* statistic over each 250 m hexagon and its "
+            f"Hot and cold spots: the Getis-Ord Gi* statistic over each {HEX_SIZE} hexagon and its "
             "neighbours, with a false discovery rate correction; emerging and intensifying hot "
             "spots: its trend month by month (Mann-Kendall test). How evenly harm is spread: "
             "the Gini coefficient; how alike two periods rank their areas: Spearman's rank "
@@ -232,10 +240,11 @@ def _summary(*, now: Any, before: Any, hex_table: pd.DataFrame, hot: pd.DataFram
     c = concentration or {}
     where: list[str] = []
     if hot.empty:
-        where.append("No 250 m area is a hot spot in this period (95% confidence or more).")
+        where.append(f"No {HEX_SIZE} area is a hot spot in this period (95% confidence or "
+                     "more).")
     else:
         wards = hot["ward"].astype(str).value_counts() if "ward" in hot else pd.Series()
-        where.append(f"{len(hot)} hot spots (250 m areas where high counts cluster, 95% "
+        where.append(f"{len(hot)} hot spots ({HEX_SIZE} areas where high counts cluster, 95% "
                      "confidence or more)" + (f", most of them in {names(wards)}." if len(wards)
                                               else "."))
     if pd.notna(c.get("top_share", np.nan)):
@@ -286,8 +295,8 @@ def _summary(*, now: Any, before: Any, hex_table: pd.DataFrame, hot: pd.DataFram
     decide = []
     if flagged:
         decide.append(f"Whether to call complex strategy meetings for the {flagged} "
-                      f"place{'s' if flagged != 1 else ''} where 3 or more young people "
-                      "were seen within 90 days.")
+                      f"place{'s' if flagged != 1 else ''} where {MIN_PEOPLE} or more young "
+                      f"people were seen within {WINDOW_DAYS} days.")
     if agenda is not None and len(agenda["reviews"]):
         n = len(agenda["reviews"])
         decide.append(f"The review of {n} context{'s' if n != 1 else ''} of concern due by "
@@ -387,7 +396,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
 {summary}
 <section><h2>Headline figures</h2><div class="figures">{fig_html}</div></section>
 <figure id="hotspot-map"><h2>Hot spots</h2>{svg_map(hex_table, fills, wards=wards)}
-<figcaption>250 m hexagons by how confident it is that each is a hot or cold spot (a
+<figcaption>{HEX_SIZE} hexagons by how confident it is that each is a hot or cold spot (a
 cluster of high or low counts, unlikely by chance), with ward names and boundaries.
 {legend}<br>{html.escape(HOTSPOT_SENTENCE)}</figcaption></figure>
 <section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>

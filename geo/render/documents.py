@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from geo.render import board_pack
-from geo.render.words import now_text
+from geo.render.words import HEX_SIZE, MIN_PEOPLE, WINDOW_DAYS, now_text
 from geo.stats.disclosure import View
 
 #: what a page shows for a breakdown it withholds (the gate's own mark)
@@ -139,15 +139,16 @@ def agenda(a: Any, view: View, categories: dict[str, str], people: list[str],
     head = "2. Places newly over the complex-strategy threshold"
     flagged = Part(head, (f"No place crossed the threshold since {since:%d %b %Y}.",)) \
         if fl.empty else Part(
-        head, (_plural(len(fl), "place", "places") + " where 3 or more young people were "
-               "seen within 90 days, and not at the last meeting.",),
+        head, (_plural(len(fl), "place", "places") + f" where {MIN_PEOPLE} or more young "
+               f"people were seen within {WINDOW_DAYS} days, and not at the last meeting.",),
         pd.DataFrame({"Place": fl["name"],
                       "Category": [categories.get(c, str(c)) for c in fl["category"]],
                       "Distinct young people": people}))
     hs = a.hotspots
     head = "3. New and intensifying hot spots"
     hot = Part(head, ("No new or intensifying hot spot.",)) if hs.empty else Part(
-        head, (_plural(len(hs), "250 m area", "250 m areas") + " became or grew as hot spots "
+        head, (_plural(len(hs), f"{HEX_SIZE} area", f"{HEX_SIZE} areas")
+               + " became or grew as hot spots "
                "over the last 36 months.",),
         pd.DataFrame({"Area": hs["name"], "Pattern": hs["category"].str.capitalize()}))
     en = a.ended

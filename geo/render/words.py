@@ -16,8 +16,39 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.stats.complex_strategy import MIN_PEOPLE as MIN_PEOPLE
+from geo.stats.complex_strategy import WINDOW_DAYS as WINDOW_DAYS
+from geo.stats.grid import DEFAULT_SIZE
 from geo.stats.hotspots import HOT_SPOT_BIN as HOT_SPOT_BIN
 from geo.stats.hotspots import is_hot_spot
+
+#: the default hexagon's size in words, "250 m" (:data:`geo.stats.grid.DEFAULT_SIZE`): every
+#: text that names it ("250 m hexagons", "250 m areas") is built from this
+HEX_SIZE = f"{DEFAULT_SIZE:g} m"
+
+#: each unit of analysis as a heading or a choice names one and many of it: the one list
+#: (the map's and Hot spots' choices, the map's tooltips, the detail rule's sentences)
+UNIT_LABELS: Mapping[str, tuple[str, str]] = {
+    "ward": ("Ward", "Wards"),
+    "lsoa": ("LSOA", "LSOAs"),
+    "hex": (f"{HEX_SIZE} hexagon", f"{HEX_SIZE} hexagons"),
+    "place": ("Place", "Places"),
+}
+
+
+def unit_label(unit: str, many: bool = True) -> str:
+    """A unit of analysis as a heading or a choice names it: "Wards", "250 m hexagons"
+    (``many``), "Ward", "250 m hexagon"; an unknown unit as it is."""
+    one, more = UNIT_LABELS.get(unit, (unit, unit))
+    return more if many else one
+
+
+def unit_words(unit: str) -> str:
+    """Units of analysis in running text: "wards", "LSOAs", "250 m hexagons", "places"."""
+    label = unit_label(unit)
+    return label if label[:2].isupper() or not label[:1].isupper() else \
+        label[0].lower() + label[1:]
+
 
 #: the irregular plurals the dashboard writes
 _PLURALS = {"is": "are", "was": "were", "has": "have", "person": "people",

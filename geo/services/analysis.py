@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from geo.filters import Filters
 from geo.stats import concentration, emerging, hotspots, weights
 from geo.stats import coverage as cov
-from geo.stats.complex_strategy import flag_places
+from geo.stats.complex_strategy import MIN_PEOPLE, WINDOW_DAYS, flag_places
 from geo.stats.disclosure import KEYS, View, class_value, published_values
 from geo.store import counts as C
 from geo.store import coverage as store_coverage
@@ -277,8 +277,8 @@ def prediction_check(
 def complex_strategy(
     conn: psycopg.Connection[Any],
     filters: Filters = Filters(),
-    min_people: int = 3,
-    window_days: int = 90,
+    min_people: int = MIN_PEOPLE,
+    window_days: int = WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Places with their most distinct young people in any window, flagged at ``min_people``."""
     flags = flag_places(C.keyed_at_places(conn, filters), min_people, window_days)

@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 
 from geo.filters import Filters
+from geo.render.words import unit_words
 from geo.stats.disclosure import WITHHELD, View, cell_sum, publish
 
 #: how many of harm type, risk level and age band an aggregate view may set at once
 MAX_FILTERS = {"ward": 2, "lsoa": 1, "hex": 1, "place": 1}
 #: the filters, in the order pages show them
 FILTER_NAMES = (("harms", "harm type"), ("risks", "risk level"), ("ages", "age band"))
-UNIT_WORDS = {"ward": "wards", "lsoa": "LSOAs", "hex": "250 m hexagons", "place": "places"}
 
 
 class TooDetailed(ValueError):
@@ -71,7 +71,7 @@ def check(unit: str, filters: Filters, view: View) -> None:
     if len(chosen) > most:
         words = dict(FILTER_NAMES)
         raise TooDetailed(
-            f"For {UNIT_WORDS.get(unit, unit)} you may choose at most "
+            f"For {unit_words(unit)} you may choose at most "
             f"{'one filter' if most == 1 else f'{most} filters'} at a time (you chose "
             f"{' and '.join(words[c] for c in chosen)}). Counts of so small an area with "
             "more detail would be too few to publish without giving small numbers away; "

@@ -28,14 +28,12 @@ from geo.config import get_settings
 from geo.filters import Filters
 from geo.services import analysis, interventions
 from geo.services.contexts import listing
-from geo.stats.complex_strategy import flag_places
+from geo.stats.complex_strategy import MIN_PEOPLE, WINDOW_DAYS, flag_places
 from geo.stats.disclosure import View
 from geo.store import counts, db
 
 #: the emerging categories an agenda raises
 RAISED = ("new hot spot", "intensifying hot spot")
-WINDOW_DAYS = 90
-MIN_PEOPLE = 3
 CUBE_MONTHS = 36
 
 

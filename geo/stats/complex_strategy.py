@@ -2,7 +2,8 @@
 
 Birmingham's Empower-U holds a multi-agency complex strategy meeting "when multiple young
 people are identified" at a context. A place is flagged when at least ``min_people``
-distinct pseudonymous keys appear there within any ``window_days`` days (defaults 3, 90).
+distinct pseudonymous keys appear there within any ``window_days`` days (defaults
+:data:`MIN_PEOPLE`, :data:`WINDOW_DAYS`: 3 and 90, DESIGN §5).
 Incidents without a timestamp count from the first day of their month.
 """
 
@@ -11,12 +12,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: the complex-strategy threshold: distinct young people at one place within
+#: :data:`WINDOW_DAYS` days (the one value: the agenda, the pages and the disclosure gate's
+#: "3 or more" import it)
+MIN_PEOPLE = 3
+#: the window of the threshold, in days
+WINDOW_DAYS = 90
+
 #: keeps places apart in one sorted key of (place, day)
 _SPAN = 1 << 40
 
 
 def flag_places(
-    incidents: pd.DataFrame, min_people: int = 3, window_days: int = 90
+    incidents: pd.DataFrame, min_people: int = MIN_PEOPLE, window_days: int = WINDOW_DAYS
 ) -> pd.DataFrame:
     """One row per place with keyed incidents: the most distinct people in any window.
 

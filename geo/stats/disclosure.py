@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from geo.roles import AGGREGATE_ROLES
+from geo.stats.complex_strategy import MIN_PEOPLE
 
 #: record and cell keys are integers 0..KEYS-1
 KEYS = 256
@@ -51,8 +52,9 @@ KEYS = 256
 #: (for counts above D; smaller counts get less, see :func:`ptable`)
 MAX_PERTURBATION = 3
 VARIANCE = 2.0
-#: distinct young people at a flagged place are shown as this, never as a number
-FLAG_PEOPLE = 3
+#: distinct young people at a flagged place are shown as this, never as a number: the
+#: complex-strategy threshold
+FLAG_PEOPLE = MIN_PEOPLE
 
 
 # --- the perturbation table -----------------------------------------------------------

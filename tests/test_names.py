@@ -1,8 +1,11 @@
-"""No stale names: every ``geo.x.y`` named in the docs (``docs/*.md``, ``README.md``) and in
-the docstrings and comments of ``geo/``, ``dashboard/``, ``tests/`` and ``bench/`` resolves
-(the module imports, the attribute exists), and every project file they name by path
-(``geo/x/y.py``, ``docs/x.md``, ``sql/queries/x.sql``; in a docstring or comment also
-``services/x.py``, relative to ``geo/``) exists."""
+"""No stale names: every ``geo.x.y`` named in the docs (``docs/*.md``, ``README.md``), in
+the docstrings, comments and other strings (messages, help, captions) of ``geo/``,
+``dashboard/``, ``tests/`` and ``bench/``, and in the comments of ``sql/queries``,
+``sql/functions``, ``pyproject.toml`` and the ``Makefile`` resolves (the module imports,
+the attribute exists), and every project file they name by path (``geo/x/y.py``,
+``docs/x.md``, ``sql/queries/x.sql``; in a docstring or comment also ``services/x.py``,
+relative to ``geo/``) exists. (``sql/migrations`` are history, kept as applied: their
+recorded checksums forbid editing a stale name there.)"""
 
 from __future__ import annotations
 
@@ -54,6 +57,14 @@ def _docstrings(path: Path) -> Iterator[str]:
                     yield after.value.value
 
 
+def _strings(path: Path) -> Iterator[str]:
+    """The other strings of a module: messages, help texts, captions (an f-string's
+    literal parts too)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value
+
+
 def _texts() -> Iterator[tuple[str, str, bool]]:
     """(file relative to the project, its text, whether it is a docstring or comment)."""
     for md in [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]:
@@ -65,6 +76,13 @@ def _texts() -> Iterator[tuple[str, str, bool]]:
             rel = str(py.relative_to(PROJECT_ROOT))
             for doc in _docstrings(py):
                 yield rel, doc, True
+            for string in _strings(py):
+                yield rel, string, False
+    sql = PROJECT_ROOT / "sql"
+    for other in [*sorted((sql / "queries").glob("*.sql")),
+                  *sorted((sql / "functions").glob("*.sql")),
+                  PROJECT_ROOT / "pyproject.toml", PROJECT_ROOT / "Makefile"]:
+        yield str(other.relative_to(PROJECT_ROOT)), other.read_text(encoding="utf-8"), False
 
 
 def _names() -> list[tuple[str, str]]:
@@ -112,6 +130,9 @@ def test_the_texts_name_things() -> None:
     assert "geo.stats.disclosure" in names or any(
         n.startswith("geo.stats.disclosure.") for n in names)
     assert "geo/store/db.py" in names or "docs/disclosure.md" in names
+    texts = {rel for rel, _ in NAMES}
+    assert "pyproject.toml" in texts  # its comments name files (the import contracts')
+    assert any(rel.startswith("sql/") for rel in texts)
 
 
 @pytest.mark.parametrize(("rel", "name"), NAMES, ids=lambda v: v)

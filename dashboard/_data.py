@@ -35,6 +35,8 @@ ENTRIES = 128
 
 Key = tuple[str, tuple[str, ...]]
 Unit = pages.Unit
+#: what a profile is of: a place or a ward
+Kind = pages.Kind
 #: the hexagon's size (edge, m) where a page does not choose one (geo.stats.grid)
 HEX_SIZE = pages.HEX_SIZE
 P = ParamSpec("P")

@@ -6,9 +6,9 @@ anything, so hiding a menu item is never the only protection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -16,6 +16,8 @@ from geo import roles
 from geo.config import Settings, get_settings
 from geo.filters import Filters
 from geo.render.text import View, periods
+
+K = TypeVar("K")
 
 ROLES = roles.ROLES
 ROLE_LABELS = roles.ROLE_LABELS
@@ -256,6 +258,12 @@ def _month(text: str | None, months: list[date]) -> date | None:
 
 def _set_period(first: date, last: date) -> None:
     st.session_state["period"] = (first, last)
+
+
+def named(names: Mapping[K, str]) -> Callable[[K], str]:
+    """A choice widget's ``format_func``: each option's name in ``names`` (an option
+    without one as it is). Typed, unlike ``names.get`` (overloaded, and Optional)."""
+    return lambda option: names.get(option, str(option))
 
 
 def _all_or(labels: dict[str, str]) -> Callable[[str | None], str]:

@@ -21,6 +21,13 @@ class Filters:
     risks: tuple[str, ...] | None = None
     ages: tuple[str, ...] | None = None
 
+    def span(self) -> tuple[date, date]:
+        """The period's first and last month, for a caller whose filters set it (a page's
+        always do, from the data's period); a ValueError when it is open."""
+        if self.start is None or self.end is None:
+            raise ValueError("these filters set no period")
+        return self.start, self.end
+
     def params(self) -> dict[str, Any]:
         return {
             "start": self.start or date(1900, 1, 1),

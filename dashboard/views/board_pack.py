@@ -35,22 +35,23 @@ st.write("A report of the period for the strategy board: headline figures, the h
          "as an A4 PDF ready to print or send.")
 
 if st.button("Make the board pack", type="primary"):
-    months = pd.date_range(filters.start, filters.end, freq="MS")
-    prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
-                   (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
+    start, end = filters.span()
+    months = pd.date_range(start, end, freq="MS")
+    prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
+    prev = Filters(prev_start, (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
     try:  # the detail rule of partners and board members (geo.services.detail)
-        now = _data.hotspots(v, "hex", filters, emerging=True,
-                             counted=(prev.start, filters.end), view=view)
+        now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev_start, end),
+                             view=view)
     except TooDetailed as exc:
         st.info(str(exc))
         st.stop()
-    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end), view=view)
+    before = _data.hotspots(v, "hex", prev, counted=(prev_start, end), view=view)
     # the next meeting's agenda, as of the end of the period (a month since the last one)
-    on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
+    on = (pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date()
     a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view)
     doc = board_pack.render(
-        title="Contextual safeguarding review", start=filters.start, end=filters.end,
+        title="Contextual safeguarding review", start=start, end=end,
         view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
         impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
@@ -62,8 +63,8 @@ if st.button("Make the board pack", type="primary"):
         st.session_state["board_pack_pdf"] = _pdf(doc)
     st.session_state["board_pack"] = doc
 
-doc = st.session_state.get("board_pack")
-if doc:
+made: str | None = st.session_state.get("board_pack")
+if made:
     pdf = st.session_state["board_pack_pdf"]
     left, right = st.columns(2)
     with left:
@@ -71,7 +72,7 @@ if doc:
                         file_name=f"board-pack-{date.today():%Y-%m-%d}.pdf",
                         mime="application/pdf", action="board_pack")
     with right:
-        _state.download("Download as HTML", doc.encode, what="board pack",
+        _state.download("Download as HTML", made.encode, what="board pack",
                         file_name=f"board-pack-{date.today():%Y-%m-%d}.html", mime="text/html",
                         action="board_pack")
-    st.iframe(doc, height=900)  # our own HTML: every value from data is escaped in it
+    st.iframe(made, height=900)  # our own HTML: every value from data is escaped in it

@@ -95,9 +95,10 @@ else:
         months = pd.date_range(filters.start, filters.end, freq="MS")
         # the detail rule (geo.services.detail): the monthly breakdown only of a large
         # enough whole, as on the Place profile
-        wholes = [] if view.exact else [
-            total(_data.context_details(v, ref, c)["monthly"], view).value
-            for c in detail.coarser(filters)]
+        # (a coarser count the store does not give, as if it were small: withheld)
+        coarser = [] if view.exact else [_data.context_details(v, ref, c)
+                                          for c in detail.coarser(filters)]
+        wholes = [None if c is None else total(c["monthly"], view).value for c in coarser]
         whole = total(monthly, view)
         if detail.breakdown_shown(whole.value, wholes, view):
             trend = monthly_trend(monthly, months, view)
@@ -175,7 +176,7 @@ else:
     if editor:
         with st.expander("Review this context"), st.form("context_review"):
             rating = st.selectbox("Risk rating", contexts.RATINGS, index=1)
-            status = st.selectbox("Status", list(statuses), format_func=statuses.get,
+            status = st.selectbox("Status", list(statuses), format_func=_state.named(statuses),
                                   index=list(statuses).index(row["status"]))
             nxt = st.date_input("Next review (leave empty when closing)",
                                 value=today + timedelta(days=91))
@@ -201,9 +202,9 @@ else:
         if not open_acts.empty:
             with st.expander("Mark an action done"), st.form("context_done"):
                 aid = st.selectbox("Action", list(open_acts["action_id"]),
-                                   format_func=dict(zip(open_acts["action_id"],
+                                   format_func=_state.named(dict(zip(open_acts["action_id"],
                                                         open_acts["description"],
-                                                        strict=True)).get)
+                                                        strict=True))))
                 if st.form_submit_button("Done"):
                     try:
                         contexts.complete_action(_state.actor(), role, ref, int(aid))
@@ -218,11 +219,11 @@ if editor:
         c1, c2 = st.columns(2)
         new_ref = c1.text_input("Reference", placeholder="CTX-014")
         new_name = c2.text_input("Name (no personal details)")
-        kind = c1.selectbox("Kind", list(kinds), format_func=kinds.get)
+        kind = c1.selectbox("Kind", list(kinds), format_func=_state.named(kinds))
         lead = c2.text_input("Lead agency")
         places = _data.places(v)
-        linked = st.multiselect("Places", list(places["ref"]), format_func=dict(
-            zip(places["ref"], places["name"], strict=True)).get)
+        linked = st.multiselect("Places", list(places["ref"]), format_func=_state.named(dict(
+            zip(places["ref"], places["name"], strict=True))))
         summary = st.text_area("Summary (no names, dates of birth or addresses)")
         review_on = st.date_input("Review date", value=None)
         if st.form_submit_button("Add the context", type="primary"):

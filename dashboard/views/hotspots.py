@@ -67,10 +67,11 @@ with st.expander(HOW_WORKED_OUT):
                "the period (Mann-Kendall test). Rates are smoothed towards the overall rate "
                "where few young people live (empirical Bayes).")
 
-months = pd.date_range(filters.start, filters.end, freq="MS")
+start, end = filters.span()
+months = pd.date_range(start, end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
-both = (prev_start, filters.end)  # this period and the one before, counted in one scan
+both = (prev_start, end)  # this period and the one before, counted in one scan
 try:  # the detail rule of partners and board members (geo.services.detail)
     now = _data.hotspots(v, unit, filters, emerging=True, counted=both, measure=measure,
                          view=view)

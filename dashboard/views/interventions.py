@@ -202,9 +202,9 @@ if actions.may(role, "intervention_edit"):
     with st.expander("Add an intervention"), st.form("add_intervention", clear_on_submit=True):
         ref = st.text_input("Reference", placeholder="e.g. INT-2025-014")
         place = st.selectbox("Place", places["unit_id"],
-                             format_func=dict(zip(places["unit_id"], places["name"],
-                                                  strict=True)).get)
-        kind = st.selectbox("Type", [c for c, _ in types], format_func=dict(types).get)
+                             format_func=_state.named(dict(zip(places["unit_id"], places["name"],
+                                                  strict=True))))
+        kind = st.selectbox("Type", [c for c, _ in types], format_func=_state.named(dict(types)))
         agency = st.text_input("Lead agency")
         start = st.date_input("Start month", value=date.today().replace(day=1))
         description = st.text_area("Description (no names or personal details)")
@@ -234,10 +234,10 @@ if actions.may(role, "intervention_edit"):
                     "Place", place_ids,
                     index=place_ids.index(str(cur["place_id"]))
                     if str(cur["place_id"]) in place_ids else 0,
-                    format_func=dict(zip(place_ids, places["name"], strict=True)).get)
+                    format_func=_state.named(dict(zip(place_ids, places["name"], strict=True))))
                 kind = st.selectbox("Type", type_codes, index=type_codes.index(cur["type"])
                                     if cur["type"] in type_codes else 0,
-                                    format_func=dict(types).get)
+                                    format_func=_state.named(dict(types)))
                 agency = st.text_input("Lead agency", value=str(cur["agency"]),
                                        key=f"iv_edit_agency_{which}")
                 start = st.date_input("Start month", value=pd.Timestamp(cur["start_month"]).date(),

@@ -110,8 +110,8 @@ if view.exact and actions.may(role, "network_people"):
     if with_places.empty:
         st.write("No context with places is recorded.")
     else:
-        ref = st.selectbox("Context", list(with_places["ref"]), format_func=dict(
-            zip(with_places["ref"], with_places["name"], strict=True)).get)
+        ref = st.selectbox("Context", list(with_places["ref"]), format_func=_state.named(dict(
+            zip(with_places["ref"], with_places["name"], strict=True))))
         d = _data.context_details(v, ref, filters)
         from geo.services.networks import context_people
 

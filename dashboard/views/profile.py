@@ -43,11 +43,13 @@ filters = _state.filter_controls(period, vocab)
 
 places = _data.places(v).sort_values("name")
 wards = _data.wards(v).sort_values("name")
-options = ([("place", u) for u in places["unit_id"]] + [("ward", u) for u in wards["ward_code"]])
-names = ({("place", u): f"{n} (place)" for u, n in zip(places["unit_id"], places["name"],
-                                                        strict=True)}
-         | {("ward", u): f"{n} (ward)" for u, n in zip(wards["ward_code"], wards["name"],
-                                                       strict=True)})
+options: list[tuple[_data.Kind, str]] = (
+    [("place", u) for u in places["unit_id"]] + [("ward", u) for u in wards["ward_code"]])
+names: dict[tuple[_data.Kind, str], str] = (
+    {("place", u): f"{n} (place)" for u, n in zip(places["unit_id"], places["name"],
+                                                  strict=True)}
+    | {("ward", u): f"{n} (ward)" for u, n in zip(wards["ward_code"], wards["name"],
+                                                 strict=True)})
 # the place chosen on a map (its popup's link), in a shared link, or earlier in the session;
 # else the place with the most incidents in the period (as published), not the first by name
 wanted = _state.shared().get("place", "")
@@ -56,7 +58,7 @@ if not chosen or tuple(chosen) not in options:
     busiest = _data.busiest_place(v, filters, view)
     chosen = ("place", busiest) if busiest is not None else None
 index = options.index(tuple(chosen)) if chosen and tuple(chosen) in options else 0
-kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=names.get)
+kind, unit_id = st.selectbox("Place or ward", options, index=index, format_func=_state.named(names))
 st.session_state["profile"] = (kind, unit_id)
 _state.remember(place=f"{kind}:{unit_id}")
 st.header(md(names[(kind, unit_id)].rsplit(" (", 1)[0]))

@@ -97,7 +97,7 @@ if kind == "incidents":
         labels = {c: f"{n} ({'ward' if k == 'ward' else 'LSOA'} {c})"
                   for k, c, n in names.itertuples(index=False)}
         chosen = st.multiselect("Wards and LSOAs the file covers", list(labels),
-                                format_func=labels.get, key="upload_covers_units")
+                                format_func=_state.named(labels), key="upload_covers_units")
     elif how == "polygon":
         cover_file = st.file_uploader("Coverage polygon (GeoJSON, GeoPackage or zipped "
                                       "Shapefile)", type=["geojson", "json", "gpkg", "zip"],

@@ -27,7 +27,7 @@ published values only (a coarser cell's published count, which the viewer sees a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from itertools import combinations
@@ -118,14 +118,14 @@ def withheld_units(unit_ids: pd.Series | np.ndarray, coarser_counts: list[pd.Dat
     return withheld(wholes, view)
 
 
-def whole_too_small(wholes: list[float | None], view: View) -> bool:
+def whole_too_small(wholes: Sequence[float | None], view: View) -> bool:
     """Whether a count is withheld: a coarser count of it (``wholes``, published values,
     None when in the small class) is published as less than :func:`min_whole`."""
     return not view.exact and not all(v is not None and v >= min_whole(view)
                                       for v in wholes)
 
 
-def breakdown_shown(count: float | None, wholes: list[float | None], view: View) -> bool:
+def breakdown_shown(count: float | None, wholes: Sequence[float | None], view: View) -> bool:
     """Whether a profile's breakdowns (trend, harm mix, day x hour) are shown: its count
     and every coarser one published as at least :func:`min_whole` (always, exactly)."""
     if view.exact:

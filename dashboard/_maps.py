@@ -24,7 +24,10 @@ import streamlit_folium as sf
 
 from dashboard import _data, _state
 from geo.filters import Filters
-from geo.render import mapping
+from geo.render.maps import places as map_places
+from geo.render.maps.areas import add_areas, faint_layer
+from geo.render.maps.base import add_labels, add_outline, base_map
+from geo.render.maps.legend import add_legend
 from geo.render.text import View
 
 RETURNED: list[str] = []  # nothing on the map reruns the page
@@ -75,7 +78,7 @@ def show(m: folium.Map | dict[str, Any], key: str, height: int = 620) -> None:
 @st.cache_data(ttl=_data.TTL, max_entries=64, show_spinner=False)
 def place_figures(v: _data.Key, filters: Filters, view: View) -> Any:
     """The places of concern with the figures their popups show as ``view`` may see them
-    (:func:`geo.render.mapping.place_figures`: published counts of the filters' period,
+    (:func:`geo.render.maps.places.place_figures`: published counts of the filters' period,
     the detail rule of :mod:`geo.services.detail` applied)."""
     from geo.services.detail import TooDetailed, not_offered
 
@@ -83,8 +86,8 @@ def place_figures(v: _data.Key, filters: Filters, view: View) -> Any:
     try:
         table = _data.hotspots(v, "place", filters, view=view)
     except TooDetailed as exc:
-        return mapping.place_figures(places, None, view, str(exc))
-    return mapping.place_figures(places, table, view, held=not_offered(view))
+        return map_places.place_figures(places, None, view, str(exc))
+    return map_places.place_figures(places, table, view, held=not_offered(view))
 
 
 def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
@@ -92,20 +95,20 @@ def unit_map(v: _data.Key, layer: dict[str, Any], name: str, with_places: bool,
     """A map of one unit layer (over the faint ``context`` layer of every unit, if given),
     with the area's outline, names, the places of concern if asked (with ``figures``, the
     places of :func:`place_figures`, their popups show them), and the legend."""
-    m = mapping.base_map(_state.settings(), layer["bounds"])
+    m = base_map(_state.settings(), layer["bounds"])
     if context is not None:
-        mapping.add_areas(m, mapping.faint_layer(context), name="All areas")
-    mapping.add_areas(m, layer, name=name)
+        add_areas(m, faint_layer(context), name="All areas")
+    add_areas(m, layer, name=name)
     wards = _data.wards(v)
-    mapping.add_outline(m, wards)
-    mapping.add_labels(m, wards, _data.units(v, "lsoa"))
+    add_outline(m, wards)
+    add_labels(m, wards, _data.units(v, "lsoa"))
     categories = dict(_data.vocabularies(v).get("place_category", []))
     if with_places:
-        mapping.add_places(m, _data.places(v) if figures is None else figures, categories)
+        map_places.add_places(m, _data.places(v) if figures is None else figures, categories)
     places = _data.places(v)
     shown = ({c: categories.get(c, c) for c in sorted(places["category"].astype(str).unique())}
              if with_places and not places.empty else None)
-    mapping.add_legend(m, layer, places=shown)
+    add_legend(m, layer, places=shown)
     return m
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import _state
 from geo import roles
-from geo.render.mapping import install_template_cache
+from geo.render.maps.elements import install_template_cache
 from geo.services import pages as reads
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs

@@ -130,6 +130,22 @@ _FOLIUM_ELEMENTS = re.compile(
     r"|from folium(?:\.\w+)* import")
 
 
+@pytest.mark.parametrize("name", ["{{ 7 * 7 }}", "{% if x %}", "{# a note"])
+def test_a_name_with_template_syntax_is_shown_as_written(name: str) -> None:
+    """The project's elements put their text on the page uncompiled
+    (``geo.render.maps.elements``): a name with Jinja syntax in it neither runs
+    (``{{ 7 * 7 }}`` was 49) nor breaks the page (``{% if`` was a TemplateSyntaxError),
+    in an area, a label and a place."""
+    units = _units([name, "Aston"])
+    layer = unit_layer(units, "ward", View("partner"), "incidents")
+    m = base_map(get_settings(), layer["bounds"])
+    add_areas(m, layer, name="Wards")
+    add_labels(m, units)
+    add_places(m, _places([name]), {})
+    page = m.get_root().render()
+    assert page.count(map_text(name)) == 3, page.count(map_text(name))  # none evaluated
+
+
 def test_no_page_or_module_but_mapping_builds_folium_elements() -> None:
     """Text reaches a map only through ``geo/render/maps/`` (and so :func:`map_text`)."""
     found = []

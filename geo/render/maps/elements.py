@@ -5,8 +5,9 @@ every map shares (the popup function and the styles of labels, icons and legends
 
 from __future__ import annotations
 
-import functools
 import json
+import re
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,33 +15,77 @@ import branca.element
 import folium
 import jinja2
 
-
-@functools.lru_cache(maxsize=512)
-def _compiled(source: str) -> jinja2.Template:
-    compiled: jinja2.Template = jinja2.Template(source)
-    return compiled
+#: line ends as Jinja reads them (its lexer's ``newline_re``)
+_NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
-def _template(source: str, *args: Any, **kwargs: Any) -> jinja2.Template:
-    if args or kwargs:
-        made: jinja2.Template = jinja2.Template(source, *args, **kwargs)
-        return made
-    return _compiled(source)
+def _as_jinja_renders(text: str) -> str:
+    """``text`` as ``jinja2.Template(text).render()`` gives back text without template syntax:
+    line ends as ``\n``, one trailing line end dropped."""
+    lines = _NEWLINES.split(text)
+    if lines[-1] == "":
+        del lines[-1]
+    return "\n".join(lines)
 
 
-def install_template_cache() -> None:
-    """Compile each of branca's element templates once per process.
+class _Text(branca.element.Element):
+    """Text on the page as it is: never compiled as a template (see :class:`_AsText`)."""
 
-    folium creates a few dozen small elements (script and style tags) every time a map is
-    rendered, and branca compiles each one's Jinja template from its text anew: a third of
-    the map's render time (measured in ``bench/dashboard.py``). Templates are immutable, so
-    the same text can compile once. This replaces ``branca.element.Template`` (the name
-    branca's elements call): the app calls it once at start-up, explicitly, never on import.
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _Kept:
+    """Stands in for an element's template while branca renders the element: each of its
+    macros (header, html, script) is called as branca would, its text kept aside, and
+    branca handed ``None`` (an empty element, nothing compiled)."""
+
+    def __init__(self, template: jinja2.Template) -> None:
+        self.made: dict[str, str] = {}
+        macros = {part: self._keep(part, macro) for part in ("header", "html", "script")
+                  if (macro := template.module.__dict__.get(part)) is not None}
+        self.module = types.SimpleNamespace(**macros)
+
+    def _keep(self, part: str, macro: Any) -> Any:
+        def call(*args: Any) -> None:
+            self.made[part] = _as_jinja_renders(str(macro(*args)))
+        return call
+
+
+class _AsText:
+    """The project's elements put their rendered text on the page as it is.
+
+    branca renders an element's macros and wraps each text in ``Element(text)``, which
+    compiles the text as a Jinja template: for a layer of 5,000 hexagons that is 1.9 MB of
+    GeoJSON compiled twice per map (folium renders the figure twice), most of the map's
+    render time, and a name with Jinja syntax in it (``{% if``) broke the page. These
+    elements keep the same text, in the same place, uncompiled: folium's own elements
+    (the map, tooltips) are left as they are, and nothing outside the project changes.
     """
-    setattr(branca.element, "Template", _template)  # noqa: B010 - a deliberate, named patch
+
+    _template: Any
+
+    def render(self, **kwargs: Any) -> Any:
+        own = self.__dict__.get("_template")
+        kept = _Kept(self._template)
+        self._template = kept
+        try:
+            super().render(**kwargs)  # type: ignore[misc]
+        finally:
+            if own is None:
+                del self._template
+            else:
+                self._template = own
+        figure = self.get_root()  # type: ignore[attr-defined]
+        for part, text in kept.made.items():  # in the empty element's place
+            getattr(figure, part).add_child(_Text(text), name=self.get_name())  # type: ignore[attr-defined]
 
 
-class Layer(folium.GeoJson):
+class Layer(_AsText, folium.GeoJson):
     """A GeoJSON layer styled by each feature's own ``style`` property, with its bounds
     given rather than walked.
 
@@ -138,7 +183,7 @@ _MAP_CSS = """
 """
 
 
-class Script(branca.element.MacroElement):
+class Script(_AsText, branca.element.MacroElement):
     """A script run with the map (``{map}`` is the map's JavaScript name) and data."""
 
     _template = jinja2.Template(

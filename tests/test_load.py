@@ -46,7 +46,8 @@ def test_shared_rendering_sends_what_st_folium_sends(monkeypatch: pytest.MonkeyP
     def record(**kwargs: Any) -> None:
         sent.append(kwargs)
 
-    monkeypatch.setattr(sf, "_component_func", record)
+    monkeypatch.setattr(sf, "_component_func", record)  # st_folium's own component
+    monkeypatch.setattr(_maps, "_component", record)  # the same front end, declared by _maps
     sf.st_folium(_map(), key="k", height=620, use_container_width=True,
                  returned_objects=_maps.RETURNED)
     _maps.show(_maps.rendered(_map()), "k")

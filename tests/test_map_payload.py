@@ -1,7 +1,7 @@
 """Issue #34, pages faster in the browser: the Map page's map is smaller on the wire.
 
 An area layer carries each style once per class and the properties every feature shares
-once (:func:`geo.render.area_layer`), only what the tooltip and popup read, and
+once (:func:`geo.render.maps.areas.area_layer`), only what the tooltip and popup read, and
 coordinates at 1e-5 degrees (about 1 m), the area's outline too. The bytes are
 deterministic for the sample data, so they have a bound; and every value the disclosure
 gate publishes still reaches each feature's tooltip and popup, in the data and in a browser.

@@ -18,7 +18,7 @@ from conftest import database_name, from_template
 
 from geo.config import get_settings
 from geo.ingest._rollups import Rollups
-from geo.store import db, rollup_schema
+from geo.store import counts, db, rollup_schema
 from geo.store.named import FUNCTIONS_DIR, QUERIES_DIR
 
 #: the SQL type of each Arrow type the loader writes (binary COPY into the table's copy)
@@ -42,6 +42,7 @@ def test_the_declaration_has_twelve_tables_of_unit_and_level() -> None:
     # every table's columns have a type; a page's counting read covers every level
     for cols in rollup_schema.catalogue().values():
         assert all(typ for _, typ, _ in cols)
+    assert set(counts.UNITS) == set(rollup_schema.UNITS)  # the units the store counts
     for unit in rollup_schema.UNITS:
         text = rollup_schema.page_counts_function_sql(unit)
         assert [t.name for t in rollup_schema.TABLES if t.unit == unit] == sorted(

@@ -23,7 +23,7 @@ import streamlit as st
 
 from dashboard import _state
 from geo.filters import Filters
-from geo.render import mapping
+from geo.render.maps import areas
 from geo.render.text import View
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
 from geo.services.interventions import ImpactParams, pooled_rows
@@ -144,10 +144,10 @@ def unit_layer(v: Key, unit: Unit, filters: Filters, view: View, colour: str,
                counted: tuple[date, date] | None = None,
                measure: str = "auto") -> dict[str, Any]:
     """The map layer of the units as ``view`` may see them, with their emerging trend if
-    asked (see :func:`geo.render.mapping.unit_layer`)."""
+    asked (see :func:`geo.render.maps.areas.unit_layer`)."""
     table = hotspots(v, unit, filters, emerging=emerging, counted=counted, measure=measure,
                      view=view)
-    return mapping.unit_layer(table, unit, view, colour, significant_only,
+    return areas.unit_layer(table, unit, view, colour, significant_only,
                               wards=None if unit == "ward" else wards(v))
 
 

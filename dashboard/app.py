@@ -12,11 +12,9 @@ import streamlit as st
 
 from dashboard import _state
 from geo import roles
-from geo.render.mapping import install_template_cache
 from geo.services import pages as reads
 
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"  # local: nothing fetched from CDNs
-install_template_cache()  # once per process; see its docstring
 st.set_page_config(page_title="Contexts", page_icon=str(FAVICON), layout="wide",
                    initial_sidebar_state="auto")
 try:

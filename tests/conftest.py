@@ -27,6 +27,7 @@ seen on the next rerun however far the standby lags: read-your-writes
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,10 +67,40 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DB_FIXTURES = frozenset({"settings", "ingest_settings", "admin"})
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+#: seconds each test file took in a measured run (``CONTEXTS_TEST_WRITE_DURATIONS=1 make
+#: test`` writes it): the files are handed to the workers longest first, so that no worker
+#: starts a long file when the others are nearly done (the run's tail)
+DURATIONS = PROJECT_ROOT / "tests" / "data" / "durations.json"
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that use the private cluster ``db``; then, unless pytest-randomly
+    shuffles them (``RANDOM_ORDER=1``), order the files longest first (:data:`DURATIONS`;
+    a file not measured yet counts as long), each file's tests in their own order."""
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+    if not config.pluginmanager.is_blocked("randomly") or not DURATIONS.exists():
+        return
+    took: dict[str, float] = json.loads(DURATIONS.read_text())
+    longest = max(took.values(), default=0.0)
+    first = {}
+    for k, item in enumerate(items):
+        first.setdefault(_file_of(item.nodeid), k)
+    items.sort(key=lambda i: (-took.get(_file_of(i.nodeid), longest),
+                              first[_file_of(i.nodeid)]))
+
+
+#: per file: seconds of set-up, call and teardown summed, gathered as the reports come in
+_TOOK: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _TOOK[_file_of(report.nodeid)] = _TOOK.get(_file_of(report.nodeid), 0.0) + report.duration
 
 
 #: written by the test process that started the standby (``CONTEXTS_TEST_READ_REPLICA``):
@@ -108,6 +139,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     another session of the same ``CONTEXTS_TEST_RUN`` (the Makefile's page run)."""
     if hasattr(session.config, "workerinput"):
         return
+    if os.environ.get("CONTEXTS_TEST_WRITE_DURATIONS", "") not in ("", "0") and not \
+            os.environ.get("CONTEXTS_TEST_READ_REPLICA"):
+        DURATIONS.write_text(json.dumps(
+            {f: round(t, 1) for f, t in sorted(_TOOK.items())}, indent=1) + "\n")
     if os.environ.get("CONTEXTS_TEST_KEEP_TEMPLATES", "") in ("", "0"):
         _drop_templates(get_settings())
     if not READ_REPLICA:

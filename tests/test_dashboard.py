@@ -283,15 +283,17 @@ def test_hot_spots_page_with_no_hot_spot_shows_an_empty_map(settings) -> None:
 
 def test_maps_render_with_no_places_and_no_polygons(settings) -> None:
     """A partnership that has loaded no places yet, and a layer with nothing to draw."""
-    from geo.render import mapping
+    from geo.render.maps.areas import add_areas, unit_layer
+    from geo.render.maps.base import base_map
+    from geo.render.maps.places import add_places
     from geo.stats.disclosure import View
 
     units = gpd.GeoDataFrame({"unit_id": ["a"], "name": ["A"], "count": [3], "bin": [0]},
                              geometry=[shapely.box(-1.9, 52.4, -1.89, 52.41)], crs=4326)
-    layer = mapping.unit_layer(units, "ward", View("partner"), "hotspots", significant_only=True)
-    m = mapping.base_map(settings, layer["bounds"])
-    mapping.add_areas(m, layer, name="Wards")
-    assert mapping.add_places(m, gpd.GeoDataFrame(
+    layer = unit_layer(units, "ward", View("partner"), "hotspots", significant_only=True)
+    m = base_map(settings, layer["bounds"])
+    add_areas(m, layer, name="Wards")
+    assert add_places(m, gpd.GeoDataFrame(
         {"unit_id": [], "name": [], "category": []}, geometry=[], crs=4326)) is None
     html = m.get_root().render()
     assert '"features": []' in html and "NaN" not in html

@@ -452,7 +452,8 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
     """A ward's count over a period, with or without a harm filter: map tooltip, hot-spot
     table and place profile agree, and so do the map caption's total and the board
     pack's, because the cell (the same incidents) has one count and one key."""
-    from geo.render import board_pack, mapping
+    from geo.render import board_pack
+    from geo.render.maps.areas import unit_layer
     from geo.services import analysis
 
     view = VIEWS[1]
@@ -463,7 +464,7 @@ def test_same_cell_same_number_everywhere(settings, cubes) -> None:
             units = C.units(conn, "ward")
             monthly = C.counts(conn, "ward", f, by_month=True)
             table = analysis.hotspots_from_counts(units, "ward", monthly, months)
-            layer = mapping.unit_layer(table, "ward", view, "incidents")
+            layer = unit_layer(table, "ward", view, "incidents")
             rows = published.unit_rows(table, view)
             for feat, row, (_, unit) in zip(layer["data"]["features"], rows.itertuples(),
                                             table.iterrows(), strict=True):

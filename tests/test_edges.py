@@ -309,7 +309,11 @@ def test_covered_units_by_share_of_surface() -> None:
 def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
     from datetime import date
 
-    from geo.render import board_pack, mapping
+    from geo.render import board_pack
+    from geo.render.maps.areas import add_areas, unit_layer
+    from geo.render.maps.base import base_map
+    from geo.render.maps.legend import add_legend
+    from geo.render.maps.palette import NO_DATA_LABEL
     from geo.render.text import View
     from geo.services.analysis import hotspot_table
 
@@ -319,18 +323,18 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
     outside = int((~table["covered"]).sum())
     assert outside > 0
     for role in ("partner", "analyst"):
-        layer = mapping.unit_layer(table, "hex", View(role), "hotspots", significant_only=True)
+        layer = unit_layer(table, "hex", View(role), "hotspots", significant_only=True)
         feats = layer["data"]["features"]
-        no_data = [f for f in feats if f["properties"]["hotspot"] == mapping.NO_DATA_LABEL]
+        no_data = [f for f in feats if f["properties"]["hotspot"] == NO_DATA_LABEL]
         assert len(no_data) == outside  # drawn, although not hot or cold
         assert all(f["properties"]["incidents"] == "no data" for f in no_data)
         assert all(layer["styles"][f["properties"]["s"]]["dashArray"] for f in no_data)
         assert layer["no_data"]
-    m = mapping.base_map(s, layer["bounds"])
-    mapping.add_areas(m, layer, name="Hexagons")
-    mapping.add_legend(m, layer)
+    m = base_map(s, layer["bounds"])
+    add_areas(m, layer, name="Hexagons")
+    add_legend(m, layer)
     page = m.get_root().render()
-    assert mapping.NO_DATA_LABEL in page and "Hot spot, 99% confidence" in page
+    assert NO_DATA_LABEL in page and "Hot spot, 99% confidence" in page
     doc = board_pack.render(title="t", start=date(2017, 1, 1), end=date(2017, 11, 1),
                             view=View("board"), hex_table=table, previous=table,
                             complex_flags=pd.DataFrame(), impacts=[], made_by="tests",
@@ -351,7 +355,7 @@ def test_pages_say_what_the_data_covers(covered_db, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
     from geo.config import get_settings
-    from geo.render import mapping
+    from geo.render.maps.palette import NO_DATA_LABEL
 
     s, _ = covered_db
     monkeypatch.setenv("CONTEXTS_DATABASE_NAME", s.database_name)
@@ -369,7 +373,7 @@ def test_pages_say_what_the_data_covers(covered_db, monkeypatch) -> None:
         assert any("covers 7% of the area" in re.sub(r"\\(.)", r"\1", i.value)
                    for i in at.info)
         script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-        assert mapping.NO_DATA_LABEL in script  # the units drawn as no data, and the legend
+        assert NO_DATA_LABEL in script  # the units drawn as no data, and the legend
         at.switch_page("views/upload.py").run()
         assert not at.exception, [e.message for e in at.exception]
         assert at.radio(key="upload_covers_how").options == [

@@ -21,7 +21,9 @@ from bench.streamlit_client import Session
 from dashboard import _maps
 from geo.cli.proxy import COOKIE, StickyProxy
 from geo.config import Settings, get_settings
-from geo.render import mapping
+from geo.render.maps.areas import add_areas, area_layer
+from geo.render.maps.base import base_map
+from geo.render.maps.legend import add_legend
 from tests._wait import wait_for
 
 
@@ -31,10 +33,10 @@ def _map() -> Any:
                             "_fill": ["#eeeeee", "#d95f02"]},
                            geometry=[shapely.box(-1.9, 52.4, -1.89, 52.41),
                                      shapely.box(-1.89, 52.4, -1.88, 52.41)], crs=4326)
-    layer = mapping.area_layer(gdf, ["name", "count"], ["Area", "Incidents"], ["name"])
-    m = mapping.base_map(get_settings(), layer["bounds"])
-    mapping.add_areas(m, layer, name="Test")
-    mapping.add_legend(m, layer)  # a legend element too
+    layer = area_layer(gdf, ["name", "count"], ["Area", "Incidents"], ["name"])
+    m = base_map(get_settings(), layer["bounds"])
+    add_areas(m, layer, name="Test")
+    add_legend(m, layer)  # a legend element too
     return m
 
 
@@ -44,7 +46,8 @@ def test_shared_rendering_sends_what_st_folium_sends(monkeypatch: pytest.MonkeyP
     def record(**kwargs: Any) -> None:
         sent.append(kwargs)
 
-    monkeypatch.setattr(sf, "_component_func", record)
+    monkeypatch.setattr(sf, "_component_func", record)  # st_folium's own component
+    monkeypatch.setattr(_maps, "_component", record)  # the same front end, declared by _maps
     sf.st_folium(_map(), key="k", height=620, use_container_width=True,
                  returned_objects=_maps.RETURNED)
     _maps.show(_maps.rendered(_map()), "k")

@@ -1,5 +1,5 @@
 """Issue #28, stored script on maps: every string that reaches folium/Leaflet goes through
-one escaping (``mapping.map_text``), and no page builds a folium element of its own.
+one escaping (``map_text``), and no page builds a folium element of its own.
 
 The corridor tooltips of the Networks page were ``folium.Tooltip(f"{name} → {name}")``,
 which folium pastes into a JavaScript template literal shown as HTML: a place called
@@ -20,7 +20,12 @@ import pytest
 import shapely
 
 from geo.config import PROJECT_ROOT, get_settings
-from geo.render import mapping
+from geo.render.maps.areas import add_areas, faint_layer, unit_layer
+from geo.render.maps.base import add_labels, add_outline, base_map
+from geo.render.maps.escape import map_text
+from geo.render.maps.legend import add_legend
+from geo.render.maps.networks import add_network, add_network_legend, network_lines
+from geo.render.maps.places import add_places, add_points, place_figures
 from geo.stats.disclosure import View
 
 #: names that run script if they reach the page unescaped (HTML, or a template literal)
@@ -45,7 +50,7 @@ def _assert_inert(html: str) -> None:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_map_text_leaves_nothing_html_or_a_template_literal_reads(text: str) -> None:
-    out = mapping.map_text(text)
+    out = map_text(text)
     assert not re.search(r"[<>\"'`\\$]", out), out
     import html as html_lib
 
@@ -77,18 +82,18 @@ def test_the_map_and_hotspots_pages_maps_hold_no_live_name(colour: str) -> None:
     the Hot spots page), outline, labels, places, legend; incident points on the Map."""
     units = _units(HOSTILE)
     view = View("analyst")
-    layer = mapping.unit_layer(units, "ward", view, colour)
-    m = mapping.base_map(get_settings(), layer["bounds"])
-    mapping.add_areas(m, mapping.faint_layer(layer), name="All areas")
-    mapping.add_areas(m, layer, name="Wards")
-    mapping.add_outline(m, units)
-    mapping.add_labels(m, units, units.iloc[:2])
+    layer = unit_layer(units, "ward", view, colour)
+    m = base_map(get_settings(), layer["bounds"])
+    add_areas(m, faint_layer(layer), name="All areas")
+    add_areas(m, layer, name="Wards")
+    add_outline(m, units)
+    add_labels(m, units, units.iloc[:2])
     hostile_categories = {"transport_hub": HOSTILE[1]}
-    mapping.add_places(m, _places(HOSTILE), hostile_categories)
-    mapping.add_legend(m, layer | {"legend_title": HOSTILE[0]}, places=hostile_categories)
+    add_places(m, _places(HOSTILE), hostile_categories)
+    add_legend(m, layer | {"legend_title": HOSTILE[0]}, places=hostile_categories)
     points = pd.DataFrame({"lat": [52.405] * len(HOSTILE), "lon": [-1.895] * len(HOSTILE),
                            "harm_type": HOSTILE, "month": ["2024-01-01"] * len(HOSTILE)})
-    assert mapping.add_points(m, points, view, {h: h for h in HOSTILE}) == len(HOSTILE)
+    assert add_points(m, points, view, {h: h for h in HOSTILE}) == len(HOSTILE)
     _assert_inert(m.get_root().render())
 
 
@@ -105,16 +110,16 @@ def test_the_networks_pages_map_holds_no_live_name(role: str) -> None:
     routes = pd.DataFrame({"origin": ring, "destination": list(names),
                            "people": [7] * len(HOSTILE)})
     view = View(role)
-    lines = mapping.network_lines(where, names, links, routes, view, lambda n: HOSTILE[2])
+    lines = network_lines(where, names, links, routes, view, lambda n: HOSTILE[2])
     assert len(lines) == 2 * len(HOSTILE)
-    m = mapping.base_map(get_settings(), [-1.95, 52.4, -1.85, 52.5])
+    m = base_map(get_settings(), [-1.95, 52.4, -1.85, 52.5])
     units = _units(HOSTILE)
-    mapping.add_outline(m, units)
-    mapping.add_labels(m, units)
-    mapping.add_network(m, lines)
-    places = mapping.place_figures(_places(HOSTILE), None, view, HOSTILE[0])
-    mapping.add_places(m, places, {"transport_hub": HOSTILE[1]})
-    mapping.add_network_legend(m, view, {"transport_hub": HOSTILE[1]})
+    add_outline(m, units)
+    add_labels(m, units)
+    add_network(m, lines)
+    places = place_figures(_places(HOSTILE), None, view, HOSTILE[0])
+    add_places(m, places, {"transport_hub": HOSTILE[1]})
+    add_network_legend(m, view, {"transport_hub": HOSTILE[1]})
     _assert_inert(m.get_root().render())
 
 
@@ -125,12 +130,28 @@ _FOLIUM_ELEMENTS = re.compile(
     r"|from folium(?:\.\w+)* import")
 
 
+@pytest.mark.parametrize("name", ["{{ 7 * 7 }}", "{% if x %}", "{# a note"])
+def test_a_name_with_template_syntax_is_shown_as_written(name: str) -> None:
+    """The project's elements put their text on the page uncompiled
+    (``geo.render.maps.elements``): a name with Jinja syntax in it neither runs
+    (``{{ 7 * 7 }}`` was 49) nor breaks the page (``{% if`` was a TemplateSyntaxError),
+    in an area, a label and a place."""
+    units = _units([name, "Aston"])
+    layer = unit_layer(units, "ward", View("partner"), "incidents")
+    m = base_map(get_settings(), layer["bounds"])
+    add_areas(m, layer, name="Wards")
+    add_labels(m, units)
+    add_places(m, _places([name]), {})
+    page = m.get_root().render()
+    assert page.count(map_text(name)) == 3, page.count(map_text(name))  # none evaluated
+
+
 def test_no_page_or_module_but_mapping_builds_folium_elements() -> None:
-    """Text reaches a map only through ``geo/render/mapping.py`` (and so :func:`map_text`)."""
+    """Text reaches a map only through ``geo/render/maps/`` (and so :func:`map_text`)."""
     found = []
     for path in [*Path(PROJECT_ROOT, "dashboard").rglob("*.py"),
                  *Path(PROJECT_ROOT, "geo").rglob("*.py")]:
-        if path.name == "mapping.py" and path.parent.name == "render":
+        if path.parent == Path(PROJECT_ROOT, "geo", "render", "maps"):
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if _FOLIUM_ELEMENTS.search(line) and "folium.elements.JSCSSMixin" not in line:

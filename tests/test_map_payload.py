@@ -1,7 +1,7 @@
 """Issue #34, pages faster in the browser: the Map page's map is smaller on the wire.
 
 An area layer carries each style once per class and the properties every feature shares
-once (:func:`geo.render.mapping.area_layer`), only what the tooltip and popup read, and
+once (:func:`geo.render.maps.areas.area_layer`), only what the tooltip and popup read, and
 coordinates at 1e-5 degrees (about 1 m), the area's outline too. The bytes are
 deterministic for the sample data, so they have a bound; and every value the disclosure
 gate publishes still reaches each feature's tooltip and popup, in the data and in a browser.
@@ -19,7 +19,10 @@ from test_browser import MAP_FRAME, browser, fresh_page, outside, wait_for_map  
 from test_dashboard import component_args, run
 
 from geo.filters import Filters, month
-from geo.render import mapping
+from geo.render.maps.areas import faint_layer, unit_features, unit_layer
+from geo.render.maps.escape import map_text
+from geo.render.maps.legend import HOTSPOT_SENTENCE
+from geo.render.maps.palette import NO_DATA_STYLE, PALETTE
 from geo.render.text import View
 from geo.store import db
 
@@ -57,18 +60,18 @@ def test_every_published_value_reaches_the_tooltip_and_popup(settings, role: str
         table = hotspot_table(conn, "hex", PERIOD)
         wards = hotspot_table(conn, "ward", PERIOD)
     view = View(role)
-    want = mapping.unit_features(table, "hex", view, colour, wards)
-    layer = mapping.unit_layer(table, "hex", view, colour, wards=wards)
+    want = unit_features(table, "hex", view, colour, wards)
+    layer = unit_layer(table, "hex", view, colour, wards=wards)
     got = _put_back(layer)
     assert len(got) == len(want) == len(table)
     assert set(layer["fields"]) <= set(got[0])  # every tooltip field on every feature
     for p, row, fill in zip(got, want.itertuples(), want["_fill"], strict=True):
         for field in ("name", "incidents", "hotspot", "profile", "what"):
-            assert p[field] == mapping.map_text(getattr(row, field)), (field, p, row)
-        assert p["style"]["fillColor"] == (fill or mapping.NO_DATA_STYLE["fillColor"])
+            assert p[field] == map_text(getattr(row, field)), (field, p, row)
+        assert p["style"]["fillColor"] == (fill or NO_DATA_STYLE["fillColor"])
         assert "unit_id" not in p and "kind" not in p  # nothing the map does not show
     # the faint context shares the features, with its own styles
-    faint = mapping.faint_layer(layer)
+    faint = faint_layer(layer)
     assert faint["data"] is layer["data"]
     assert {s["fillColor"] for s in faint["styles"]} == {"#ffffff"}
 
@@ -90,7 +93,7 @@ def test_in_the_browser_each_area_has_its_style_tooltip_and_popup(
     frame = page.frame_locator(MAP_FRAME)
     areas = frame.locator("path.leaflet-interactive")
     fills = set(areas.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
-    assert "#3388ff" not in fills and set(mapping.PALETTE) & fills, fills
+    assert "#3388ff" not in fills and set(PALETTE) & fills, fills
     area = areas.nth(areas.count() // 2)
     area.dispatch_event("mouseover")
     tip = frame.locator(".leaflet-tooltip").last
@@ -116,7 +119,7 @@ def test_a_map_control_reruns_the_map_and_keeps_the_page(
     frame = page.frame_locator(MAP_FRAME)
     assert "Incidents in the period" in frame.locator(".ctx-legend").inner_text()
     page.locator("[data-testid='stRadio']").get_by_text("Hot spots", exact=True).click()
-    page.get_by_text(mapping.HOTSPOT_SENTENCE).first.wait_for(timeout=60_000)
+    page.get_by_text(HOTSPOT_SENTENCE).first.wait_for(timeout=60_000)
     legend = page.frame_locator(MAP_FRAME).locator(".ctx-legend")
     wait_for(lambda: "Hot spots" in legend.inner_text(), what="the hot spot legend")
     wait_for(lambda: "colour=hotspots" in page.url, what="the colour in the URL")

@@ -30,15 +30,17 @@ from geo.filters import Filters
 from geo.ingest import load
 from geo.services import pages
 from geo.services.retention import purge
-from geo.store import counts, db
+from geo.store import counts, db, rollup_schema
 
 pytestmark = pytest.mark.db
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 KEY = "(hashint8extended(incident_id, (SELECT seed FROM disclosure_key)) & 255)::int"
-UNITS = {"ward": "ward_code", "lsoa": "lsoa_code", "hex": "hex_i, hex_j", "place": "place_id"}
-LEVELS = {"": "month, harm_type, risk_level, age_band", "_harm": "month, harm_type",
-          "_month": "month"}
+#: the tables as declared (geo/store/rollup_schema.py; tests/test_rollup_schema.py checks
+#: the database holds exactly these): each unit's key columns, each level's
+UNITS = {u: ", ".join(key) for u, key in rollup_schema.UNITS.items()}
+LEVELS = {level: ", ".join(c for c in cols if c != "area_code")
+          for level, cols in rollup_schema.LEVELS}
 HARMS = ("cse", "cce", "missing", "robbery", "serious_youth_violence")
 RISKS = ("low", "medium", "high", "")
 AGES = ("u10", "10-13", "14-15", "16-17", "")

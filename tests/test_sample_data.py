@@ -13,6 +13,7 @@ import shapely
 
 from geo.config import PROJECT_ROOT
 from geo.sample import synthetic as sample
+from geo.sample.plan import CENTRE
 
 SAMPLE = PROJECT_ROOT / "sample_data"
 GENERATED = (
@@ -172,7 +173,7 @@ def test_complex_strategy_people(incidents, truth) -> None:
 
 
 def test_background_is_busier_in_the_centre(incidents) -> None:
-    d = np.hypot(incidents["easting"] - sample.CENTRE[0], incidents["northing"] - sample.CENTRE[1])
+    d = np.hypot(incidents["easting"] - CENTRE[0], incidents["northing"] - CENTRE[1])
     near = (d < 3000).sum() / (np.pi * 3**2)
     far = ((d > 8000) & (d < 11000)).sum() / (np.pi * (11**2 - 8**2))
     assert near > 3 * far

@@ -14,8 +14,8 @@ model_config  # geo/config.py
 _._long_enough  # geo/config.py
 _._k_in_range  # geo/config.py
 # folium/branca call get_bounds (fit_bounds) and render data_json in the element's template
-_.get_bounds  # geo/render/mapping.py
-_.data_json  # geo/render/mapping.py
+_.get_bounds  # geo/render/maps/elements.py
+_.data_json  # geo/render/maps/elements.py
 # the documented set of verdicts (:data:`VERDICTS` in the decision rule's docstrings)
 VERDICTS  # geo/stats/impact.py
 # result dataclass fields: part of the result (as_dict / asdict, the JSON export and the

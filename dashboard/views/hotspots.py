@@ -8,8 +8,9 @@ import streamlit as st
 
 from dashboard import _data, _maps, _state
 from geo.filters import Filters
-from geo.render import mapping
 from geo.render import text as published
+from geo.render.maps.legend import HOTSPOT_SENTENCE
+from geo.render.maps.palette import BIN_LABELS
 from geo.render.plain import md
 from geo.render.words import (
     HOT_SPOT_BIN,
@@ -55,7 +56,7 @@ if unit in ("ward", "lsoa"):
                        format_func={"auto": "Rate per 1,000 young people (smoothed)",
                                     "count": "Number of incidents"}.get)
 _state.remember(unit=unit)
-st.write(mapping.HOTSPOT_SENTENCE)
+st.write(HOTSPOT_SENTENCE)
 st.caption("A hot spot is a cluster of high counts, unlikely by chance; the trend says "
            "whether an area has been getting hotter or cooler month by month. Wards and "
            "LSOAs are compared by incidents per 1,000 young people, allowing for areas where "
@@ -116,7 +117,7 @@ st.caption(f"{count_phrase(n_hot, 'area', verb='is')} {plural(n_hot, 'a hot spot
 shown = pd.DataFrame({
     "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
     "Hot spot or hot area around": table["label"].to_numpy(),
-    "Confidence": table["bin"].map(mapping.BIN_LABELS),
+    "Confidence": table["bin"].map(BIN_LABELS),
     "Trend": table["category"].astype(str).str.capitalize(),
     "Since the previous period": table["change"]})
 if "lisa" in table:

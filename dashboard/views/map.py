@@ -8,8 +8,10 @@ import folium
 import streamlit as st
 
 from dashboard import _data, _maps, _state
-from geo.render import mapping
 from geo.render import text as published
+from geo.render.maps.legend import HOTSPOT_SENTENCE
+from geo.render.maps.palette import NO_DATA_LABEL
+from geo.render.maps.places import add_points
 from geo.render.plain import md
 from geo.render.text import text
 from geo.render.words import (
@@ -76,7 +78,7 @@ def controls_and_map() -> None:
         own = _maps.unit_map(v, layer, name, show_places,
                              figures=_maps.place_figures(v, filters, view) if show_places else None)
         points = _data.points(v, filters)
-        drawn = mapping.add_points(own, points, view, dict(_data.vocabularies(v)["harm_type"]))
+        drawn = add_points(own, points, view, dict(_data.vocabularies(v)["harm_type"]))
         m: folium.Map | dict[str, Any] = own
         no_data = bool(layer.get("no_data"))
     else:  # rendered once, shared by every session
@@ -96,7 +98,7 @@ def controls_and_map() -> None:
     with st.container(key="map_frame"):
         _maps.show(m, f"map_{unit}")
     if colour == "hotspots":
-        st.caption(mapping.HOTSPOT_SENTENCE)
+        st.caption(HOTSPOT_SENTENCE)
     with st.expander(HOW_WORKED_OUT):
         st.caption("Hot and cold spots: the Getis-Ord Gi* statistic over each area and its "
                    "neighbours, with a false discovery rate correction; an area is a hot spot at "
@@ -110,7 +112,7 @@ def controls_and_map() -> None:
     if not view.exact and "withheld" in table and table["withheld"].any():
         st.caption(not_offered(view))
     if no_data:
-        st.caption(f"Grey with a dashed outline: {mapping.NO_DATA_LABEL.lower()}; the "
+        st.caption(f"Grey with a dashed outline: {NO_DATA_LABEL.lower()}; the "
                    "statistics leave these areas out.")
 
 

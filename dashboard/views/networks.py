@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import _data, _maps, _state
-from geo.render import mapping
+from geo.render.maps.base import add_labels, add_outline, base_map
+from geo.render.maps.networks import add_network, add_network_legend, network_lines
+from geo.render.maps.places import add_places
 from geo.render.text import people_band
 from geo.render.words import HOW_WORKED_OUT
 from geo.services import actions
@@ -72,7 +74,7 @@ else:
         "Young people": _published(routes["people"])}), hide_index=True, width="stretch")
 
 st.subheader("Map of the network")
-lines = mapping.network_lines(where, names, net.links.head(30), routes, view,
+lines = network_lines(where, names, net.links.head(30), routes, view,
                               lambda n: people_band(n, view))
 if not lines:
     st.write("Nothing to draw: no link or corridor in this period"
@@ -84,19 +86,19 @@ else:
     pad = 0.1 * max(float(ends["lat"].max() - ends["lat"].min()),
                     float(ends["lon"].max() - ends["lon"].min()), 0.01)
     # fitted to the lines (with a margin), the wards around them for context
-    m = mapping.base_map(_state.settings(), [
+    m = base_map(_state.settings(), [
         float(ends["lon"].min()) - pad, float(ends["lat"].min()) - pad,
         float(ends["lon"].max()) + pad, float(ends["lat"].max()) + pad])
-    mapping.add_outline(m, wards)
-    mapping.add_labels(m, wards)
-    mapping.add_network(m, lines)
+    add_outline(m, wards)
+    add_labels(m, wards)
+    add_network(m, lines)
     on_map = {str(p) for ln in (net.links.head(30)[["a", "b"]], routes[["origin",
               "destination"]]) for p in ln.to_numpy().ravel()}
     figures = _maps.place_figures(v, filters, view)
     drawn = figures[figures["unit_id"].astype(str).isin(on_map)]
     categories = dict(_data.vocabularies(v).get("place_category", []))
-    mapping.add_places(m, drawn, categories)
-    mapping.add_network_legend(m, view, {c: categories.get(c, c) for c in
+    add_places(m, drawn, categories)
+    add_network_legend(m, view, {c: categories.get(c, c) for c in
                                          sorted(drawn["category"].astype(str).unique())})
     st.caption("Grey dashed lines: the same young people seen at both places; red lines: "
                "corridors, the arrow pointing the way; wider lines carry more young people. "

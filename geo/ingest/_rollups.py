@@ -29,18 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from geo.stats.record_keys import record_keys
+from geo.store.rollup_schema import LEVELS, UNITS  # the tables, declared once
 
-#: each unit's key columns in its rollup tables
-UNITS: dict[str, tuple[str, ...]] = {
-    "ward": ("ward_code",), "lsoa": ("lsoa_code",), "hex": ("hex_i", "hex_j"),
-    "place": ("place_id",),
-}
-#: the three levels (table suffix, the columns after the unit's), finest first
-LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("", ("month", "harm_type", "risk_level", "age_band", "area_code")),
-    ("_harm", ("month", "harm_type", "area_code")),
-    ("_month", ("month", "area_code")),
-)
 _STRINGS = ("harm_type", "risk_level", "age_band", "area_code", "ward_code", "lsoa_code")
 _KEPT = ("month", *_STRINGS, "place_id", "hex_i", "hex_j")
 #: the columns of stage_incident_placed_rows.sql

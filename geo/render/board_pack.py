@@ -19,13 +19,9 @@ import pandas as pd
 import shapely
 
 from geo.render import text as published
-from geo.render.mapping import (
-    BIN_LABELS,
-    HOTSPOT_COLOURS,
-    HOTSPOT_SENTENCE,
-    NO_DATA_LABEL,
-    area_shape,
-)
+from geo.render.maps.base import area_shape
+from geo.render.maps.legend import HOTSPOT_SENTENCE
+from geo.render.maps.palette import BIN_LABELS, HOTSPOT_COLOURS, NO_DATA_LABEL
 from geo.render.words import (
     HEX_SIZE,
     HOW_WORKED_OUT,

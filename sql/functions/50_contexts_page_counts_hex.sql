@@ -1,4 +1,6 @@
 -- contexts_page_counts_hex(boolean, text[], boolean, text[], text[], date, date)
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 --
 -- The page read counts_hex (sql/queries/counts_hex.sql calls it), as the dashboard
 -- role may run it: through this definer function, owned by contexts_reader, whose row-level
@@ -8,12 +10,11 @@
 -- arguments (EXECUTE ... USING), as the statement was when the page sent it.
 --
 -- Incidents per cell of the default hexagon grid (assigned at load) in the filtered period;
--- by month and/or harm type when asked.
--- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
--- From the monthly rollups (migration 0018), at the smallest level the filters allow:
--- rollup_hex_month with no harm type, risk level or age band asked for (and no split by
--- harm type), rollup_hex_harm with harm types only, rollup_hex with a risk level or an
--- age band (the other parts are skipped whole).
+-- by month and/or harm type when asked. ck: the cell key, the sum of the records' keys mod
+-- 256 (cell key method, migration 0011). From the monthly rollups (migration 0018), at the
+-- smallest level the filters allow: rollup_hex_month with no harm type, risk level or age
+-- band asked for (and no split by harm type), rollup_hex_harm with harm types only,
+-- rollup_hex with a risk level or an age band (the other parts are skipped whole).
 CREATE OR REPLACE FUNCTION contexts_page_counts_hex(
     p_by_month boolean,
     p_harms text[],

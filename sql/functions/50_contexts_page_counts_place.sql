@@ -1,4 +1,6 @@
 -- contexts_page_counts_place(boolean, text[], boolean, text[], text[], date, date)
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 --
 -- The page read counts_place (sql/queries/counts_place.sql calls it), as the dashboard
 -- role may run it: through this definer function, owned by contexts_reader, whose row-level
@@ -7,9 +9,9 @@
 -- (issue #28, problem 5; docs/security.md, section 10). Planned at each call with its
 -- arguments (EXECUTE ... USING), as the statement was when the page sent it.
 --
--- Incidents per place of the filtered period; by month and/or harm type when asked.
--- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
--- From the monthly rollups (migration 0018), at the smallest level the filters allow:
+-- Incidents per place in the filtered period; by month and/or harm type when asked. ck: the
+-- cell key, the sum of the records' keys mod 256 (cell key method, migration 0011). From
+-- the monthly rollups (migration 0018), at the smallest level the filters allow:
 -- rollup_place_month with no harm type, risk level or age band asked for (and no split by
 -- harm type), rollup_place_harm with harm types only, rollup_place with a risk level or an
 -- age band (the other parts are skipped whole).

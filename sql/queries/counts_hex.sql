@@ -1,12 +1,9 @@
--- Incidents per cell of the default hexagon grid (assigned at load) in the filtered period;
--- by month and/or harm type when asked.
--- ck: the cell key, the sum of the records' keys mod 256 (cell key method, migration 0011).
--- From the monthly rollups (migration 0018), at the smallest level the filters allow:
--- rollup_hex_month with no harm type, risk level or age band asked for (and no split by
--- harm type), rollup_hex_harm with harm types only, rollup_hex with a risk level or an
--- age band (the other parts are skipped whole).
--- Through the definer function sql/functions/50_contexts_page_counts_hex.sql: the
--- dashboard role reads no area table itself (docs/security.md, section 10).
+-- The pages' counts per cell of the default hexagon grid (assigned at load), through the
+-- definer function sql/functions/50_contexts_page_counts_hex.sql (which says what it
+-- counts, and how): the dashboard role reads no area table itself (docs/security.md,
+-- section 10).
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 SELECT * FROM public.contexts_page_counts_hex(
     p_by_month => %(by_month)s::boolean,
     p_harms => %(harms)s::text[],

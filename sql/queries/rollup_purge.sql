@@ -2,6 +2,8 @@
 -- rollup_place_person (0019), in the purge's transaction: purge_incidents deletes every
 -- incident of a month before the cut-off, so every rollup row of such a month goes, and
 -- no other.
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 WITH ward AS (DELETE FROM rollup_ward WHERE month < %(cutoff)s),
      ward_harm AS (DELETE FROM rollup_ward_harm WHERE month < %(cutoff)s),
      ward_month AS (DELETE FROM rollup_ward_month WHERE month < %(cutoff)s),

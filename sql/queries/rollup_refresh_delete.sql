@@ -1,6 +1,8 @@
 -- The older extracts' monthly rollup rows (migrations 0018, 0019) of the months in which a
 -- load replaced some of their incidents (duplicate_replace): deleted, then summed again
 -- from incident (rollup_refresh_fill, rollup_refresh_insert), in the load's transaction.
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 WITH touched AS (SELECT DISTINCT extract_id, month FROM incident_replaced)
 , ward AS (DELETE FROM rollup_ward r USING touched t
     WHERE r.extract_id = t.extract_id AND r.month = t.month)

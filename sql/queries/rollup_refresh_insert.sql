@@ -2,6 +2,8 @@
 -- from incident (rollup_refresh_fill) into the rollup tables (after
 -- rollup_refresh_delete), and rollup_place_person's from incident, as migrations 0018
 -- and 0019 fill them.
+-- Generated from geo/store/rollup_schema.py (`python -m geo.store.rollup_schema`):
+-- edit there, not here.
 WITH ward AS (INSERT INTO rollup_ward (extract_id, ward_code, month, harm_type, risk_level, age_band, area_code, n, ck)
         SELECT extract_id, ward_code, month, harm_type, risk_level, age_band, area_code, n, ck FROM rollup_refill WHERE gw = 0)
 , ward_harm AS (INSERT INTO rollup_ward_harm (extract_id, ward_code, month, harm_type, area_code, n, ck)

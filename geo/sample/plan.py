@@ -38,7 +38,7 @@ CATEGORY_RADIUS = {
     "transport_hub": 150.0,
     "park": 200.0,
     "shopping_centre": 150.0,
-    "estate": 250.0,
+    "estate": 250.0,  # not the hexagon size: how far an estate's incidents spread
     "fast_food": 80.0,
     "street": 100.0,
     "school_vicinity": 100.0,

@@ -24,10 +24,10 @@ from geo.render.maps.palette import (
     NO_DATA_LABEL,
     NO_DATA_STYLE,
     SMALL_COLOUR,
-    UNIT_WORDS,
     class_breaks,
     colour_for,
 )
+from geo.render.words import unit_label
 
 #: thicker outline under the pointer, back to the feature's own style after; a click opens
 #: a popup (name, published count, hot spot status, a link to the profile) and nothing else:
@@ -103,7 +103,7 @@ def unit_features(table: gpd.GeoDataFrame, kind: str, view: Any, colour_by: str,
     pub = unit_counts(table, view)
     out = gpd.GeoDataFrame({"unit_id": table["unit_id"].astype(str), "kind": kind,
                             "name": table["name"].astype(str),
-                            "what": UNIT_WORDS.get(kind, kind),
+                            "what": unit_label(kind, many=False),
                             "incidents": np.where(inside, np.asarray(texts(pub), dtype=object),
                                                   "no data"),
                             "hotspot": np.where(inside, table["bin"].map(BIN_LABELS)

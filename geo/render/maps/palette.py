@@ -60,7 +60,6 @@ BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
               -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
               -3: "Cold spot, 99% confidence"}
 SMALL_COLOUR = "#d9d9d9"
-UNIT_WORDS = {"ward": "Ward", "lsoa": "LSOA", "hex": "250 m hexagon", "place": "Place"}
 #: units outside the coverage of the data: no data, not zero (issue #22)
 NO_DATA_LABEL = "No data (outside the area the data covers)"
 NO_DATA_STYLE = {"fillColor": "#bdbdbd", "color": "#737373", "weight": 1, "fillOpacity": 0.55,

@@ -208,13 +208,24 @@ class Tally:
     kill_took: float = 0.0
 
 
+def source_address(who: int) -> str:
+    """The loopback address person ``who`` connects from: each their own (127.1.x.y, as
+    each browser has its own address), so that 100 people are not one client holding 100
+    connections, over the proxy's cap of one address's (``geo.cli.proxy.PER_CLIENT``);
+    "" (the default, 127.0.0.1) for the warm-up's (``who`` < 0)."""
+    if who < 0:
+        return ""
+    return f"127.1.{who // 250}.{who % 250 + 1}"
+
+
 async def person(url: str, role: str, rng: random.Random, until: float, tally: Tally | None,
                  once: bool = False, worker: int | None = None, who: int = -1,
                  think: tuple[float, float] = (3.0, 8.0)) -> None:
     """One person (number ``who``): sign-in (the role), then the loop of :data:`STEPS`
     until ``until``, thinking ``think`` seconds between steps (``worker``: go to that
     server process, as a browser with the proxy's cookie does)."""
-    s = Session(url, timeout=60, cookie="" if worker is None else f"{COOKIE}={worker}")
+    s = Session(url, timeout=60, cookie="" if worker is None else f"{COOKIE}={worker}",
+                source=source_address(who))
 
     def note(step: str, run: Run) -> None:
         if tally is not None:

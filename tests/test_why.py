@@ -167,8 +167,8 @@ def test_the_terrain_counts_hexagons_of_any_size_as_the_grid_does(settings, size
     :func:`geo.stats.grid.hex_index` and the SQL ``contexts_hex`` give its point."""
     import numpy as np
     import pandas as pd
-
     from conftest import reader
+
     from geo.stats import grid
     from geo.store import counts
 

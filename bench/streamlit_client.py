@@ -44,6 +44,10 @@ class Session:
     url: str
     timeout: float = 120.0
     cookie: str = ""
+    #: the loopback address the connection comes from ("": the system's choice); many
+    #: people on one machine come from addresses of their own, as browsers do, so that the
+    #: proxy's cap on one client address's connections (geo/cli/proxy.py) is not theirs
+    source: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # page title -> script hash
     widgets: dict[str, Any] = field(default_factory=dict)  # label -> element proto
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # id -> (kind, value)
@@ -57,7 +61,8 @@ class Session:
         headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await websockets.connect(
             self.url, subprotocols=["streamlit"], max_size=2**27,  # type: ignore[list-item]
-            additional_headers=headers, open_timeout=self.timeout, ping_interval=None)
+            additional_headers=headers, open_timeout=self.timeout, ping_interval=None,
+            local_addr=(self.source, 0) if self.source else None)
         cookie = self.ws.response.headers.get("Set-Cookie", "")
         self.worker = cookie.split(";")[0].partition("=")[2]
         return await self.rerun()

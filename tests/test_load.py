@@ -16,7 +16,7 @@ import pytest
 import shapely
 import streamlit_folium as sf
 
-from bench.load import Server, Tally, fault, load_run, person
+from bench.load import Server, Tally, fault, load_run, person, source_address
 from bench.streamlit_client import Session
 from dashboard import _maps
 from geo.cli.proxy import COOKIE, StickyProxy
@@ -173,6 +173,52 @@ def test_proxy_times_out_slow_heads_and_caps_connections_per_client() -> None:
     assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers
     assert fine.startswith(b"HTTP/1.1 200") and fine.endswith(b"ok"), fine
     assert left == 0
+
+
+def test_the_load_tests_people_are_clients_of_their_own() -> None:
+    """100 people are not one client over the proxy's cap (issue #34: 36 of 100 sessions
+    were refused 429): each connects from a loopback address of their own, which the
+    proxy counts apart; a second connection from one person's address is theirs."""
+    import socket
+
+    from conftest import free_port
+
+    sources = [source_address(who) for who in range(300)]
+    assert len(set(sources)) == 300 and source_address(-1) == ""
+    assert all(s.startswith("127.") and s != "127.0.0.1" for s in sources)
+
+    async def main() -> tuple[dict[str, int], bytes]:
+        port = free_port()  # nothing listens there: no connection gets past its head
+        front = free_port()
+        ready = asyncio.Event()
+        proxy = StickyProxy([("127.0.0.1", port)], head_timeout=30.0, per_client=1)
+        task = asyncio.create_task(proxy.serve("127.0.0.1", front, ready))
+        await ready.wait()
+
+        def three_people() -> tuple[dict[str, int], bytes]:
+            held = [socket.create_connection(("127.0.0.1", front), timeout=30,
+                                             source_address=(sources[who], 0))
+                    for who in range(3)]
+            try:
+                wait_for(lambda: sum(proxy.clients.values()) >= 3,
+                         what="the proxy to count all three")
+                counted = dict(proxy.clients)
+                with socket.create_connection(("127.0.0.1", front), timeout=30,
+                                              source_address=(sources[0], 0)) as extra:
+                    refused = extra.recv(200)
+            finally:
+                for s in held:
+                    s.close()
+            return counted, refused
+
+        try:
+            return await asyncio.to_thread(three_people)
+        finally:
+            task.cancel()
+
+    counted, refused = asyncio.run(main())
+    assert counted == {source_address(who): 1 for who in range(3)}
+    assert refused.startswith(b"HTTP/1.1 429"), refused
 
 
 @pytest.mark.parametrize("workers", [2])

@@ -158,3 +158,30 @@ def test_a_partners_terrain_grid_covers_only_the_areas_they_may_see(settings) ->
         own = db.read(store_why.boundary, (code,), settings)
         assert own is not None and own.area == pytest.approx(geom.area), code
     assert db.read(store_why.boundary, ("E99999999",), settings) is None
+
+
+@pytest.mark.parametrize("size", [100.0, 175.0])
+def test_the_terrain_counts_hexagons_of_any_size_as_the_grid_does(settings, size) -> None:
+    """The counts of a grid other than the default (the page read ``counts_hex_sized``,
+    its cell written out in the statement) put each incident in the cell numpy's
+    :func:`geo.stats.grid.hex_index` and the SQL ``contexts_hex`` give its point."""
+    import numpy as np
+    import pandas as pd
+    from conftest import reader
+
+    from geo.stats import grid
+    from geo.store import counts
+
+    found = db.read(lambda conn: counts.counts(conn, "hex", PERIOD, size=size), ALL, settings)
+    with reader(settings) as conn:
+        rows = conn.execute(
+            "SELECT ST_X(geom), ST_Y(geom), contexts_hex(ST_X(geom), ST_Y(geom), %s) "
+            "FROM incident WHERE geom IS NOT NULL AND month BETWEEN %s AND %s",
+            (size, PERIOD.start, PERIOD.end)).fetchall()
+    xy = np.array([(x, y) for x, y, _ in rows])
+    i, j = grid.hex_index(xy[:, 0], xy[:, 1], size)
+    assert [[int(a), int(b)] for a, b in zip(i, j, strict=True)] == [c for *_, c in rows]
+    expected = pd.Series([f"{a}:{b}" for a, b in zip(i, j, strict=True)]).value_counts()
+    assert len(rows) > 1000 and len(expected) > 100
+    got = found.set_index("unit_id")["n"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()

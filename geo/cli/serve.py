@@ -49,6 +49,10 @@ def command(
         # the websocket deflated: a map's GeoJSON (1.3 MB of text for the hexagons) goes
         # as about an eighth of that (bench/browser.py's "on the wire" figures)
         "--server.enableWebsocketCompression=true",
+        # no watching of the app's files for changes: a served dashboard is restarted to
+        # change its code (a developer may pass `-- --server.fileWatcherType=auto` after
+        # `contexts serve`: the last one counts)
+        "--server.fileWatcherType=none",
         *(f"--server.allowedHosts={h}" for h in hosts),
         *(extra or []),
     ]

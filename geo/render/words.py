@@ -64,8 +64,9 @@ def hot_spots(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def hot_spot_count(table: pd.DataFrame) -> int:
-    """How many hot spots a hot-spot table has (:func:`hot_spots`)."""
-    return len(hot_spots(table))
+    """How many hot spots a hot-spot table has (:func:`hot_spots`), counted without
+    taking the rows (a copy of a map's table, geometries and all)."""
+    return int(is_hot_spot(table["bin"].fillna(0).to_numpy()).sum()) if len(table) else 0
 
 
 #: the heading of the expandable note on a page (and the closing note of the board pack)

@@ -50,6 +50,11 @@ CELL_SIZE = 100.0
 SPACE_BW, SPACE_BANDS, TIME_BW, TIME_BANDS = 200.0, 5, 14, 5
 #: permutations of the near-repeat test (p-values down to 0.01)
 PERMUTATIONS = 99
+#: most incidents the near-repeat test takes (a seeded random sample of them beyond): its
+#: pairs within 1 km grow with the square of the incidents, and a year of 200,000 took
+#: 300 s and gigabytes in a page's server process (1 M: out of memory). A sample keeps
+#: the ratio of observed to expected pairs (both scale with the sample's share squared)
+NEAR_REPEAT_MAX = 10_000
 #: the risk map around a place: cells within this distance (m)
 MAP_RADIUS = 1500.0
 #: relative-risk classes of the risk map (lower bounds)
@@ -264,6 +269,10 @@ def near_repeat(areas: Areas, filters: Filters, view: View,
     if len(use) < nr.MIN_INCIDENTS:
         return NearRepeat("Too little data for a near-repeat test.", pd.DataFrame(),
                           refused="too little data", unit=unit)
+    found = len(use)
+    if found > NEAR_REPEAT_MAX:
+        keep = np.sort(np.random.default_rng(0).choice(found, NEAR_REPEAT_MAX, replace=False))
+        use, t = use.iloc[keep], t[keep]
     k = nr.knox(use[["x", "y"]].to_numpy(dtype=float), t, space_bw=SPACE_BW,
                          space_bands=SPACE_BANDS, time_bw=bw, time_bands=TIME_BANDS,
                          permutations=permutations, unit=unit)
@@ -275,7 +284,8 @@ def near_repeat(areas: Areas, filters: Filters, view: View,
                               "Knox ratio": f["ratio"].round(2), "p": f["p"].round(3),
                               "Raised": np.where(f["raised"], "yes", "")})
         said = nr.sentence(w)
-        details = {"incidents": k.n_incidents, "permutations": permutations,
+        details = {"incidents": k.n_incidents, "sampled_from": found,
+                   "permutations": permutations,
                    "window_pairs": w.observed, "window_expected": w.expected,
                    "window_p": w.p, "with_times": int(timed.sum()), "unit": unit}
     else:

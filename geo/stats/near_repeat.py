@@ -123,6 +123,10 @@ def _days(times: ArrayLike) -> NDArray[np.int64]:
 def _time_band(dt: NDArray[np.int64], edges: NDArray[np.int64]) -> NDArray[np.int64]:
     """The time band of integer day gaps: 0..edges[0] is band 0, edges[k-1]+1..edges[k]
     band k, later than edges[-1] the last band (index edges.size)."""
+    if edges.size and np.array_equal(edges, edges[0] * np.arange(1, edges.size + 1)):
+        # equal bands (the NRC's): the same band by arithmetic, a few times faster than a
+        # search over the millions of pairs of each permutation
+        return np.asarray(np.clip((dt - 1) // edges[0], 0, edges.size), dtype=np.int64)
     return np.asarray(np.searchsorted(edges, dt, side="left"), dtype=np.int64)
 
 
@@ -185,9 +189,11 @@ def knox(xy: ArrayLike, times: ArrayLike, *, space_bw: float = 200.0, space_band
     sband = _space_band(d, s_edges, same_location)
     totals = _time_totals(days, t_edges)
 
+    scell = sband * cols
+
     def table(t: NDArray[np.int64]) -> NDArray[np.int64]:
         tband = _time_band(np.abs(t[i] - t[j]), t_edges)
-        near = np.bincount(sband * cols + tband, minlength=(rows - 1) * cols)
+        near = np.bincount(scell + tband, minlength=(rows - 1) * cols)
         near = near.reshape(rows - 1, cols)
         return np.vstack([near, totals - near.sum(axis=0)])
 

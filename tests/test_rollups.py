@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-import geo.ingest
+import geo.ingest._file
 from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.filters import Filters
 from geo.ingest import load
@@ -214,7 +214,7 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
     for seed, first, months in ((1, date(2021, 1, 1), 24), (2, date(2022, 6, 1), 18)):
         # the second as a large file is loaded: most rows placed by the loader's cells and
         # summed by it (geo/ingest/_rollups.py), the rest by PostGIS and SQL
-        monkeypatch.setattr(geo.ingest, "CELLS_MIN_LINES", 0 if seed == 2 else 8_000)
+        monkeypatch.setattr(geo.ingest._file, "CELLS_MIN_LINES", 0 if seed == 2 else 8_000)
         res = load("incidents", incidents_file(tmp_path, spots, seed, 1500, first, months),
                    actor="tests", settings=rs)
         assert res.status == "loaded" and res.rows_loaded > 1300, res.message
@@ -357,7 +357,7 @@ def test_rollups_equal_a_fresh_count_after_any_loads_and_purges(
             m = 2021 * 12 + int(start)
             with pytest.MonkeyPatch.context() as mp:
                 if cells:
-                    mp.setattr(geo.ingest, "CELLS_MIN_LINES", 0)
+                    mp.setattr(geo.ingest._file, "CELLS_MIN_LINES", 0)
                 res = load("incidents", incidents_file(
                     tmp_path, spots, int(seed), int(rows), date(m // 12, m % 12 + 1, 1),
                     int(months)), actor="tests", settings=rs)

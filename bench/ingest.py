@@ -64,9 +64,17 @@ LEFT JOIN ward w ON ST_Intersects(w.geom, ST_SetSRID(ST_MakePoint(f.easting, f.n
 
 
 def _reset(s) -> None:
+    """No incidents: the rows, their rollups and the extracts' own tables gone."""
+    from geo.ingest._rollups import LEVELS, UNITS
+
     with db.connect("admin", s) as conn:
         conn.execute("DELETE FROM quarantine; DELETE FROM incident; "
-                     "DELETE FROM extract WHERE kind = 'incidents'")
+                     "DELETE FROM rollup_place_person")
+        for unit in UNITS:
+            for suffix, _ in LEVELS:
+                conn.execute(f"DELETE FROM rollup_{unit}{suffix}")  # noqa: S608 (fixed names)
+        db.scalar(conn, "purge_partitions")  # the extracts' own tables, emptied
+        conn.execute("DELETE FROM extract WHERE kind = 'incidents'")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE incident")

@@ -112,7 +112,7 @@ def load(
             conn.rollback()
             rows = getattr(exc, "rows", 0)
             return reject(conn, f.kind, f.name, f.sha, rows, str(exc), actor, role,
-                           f.fingerprint)
+                          f.fingerprint)
         steps = Steps(f.name, read.rows, settings.load_step_scale, before_step,
                       on_step=on_step)
         try:
@@ -120,7 +120,7 @@ def load(
         except StepTimedOut as exc:  # the transaction rolled back whole
             log.warning("%s", exc)
             return reject(conn, f.kind, f.name, f.sha, read.rows, str(exc), actor, role,
-                           f.fingerprint)
+                          f.fingerprint)
 
 
 _REFUSED = (IdentifierFound, UnreadableFile, RefusedUpload, ValueError, StepTimedOut)
@@ -172,7 +172,7 @@ def _load_archive(kind: str, path: Path, given: str, *, actor: str, role: str,
                     seen = already_loaded(conn, f, actor, role)
                     if seen is None:
                         read = check_file(conn, f, None, covers, settings, isolate,
-                                     commit=False, police=m.shape)
+                                           commit=False, police=m.shape)
                         seen = write_file(conn, f, read, actor, role, no_progress, Steps(
                             f.name, read.rows, settings.load_step_scale, before_step,
                             on_step=on_step))

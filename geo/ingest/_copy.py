@@ -114,9 +114,9 @@ class Copied:
 
 
 def copy_parts(conn: psycopg.Connection[Any], parts: Iterator[Prepared], copy_name: str,
-                target: str | None, extract_id: int,
-                progress: Callable[[int, str], None],
-                rollups: Rollups | None = None) -> Copied:
+               target: str | None, extract_id: int,
+               progress: Callable[[int, str], None],
+               rollups: Rollups | None = None) -> Copied:
     """COPY each validated chunk as it comes: rows their cells place straight into the
     extract's table ``target`` (ids = extract and row), and kept for the ``rollups``; the
     others into the stage."""

@@ -155,7 +155,7 @@ class File:
 
 
 def file_of(kind: str, path: Path, file_name: str | None, settings: Settings,
-          label: str | None = None) -> File:
+            label: str | None = None) -> File:
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     if SPECS[kind].pseudonymised:
@@ -203,9 +203,9 @@ def _same_key(conn: psycopg.Connection[Any], kind: str, fingerprint: str) -> Non
 
 
 def check_file(conn: psycopg.Connection[Any], f: File, sheet: str | None,
-          covers: _coverage.Covers, settings: Settings, isolate: bool = False,
-          layer: str | None = None, commit: bool = True, police: str | None = None,
-          feature: str | None = None) -> Read:
+               covers: _coverage.Covers, settings: Settings, isolate: bool = False,
+               layer: str | None = None, commit: bool = True, police: str | None = None,
+               feature: str | None = None) -> Read:
     """Read and check the file; raise what rejects it whole (the error carries ``rows``,
     the rows read, once the file is read). ``commit``: end the transaction that read what
     validation needs (not inside an archive's transaction); ``police``: the police.uk

@@ -59,7 +59,7 @@ def replaced_sentence(replaced: dict[int, int], what: str) -> str:
 
 
 def archive_result(kind: str, sha: str, name: str,
-                    done: list[tuple[_archive.Member, LoadResult]]) -> LoadResult:
+                   done: list[tuple[_archive.Member, LoadResult]]) -> LoadResult:
     """One report for an archive: its totals, then a line a file."""
     results = [r for _, r in done]
     new = [r for r in results if r.status == "loaded"]

@@ -58,6 +58,7 @@ _STEPS: dict[str, tuple[str, str]] = {
     "rollups": ("adding the monthly counts", "copy"),
     "incident_insert": ("writing the incidents", "place"),
     "incident_partition_attach": ("checking and attaching the incidents", "attach"),
+    "rollup_partitions_attach": ("attaching the monthly counts", "attach"),
     "duplicates": ("finding records already loaded", "replace"),
     "place_cells_refresh": ("computing the places' cells", "cells"),
     "area_cells_refresh": ("computing the wards' and LSOAs' cells", "cells"),

@@ -20,7 +20,7 @@ from geo.ingest import (
     _coverage,
     _rollups,
 )
-from geo.ingest._copy import INCIDENT_ID_SHIFT, copy_frame, copy_out, copy_parts, copy_quarantine
+from geo.ingest._copy import INCIDENT_ID_SHIFT, copy_out, copy_parts, copy_quarantine
 from geo.ingest._file import File, Read
 from geo.ingest._incidents import BOUNDARY_TOLERANCE_M
 from geo.ingest._kinds import POINT_STEPS
@@ -43,7 +43,7 @@ def _summer() -> ThreadPoolExecutor:
 
 
 def write_file(conn: psycopg.Connection[Any], f: File, r: Read, actor: str, role: str,
-           progress: Progress, steps: Steps | None = None) -> LoadResult:
+               progress: Progress, steps: Steps | None = None) -> LoadResult:
     """Write a checked file in one transaction: the ledger row, the rows by COPY, the
     inserts that place them, the quarantine, what it covers and the audit row. Either all
     of it or none. Each step runs under its own statement timeout (``steps``): one that
@@ -55,7 +55,7 @@ def write_file(conn: psycopg.Connection[Any], f: File, r: Read, actor: str, role
         steps.at(conn, "ledger")
         # counted as the chunks are validated; updated below, in this transaction
         extract_id = ledger(conn, f.kind, name, f.sha, actor, (n_read, 0, n_read), {},
-                             "loaded", fingerprint=f.fingerprint)
+                            "loaded", fingerprint=f.fingerprint)
         steps.done("ledger")
         params = {
             "extract_id": extract_id,
@@ -93,6 +93,7 @@ def write_file(conn: psycopg.Connection[Any], f: File, r: Read, actor: str, role
             n = db.execute(conn, step, params, {"target": target} if target else None)
             written += 0 if step in POINT_STEPS else max(n, 0)
         summed: Future[list[tuple[str, pa.Table]]] | None = None
+        rollups_made = False
         months: list[Any] = []
         if rollups is not None:
             steps.at(conn, "read_back")
@@ -122,13 +123,7 @@ def write_file(conn: psycopg.Connection[Any], f: File, r: Read, actor: str, role
         if summed is not None:
             tables = summed.result()
             steps.at(conn, "rollups")
-            while tables:  # each let go once copied
-                rollup, rows = tables.pop(0)
-                names = {"rollup": rollup, "stage": f"stage_{rollup}"}
-                db.execute(conn, "rollup_stage", None, names)
-                copy_frame(conn, "rollup_copy", rows, lambda done: None, names)
-                del rows
-                db.execute(conn, "rollup_insert", None, names)
+            rollups_made = _rollups.write(conn, extract_id, tables)
         if written != n_ok:
             raise RuntimeError(f"{name}: staged {n_ok} rows but wrote {written}")
         steps.at(conn, "coverage")
@@ -145,6 +140,9 @@ def write_file(conn: psycopg.Connection[Any], f: File, r: Read, actor: str, role
                 **({"left_out": r.left_out} if r.left_out else {}),
                 **({"replaced": {str(k): v for k, v in replaced.items()}} if replaced
                    else {})})
+        if rollups_made:
+            steps.at(conn, "rollup_partitions_attach")
+            _rollups.attach(conn, extract_id)
         steps.done("audited")
     progress(1, 1, "done")
     log.info("%s: %s rows read, %s loaded, %s quarantined (extract %s)", name, n_read, n_ok,
@@ -189,8 +187,8 @@ def _replace_incidents(conn: psycopg.Connection[Any], months: list[Any],
 
 
 def ledger(conn: psycopg.Connection[Any], kind: str, name: str, sha: str, actor: str,
-            counts: tuple[int, int, int], reasons: dict[str, int], status: str,
-            message: str = "", fingerprint: str | None = None) -> int:
+           counts: tuple[int, int, int], reasons: dict[str, int], status: str,
+           message: str = "", fingerprint: str | None = None) -> int:
     """The ``extract`` row of a file: rows read, loaded and quarantined, and why; for
     pseudonymised identifiers the key's fingerprint (never the key)."""
     read, loaded, quarantined = counts
@@ -213,7 +211,7 @@ def reject(
 ) -> LoadResult:
     with conn.transaction():
         extract_id = ledger(conn, kind, name, sha, actor, (rows, 0, 0), {}, "rejected", message,
-                             fingerprint)
+                            fingerprint)
         record(
             conn, actor, role, "upload", f"{kind}:{name}", "rejected", {"extract_id": extract_id}
         )
@@ -221,7 +219,7 @@ def reject(
 
 
 def already_loaded(conn: psycopg.Connection[Any], f: File, actor: str, role: str
-                    ) -> LoadResult | None:
+                   ) -> LoadResult | None:
     """The same bytes loaded before: nothing changes, and the attempt is audited."""
     found = db.frame(conn, "extract_find", {"kind": f.kind, "sha256": f.sha})
     if found.empty:

@@ -23,21 +23,20 @@ SAMPLE = PROJECT_ROOT / "sample_data"
 
 CHILD = """
 import json, resource, sys, time
-import geo.ingest
 from geo.config import get_settings
 from geo.ingest import load
 s = get_settings().model_copy(update={"database_name": sys.argv[1]})
 steps = {}
 t = time.perf_counter()
-geo.ingest._checkpoint = lambda step: steps.setdefault(step, time.perf_counter() - t)
-res = load("incidents", sys.argv[2], actor="bench", settings=s)
+res = load("incidents", sys.argv[2], actor="bench", settings=s,
+           on_step=lambda step: steps.setdefault(step, time.perf_counter() - t))
 took = time.perf_counter() - t
 print(json.dumps({"seconds": took, "rows": res.rows_loaded, "status": res.status,
                   "steps": steps,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-#: the load's steps, as the time between its checkpoints (``geo.ingest._checkpoint``)
+#: the load's steps, as the time between its stages (``load``'s ``on_step`` hook)
 PHASES = (("read and check", None, "ledger"), ("validate and copy", "ledger", "copied"),
           ("place, index and attach", "copied", "attached"),
           ("rollups", "attached", "inserted"), ("quarantine and audit", "inserted", "audited"))
@@ -65,9 +64,17 @@ LEFT JOIN ward w ON ST_Intersects(w.geom, ST_SetSRID(ST_MakePoint(f.easting, f.n
 
 
 def _reset(s) -> None:
+    """No incidents: the rows, their rollups and the extracts' own tables gone."""
+    from geo.ingest._rollups import LEVELS, UNITS
+
     with db.connect("superuser", s) as conn:
         conn.execute("DELETE FROM quarantine; DELETE FROM incident; "
-                     "DELETE FROM extract WHERE kind = 'incidents'")
+                     "DELETE FROM rollup_place_person")
+        for unit in UNITS:
+            for suffix, _ in LEVELS:
+                conn.execute(f"DELETE FROM rollup_{unit}{suffix}")  # noqa: S608 (fixed names)
+        db.scalar(conn, "purge_partitions")  # the extracts' own tables, emptied
+        conn.execute("DELETE FROM extract WHERE kind = 'incidents'")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE incident")

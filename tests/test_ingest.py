@@ -163,7 +163,7 @@ STEPS = ["ledger", "copied", "attached", "inserted", "audited"]
 
 @pytest.mark.parametrize("step", STEPS)
 def test_fault_mid_load_leaves_every_table_unchanged(
-    ingest_settings: Settings, tmp_path: Path, step: str, monkeypatch: pytest.MonkeyPatch
+    ingest_settings: Settings, tmp_path: Path, step: str
 ) -> None:
     f = tmp_path / "big.csv"
     sample = (PROJECT_ROOT / "sample_data" / "incidents.csv").read_text().splitlines()[:3000]
@@ -171,15 +171,16 @@ def test_fault_mid_load_leaves_every_table_unchanged(
     f.write_text("\n".join([*sample, step_row]) + "\n")
     before = counts(ingest_settings)
 
+    seen: list[str] = []
+
     def fault(at: str) -> None:
+        seen.append(at)
         if at == step:
             raise RuntimeError(f"injected fault at {at}")
 
-    import geo.ingest
-
-    with monkeypatch.context() as patch, pytest.raises(RuntimeError, match="injected"):
-        patch.setattr(geo.ingest, "_checkpoint", fault)
-        load("incidents", f, settings=ingest_settings)
+    with pytest.raises(RuntimeError, match="injected"):
+        load("incidents", f, settings=ingest_settings, on_step=fault)
+    assert seen == STEPS[: STEPS.index(step) + 1]
     assert counts(ingest_settings) == before
     assert load("incidents", f, settings=ingest_settings).status == "loaded"
 

@@ -15,7 +15,8 @@ Privileges are written as PostgreSQL writes them in an ACL (``aclitem``): ``r`` 
 a ``*`` after a letter: with grant option. ``migrator`` is the login that ran the
 migrations (the cluster's superuser here; ``DATABASE_URL``'s login on an external
 server), ``PUBLIC`` every role. The partitions of ``incident`` made by loads
-(``incident_x<extract>``) share one entry, ``incident_x*``.
+(``incident_x<extract>``) share one entry, ``incident_x*``; so do those of each rollup
+table (``rollup_ward_x<extract>``: ``rollup_ward_x*``, migration 0027).
 
 After a migration that changes privileges on purpose, write the file again with
 ``CONTEXTS_WRITE_PRIVILEGES=1 pytest tests/test_privileges.py`` and read its diff: the
@@ -105,7 +106,7 @@ def _name(role: str, migrator: str) -> str:
 
 
 def _rel_name(name: str) -> str:
-    return re.sub(r"^incident_x\d+$", "incident_x*", name)
+    return re.sub(r"^(incident|rollup_[a-z_]+)_x\d+$", r"\1_x*", name)
 
 
 def catalogue(conn: psycopg.Connection[Any]) -> dict[str, Any]:

@@ -96,7 +96,8 @@ def test_the_database_holds_exactly_the_declared_rollups() -> None:
                 "a.attnotnull FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
                 "AND NOT a.attisdropped WHERE s.nspname = 'public' AND c.relkind IN "
-                "('r', 'p') AND c.relname LIKE 'rollup\\_%' ORDER BY c.relname, a.attnum"):
+                "('r', 'p') AND NOT c.relispartition AND c.relname LIKE 'rollup\\_%' "
+                "ORDER BY c.relname, a.attnum"):
             found.setdefault(table, []).append((col, typ, not_null))
         secured = conn.execute(
             "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
@@ -104,10 +105,16 @@ def test_the_database_holds_exactly_the_declared_rollups() -> None:
             "JOIN pg_namespace s ON s.oid = c.relnamespace "
             "LEFT JOIN pg_policy p ON p.polrelid = c.oid WHERE s.nspname = 'public' "
             "AND c.relname = ANY(%s) GROUP BY 1, 2", (list(found),)).fetchall()
+        # each monthly table partitioned by extract (migration 0027: a load attaches its own)
+        partitioned = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = t.partattrs[0] "
+            "WHERE c.relname LIKE 'rollup\\_%' AND t.partstrat = 'l' AND a.attname = 'extract_id'")}
         pages = {r[0] for r in conn.execute(
             "SELECT proname FROM pg_proc WHERE proname LIKE 'contexts\\_page\\_counts\\_%' "
             "AND proname <> 'contexts_page_counts_hex_sized'")}
     assert {t: tuple(c) for t, c in found.items()} == rollup_schema.catalogue()
+    assert partitioned == {t for t in found if t != "rollup_place_person"}
     # each under incident's row-level security (migrations 0018, 0019)
     assert len(secured) == len(found)
     for table, forced, policies in secured:

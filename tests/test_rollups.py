@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 import pytest
 from conftest import database_name, from_template, reader
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-import geo.ingest
+import geo.ingest._file
 from geo.config import PROJECT_ROOT, Settings, get_settings
 from geo.filters import Filters
 from geo.ingest import load
@@ -216,7 +217,7 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
     for seed, first, months in ((1, date(2021, 1, 1), 24), (2, date(2022, 6, 1), 18)):
         # the second as a large file is loaded: most rows placed by the loader's cells and
         # summed by it (geo/ingest/_rollups.py), the rest by PostGIS and SQL
-        monkeypatch.setattr(geo.ingest, "CELLS_MIN_LINES", 0 if seed == 2 else 8_000)
+        monkeypatch.setattr(geo.ingest._file, "CELLS_MIN_LINES", 0 if seed == 2 else 8_000)
         res = load("incidents", incidents_file(tmp_path, spots, seed, 1500, first, months),
                    actor="tests", settings=rs)
         assert res.status == "loaded" and res.rows_loaded > 1300, res.message
@@ -256,6 +257,42 @@ def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(
     (tmp_path / "places.geojson").write_text(json.dumps(places))
     assert load("places", tmp_path / "places.geojson", actor="tests",
                 settings=rs).status == "loaded"
+    assert_rollups_fresh(rs)
+
+
+def rollup_tables(s: Settings) -> dict[str, tuple[str, int]]:
+    """Each table of the rollup tables (their partitions, migration 0027): its parent
+    and its rows."""
+    with db.connect("superuser", s) as conn:
+        parts = conn.execute(
+            "SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = "
+            "i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname LIKE "
+            "'rollup\\_%'").fetchall()
+        return {name: (parent, conn.execute(f"SELECT count(*) FROM {name}"  # noqa: S608
+                                            ).fetchone()[0]) for name, parent in parts}
+
+
+def test_a_load_writes_its_rollups_into_tables_of_its_own_and_a_purge_drops_them(
+        own_rs: Settings, spots: np.ndarray, tmp_path: Path) -> None:
+    """A load copies its rollup rows into tables of its own, attached to the rollup tables
+    in its transaction (migration 0027); the loader may not write them afterwards; a purge
+    that leaves none of the extract's incidents drops them with its incidents' table."""
+    rs = own_rs
+    res = load("incidents", incidents_file(tmp_path, spots, 3, 400, date(2023, 1, 1), 6),
+               actor="tests", settings=rs)
+    assert res.status == "loaded", res.message
+    tables = rollup_tables(rs)
+    mine = {name: n for name, (parent, n) in tables.items()
+            if name == f"{parent}_x{res.extract_id}"}
+    assert len(mine) == len(UNITS) * len(LEVELS) and all(mine.values()), tables
+    # every rollup row is in the extract's tables: none in the default partitions
+    assert all(n == 0 for name, (_, n) in tables.items() if name.endswith("_default"))
+    assert_rollups_fresh(rs)
+    with db.connect("loader", rs) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f"INSERT INTO rollup_ward_x{res.extract_id} SELECT * FROM rollup_ward")  # noqa: S608
+    done = purge(1, actor="tests", today=TODAY, settings=rs)  # cut-off 2024-12: every month
+    assert done["incidents"] == res.rows_loaded
+    assert not [name for name in rollup_tables(rs) if not name.endswith("_default")]
     assert_rollups_fresh(rs)
 
 
@@ -359,7 +396,7 @@ def test_rollups_equal_a_fresh_count_after_any_loads_and_purges(
             m = 2021 * 12 + int(start)
             with pytest.MonkeyPatch.context() as mp:
                 if cells:
-                    mp.setattr(geo.ingest, "CELLS_MIN_LINES", 0)
+                    mp.setattr(geo.ingest._file, "CELLS_MIN_LINES", 0)
                 res = load("incidents", incidents_file(
                     tmp_path, spots, int(seed), int(rows), date(m // 12, m % 12 + 1, 1),
                     int(months)), actor="tests", settings=rs)

@@ -24,6 +24,22 @@ from psycopg import errors
 #: called with the connection and the step's name once its timeout is set, before the step
 #: runs (tests pass one, as they pass ``progress``, to make a step run long)
 BeforeStep = Callable[[psycopg.Connection[Any], str], None]
+#: called with the name of each stage of a load's transaction once it is done, inside the
+#: transaction: "ledger", "copied", "attached" (incidents only), "inserted" (after the
+#: rollups), "audited", and "archive" once every file of a police.uk download is written.
+#: The ingest benchmark times the stages with it; the fault tests raise in it to fail a
+#: load mid-way and check that nothing was written
+OnStep = Callable[[str], None]
+#: told the rows done of a total, and what is being done (the Upload page's progress bar)
+Progress = Callable[[int, int, str], None]
+
+
+def no_progress(done: int, total: int, phase: str) -> None:
+    return None
+
+
+def no_step(step: str) -> None:
+    return None
 
 #: (seconds, and seconds more per thousand rows of the file) a step may run
 _BUDGETS: dict[str, tuple[float, float]] = {
@@ -42,6 +58,7 @@ _STEPS: dict[str, tuple[str, str]] = {
     "rollups": ("adding the monthly counts", "copy"),
     "incident_insert": ("writing the incidents", "place"),
     "incident_partition_attach": ("checking and attaching the incidents", "attach"),
+    "rollup_partitions_attach": ("attaching the monthly counts", "attach"),
     "duplicates": ("finding records already loaded", "replace"),
     "place_cells_refresh": ("computing the places' cells", "cells"),
     "area_cells_refresh": ("computing the wards' and LSOAs' cells", "cells"),
@@ -78,13 +95,19 @@ def seconds(step: str, rows: int, scale: float = 1.0) -> float:
 @dataclass
 class Steps:
     """The steps of one load: its file's name (for messages), its rows (for the budgets),
-    a scale (``Settings.load_step_scale``) and the test hook."""
+    a scale (``Settings.load_step_scale``) and the hooks (:data:`BeforeStep`,
+    :data:`OnStep`)."""
 
     name: str
     rows: int = 0
     scale: float = 1.0
     before: BeforeStep | None = None
     current: str = "starting"
+    on_step: OnStep = no_step
+
+    def done(self, stage: str) -> None:
+        """A stage of the load's transaction is done (:data:`OnStep`)."""
+        self.on_step(stage)
 
     def at(self, conn: psycopg.Connection[Any], step: str) -> None:
         """The statements that follow are ``step``'s, under its statement timeout (until

@@ -1,5 +1,4 @@
--- A load's rollup rows summed by the loader (geo/ingest/_rollups.py), into the temporary
--- copy of one rollup table (rollup_stage.sql), every column in the table's order. (COPY
--- cannot write a table with row-level security, as the rollup tables are: the rows go in
--- by rollup_insert.sql, under the table's policy.)
-COPY {stage} FROM STDIN WITH (FORMAT binary)
+-- A load's rows of one rollup table, summed by the loader (geo/ingest/_rollups.py), into
+-- the extract's own table of it (rollup_partitions_new.sql, migration 0027), every column
+-- in the table's order; attached with the others by rollup_partitions_attach.sql.
+COPY {target} FROM STDIN WITH (FORMAT binary)

@@ -26,7 +26,8 @@ from geo.filters import Filters
 from geo.render import mapping
 from geo.render.text import View
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
-from geo.services.interventions import ImpactParams, pooled_rows
+from geo.services.interventions import ImpactParams
+from geo.services.pooling import pooled_rows
 
 TTL = 3600
 #: most answers a cached read keeps per process (oldest out first): with the pool's bound

@@ -10,17 +10,11 @@ import numpy as np
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.services.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
-from geo.stats.impact import (
-    MIN_TARGET_INCIDENTS,
-    Counts,
-    assess,
-    displacement,
-    its_common_trend,
-    total_net_effect,
-    wdd,
-    wdq,
-)
+from geo.services.interventions import ImpactParams, impacts
+from geo.services.pooling import pooled_by_type, pooled_sentence
+from geo.stats.common_trend import its_common_trend
+from geo.stats.displacement import Counts, displacement, total_net_effect, wdd, wdq
+from geo.stats.impact import MIN_TARGET_INCIDENTS, assess
 from geo.store import db
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
@@ -219,7 +213,7 @@ def test_pooled_effects_recover_the_planted_types(sample_impacts) -> None:
 def test_pooled_and_per_place_results_are_reconciled() -> None:
     """A clear average over places none of which was clear alone gets one sentence saying
     why; so does the reverse."""
-    from geo.services.interventions import reconcile
+    from geo.services.pooling import reconcile
     from geo.stats.synth import Pooled
 
     clear = Pooled(4, -0.3, -0.45, -0.12, 0.0)

@@ -278,16 +278,17 @@ def test_impact_command_by_type(settings) -> None:
 def test_shared_counts_give_the_same_series_as_the_zone_query(settings) -> None:
     """The impact page's series (near counts + the wards' monthly counts) equal those of
     impact_series.sql, which places every incident of the surrounding wards by geometry."""
+    from geo.services import impact_series as series
     from geo.services import interventions as iv
 
     params = ImpactParams()
     with db.connect("dashboard", settings) as conn:
         reg = iv.register(conn)
-        donors = iv.donor_panel(conn, params)
+        donors = series.donor_panel(conn, params)
         for _, row in reg.iterrows():
-            slow = iv.monthly_series(conn, int(row["place_id"]), row["start_month"], params)
-            fast = iv.fast_series(conn, donors, int(row["place_id"]), row["start_month"],
-                                  params)
+            slow = series.monthly_series(conn, int(row["place_id"]), row["start_month"], params)
+            fast = series.fast_series(conn, donors, int(row["place_id"]), row["start_month"],
+                                      params)
             cols = ["month", "target", "buffer", "control", "target_ck", "buffer_ck",
                     "control_ck", "post"]
             assert slow[cols].astype(str).equals(fast[cols].astype(str)), row["ref"]

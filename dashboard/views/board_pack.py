@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import _data, _state
 from geo.filters import Filters
 from geo.render import board_pack
+from geo.services import meeting
 from geo.services.detail import TooDetailed
 from geo.services.interventions import ImpactParams
 
@@ -39,16 +40,20 @@ if st.button("Make the board pack", type="primary"):
     prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
                    (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
+    # the next meeting's agenda, as of the end of the period (a month since the last one)
+    on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
+    # one scan counts the months of this period, the one before and the agenda's
+    cube = meeting.hotspot_filters(on)
+    assert cube.start is not None and cube.end is not None
+    counted = (min(prev.start, cube.start), max(filters.end, cube.end))
     try:  # the detail rule of partners and board members (geo.services.detail)
-        now = _data.hotspots(v, "hex", filters, emerging=True,
-                             counted=(prev.start, filters.end), view=view)
+        now = _data.hotspots(v, "hex", filters, emerging=True, counted=counted, view=view)
     except TooDetailed as exc:
         st.info(str(exc))
         st.stop()
-    before = _data.hotspots(v, "hex", prev, counted=(prev.start, filters.end), view=view)
-    # the next meeting's agenda, as of the end of the period (a month since the last one)
-    on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
-    a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view)
+    before = _data.hotspots(v, "hex", prev, counted=counted, view=view)
+    a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view,
+                     counted=counted)
     doc = board_pack.render(
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
         view=view, hex_table=now, previous=before,

@@ -7,7 +7,7 @@ time (:func:`impacts_read`); the pooled effect per type is :mod:`geo.services.po
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import date
@@ -159,14 +159,16 @@ def impacts(
     intervention_ref: str | None = None,
     fmt: Callable[[int], str] = str,
     view: View | None = None,
+    refs: Collection[str] | None = None,
 ) -> list[Impact]:
-    """Impacts of all interventions, or of those at one place, or of one.
+    """Impacts of all interventions, or of those at one place, or of one, or of those
+    whose references are ``refs``.
 
     ``fmt`` writes counts in the sentences; with a ``view``, everything is as that view
     may see it (:func:`published_impact`).
     """
     return impacts_read(lambda fn: fn(conn), params, place_ref, intervention_ref, fmt, view,
-                        workers=1)
+                        workers=1, refs=refs)
 
 
 Read = Callable[[Callable[[psycopg.Connection[Any]], Any]], Any]
@@ -183,6 +185,7 @@ def impacts_read(
     fmt: Callable[[int], str] = str,
     view: View | None = None,
     workers: int = PARALLEL_READS,
+    refs: Collection[str] | None = None,
 ) -> list[Impact]:
     """:func:`impacts` with each query run through ``read`` (``read(fn)`` lends a
     connection to ``fn`` and gives it back; a page's pooled read).
@@ -208,6 +211,8 @@ def impacts_read(
             (reg["ref"] == intervention_ref)
             | (reg["intervention_id"].astype(str) == intervention_ref)
         ]
+    if refs is not None:
+        reg = reg[reg["ref"].astype(str).isin(list(refs))]
     if reg.empty:
         return []
     rows = [row for _, row in reg.iterrows()]

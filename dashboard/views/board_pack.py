@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import _data, _state
 from geo.filters import Filters
@@ -35,7 +38,21 @@ st.write("A report of the period for the strategy board: headline figures, the h
          "emerging hot spots, complex-strategy flags and what the interventions achieved, "
          "as an A4 PDF ready to print or send.")
 
+
+def _in_this_run() -> None:
+    """A helper thread's cached reads belong to this run (their spinner, their cache)."""
+    add_script_run_ctx(threading.current_thread(), run)
+
+
+run = get_script_run_ctx()
 if st.button("Make the board pack", type="primary"):
+    # the impacts (the longest read: the donors, the counts near every place and a model
+    # per intervention) measured while the hot spots are counted; the agenda and the
+    # pooled effects wait for them through the cache (one computation per key)
+    helper = ThreadPoolExecutor(1, thread_name_prefix="contexts-board-pack",
+                                initializer=_in_this_run)
+    found = helper.submit(_data.impacts, v, ImpactParams(), view)
+    helper.shutdown(wait=False)
     months = pd.date_range(filters.start, filters.end, freq="MS")
     prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
                    (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
@@ -58,7 +75,7 @@ if st.button("Make the board pack", type="primary"):
         title="Contextual safeguarding review", start=filters.start, end=filters.end,
         view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
-        impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
+        impacts=found.result(), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
         concentration=_data.concentration(now, before, view), wards=_data.wards(v),
         agenda={"on": a.on, "since": a.since, "reviews": a.reviews, "flagged": a.flagged,

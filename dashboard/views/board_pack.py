@@ -61,6 +61,7 @@ if st.button("Make the board pack", type="primary"):
     on = (pd.Timestamp(filters.end) + pd.offsets.MonthEnd(0)).date()
     # one scan counts the months of this period, the one before and the agenda's
     cube = meeting.hotspot_filters(on)
+    assert prev.start is not None and filters.end is not None
     assert cube.start is not None and cube.end is not None
     counted = (min(prev.start, cube.start), max(filters.end, cube.end))
     try:  # the detail rule of partners and board members (geo.services.detail)

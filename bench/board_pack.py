@@ -5,14 +5,19 @@ page's own reads, caches, HTML and PDF).
 Cold: the process's caches emptied first (the first pack of a period); warm: the same pack
 again (a second board member, or the same one after a change of mind).
 ``BENCH_PROFILE=1`` prints where a cold pack's time goes (cProfile, cumulative).
+``BENCH_BOARD_BASE=<folder>``: the same packs also made by another checkout of the project
+(say ``git archive`` of the commit before a change), on the same database and cluster, run
+for run in turn with this one; its medians are the cold and warm figures' baselines.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 from bench._common import Figure
 from geo.config import PROJECT_ROOT
@@ -66,22 +71,48 @@ def run(quick: bool = False) -> list[Figure]:
            "CONTEXTS_DEMO": "true"}
     env.pop("CONTEXTS_READ_REPLICA", None)
     runs = 2 if quick else 3
-    out = subprocess.run([sys.executable, "-c", CHILD, str(PROJECT_ROOT / "dashboard" / "app.py"),
-                          str(runs)], env=env, check=True, capture_output=True, text=True)
-    if os.environ.get("BENCH_PROFILE") == "1":
-        print(out.stderr[-12000:])
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    return [
+    other = os.environ.get("BENCH_BOARD_BASE")
+
+    def child(root: Path, n: int, extra: dict[str, str]) -> dict[str, float]:
+        out = subprocess.run([sys.executable, "-c", CHILD, str(root / "dashboard" / "app.py"),
+                              str(n)], env={**env, **extra}, cwd=root, check=True,
+                             capture_output=True, text=True)
+        if os.environ.get("BENCH_PROFILE") == "1":
+            print(out.stderr[-12000:])
+        found: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+        return found
+
+    if not other:
+        r = child(PROJECT_ROOT, runs, {})
+        base = None
+    else:  # one pack cold and one warm from each checkout in turn, ``runs`` times
+        mine: list[dict[str, float]] = []
+        theirs: list[dict[str, float]] = []
+        for _ in range(runs):
+            mine.append(child(PROJECT_ROOT, 1, {}))
+            theirs.append(child(Path(other), 1, {"PYTHONPATH": other,
+                                                 "CONTEXTS_HOME": str(PROJECT_ROOT)}))
+        r, base = ({k: statistics.median(x[k] for x in xs) for k in xs[0]}
+                   for xs in (mine, theirs))
+    figures = [
         Figure(f"board pack as a board member, {rows:,} incidents, cold", r["cold"], "s",
-               "< 3 s", None, runs, "the button to the PDF, every cache empty"),
+               "< 3 s", base["cold"] if base else None, runs,
+               "the button to the PDF, every cache empty"
+               + (f"; baseline: {other}, in turn" if base else "")),
         Figure(f"board pack as a board member, {rows:,} incidents, warm", r["warm"], "s",
-               "< 3 s", r["cold"], runs, "baseline: the same pack cold"),
+               "< 3 s", base["warm"] if base else r["cold"], runs,
+               f"baseline: {other}, in turn" if base else "baseline: the same pack cold"),
         Figure(f"board pack as a board member, {rows:,} incidents, cold, CPU", r["cold_cpu"],
                "s", "", r["cold"], runs, "the app's CPU seconds (the database's not "
                "included), against the wall time: on a busy machine the CPU is the steadier"),
         Figure(f"board pack as a board member, {rows:,} incidents, warm, CPU", r["warm_cpu"],
                "s", "", r["warm"], runs, "the app's CPU seconds against the wall time"),
     ]
+    if base:
+        figures.append(Figure(f"board pack as a board member, {rows:,} incidents, cold, CPU, "
+                              "baseline", base["cold_cpu"], "s", "", None, runs,
+                              f"the app's CPU seconds of {other}'s cold pack"))
+    return figures
 
 
 if __name__ == "__main__":

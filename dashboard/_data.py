@@ -26,7 +26,8 @@ from geo.filters import Filters
 from geo.render.maps import areas
 from geo.render.text import View
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
-from geo.services.interventions import ImpactParams, pooled_rows
+from geo.services.interventions import ImpactParams
+from geo.services.pooling import pooled_rows
 
 TTL = 3600
 #: most answers a cached read keeps per process (oldest out first): with the pool's bound
@@ -97,7 +98,6 @@ points = cached(pages.points, ttl=60, entries=None)
 contexts_listing = cached(contexts.listing, entries=None)
 context_vocabularies = cached(contexts.vocabularies, entries=None)
 context_details = cached(contexts.details, entries=None)
-agenda = cached(meeting.agenda, spinner="Preparing the agenda...", entries=None)
 #: why here (risk terrain, near repeat, location assessments): pass
 #: :func:`why.model_filters`' filters for the view, so aggregate views share one model
 terrain_model = cached(why.terrain_model, spinner="Modelling the risk terrain...", entries=16)
@@ -149,6 +149,21 @@ def unit_layer(v: Key, unit: Unit, filters: Filters, view: View, colour: str,
                      view=view)
     return areas.unit_layer(table, unit, view, colour, significant_only,
                               wards=None if unit == "ward" else wards(v))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Preparing the agenda...")
+def agenda(v: Key, on: date, since: date, view: View,
+           counted: tuple[date, date] | None = None) -> meeting.Agenda:
+    """The agenda of a meeting on ``on`` (:func:`geo.services.meeting.agenda`) from the
+    pages' cached reads: its emerging hot spots are a :func:`hotspots` table (``counted``
+    as there: the board pack counts them in its own scan), the ended interventions' results
+    the Interventions page's :func:`impacts`, the reviews due the Contexts page's
+    listing; so the Meeting page, the board pack and those pages each ask them once."""
+    table = hotspots(v, "hex", meeting.hotspot_filters(on), emerging=True, counted=counted,
+                     view=view)
+    return meeting.agenda(v[1], on, since, view, hot_spot_table=table,
+                          impacts=impacts(v, ImpactParams(), view),
+                          contexts=contexts_listing(v, on))
 
 
 def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:

@@ -126,10 +126,6 @@ def test_every_sql_file_is_a_query_a_migration_or_a_function() -> None:
 
 #: the most lines a module of ``geo/`` or ``dashboard/`` may have (issue #32)
 MAX_MODULE_LINES = 500
-#: modules over the limit that other branches are splitting now (issues #32 and #34); the
-#: lead removes each from this list when its branch is merged, until the list is empty
-SPLITTING_NOW = frozenset({"geo/ingest/__init__.py", "geo/services/interventions.py",
-                           "geo/stats/impact.py"})
 
 
 @pytest.mark.parametrize("path", _py(GEO) + _py(DASHBOARD), ids=lambda p: str(
@@ -137,13 +133,4 @@ SPLITTING_NOW = frozenset({"geo/ingest/__init__.py", "geo/services/interventions
 def test_no_module_is_over_500_lines(path: Path) -> None:
     """A module that grows past :data:`MAX_MODULE_LINES` is split by what its parts do."""
     lines = len(path.read_text().splitlines())
-    if str(path.relative_to(PROJECT_ROOT)) in SPLITTING_NOW:
-        return
     assert lines <= MAX_MODULE_LINES, f"{lines} lines: split it by what its parts do"
-
-
-def test_the_modules_being_split_are_still_there_and_long() -> None:
-    """:data:`SPLITTING_NOW` holds only modules still over the limit: one split since leaves."""
-    done = [p for p in SPLITTING_NOW if not (PROJECT_ROOT / p).is_file()
-            or len((PROJECT_ROOT / p).read_text().splitlines()) <= MAX_MODULE_LINES]
-    assert not done, f"split already, take them off SPLITTING_NOW: {done}"

@@ -37,7 +37,7 @@ import pytest
 from geo import roles
 from geo.render import text as published
 from geo.render.text import periods
-from geo.services import interventions
+from geo.services import impact_series, interventions
 from geo.stats.disclosure import (
     KEYS,
     View,
@@ -361,7 +361,7 @@ def test_neighbouring_impact_settings(settings) -> None:
     with db.connect("dashboard", settings, areas=("*",)) as conn:
         reg = interventions.register(conn)
         last = pd.Timestamp(C.data_period(conn)["last"])
-        series = {r["ref"]: interventions.monthly_series(
+        series = {r["ref"]: impact_series.monthly_series(
             conn, int(r["place_id"]), r["start_month"],
             interventions.ImpactParams(before=16, after=16)) for _, r in reg.iterrows()}
         series = {ref: s[s["month"] <= last] for ref, s in series.items()}

@@ -148,18 +148,18 @@ def test_at_a_place_is_one_number_on_every_page(settings) -> None:
     place (its cells), month by month with the same cell keys, so the published counts
     before and after agree with the profile's total over the same months."""
     from geo.render import text as published
-    from geo.services import interventions
+    from geo.services import impact_series, interventions
     from geo.store import profile
 
     params = interventions.ImpactParams()
     with db.connect("dashboard", settings, areas=("*",)) as conn:
         reg = interventions.register(conn)
-        donors = interventions.donor_panel(conn, params)
+        donors = impact_series.donor_panel(conn, params)
         compared = 0
         for _, row in reg.iterrows():
             pid, start = int(row["place_id"]), row["start_month"]
-            slow = interventions.monthly_series(conn, pid, start, params)
-            fast = interventions.fast_series(conn, donors, pid, start, params)
+            slow = impact_series.monthly_series(conn, pid, start, params)
+            fast = impact_series.fast_series(conn, donors, pid, start, params)
             first, last = slow["month"].min(), slow["month"].max()
             prof = profile.monthly(conn, "place", str(pid), Filters(first.date(), last.date()))
             by = (prof.groupby("month")[["n", "ck"]].sum()

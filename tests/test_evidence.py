@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.stats.impact import Counts, assess, displacement, verdict, wdq
+from geo.stats.displacement import Counts, displacement, wdq
+from geo.stats.impact import assess, verdict
 from geo.stats.segmented import SegmentedResult
 from geo.stats.synth import (
     MIN_DONORS,

@@ -10,17 +10,11 @@ import numpy as np
 import pytest
 
 from geo.config import PROJECT_ROOT
-from geo.services.interventions import ImpactParams, impacts, pooled_by_type, pooled_sentence
-from geo.stats.impact import (
-    MIN_TARGET_INCIDENTS,
-    Counts,
-    assess,
-    displacement,
-    its_common_trend,
-    total_net_effect,
-    wdd,
-    wdq,
-)
+from geo.services.interventions import ImpactParams, impacts
+from geo.services.pooling import pooled_by_type, pooled_sentence
+from geo.stats.common_trend import its_common_trend
+from geo.stats.displacement import Counts, displacement, total_net_effect, wdd, wdq
+from geo.stats.impact import MIN_TARGET_INCIDENTS, assess
 from geo.store import db
 
 TRUTH = json.loads((PROJECT_ROOT / "sample_data" / "truth.json").read_text())
@@ -219,7 +213,7 @@ def test_pooled_effects_recover_the_planted_types(sample_impacts) -> None:
 def test_pooled_and_per_place_results_are_reconciled() -> None:
     """A clear average over places none of which was clear alone gets one sentence saying
     why; so does the reverse."""
-    from geo.services.interventions import reconcile
+    from geo.services.pooling import reconcile
     from geo.stats.synth import Pooled
 
     clear = Pooled(4, -0.3, -0.45, -0.12, 0.0)
@@ -284,16 +278,17 @@ def test_impact_command_by_type(settings) -> None:
 def test_shared_counts_give_the_same_series_as_the_zone_query(settings) -> None:
     """The impact page's series (near counts + the wards' monthly counts) equal those of
     impact_series.sql, which places every incident of the surrounding wards by geometry."""
+    from geo.services import impact_series as series
     from geo.services import interventions as iv
 
     params = ImpactParams()
     with db.connect("dashboard", settings) as conn:
         reg = iv.register(conn)
-        donors = iv.donor_panel(conn, params)
+        donors = series.donor_panel(conn, params)
         for _, row in reg.iterrows():
-            slow = iv.monthly_series(conn, int(row["place_id"]), row["start_month"], params)
-            fast = iv.fast_series(conn, donors, int(row["place_id"]), row["start_month"],
-                                  params)
+            slow = series.monthly_series(conn, int(row["place_id"]), row["start_month"], params)
+            fast = series.fast_series(conn, donors, int(row["place_id"]), row["start_month"],
+                                      params)
             cols = ["month", "target", "buffer", "control", "target_ck", "buffer_ck",
                     "control_ck", "post"]
             assert slow[cols].astype(str).equals(fast[cols].astype(str)), row["ref"]

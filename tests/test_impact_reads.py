@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from geo.services import impact_series as series
 from geo.services import interventions as iv
 from geo.stats.disclosure import View
 from geo.stats.synth import _fit, _placebo_stats, index
@@ -48,14 +49,14 @@ def test_near_counts_of_every_place_at_once_equal_the_zone_query(settings, param
             "post"]
     with db.connect("dashboard", settings) as conn:
         reg = iv.register(conn)
-        donors = iv.donor_panel(conn, params)
+        donors = series.donor_panel(conn, params)
         wanted = [(int(r["place_id"]), r["start_month"]) for _, r in reg.iterrows()]
-        together = iv.near_counts(conn, donors, wanted, params)
+        together = series.near_counts(conn, donors, wanted, params)
         seen = 0
         for (place_id, start), found in zip(wanted, together, strict=True):
             assert found is not None
-            fast = iv.fast_series(conn, donors, place_id, start, params, found)
-            slow = iv.monthly_series(conn, place_id, start, params)
+            fast = series.fast_series(conn, donors, place_id, start, params, found)
+            slow = series.monthly_series(conn, place_id, start, params)
             assert slow[cols].astype(str).equals(fast[cols].astype(str)), place_id
             seen += int(fast["target"].sum() > 0 and fast["buffer"].sum() > 0)
     assert seen >= len(wanted) // 2  # most places have incidents in both zones

@@ -43,9 +43,6 @@ def test_an_app_role_is_refused_as_a_database_role() -> None:
 
 # --- constants imported, never retyped -------------------------------------------------
 
-#: the files other branches were splitting when the owners came in (issue #32): their
-#: retyped constants are listed for the merge and fixed there; then this goes
-NOT_YET = frozenset({"geo/services/interventions.py", "geo/stats/impact.py"})
 #: each constant, its one owner and what a retyping of it looks like (a literal value in
 #: an assignment or a parameter default of one of these names)
 OWNED = {
@@ -139,8 +136,6 @@ def test_constants_are_imported_from_their_owner(path: Path) -> None:
     (:data:`OWNED`), never retyped: a text that names them is built from the constant."""
     rel = str(path.relative_to(PROJECT_ROOT))
     found = _retyped(path.read_text(), rel)
-    if rel in NOT_YET and found:
-        pytest.skip(f"being split on another branch; retyped there: {found}")
     assert not found, f"{rel} retypes an owned constant: {found}"
 
 

@@ -174,7 +174,7 @@ def test_a_fall_the_size_of_the_stated_mde_is_found_about_80_percent_of_the_time
 def test_pooled_what_works_is_not_fooled_by_places_already_falling() -> None:
     """Issue #30: pooled over places already falling 2.5 % a month with no effect, the
     type was called effective. Pooled from the places' own estimates (as
-    geo.services.interventions.pooled_by_type does: places refused as already changing
+    geo.services.pooling.pooled_by_type does: places refused as already changing
     left out), 4 places at a time: a clear fall at most 10 % of the time; power for a
     30 % fall at 4 places printed."""
     import numpy as np

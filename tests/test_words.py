@@ -91,7 +91,8 @@ def test_every_hexagon_has_a_name_of_its_own(settings) -> None:
 
 
 def test_an_impact_sentence_says_1_incident() -> None:
-    from geo.stats.impact import Counts, sentence
+    from geo.stats.displacement import Counts
+    from geo.stats.impact import sentence
 
     text = sentence("Aston station", "patrols", 12, Counts(1, 3, 0, 0, 10, 10), {}, None, False)
     assert "1 incident in the period" in text and "1 incidents" not in text

@@ -20,10 +20,10 @@ _.data_json  # geo/render/maps/elements.py
 VERDICTS  # geo/stats/impact.py
 # result dataclass fields: part of the result (as_dict / asdict, the JSON export and the
 # methods page), read by no Python line
-slope_change  # geo/stats/impact.py
-slope_low  # geo/stats/impact.py
-slope_high  # geo/stats/impact.py
-months_before  # geo/stats/impact.py, geo/stats/segmented.py
+slope_change  # geo/stats/common_trend.py
+slope_low  # geo/stats/common_trend.py
+slope_high  # geo/stats/common_trend.py
+months_before  # geo/stats/common_trend.py, geo/stats/segmented.py
 wdd_surrounding  # geo/stats/impact.py
 pretrend_low  # geo/stats/segmented.py
 pretrend_high  # geo/stats/segmented.py

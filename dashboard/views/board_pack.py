@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import _data, _state
 from geo.filters import Filters
 from geo.render import board_pack
+from geo.services import meeting
 from geo.services.detail import TooDetailed
 from geo.services.interventions import ImpactParams
 
@@ -34,27 +38,45 @@ st.write("A report of the period for the strategy board: headline figures, the h
          "emerging hot spots, complex-strategy flags and what the interventions achieved, "
          "as an A4 PDF ready to print or send.")
 
+
+def _in_this_run() -> None:
+    """A helper thread's cached reads belong to this run (their spinner, their cache)."""
+    add_script_run_ctx(threading.current_thread(), run)
+
+
+run = get_script_run_ctx()
 if st.button("Make the board pack", type="primary"):
+    # the impacts (the longest read: the donors, the counts near every place and a model
+    # per intervention) measured while the hot spots are counted; the agenda and the
+    # pooled effects wait for them through the cache (one computation per key)
+    helper = ThreadPoolExecutor(1, thread_name_prefix="contexts-board-pack",
+                                initializer=_in_this_run)
+    found = helper.submit(_data.impacts, v, ImpactParams(), view)
+    helper.shutdown(wait=False)
     start, end = filters.span()
     months = pd.date_range(start, end, freq="MS")
-    prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
-    prev = Filters(prev_start, (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
+    prev = Filters((months[0] - pd.DateOffset(months=len(months))).date(),
+                   (months[0] - pd.DateOffset(months=1)).date(), filters.harms,
                    filters.risks, filters.ages)
+    # the next meeting's agenda, as of the end of the period (a month since the last one)
+    on = (pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date()
+    # one scan counts the months of this period, the one before and the agenda's
+    cube = meeting.hotspot_filters(on)
+    assert prev.start is not None and cube.start is not None and cube.end is not None
+    counted = (min(prev.start, cube.start), max(end, cube.end))
     try:  # the detail rule of partners and board members (geo.services.detail)
-        now = _data.hotspots(v, "hex", filters, emerging=True, counted=(prev_start, end),
-                             view=view)
+        now = _data.hotspots(v, "hex", filters, emerging=True, counted=counted, view=view)
     except TooDetailed as exc:
         st.info(str(exc))
         st.stop()
-    before = _data.hotspots(v, "hex", prev, counted=(prev_start, end), view=view)
-    # the next meeting's agenda, as of the end of the period (a month since the last one)
-    on = (pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date()
-    a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view)
+    before = _data.hotspots(v, "hex", prev, counted=counted, view=view)
+    a = _data.agenda(v, on, (pd.Timestamp(on) - pd.offsets.MonthEnd(1)).date(), view,
+                     counted=counted)
     doc = board_pack.render(
         title="Contextual safeguarding review", start=start, end=end,
         view=view, hex_table=now, previous=before,
         complex_flags=_data.complex_places(v, filters),
-        impacts=_data.impacts(v, ImpactParams(), view), made_by=_state.actor(),
+        impacts=found.result(), made_by=_state.actor(),
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
         concentration=_data.concentration(now, before, view), wards=_data.wards(v),
         agenda={"on": a.on, "since": a.since, "reviews": a.reviews, "flagged": a.flagged,

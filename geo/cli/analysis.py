@@ -97,7 +97,7 @@ def _impact(args: argparse.Namespace) -> int:
         print("no such intervention or place", file=sys.stderr)
         return 1
     if args.by_type:
-        from geo.services.interventions import pooled_rows
+        from geo.services.pooling import pooled_rows
 
         for row in pooled_rows(found):
             print(json.dumps(row, default=_jsonable) if args.json else row["sentence"])

@@ -320,7 +320,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     """The whole report as one HTML document. ``previous``: the units' counts (``count``,
     ``ck``) of the period before; every count is published through the disclosure gate.
     ``pooled``: the pooled effect of each type of intervention
-    (:func:`geo.services.interventions.pooled_rows`); ``concentration``: from
+    (:func:`geo.services.pooling.pooled_rows`); ``concentration``: from
     :func:`geo.services.pages.concentration`; ``wards``: their outlines and names on the
     map; ``agenda``: the next meeting's agenda (``on``, ``since`` and the frames of
     :class:`geo.services.meeting.Agenda`)."""

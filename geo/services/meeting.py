@@ -18,6 +18,7 @@ of young people).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -69,16 +70,31 @@ def _people(conn: Any, end: date) -> pd.DataFrame:
     return flag_places(inside, MIN_PEOPLE, WINDOW_DAYS)
 
 
+def hotspot_filters(on: date) -> Filters:
+    """The months whose emerging hot spots a meeting on ``on`` raises: the
+    :data:`CUBE_MONTHS` to the month of ``on``, every harm, risk and age."""
+    return Filters(_months_back(on, CUBE_MONTHS - 1), _month(on))
+
+
 def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
-           view: View | None = None) -> Agenda:
+           view: View | None = None, *, hot_spot_table: pd.DataFrame | None = None,
+           impacts: Sequence[dict[str, Any]] | None = None,
+           contexts: pd.DataFrame | None = None) -> Agenda:
     """The agenda of a meeting on ``on`` (see the module docstring); the impact sentences
-    are written as ``view`` may see them (exact when None)."""
+    are written as ``view`` may see them (exact when None).
+
+    What a page has found already is not asked again: ``hot_spot_table``, the emerging
+    hot-spot table of :func:`hotspot_filters` as ``view`` may see it
+    (:func:`geo.services.analysis.hotspot_table`); ``impacts``, every intervention's
+    impact with the default settings as ``view`` may see it
+    (:func:`geo.services.pages.impacts`: the Interventions page's); ``contexts``, the
+    contexts listed on ``on`` (:func:`geo.services.contexts.listing`)."""
     since = since or (pd.Timestamp(on) - pd.DateOffset(months=1)).date()
-    reviews = listing(areas, on)
+    reviews = listing(areas, on) if contexts is None else contexts
     reviews = reviews[reviews["review_due"].astype(bool)][
         ["ref", "name", "kind_label", "status_label", "lead_agency", "review_date", "rating"]]
 
-    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
         now, before = _people(conn, on), _people(conn, since)
         was = set(before.loc[before["flagged"].astype(bool), "place_id"]) if len(before) else set()
         flagged = now[now["flagged"].astype(bool) & ~now["place_id"].isin(was)] \
@@ -87,9 +103,10 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         flagged = places.merge(flagged.assign(unit_id=flagged["place_id"].astype(str)),
                                on="unit_id")[["ref", "name", "category", "max_people",
                                               "window_start", "window_end"]]
-        start = _months_back(on, CUBE_MONTHS - 1)
-        table = analysis.hotspot_table(conn, "hex", Filters(start, _month(on)),
-                                       emerging_too=True, view=view)
+        table = hot_spot_table
+        if table is None:
+            table = analysis.hotspot_table(conn, "hex", hotspot_filters(on), emerging_too=True,
+                                           view=view)
         hot = table[table["category"].isin(RAISED)]
         hotspots = pd.DataFrame(hot.drop(columns="geometry"))[
             ["unit_id", "name", "category", "count", "z"]].sort_values(
@@ -97,13 +114,18 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         reg = interventions.register(conn)
         end = pd.to_datetime(reg["end_month"])
         ended = reg[(end > pd.Timestamp(since)) & (end <= pd.Timestamp(on))]
-        results = {i.intervention: i for r in ended["ref"]
-                   for i in interventions.impacts(conn, intervention_ref=str(r), view=view)}
+        if impacts is not None:
+            results = {str(i["intervention"]): str(i["sentence"]) for i in impacts}
+        elif len(ended):  # the ended ones' impacts, in one go (the donors read once)
+            results = {i.intervention: i.sentence for i in interventions.impacts(
+                conn, refs=set(ended["ref"].astype(str)), view=view)}
+        else:
+            results = {}
         return flagged, hotspots, ended, results
 
     flagged, hotspots, ended, results = db.read(read, areas, get_settings())
     ended = ended.assign(
-        result=[results[r].sentence if r in results else "" for r in ended["ref"]])[
+        result=[results.get(str(r), "") for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]
     return Agenda(on, since, reviews.reset_index(drop=True), flagged.reset_index(drop=True),
                   hotspots, ended.reset_index(drop=True))

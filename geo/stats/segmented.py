@@ -242,7 +242,7 @@ def segmented(target: ArrayLike, control: ArrayLike, post: ArrayLike,
     ``leave_out`` last before-months are left out; with ``check_spike`` a spike among the
     last :data:`SPIKE_MONTHS` is left out too. Without ``own_trend`` the model has no
     trend (a level comparison, for the buffer ring: see
-    :func:`geo.stats.impact.buffer_change`). None when the model cannot be fitted (no
+    :func:`geo.stats.displacement.buffer_change`). None when the model cannot be fitted (no
     months either side, or no incidents in the target or control)."""
     y = np.asarray(target, dtype=float)
     c = np.asarray(control, dtype=float)

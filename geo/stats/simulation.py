@@ -25,16 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.stats.impact import (
-    Counts,
-    buffer_change,
-    displacement,
-    displacement_claim,
-    its_common_trend,
-    verdict,
-    verdict_common_trend,
-    wdq,
-)
+from geo.stats.common_trend import its_common_trend, verdict_common_trend
+from geo.stats.displacement import Counts, buffer_change, displacement, displacement_claim, wdq
+from geo.stats.impact import verdict
 from geo.stats.segmented import segmented
 from geo.stats.synth import synthetic_control
 

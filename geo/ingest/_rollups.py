@@ -163,7 +163,8 @@ def write(conn: psycopg.Connection[Any], extract_id: int,
 
 
 def attach(conn: psycopg.Connection[Any], extract_id: int) -> None:
-    """Attach the extract's rollup tables (:func:`write`) to the rollup tables: the last
-    statement of the load's transaction, since attaching locks the rollup tables' default
-    partitions until the commit (pages reading the rollups wait for it)."""
+    """Attach the extract's rollup tables (:func:`write`) to the rollup tables, late in
+    the load's transaction. The rollup tables have no default partition (migration 0027),
+    so an attach takes only SHARE UPDATE EXCLUSIVE on each: pages reading the rollups go
+    on reading while a load (or a whole police.uk archive) is open."""
     db.execute(conn, "rollup_partitions_attach", {"extract_id": extract_id})

@@ -9,8 +9,11 @@
 -- (contexts_attach_rollup_partitions): every row is written once. Readers read the
 -- rollup tables as before (row-level security applies to them as before); the retention
 -- purge deletes whole months as before, then drops the extracts' tables left empty, as
--- it drops their incidents' (contexts_drop_empty_rollup_partitions). Rows inserted
--- otherwise (for an extract with no table of its own) go to the default partition.
+-- it drops their incidents' (contexts_drop_empty_rollup_partitions). There is no default
+-- partition: every extract with incidents has tables of its own, and attaching beside a
+-- default partition would lock that partition (so every page read of the rollups) until
+-- the load commits; without one, an attach takes only SHARE UPDATE EXCLUSIVE on the
+-- parent and readers go on. A row for an extract without tables of its own is refused.
 DO $$
 DECLARE
     t text;
@@ -27,7 +30,6 @@ BEGIN
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t, old);
         EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS) '
                        'PARTITION BY LIST (extract_id)', t, old);
-        EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', t || '_default', t);
         FOR e IN EXECUTE format('SELECT DISTINCT extract_id FROM %I ORDER BY 1', old) LOOP
             EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%s)',
                            t || '_x' || e, t, e);
@@ -35,10 +37,11 @@ BEGIN
         END LOOP;
         EXECUTE format('INSERT INTO %I SELECT * FROM %I', t, old);
         -- the policies as they are (migrations 0018, 0023), on the new table
-        FOR p IN SELECT policyname, roles, cmd, qual, with_check FROM pg_policies
+        FOR p IN SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies
                  WHERE schemaname = 'public' AND tablename = old
         LOOP
-            EXECUTE format('CREATE POLICY %I ON %I FOR %s TO %s', p.policyname, t, p.cmd,
+            EXECUTE format('CREATE POLICY %I ON %I AS %s FOR %s TO %s', p.policyname, t,
+                           p.permissive, p.cmd,
                            (SELECT string_agg(quote_ident(r), ', ') FROM unnest(p.roles) r))
                 || coalesce(' USING (' || p.qual || ')', '')
                 || coalesce(' WITH CHECK (' || p.with_check || ')', '');
@@ -50,7 +53,8 @@ BEGIN
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         -- the load's functions (owned by contexts_owner) attach its tables to them
         EXECUTE format('ALTER TABLE %I OWNER TO contexts_owner', t);
-        EXECUTE format('ALTER TABLE %I OWNER TO contexts_owner', t || '_default');
+        -- the planner's statistics of the new table (autovacuum never analyzes a parent)
+        EXECUTE format('ANALYZE %I', t);
     END LOOP;
 END
 $$;

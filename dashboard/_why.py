@@ -115,6 +115,8 @@ def show(place_id: str, filters: Filters, here: pd.DataFrame, assessments: pd.Da
                    "distance and a time of one, against the same places with their dates "
                    "shuffled (Ratcliffe's near repeat calculator; 'raised': significantly "
                    "more than chance, p ≤ 0.05, ratio ≥ 1.2).")
+        if near.sampled:
+            st.caption(near.sampled)
         if not near.table.empty:
             with st.expander("Near-repeat table"):
                 st.dataframe(near.table, hide_index=True, width="stretch")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -69,6 +71,32 @@ def test_near_repeat_on_the_sample_data(settings) -> None:
     assert partner.details == {}
     for value in partner.table["Knox ratio"]:
         assert value == "—" or re.fullmatch(r"\d+\.\d", value)
+
+
+def test_a_sampled_near_repeat_test_is_the_same_in_any_row_order_and_says_so(
+        settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above NEAR_REPEAT_MAX incidents the test runs on a seeded sample: the same incidents
+    in another order give the same sample (the database promises no order), and every
+    role is told the test was sampled; only the analyst is told of how many."""
+    rng = np.random.default_rng(3)
+    pts = pd.DataFrame({"x": rng.uniform(0, 5000, 500), "y": rng.uniform(0, 5000, 500)})
+    t = rng.integers(0, 365, 500)
+    a, ta = why.sample_points(pts, t, 120)
+    shuffled = rng.permutation(500)
+    b, tb = why.sample_points(pts.iloc[shuffled].reset_index(drop=True), t[shuffled], 120)
+    key = lambda f, tt: sorted(zip(f["x"], f["y"], tt, strict=True))  # noqa: E731
+    assert len(a) == 120 and key(a, ta) == key(b, tb)
+    assert why.sample_points(pts, t, 500)[0] is pts  # no more than the most: all of them
+    monkeypatch.setattr(why, "NEAR_REPEAT_MAX", 300)
+    analyst = why.near_repeat(ALL, PERIOD, View("analyst"))
+    partner = why.near_repeat(ALL, PERIOD, View("partner"))
+    assert analyst.details["incidents"] == 300 < analyst.details["sampled_from"]
+    assert analyst.sampled.startswith("Tested on a random sample of 300 of the ")
+    assert f"{analyst.details['sampled_from']:,}" in analyst.sampled
+    assert partner.sampled.startswith("Tested on a random sample of 300 of the period's")
+    assert not re.search(r"\d{4}|\d,\d", partner.sampled)
+    monkeypatch.setattr(why, "NEAR_REPEAT_MAX", 10**9)
+    assert why.near_repeat(ALL, PERIOD, View("analyst")).sampled == ""
 
 
 def test_a_partner_records_a_location_assessment(settings) -> None:

@@ -247,6 +247,8 @@ class NearRepeat:
     refused: str = ""
     unit: str = "days"
     details: dict[str, Any] = field(default_factory=dict)
+    #: how the incidents were sampled, when there were more than NEAR_REPEAT_MAX ("": all)
+    sampled: str = ""
 
 
 def near_repeat(areas: Areas, filters: Filters, view: View,
@@ -270,9 +272,7 @@ def near_repeat(areas: Areas, filters: Filters, view: View,
         return NearRepeat("Too little data for a near-repeat test.", pd.DataFrame(),
                           refused="too little data", unit=unit)
     found = len(use)
-    if found > NEAR_REPEAT_MAX:
-        keep = np.sort(np.random.default_rng(0).choice(found, NEAR_REPEAT_MAX, replace=False))
-        use, t = use.iloc[keep], t[keep]
+    use, t = sample_points(use, t, NEAR_REPEAT_MAX)
     k = nr.knox(use[["x", "y"]].to_numpy(dtype=float), t, space_bw=SPACE_BW,
                          space_bands=SPACE_BANDS, time_bw=bw, time_bands=TIME_BANDS,
                          permutations=permutations, unit=unit)
@@ -302,7 +302,24 @@ def near_repeat(areas: Areas, filters: Filters, view: View,
         else:
             said = nr.sentence(w, shown)
         details = {}
-    return NearRepeat(said, table, unit=unit, details=details)
+    sampled = ("" if found <= NEAR_REPEAT_MAX else
+               f"Tested on a random sample of {NEAR_REPEAT_MAX:,} of the "
+               + (f"{found:,} incidents (the table's pairs are the sample's)."
+                  if view.exact else "period's incidents, to keep the page quick."))
+    return NearRepeat(said, table, unit=unit, details=details, sampled=sampled)
+
+
+def sample_points(points: pd.DataFrame, t: np.ndarray, most: int
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """At most ``most`` of the points (with their times ``t``): a seeded random sample of
+    the points in a fixed order (by time, then place), so the same incidents give the same
+    sample whatever order the database returned them in (a scan of partitions, a parallel
+    plan or a replica may order them differently)."""
+    if len(points) <= most:
+        return points, t
+    order = np.lexsort((points["y"].to_numpy(), points["x"].to_numpy(), t))
+    keep = np.sort(np.random.default_rng(0).choice(len(points), most, replace=False))
+    return points.iloc[order[keep]], t[order[keep]]
 
 
 # --- the location assessment ---------------------------------------------------------

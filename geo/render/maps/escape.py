@@ -16,11 +16,14 @@ def map_text(value: object) -> str:
     """Text as it may reach a map, the one escaping every string on a map goes through:
     HTML-escaped (``<``, ``>``, ``&``, quotes), and the characters a JavaScript template
     literal interprets (backtick, ``$`` of ``${``, backslash) written as HTML character
-    references too, which show as themselves wherever the text ends up as HTML."""
+    references too, which show as themselves wherever the text ends up as HTML; and the
+    braces, so that no text can open a Jinja expression in an element folium compiles as
+    a template (the project's own elements are never compiled)."""
     if value is None:
         return ""
     return (html.escape(str(value), quote=True)
-            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
+            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def escape_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

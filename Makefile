@@ -57,7 +57,8 @@ run: install
 # Checks that bite: ruff (with RUF100: no stale noqa), the import rules between layers
 # (import-linter, pyproject.toml), types (mypy, strict for geo/stats and geo/store), dead
 # code (vulture, [tool.vulture] in pyproject.toml), then
-# every test, in TEST_WORKERS processes (pytest-xdist; each has its own databases in the
+# every test, in TEST_WORKERS processes (pytest-xdist, 3 on 2 cores since workers often wait;
+# the longest files first, tests/data/durations.json; each has its own databases in the
 # private cluster, copied from template databases made once per run: tests/conftest.py;
 # TEST_WORKERS=0 runs them in this one process), then the page tests (`-m pages`, the
 # AppTests) again with their reads on a streaming standby of the cluster (`make
@@ -68,7 +69,7 @@ run: install
 # TEST_ARGS="--randomly-seed=N" with RANDOM_ORDER=1 repeats an order); TEST_ARGS: more
 # pytest arguments for both runs. docs/architecture.md, "How make test runs".
 # `make test-fast` runs the pure tests only (no PostgreSQL, no browser).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 RANDOM_ORDER ?= 0
 TEST_ARGS ?=
 TEST_ORDER := $(if $(filter 1,$(RANDOM_ORDER)),-p randomly,)

@@ -139,8 +139,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     another session of the same ``CONTEXTS_TEST_RUN`` (the Makefile's page run)."""
     if hasattr(session.config, "workerinput"):
         return
-    if os.environ.get("CONTEXTS_TEST_WRITE_DURATIONS", "") not in ("", "0") and not \
-            os.environ.get("CONTEXTS_TEST_READ_REPLICA"):
+    if os.environ.get("CONTEXTS_TEST_WRITE_DURATIONS", "") not in ("", "0") and not READ_REPLICA:
         DURATIONS.write_text(json.dumps(
             {f: round(t, 1) for f, t in sorted(_TOOK.items())}, indent=1) + "\n")
     if os.environ.get("CONTEXTS_TEST_KEEP_TEMPLATES", "") in ("", "0"):

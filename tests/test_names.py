@@ -146,7 +146,7 @@ def test_a_named_module_or_file_exists(rel: str, name: str) -> None:
 #: the layers of docs/architecture.md's drawing, and the shared modules it leaves out
 LAYERS = ("dashboard", "geo.cli", "geo.services", "geo.render", "geo.ingest", "geo.sample",
           "geo.store", "geo.stats")
-SHARED = ("geo.config", "geo.roles", "geo.filters", "geo.kinds")
+SHARED = ("geo.config", "geo.roles", "geo.filters", "geo.kinds", "geo.process")
 
 
 def _layer_of(module: str) -> str | None:

@@ -1,7 +1,5 @@
 """``python -m geo.cli``: the same as the ``contexts`` command."""
 
-import sys
+from geo.cli.main import run
 
-from geo.cli.main import main
-
-sys.exit(main())
+run()

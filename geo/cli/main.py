@@ -8,10 +8,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from geo.config import PROJECT_ROOT, get_settings
 from geo.kinds import KINDS
+from geo.process import exit_now
 from geo.roles import ROLES
 
 
@@ -332,5 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> NoReturn:
+    """The ``contexts`` command: :func:`main`, then the process ends without native
+    libraries' teardown, which can abort a command that succeeded (:mod:`geo.process`)."""
+    code = main()
+    exit_now(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

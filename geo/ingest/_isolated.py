@@ -170,4 +170,8 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    # not sys.exit: Arrow's thread pools can abort the interpreter's exit (SIGABRT) after
+    # the result is written, which would refuse a file that was read (geo.process)
+    from geo.process import exit_now
+
+    exit_now(_main(sys.argv[1:]))

@@ -292,3 +292,50 @@ def test_shared_counts_give_the_same_series_as_the_zone_query(settings) -> None:
             cols = ["month", "target", "buffer", "control", "target_ck", "buffer_ck",
                     "control_ck", "post"]
             assert slow[cols].astype(str).equals(fast[cols].astype(str)), row["ref"]
+
+
+def _impact(kind: str, verdict: str, rule: str, effect: float, low: float, high: float,
+            moved: str | None = None) -> dict[str, object]:
+    import math
+
+    return {"intervention_type": kind, "verdict": verdict, "rule": rule,
+            "displacement": moved,
+            "its": {"log_effect": math.log1p(effect), "log_se": 0.2, "level_change": effect,
+                    "level_low": low, "level_high": high, "mde": 0.5}}
+
+
+def test_a_place_whose_measures_disagree_is_not_pooled_into_what_worked() -> None:
+    """A place whose own trend says "fewer" while its matched comparison points the other
+    way has the verdict "no clear change"; pooled alone, its interval used to be listed
+    under the board's "What worked" (review of issue #34's round). It enters no pool."""
+    from geo.render.pooled import is_clear
+    from geo.services.pooling import pooled_rows
+
+    rows = pooled_rows([_impact("Patrols", "no clear change", "measures disagree",
+                                -0.47, -0.69, -0.10)])
+    assert not any(is_clear(r) for r in rows)
+    assert [r["type"] for r in rows] == []
+    # beside a place whose measures agree, only that one is pooled
+    rows = pooled_rows([_impact("Patrols", "no clear change", "measures disagree",
+                                -0.47, -0.69, -0.10),
+                        _impact("Patrols", "no clear change", "interval includes 0",
+                                -0.05, -0.3, 0.25)])
+    assert [(r["type"], r["places"], r["clear"]) for r in rows] == [("Patrols", 1, False)]
+
+
+def test_one_place_is_not_called_an_average_and_its_moved_harm_is_carried() -> None:
+    from geo.services.pooling import pooled_rows
+
+    [row] = pooled_rows([_impact("Patrols", "reduced", "interval excludes 0", -0.47, -0.69,
+                                 -0.10, moved="moved")])
+    assert row["clear"] and row["places"] == 1 and row["moved"] == 1
+    assert row["sentence"].startswith("Patrols: 47% fewer incidents at its one place (95% CI")
+    assert "on average" not in row["sentence"]
+    assert row["sentence"].endswith(
+        "At its place some harm appears to have moved to the surrounding streets.")
+    [two] = pooled_rows([_impact("Patrols", "reduced", "interval excludes 0", -0.47, -0.69,
+                                 -0.10, moved="moved"),
+                         _impact("Patrols", "reduced", "interval excludes 0", -0.4, -0.6,
+                                 -0.1, moved="none")])
+    assert "on average over 2 places" in two["sentence"]
+    assert "At 1 of these 2 places some harm appears to have moved" in two["sentence"]

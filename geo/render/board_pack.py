@@ -22,6 +22,7 @@ from geo.render import text as published
 from geo.render.maps.base import area_shape
 from geo.render.maps.legend import HOTSPOT_SENTENCE
 from geo.render.maps.palette import BIN_LABELS, HOTSPOT_COLOURS, NO_DATA_LABEL
+from geo.render.pooled import is_clear, moved_sentence
 from geo.render.words import (
     HEX_SIZE,
     HOW_WORKED_OUT,
@@ -258,10 +259,13 @@ def _summary(*, now: Any, before: Any, hex_table: pd.DataFrame, hot: pd.DataFram
     if pd.notna(c.get("share_still_hot", np.nan)) and c.get("hot_before"):
         changed.append(f"{pct(c['share_still_hot'])} of the previous period's "
                        f"{int(c['hot_before'])} hot spots are still hot.")
-    clear = [p for p in pooled or [] if p.get("effect") is not None
-             and p.get("high") is not None and (p["high"] < 0 or p["low"] > 0)]
+    clear = [p for p in pooled or [] if is_clear(p)]
+    # the type's sentence, and what it says of harm moving, whole ("95% CI" said in
+    # words, not as "most likely": an interval, not a likelihood)
     worked = [html.escape(str(p["sentence"]).split(". ")[0].rstrip(".")
-                          .replace("95% CI ", "most likely ")) + "." for p in clear]
+                          .replace("95% CI ", "95% interval ")) + "."
+              + (" " + html.escape(moved_sentence(int(p["moved"]), int(p["places"])))
+                 if p.get("moved") else "") for p in clear]
     measured = [i for i in impacts if i.get("verdict") in ("reduced", "increased",
                                                             "no clear change")]
     reduced = sum(i.get("verdict") == "reduced" for i in measured)

@@ -9,18 +9,24 @@ from typing import Any
 
 import numpy as np
 
+from geo.render.pooled import is_clear, moved_sentence
 from geo.stats.impact import Impact
 from geo.stats.synth import Pooled, pooled_effect
 
 
 def _by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The impacts (as dicts) that enter the pooled effect, by type: those with a verdict
-    (not "too little data" or "comparison too poor") and an estimate."""
+    (not "too little data" or "comparison too poor") and an estimate, where the two
+    measures agree. A place whose matched comparison points the other way from its own
+    trend ("measures disagree") has no verdict but "no clear change"; pooled, its estimate
+    alone would say what its verdict refused to (a lone such place was once listed under
+    "What worked")."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for i in found:
         d = i.as_dict() if isinstance(i, Impact) else i
         est = d.get("its")
         if (d["verdict"] in ("too little data", "comparison too poor") or not est
+                or d.get("rule") == "measures disagree"
                 or est.get("log_effect") is None or est.get("log_se") is None):
             continue
         groups.setdefault(d["intervention_type"], []).append(d)
@@ -47,15 +53,22 @@ def pooled_by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, Pool
 
 
 def pooled_rows(found: list[Impact] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per type: type, places, effect, low, high and the sentence (with the
-    sentence that reconciles it with the places' own verdicts)."""
+    """One row per type: type, places, effect, low, high, the sentence (with the sentence
+    that reconciles it with the places' own verdicts), ``clear`` (the interval excludes
+    no change) and ``moved`` (how many of its places had harm appear to move to the
+    surrounding streets, which a summary of the type must carry)."""
     groups = _by_type(found)
-    return [p.as_dict() | {"type": kind,
-                           "sentence": " ".join(filter(None, (
-                               pooled_sentence(kind, p),
-                               reconcile(p, [r["verdict"] for r in groups.get(kind, [])],
-                                         [r["its"]["mde"] for r in groups.get(kind, [])]))))}
-            for kind, p in pooled_by_type(found).items()]
+    rows = []
+    for kind, p in pooled_by_type(found).items():
+        places = groups.get(kind, [])
+        moved = sum(r.get("displacement") == "moved" for r in places)
+        sentence = " ".join(filter(None, (
+            pooled_sentence(kind, p),
+            reconcile(p, [r["verdict"] for r in places], [r["its"]["mde"] for r in places]),
+            moved_sentence(moved, p.places))))
+        rows.append(p.as_dict() | {"type": kind, "sentence": sentence, "clear": is_clear(p),
+                                   "moved": moved})
+    return rows
 
 
 def reconcile(p: Pooled | dict[str, Any], verdicts: list[str], mdes: list[float]) -> str:
@@ -83,20 +96,21 @@ def reconcile(p: Pooled | dict[str, Any], verdicts: list[str], mdes: list[float]
 
 
 def pooled_sentence(kind: str, p: Pooled | dict[str, Any]) -> str:
-    """"Patrols: 22% fewer incidents on average over 4 places (95% CI 8% to 34% fewer)"."""
+    """"Patrols: 22% fewer incidents on average over 4 places (95% CI 8% to 34% fewer)";
+    "... at its one place" for one."""
     d = p.as_dict() if isinstance(p, Pooled) else p
     if not d["places"] or d["effect"] is None:
         return f"{kind}: no place with enough data and a matched comparison."
     n = d["places"]
-    places = f"{n} place" + ("s" if n != 1 else "")
+    # one place is not an average: its own estimate, as its own sentence gives it
+    over = "at its one place" if n == 1 else f"on average over {n} places"
 
     def pct(x: float) -> str:
         return f"{abs(x) * 100:.0f}% " + ("fewer" if x < 0 else "more")
 
     lo, hi = d["low"], d["high"]
     if hi < 0 or lo > 0:
-        head = f"{kind}: {pct(d['effect'])} incidents on average over {places}"
+        head = f"{kind}: {pct(d['effect'])} incidents {over}"
     else:
-        head = (f"{kind}: no clear change on average over {places} "
-                f"({pct(d['effect'])} incidents)")
+        head = f"{kind}: no clear change {over} ({pct(d['effect'])} incidents)"
     return f"{head} (95% CI {pct(lo)} to {pct(hi)})."

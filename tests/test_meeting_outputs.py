@@ -24,6 +24,9 @@ SMALL = {"1", "2", "3", "4"}
 #: a meeting with places newly flagged and new hot spots (partners pick months ends)
 JULY = {"meeting_on": date(2025, 7, 31), "meeting_since": date(2025, 6, 30),
         "meeting_month": date(2025, 7, 31)}
+#: the data's last month: a partner's agenda with new and intensifying hot spots (the
+#: sample's newly flagged places are listed to analysts only: shown_flags)
+LATEST = {"meeting_month": date(2025, 12, 31)}
 #: the month the sample's INT-001 ended (December 2024: an analyst's free dates reach it)
 DECEMBER = {"meeting_on": date(2024, 12, 31), "meeting_since": date(2024, 11, 30)}
 
@@ -71,7 +74,7 @@ def test_every_role_downloads_the_agenda_a_profile_and_a_context(settings, role:
 
 @pytest.mark.parametrize("role", ["partner", "analyst"])
 def test_the_agenda_pdf_says_what_the_page_says(settings, artifacts, role: str) -> None:
-    at = run(role, "meeting", JULY if role == "partner" else DECEMBER)
+    at = run(role, "meeting", LATEST if role == "partner" else DECEMBER)
     doc = at.session_state["meeting_document"]
     text, tables = _pdf_text(doc, artifacts / f"agenda-{role}.pdf")
     for part in doc.parts:  # each heading, sentence, table cell and result of the page
@@ -79,8 +82,8 @@ def test_the_agenda_pdf_says_what_the_page_says(settings, artifacts, role: str) 
         for line in part.lines:
             assert _flat(line) in _flat(text), line
     shown = [df.value for df in at.dataframe]
-    # the partner's July: places flagged and hot spots; the analyst's December: an ended
-    # intervention with its result
+    # the partner's last month: hot spots (and the places withheld); the analyst's
+    # December: an ended intervention with its result
     assert shown if role == "partner" else (any(p.items for p in doc.parts) and at.info)
     # a cell wrapped over lines reads interleaved with its neighbours in the page's text
     # ("Group chat used for" ... "recruitment"): then its words, or a ruled table's cell

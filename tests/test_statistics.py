@@ -271,3 +271,30 @@ def test_hex_index_inverts_centres_and_matches_polygons() -> None:
     ci, cj = grid.hex_centres(i, j, 250)
     i2, j2 = grid.hex_index(ci, cj, 250)
     assert np.array_equal(i, i2) and np.array_equal(j, j2)
+
+
+def test_fewest_rows_of_a_flag_is_the_fewest_in_any_window_that_makes_it() -> None:
+    """:func:`geo.stats.complex_strategy.fewest_rows` against every window end, by hand:
+    the fewest distinct (person, day) rows in a window of ``days`` + 1 days holding 3
+    people (what the disclosure gate lists a flag on)."""
+    from geo.stats.complex_strategy import fewest_rows
+
+    def by_hand(day: np.ndarray, person: np.ndarray, days: int) -> int:
+        rows = set(zip(day.tolist(), person.tolist(), strict=True))
+        best = 0
+        for e in range(-1, 200 + days + 2):
+            inside = [(d, p) for d, p in rows if e - days <= d <= e]
+            if len({p for _, p in inside}) >= 3:
+                best = len(inside) if not best else min(best, len(inside))
+        return best
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n, days = int(rng.integers(0, 40)), int(rng.integers(0, 60))
+        day, person = rng.integers(0, 200, n), rng.integers(0, 6, n)
+        assert fewest_rows(day, person, 3, days) == by_hand(day, person, days)
+    # three people on one day, then a fourth 10 days on: 3 rows make the flag
+    assert fewest_rows(np.array([5, 5, 5, 15]), np.array([1, 2, 3, 4]), 3, 90) == 3
+    # the same three with two more of the first: the window from day 6 holds the three
+    # people in 4 rows (day 5's row left behind), every earlier one all 5
+    assert fewest_rows(np.array([5, 6, 7, 6, 7]), np.array([1, 2, 3, 1, 1]), 3, 90) == 4

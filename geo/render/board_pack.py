@@ -171,7 +171,10 @@ def _agenda(a: dict[str, Any], view: View) -> str:
     rev = pd.DataFrame({"Context": reviews["name"], "Kind": reviews["kind_label"],
                         "Status": reviews["status_label"], "Lead agency": reviews["lead_agency"],
                         "Review date": [day(d) for d in reviews["review_date"]]})
-    flagged = a["flagged"]
+    flagged = published.shown_flags(a["flagged"], view)
+    # places flagged that this view is not shown (the agenda's, and any left here)
+    withheld = published.withheld_flags_text(int(a.get("flags_withheld", 0))
+                                             + len(a["flagged"]) - len(flagged))
     flags = pd.DataFrame({"Place": flagged["name"],
                           "Distinct young people": [published.people_text(int(n), view)
                                                     for n in flagged["max_people"]]})
@@ -184,12 +187,14 @@ def _agenda(a: dict[str, Any], view: View) -> str:
                     for _, r in a["ended"].iterrows())
 
     def part(title: str, frame: pd.DataFrame, none: str) -> str:
-        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty else f"<p>{none}</p>")
+        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty
+                                      else f"<p>{none}</p>" if none else "")
 
     return (f'<section><h2>Next meeting: what changed since {day(a["since"])}</h2>'
             + part("Reviews due", rev, "No context is due for review.")
             + part("Places newly over the complex-strategy threshold", flags,
-                   "No place crossed the threshold.")
+                   "No place crossed the threshold." if not withheld else "")
+            + (f"<p>{html.escape(withheld)}</p>" if withheld else "")
             + part("New and intensifying hot spots", spots, "None.")
             + "<h3>Interventions that ended</h3>"
             + (f"<ul>{ended}</ul>" if ended else "<p>None.</p>") + "</section>")
@@ -339,7 +344,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
         ("Change on the previous period", published.period_change(now, before)),
         ("Hot spots (95%+)", f"{len(hot)}"),
         ("Places for a complex strategy meeting",
-         f"{int(complex_flags['flagged'].sum()) if not complex_flags.empty else 0}"),
+         f"{len(published.flags(complex_flags, view))}"),
     ]
     fig_html = "".join(f'<div class="figure"><b>{html.escape(v)}</b>{html.escape(k)}</div>'
                        for k, v in figures)
@@ -386,8 +391,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     summary = _summary(now=now, before=before, hex_table=hex_table, hot=hot,
                        concentration=concentration, pooled=pooled, impacts=impacts,
                        agenda=agenda, view=view,
-                       flagged=int(complex_flags["flagged"].sum())
-                       if not complex_flags.empty else 0)
+                       flagged=len(flag_table))
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>

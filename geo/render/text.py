@@ -29,6 +29,7 @@ from geo.stats.disclosure import (
     publish,
     publish_frame,
     publish_one,
+    shown_flags,
     text,
     texts,
     withhold,
@@ -36,9 +37,11 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "coverage_text", "flags", "harm_mix", "monthly_trend", "people_band", "people_text",
+           "coverage_text", "flags", "flags_note", "harm_mix", "monthly_trend", "people_band",
+           "people_text",
            "period_change", "periods", "profile", "profile_trend", "small_class",
-           "time_grid", "total", "unit_counts", "unit_rows", "withhold_one"]
+           "shown_flags", "time_grid", "total", "unit_counts", "unit_rows", "withheld_flags_text",
+           "withhold_one"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
@@ -162,12 +165,38 @@ def profile(monthly: pd.DataFrame, times: pd.DataFrame, months: pd.DatetimeIndex
 def flags(flags: pd.DataFrame, view: View) -> pd.DataFrame:
     """Flagged places: ``Place``, ``Category``, ``Distinct young people`` ("3 or more"
     for aggregate views, never a number)."""
-    flagged = flags[flags["flagged"]] if not flags.empty else flags
+    flagged = shown_flags(flags, view) if not flags.empty else flags
     return pd.DataFrame({
         "Place": flagged.get("name", pd.Series(dtype=str)).to_numpy(),
         "Category": flagged.get("category", pd.Series(dtype=str)).to_numpy(),
         "Distinct young people": [people_text(int(n), view)
                                   for n in flagged.get("max_people", [])]})
+
+
+def withheld_flags_text(n: int) -> str:
+    """What a partner or board member reads of ``n`` flagged places not listed to them
+    (:func:`geo.stats.disclosure.shown_flags`); "" when none."""
+    if not n:
+        return ""
+    it = "it" if n == 1 else "them"
+    return (f"{n} more place{'' if n == 1 else 's'} crossed the threshold with too few "
+            f"incidents to be listed at this level of detail (listing {it} beside the counts "
+            f"would tell a small count); an analyst can see {it}.")
+
+
+def flags_note(flags: pd.DataFrame, view: View, filtered: bool) -> str:
+    """The words under a table of :func:`flags`: the flags not listed to ``view``, and,
+    when a harm, risk or age filter is on, that the flags count every harm, risk and age
+    (the keyed rollup they are counted from has no harm: issue #34's review found a CSE
+    filter listing places with no CSE incident)."""
+    total = int(flags["flagged"].astype(bool).sum()) if "flagged" in flags else len(flags)
+    shown = len(shown_flags(flags, view)) if total else 0
+    parts = [withheld_flags_text(total - shown)]
+    if filtered:
+        parts.append("The flags count young people linked to a place for any harm, risk "
+                     "level or age: the harm, risk and age filters above do not apply to "
+                     "them.")
+    return " ".join(p for p in parts if p)
 
 
 def coverage_text(coverage: Coverage) -> str:

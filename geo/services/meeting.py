@@ -30,7 +30,7 @@ from geo.filters import Filters
 from geo.services import analysis, interventions
 from geo.services.contexts import listing
 from geo.stats.complex_strategy import MIN_PEOPLE, WINDOW_DAYS, flag_places
-from geo.stats.disclosure import View
+from geo.stats.disclosure import View, shown_flags
 from geo.store import counts, db
 
 #: the emerging categories an agenda raises
@@ -46,6 +46,9 @@ class Agenda:
     flagged: pd.DataFrame
     hotspots: pd.DataFrame
     ended: pd.DataFrame
+    #: places newly flagged that the view is not shown, as listing them beside their
+    #: counts would tell a small count (:func:`geo.stats.disclosure.shown_flags`)
+    flags_withheld: int = 0
 
     def empty(self) -> bool:
         return all(f.empty for f in (self.reviews, self.flagged, self.hotspots, self.ended))
@@ -102,7 +105,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         places = counts.units(conn, "place")[["unit_id", "ref", "name", "category"]]
         flagged = places.merge(flagged.assign(unit_id=flagged["place_id"].astype(str)),
                                on="unit_id")[["ref", "name", "category", "max_people",
-                                              "window_start", "window_end"]]
+                                              "window_start", "window_end", "fewest_rows"]]
         table = hot_spot_table
         if table is None:
             table = analysis.hotspot_table(conn, "hex", hotspot_filters(on), emerging_too=True,
@@ -127,5 +130,6 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     ended = ended.assign(
         result=[results.get(str(r), "") for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]
-    return Agenda(on, since, reviews.reset_index(drop=True), flagged.reset_index(drop=True),
-                  hotspots, ended.reset_index(drop=True))
+    shown = flagged if view is None else shown_flags(flagged, view)
+    return Agenda(on, since, reviews.reset_index(drop=True), shown.reset_index(drop=True),
+                  hotspots, ended.reset_index(drop=True), len(flagged) - len(shown))

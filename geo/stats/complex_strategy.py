@@ -29,7 +29,9 @@ def flag_places(
     """One row per place with keyed incidents: the most distinct people in any window.
 
     ``incidents`` has columns ``place_id``, ``person_key`` and ``when`` (dates). Returns
-    ``place_id``, ``max_people``, ``window_start``, ``window_end`` and ``flagged``.
+    ``place_id``, ``max_people``, ``window_start``, ``window_end``, ``flagged`` and
+    ``fewest_rows`` (for a flagged place, the fewest distinct (person, day) rows in any
+    window holding ``min_people`` people: :func:`fewest_rows`; 0 for the others).
 
     A person seen on day ``w`` is in every window ending on days ``w .. w + window_days``.
     Each person's overlapping spans are merged, and a sweep over the spans' starts and ends
@@ -37,7 +39,7 @@ def flag_places(
     ``max_people``; the window is the first that reaches it (ending on an incident's day,
     starting at the earliest incident of the place still inside it).
     """
-    cols = ["place_id", "max_people", "window_start", "window_end", "flagged"]
+    cols = ["place_id", "max_people", "window_start", "window_end", "flagged", "fewest_rows"]
     df = incidents.dropna(subset=["place_id", "person_key", "when"])
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -67,10 +69,52 @@ def flag_places(
     key = np.searchsorted(places, place[by_day]) * _SPAN + day[by_day]
     start = day[by_day][np.searchsorted(key, np.arange(places.size) * _SPAN + end_day
                                         - window_days)]
+    flagged = best >= min_people
+    fewest = np.zeros(places.size, dtype=np.int64)
+    for i in np.flatnonzero(flagged):
+        mine = place == places[i]
+        fewest[i] = fewest_rows(day[mine], person[mine], min_people, window_days)
     return pd.DataFrame({
         "place_id": places,
         "max_people": best.astype(int),
         "window_start": start.astype("datetime64[D]"),
         "window_end": end_day.astype("datetime64[D]"),
-        "flagged": best >= min_people,
+        "flagged": flagged,
+        "fewest_rows": fewest,
     }, columns=cols)
+
+
+def fewest_rows(day: np.ndarray, person: np.ndarray, min_people: int = MIN_PEOPLE,
+                window_days: int = WINDOW_DAYS) -> int:
+    """The fewest distinct (person, day) rows of one place in any window of the flag
+    (``window_days`` + 1 days, as :func:`flag_places` counts them) holding at least
+    ``min_people`` distinct people (0 if none does).
+
+    A flag proves that some window holds at least this many keyed incidents, so every
+    period containing such a window holds at least as many incidents. The disclosure gate
+    (:func:`geo.stats.disclosure.shown_flags`) lists a flag to an aggregate view only when
+    this is large enough that no such period's count is small. A window's rows change
+    only where a row's day enters it (the window ending that day) or leaves it
+    (``window_days`` + 1 days later): a sweep over those ends.
+    """
+    rows = pd.DataFrame({"day": day, "person": person}).drop_duplicates()
+    d = rows["day"].to_numpy(dtype=np.int64)
+    who = rows["person"].to_numpy()
+    ends = np.r_[d, d + window_days + 1]
+    step = np.r_[np.ones(d.size, np.int64), -np.ones(d.size, np.int64)]
+    order = np.argsort(ends, kind="stable")
+    seen: dict[int, int] = {}
+    best = inside = 0
+    for j, i in enumerate(order):
+        p = who[i % d.size]
+        if step[i] > 0:
+            seen[p] = seen.get(p, 0) + 1
+        else:
+            seen[p] -= 1
+            if not seen[p]:
+                del seen[p]
+        inside += int(step[i])
+        last = j + 1 == order.size or ends[order[j + 1]] != ends[i]
+        if last and len(seen) >= min_people:  # every change of this end applied
+            best = inside if not best else min(best, inside)
+    return best

@@ -334,6 +334,26 @@ def people_text(n: int, view: View) -> str:
     return out
 
 
+def shown_flags(flags: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The complex-strategy flags ``view`` may see listed (rows of
+    :func:`geo.stats.complex_strategy.flag_places`; a frame without ``flagged`` holds
+    flagged places only).
+
+    A flag proves that some window of the flag holds at least ``fewest_rows`` keyed
+    incidents, so any period containing that window counts at least as many. Listed
+    beside a place's count shown as "<k", a flag of 3 people said "3 or 4" (a review
+    found 5 of 6 such guesses right). An aggregate view is shown a flag only where every
+    window that makes it holds at least k incidents: then every period containing one
+    counts k or more, and no count the gate hides as small (1 to k-1) is narrowed by it
+    (a count of k or more perturbed under k may be: that says "k or more", which the
+    small class does not protect). Exact views see every flag.
+    """
+    flagged = flags[flags["flagged"].astype(bool)] if "flagged" in flags else flags
+    if view.exact or flagged.empty:
+        return flagged
+    return flagged[flagged["fewest_rows"].to_numpy() >= view.k]
+
+
 #: bands of distinct young people an aggregate view sees on a network link: lower bounds
 PEOPLE_BANDS = (10, 20, 50)
 

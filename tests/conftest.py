@@ -95,6 +95,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                               first[_file_of(i.nodeid)]))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In the page run on the standby (``CONTEXTS_TEST_READ_REPLICA`` with ``-m pages``,
+    as ``make test`` runs it) a test file that marks no test ``pages`` is not even
+    imported: every worker would import all of them (about 7 s of CPU each) only to
+    deselect their tests."""
+    if (READ_REPLICA and config.getoption("markexpr", "") == "pages"
+            and collection_path.suffix == ".py" and collection_path.name.startswith("test_")
+            and "mark.pages" not in collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
+
+
 #: per file: seconds of set-up, call and teardown summed, gathered as the reports come in
 _TOOK: dict[str, float] = {}
 

@@ -95,6 +95,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                               first[_file_of(i.nodeid)]))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In the page run on the standby (``CONTEXTS_TEST_READ_REPLICA`` with ``-m pages``,
+    as ``make test`` runs it) a test file that marks no test ``pages`` is not even
+    imported: every worker would import all of them (about 7 s of CPU each) only to
+    deselect their tests."""
+    if (READ_REPLICA and config.getoption("markexpr", "") == "pages"
+            and collection_path.suffix == ".py" and collection_path.name.startswith("test_")
+            and "mark.pages" not in collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
+
+
 #: per file: seconds of set-up, call and teardown summed, gathered as the reports come in
 _TOOK: dict[str, float] = {}
 
@@ -137,12 +149,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     whole session ends (under pytest-xdist: in the controller, after every worker); so are
     the run's template databases unless ``CONTEXTS_TEST_KEEP_TEMPLATES=1`` keeps them for
     another session of the same ``CONTEXTS_TEST_RUN`` (the Makefile's page run)."""
+    keep = os.environ.get("CONTEXTS_TEST_KEEP_TEMPLATES", "") not in ("", "0")
+    if keep and not READ_REPLICA and session.exitstatus == 0:
+        # the page run that follows copies the whole cluster for its standby
+        # (pg_basebackup, all its workers waiting): the databases this process made (a
+        # gigabyte over three workers) are not copied for nothing; that run makes its own
+        # again from the templates (a process whose tests failed keeps them to look into)
+        _drop_own_databases(get_settings())
     if hasattr(session.config, "workerinput"):
         return
     if os.environ.get("CONTEXTS_TEST_WRITE_DURATIONS", "") not in ("", "0") and not READ_REPLICA:
         DURATIONS.write_text(json.dumps(
             {f: round(t, 1) for f, t in sorted(_TOOK.items())}, indent=1) + "\n")
-    if os.environ.get("CONTEXTS_TEST_KEEP_TEMPLATES", "") in ("", "0"):
+    if not keep:
         _drop_templates(get_settings())
     if not READ_REPLICA:
         return
@@ -317,6 +336,24 @@ def _drop_templates(settings: Settings) -> None:
             for (name,) in conn.execute(
                     "SELECT datname FROM pg_database WHERE datname LIKE %s",
                     (f"contexts\\_tmpl\\_{run_id()}\\_%",)).fetchall():
+                conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    psycopg.sql.Identifier(name)))
+    except psycopg.OperationalError:  # no cluster running: nothing made
+        return
+
+
+def _drop_own_databases(settings: Settings) -> None:
+    """Drop this process's test databases (:data:`DATABASE` and those named from it by
+    :func:`database_name`; not another worker's), if the cluster runs."""
+    others = "contexts\\_test\\_gw%" if not WORKER else ""
+    db.close_pools()
+    server = cluster.locate(settings).url("postgres")
+    try:
+        with psycopg.connect(server, autocommit=True) as conn:
+            for (name,) in conn.execute(
+                    "SELECT datname FROM pg_database WHERE datname = %s "
+                    "OR (datname LIKE %s AND datname NOT LIKE %s)",
+                    (DATABASE, DATABASE.replace("_", "\\_") + "\\_%", others)).fetchall():
                 conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                     psycopg.sql.Identifier(name)))
     except psycopg.OperationalError:  # no cluster running: nothing made

@@ -29,22 +29,29 @@ DOTTED = re.compile(r"(?<![\w./-])((?:geo|dashboard)(?:\.[A-Za-z_]\w*)+)")
 PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w.-]*\.(?:py|md|sql|toml))(?![\w/])")
 
 
-def _docstrings(path: Path) -> Iterator[str]:
-    """The docstrings of a module (its own, its classes' and functions', and the strings
-    under its assignments) and its comments."""
+def _file_texts(path: Path) -> Iterator[tuple[str, bool]]:
+    """The texts of a module, each with whether it is a docstring or comment: its comments,
+    its docstrings (its own, its classes' and functions', and the strings under its
+    assignments), then all its strings (messages, help texts, captions; an f-string's
+    literal parts too; docstrings again). One parse and one walk of the tree: the
+    collection of every test process runs this over every module."""
     text = path.read_text(encoding="utf-8")
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type == tokenize.COMMENT:
-            yield token.string
-    tree = ast.parse(text)
-    for node in ast.walk(tree):
+    if "#" in text:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                yield token.string, True
+    strings: list[str] = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                strings.append(node.value)
+            continue
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
                       | ast.AsyncFunctionDef):
             doc = ast.get_docstring(node, clean=False)
             if doc:
-                yield doc
+                yield doc, True
         # attribute docstrings: a string statement right after an assignment
-    for node in ast.walk(tree):
         for field in ("body", "orelse"):
             body = getattr(node, field, None)
             if not isinstance(body, list):
@@ -54,15 +61,9 @@ def _docstrings(path: Path) -> Iterator[str]:
                         and isinstance(after, ast.Expr)
                         and isinstance(after.value, ast.Constant)
                         and isinstance(after.value.value, str)):
-                    yield after.value.value
-
-
-def _strings(path: Path) -> Iterator[str]:
-    """The other strings of a module: messages, help texts, captions (an f-string's
-    literal parts too)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node.value
+                    yield after.value.value, True
+    for string in strings:
+        yield string, False
 
 
 def _texts() -> Iterator[tuple[str, str, bool]]:
@@ -74,10 +75,8 @@ def _texts() -> Iterator[tuple[str, str, bool]]:
             if "static" in py.parts or py == Path(__file__):  # this file's are examples
                 continue
             rel = str(py.relative_to(PROJECT_ROOT))
-            for doc in _docstrings(py):
-                yield rel, doc, True
-            for string in _strings(py):
-                yield rel, string, False
+            for text, docstring in _file_texts(py):
+                yield rel, text, docstring
     sql = PROJECT_ROOT / "sql"
     for other in [*sorted((sql / "queries").glob("*.sql")),
                   *sorted((sql / "functions").glob("*.sql")),

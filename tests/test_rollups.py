@@ -161,10 +161,11 @@ def assert_rollups_fresh(s: Settings) -> None:
     assert place_person_differences(s) == 0
 
 
-def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
-               by_month: bool, by_harm: bool) -> set[tuple[Any, ...]]:
+def raw_counts(conn: psycopg.Connection[Any], unit: str, f: Filters, by_month: bool,
+               by_harm: bool) -> set[tuple[Any, ...]]:
     """What the counting queries gave before the rollups: a GROUP BY of incident, with the
-    row-level security of ``areas`` (as the pages' definer functions read: ``reader``)."""
+    row-level security of the ``reader`` connection ``conn`` (as the pages' definer
+    functions read)."""
     cols = {"hex": "hex_i || ':' || hex_j"}.get(unit, f"{UNITS[unit]}::text")
     key = (f"{cols}" + (", month" if by_month else "") + (", harm_type" if by_harm else ""))
     q = (f"SELECT {key}, count(*), (sum({KEY}) & 255)::int FROM incident "  # noqa: S608
@@ -174,19 +175,18 @@ def raw_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
          "AND (%(risks)s::text[] IS NULL OR risk_level = ANY(%(risks)s::text[])) "
          "AND (%(ages)s::text[] IS NULL OR age_band = ANY(%(ages)s::text[])) "
          f"GROUP BY {key}")
-    with reader(s, areas) as conn:
-        return {tuple(_plain(v) for v in r) for r in conn.execute(q, f.params())}
+    return {tuple(_plain(v) for v in r) for r in conn.execute(q, f.params())}
 
 
 def _plain(v: Any) -> Any:
     return v.isoformat()[:10] if hasattr(v, "isoformat") else v
 
 
-def page_counts(s: Settings, unit: str, f: Filters, areas: tuple[str, ...],
-                by_month: bool, by_harm: bool) -> set[tuple[Any, ...]]:
-    """What the store's counting (the pages' reads) gives now, from the rollups."""
-    with db.connect("dashboard", s, areas=areas) as conn:
-        frame = counts.counts(conn, unit, f, by_month=by_month, by_harm=by_harm)  # type: ignore[arg-type]
+def page_counts(conn: psycopg.Connection[Any], unit: str, f: Filters, by_month: bool,
+                by_harm: bool) -> set[tuple[Any, ...]]:
+    """What the store's counting (the pages' reads) gives now, from the rollups, on the
+    dashboard connection ``conn``."""
+    frame = counts.counts(conn, unit, f, by_month=by_month, by_harm=by_harm)  # type: ignore[arg-type]
     cols = ["unit_id"] + (["month"] if by_month else []) + (["harm_type"] if by_harm else [])
     return {tuple(_plain(v) for v in r) + (int(n), int(ck))
             for r, n, ck in zip(frame[cols].itertuples(index=False, name=None), frame["n"],
@@ -201,12 +201,16 @@ FILTERS = (Filters(), Filters(date(2022, 1, 1), date(2022, 12, 1)),
 
 
 def assert_pages_count_as_raw(s: Settings, areas: tuple[str, ...]) -> None:
-    for unit in UNITS:
-        for f in FILTERS:
-            for by_month, by_harm in ((False, False), (True, False), (True, True)):
-                want = raw_counts(s, unit, f, areas, by_month, by_harm)
-                got = page_counts(s, unit, f, areas, by_month, by_harm)
-                assert got == want, (unit, f, by_month, by_harm)
+    """Every unit, filter and breakdown: the pages' counts (a dashboard connection seeing
+    ``areas``) are the raw GROUP BY's (a reader with their pass); one connection of each
+    for all the comparisons (a connection each made most of the work)."""
+    with reader(s, areas) as raw, db.connect("dashboard", s, areas=areas) as page:
+        for unit in UNITS:
+            for f in FILTERS:
+                for by_month, by_harm in ((False, False), (True, False), (True, True)):
+                    want = raw_counts(raw, unit, f, by_month, by_harm)
+                    got = page_counts(page, unit, f, by_month, by_harm)
+                    assert got == want, (unit, f, by_month, by_harm)
 
 
 def test_loads_purge_and_boundary_reload_keep_the_rollups_exact(

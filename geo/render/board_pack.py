@@ -9,6 +9,7 @@ escaped.
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -86,16 +87,62 @@ def _label_points(wards: gpd.GeoDataFrame, minx: float, maxy: float, k: float, s
     return "".join(out)
 
 
-def _rings(geom: Any, minx: float, maxy: float, k: float, scale: float) -> str:
-    parts = []
+def _ring_points(geom: Any, minx: float, maxy: float, k: float, scale: float
+                 ) -> list[list[str]]:
+    """Each ring of a polygon or multipolygon as its points on the map ("x,y", to a tenth
+    of a pixel), a point the same as the one before it left out (nothing to draw)."""
+    out = []
     for poly in getattr(geom, "geoms", [geom]):
         for ring in [poly.exterior, *poly.interiors]:
             xy = np.asarray(ring.coords)
             px = (xy[:, 0] - minx) * k * scale
             py = (maxy - xy[:, 1]) * scale
-            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}"
-                                        for x, y in zip(px, py, strict=True)) + "Z")
-    return "".join(parts)
+            pts = [f"{x:.1f},{y:.1f}" for x, y in zip(px, py, strict=True)]
+            out.append([q for n, q in enumerate(pts) if n == 0 or q != pts[n - 1]])
+    return out
+
+
+def _rings(geom: Any, minx: float, maxy: float, k: float, scale: float) -> str:
+    return "".join("M" + "L".join(pts) + "Z"
+                   for pts in _ring_points(geom, minx, maxy, k, scale))
+
+
+def _lines(rings: Iterable[list[str]]) -> str:
+    """The edges of rings as a path drawn once each: an edge two rings share (hexagons
+    side by side, wards along their common boundary) is one edge, and the edges are
+    joined into lines running on from edge to edge. Stroked alike, it looks as the rings
+    each stroked do; the PDF's drawing time grows with the points of its paths (WeasyPrint
+    reads each), and this has about half of them."""
+    edges: dict[tuple[str, str], None] = {}
+    for pts in rings:
+        for a, b in itertools.pairwise(pts):
+            if a != b:
+                edges[(a, b) if a < b else (b, a)] = None
+    ends: dict[str, list[str]] = {}
+    for a, b in edges:
+        ends.setdefault(a, []).append(b)
+        ends.setdefault(b, []).append(a)
+    drawn: set[tuple[str, str]] = set()
+
+    def next_edge(v: str) -> str | None:
+        rest = ends[v]
+        while rest:
+            w = rest.pop()
+            if ((v, w) if v < w else (w, v)) not in drawn:
+                return w
+        return None
+
+    out = []
+    # a line from each point where an odd number of edges meet ends at another such point
+    for start in sorted(ends, key=lambda v: len(ends[v]) % 2 == 0):
+        while (w := next_edge(start)) is not None:
+            line, v = [start], start
+            while w is not None:
+                drawn.add((v, w) if v < w else (w, v))
+                line.append(w)
+                v, w = w, next_edge(w)
+            out.append("M" + "L".join(line))
+    return "".join(out)
 
 
 def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
@@ -109,12 +156,21 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
     height = int((maxy - miny) * scale) + 1
     # one path per colour (and one for the ward lines), not one per area: the PDF's drawing
     # time grows with the number of SVG elements (WeasyPrint styles each like an HTML one);
-    # the areas do not overlap, so a colour's rings drawn as one shape look the same
+    # the areas do not overlap, so a colour's rings drawn as one shape look the same.
+    # White areas (not hot, not cold) are white on the white page: only their outlines
+    # are drawn, each edge once (:func:`_lines`)
     by_fill: dict[str, list[str]] = {}
+    blank: list[list[str]] = []
     for geom, fill in zip(geoms, fills, strict=True):
-        by_fill.setdefault(str(fill), []).append(_rings(geom, minx, maxy, k, scale))
-    paths = [f'<path d="{"".join(rings)}" fill="{html.escape(fill)}" '
-             'stroke="#bbb" stroke-width="0.2"/>' for fill, rings in by_fill.items()]
+        if str(fill) == BLANK_FILL:
+            blank += _ring_points(geom, minx, maxy, k, scale)
+        else:
+            by_fill.setdefault(str(fill), []).append(_rings(geom, minx, maxy, k, scale))
+    # (#a0a0a0 once: as dark on screen as the #bbb drawn twice where two areas met)
+    paths = [f'<path d="{_lines(blank)}" fill="none" stroke="#a0a0a0" stroke-width="0.2"/>'
+             ] if blank else []
+    paths += [f'<path d="{"".join(rings)}" fill="{html.escape(fill)}" '
+              'stroke="#bbb" stroke-width="0.2"/>' for fill, rings in by_fill.items()]
     if wards is not None and not wards.empty:
         lines = "".join(_rings(g, minx, maxy, k, scale) for g in wards.geometry.to_numpy())
         paths.append(f'<path d="{lines}" fill="none" stroke="#555" stroke-width="0.6"/>')
@@ -135,6 +191,8 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
             + HATCH_DEFS + "".join(paths) + bar + "</svg>")
 
 
+#: the fill of areas neither hot nor cold: white, as the page (their outlines are drawn)
+BLANK_FILL = HOTSPOT_COLOURS[0]
 #: the fill of units with no data (outside the area the data covers): grey hatching
 NO_DATA_FILL = "url(#no-data)"
 HATCH_DEFS = ('<defs><pattern id="no-data" width="6" height="6" patternUnits="userSpaceOnUse" '

@@ -7,6 +7,7 @@ weights, their area, and a display geometry in WGS84.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -25,12 +26,21 @@ Unit = Literal["hex", "ward", "lsoa", "place"]
 UNITS: tuple[Unit, ...] = ("hex", "ward", "lsoa", "place")
 DEFAULT_HEX_SIZE = grid.DEFAULT_SIZE
 _TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+#: pyproj makes its transformer again on every thread that uses one (0.1-0.2 s reading
+#: PROJ's database), and Streamlit runs each rerun on a new thread: the transforms run on
+#: one thread of their own, where it is made once
+_PROJ_THREAD = ThreadPoolExecutor(1, thread_name_prefix="contexts-proj")
 
 
-def to_wgs84(geoms: np.ndarray) -> np.ndarray:
+def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(
         geoms, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1]))
     )
+
+
+def to_wgs84(geoms: np.ndarray) -> np.ndarray:
+    """BNG geometries in WGS84 (longitude, latitude)."""
+    return _PROJ_THREAD.submit(_to_wgs84, geoms).result()
 
 
 def _polygon_units(conn: psycopg.Connection[Any], unit: Unit) -> gpd.GeoDataFrame:

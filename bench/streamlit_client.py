@@ -6,6 +6,12 @@ page's script hash and the widgets' values) and reads ``ForwardMsg``s until the 
 ``script_finished``. It learns page hashes from the ``navigation`` message and widget ids
 from the deltas, as the frontend does. It runs no JavaScript: a component (the folium map)
 gets its payload but does not send its first value back, as a browser's would.
+
+Like the browser it keeps Streamlit's message cache: a large element (``metadata.cacheable``,
+10 KB or more: the map's parts) is kept by its hash, the hashes held are sent with each
+rerun, and the server then sends a reference (``ref_hash``) in place of an element the
+client holds; an element not used for more runs than the server's
+``global.maxCachedMessageAge`` (told in ``new_session``) is dropped, as the browser drops it.
 """
 
 from __future__ import annotations
@@ -56,6 +62,10 @@ class Session:
     page_hash: str = ""
     worker: str = ""
     ws: Any = None
+    #: the message cache: hash -> (the message's bytes, the run it was last used in)
+    cache: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+    runs: int = 0  # script runs finished, as the browser counts them
+    max_age: int = 2  # runs an unused message is kept (the server's maxCachedMessageAge)
 
     async def open(self) -> Run:
         headers = {"Cookie": self.cookie} if self.cookie else None
@@ -99,6 +109,7 @@ class Session:
         cs = msg.rerun_script
         cs.query_string = ""
         cs.page_script_hash = self.page_hash
+        cs.cached_message_hashes.extend(self.cache)
         for wid, (kind, value) in self.values.items():
             w = cs.widget_states.widgets.add()
             w.id = wid
@@ -122,12 +133,23 @@ class Session:
             size += len(data)
             fm = ForwardMsg.FromString(data)
             kind = fm.WhichOneof("type")
+            if kind == "ref_hash":  # an element this client holds, sent by its hash
+                held = self.cache.get(fm.ref_hash)
+                if held is None:
+                    return Run(time.perf_counter() - t, False, "a reference to a message not "
+                               "held", size, started, self.worker)
+                self.cache[fm.ref_hash] = (held[0], self.runs)
+                fm = ForwardMsg.FromString(held[0])
+                kind = fm.WhichOneof("type")
+            elif fm.metadata.cacheable and fm.hash:
+                self.cache[fm.hash] = (bytes(data), self.runs)
             if kind == "navigation":
                 self.pages = {p.page_name: p.page_script_hash for p in fm.navigation.app_pages}
                 self.menu = [p.page_name for p in fm.navigation.app_pages if not p.is_hidden]
                 self.page_hash = self.page_hash or fm.navigation.page_script_hash
             elif kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
+                self.max_age = fm.new_session.config.max_cached_message_age or self.max_age
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 etype = el.WhichOneof("type")
@@ -143,6 +165,9 @@ class Session:
                 status = fm.script_finished
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # st.switch_page / st.rerun: a new run follows
+                self.runs += 1
+                self.cache = {h: (m, n) for h, (m, n) in self.cache.items()
+                              if self.runs - n <= self.max_age}
                 took = time.perf_counter() - t
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     error = error or "compile error"

@@ -296,3 +296,31 @@ def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> N
     # a step may start while the server is still winding down, and be answered by it
     done = tally.kill_at + tally.kill_took
     assert all(r.started < done for rs in tally.by_person.values() for r in rs)
+
+
+def test_a_map_seen_again_is_not_sent_again(settings: Settings) -> None:
+    """Streamlit's message cache as the browser keeps it (issue #34): the server tells the
+    session to keep large elements for ten runs (``global.maxCachedMessageAge``), so going
+    back and forth between the Map and Hot spots sends each map's reference, not its parts
+    again (once the pages' layout has settled: an element's hash covers its place)."""
+    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
+    server = Server(1, env)
+    server.start()
+    try:
+        async def main() -> tuple[list[Any], Session]:
+            s = Session(f"ws://127.0.0.1:{server.port}/_stcore/stream", timeout=60)
+            runs = [await s.open()]  # the Map
+            for _ in range(3):
+                runs += [await s.page("Hot spots"), await s.page("Map")]
+            await s.close()
+            return runs, s
+
+        runs, s = asyncio.run(main())
+        assert all(r.ok for r in runs), [r.error for r in runs]
+        assert s.max_age == 10
+        most = max(r.payload_bytes for r in runs)
+        assert most > 20_000  # a map's parts went whole at first
+        assert all(r.payload_bytes < most / 4 for r in runs[-2:]), runs  # then by reference
+        assert s.cache  # held by their hashes
+    finally:
+        server.stop()

@@ -123,7 +123,7 @@ def test_geometry_columns_have_typmods_and_gist(admin: psycopg.Connection) -> No
     # incident has no spatial index on purpose: no query uses one (migration 0007)
     incident = {r[0] for r in admin.execute(
         "SELECT indexname FROM pg_indexes WHERE tablename = 'incident'").fetchall()}
-    assert incident == {"incident_pkey", "incident_month_ward",
+    assert incident == {"incident_pkey", "incident_month", "incident_ward_month",
                         "incident_place_month"}
 
 

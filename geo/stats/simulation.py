@@ -73,6 +73,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("already falling 2.5 %/month", trend=-0.025),
     Scenario("already falling 1 %/month", trend=-0.01),
     Scenario("start after a x2 spike", spike=2.0),
+    Scenario("start after 6 raised months (x1.5)", spike=1.5, spike_months=6),
+    Scenario("start after 6 raised months (x2)", spike=2.0, spike_months=6),
     Scenario("autocorrelated noise (AR(1) 0.6)", rho=0.6, noise_sd=0.2),
     Scenario("fall of 50 %, harm moved (+40 % in the ring)", effect=-0.50, moved=0.40),
 )

@@ -339,3 +339,17 @@ def test_one_place_is_not_called_an_average_and_its_moved_harm_is_carried() -> N
                                  -0.1, moved="none")])
     assert "on average over 2 places" in two["sentence"]
     assert "At 1 of these 2 places some harm appears to have moved" in two["sentence"]
+
+
+def test_a_place_without_a_usable_error_is_neither_pooled_nor_counted() -> None:
+    """What the pooled estimate drops (no finite, positive standard error), the sentence
+    does not count either: never "At 1 of these 0 places"."""
+    from geo.services.pooling import pooled_rows
+
+    broken = _impact("Patrols", "reduced", "interval excludes 0", -0.5, -0.7, -0.2,
+                     moved="moved")
+    broken["its"]["log_se"] = 0.0  # type: ignore[index]
+    [row] = pooled_rows([broken, _impact("Patrols", "no clear change",
+                                         "interval includes 0", -0.1, -0.4, 0.3)])
+    assert row["places"] == 1 and row["moved"] == 0
+    assert "at its one place" in row["sentence"] and "moved" not in row["sentence"]

@@ -55,7 +55,9 @@ def test_the_upload_reader_child_ends_with_its_code_despite_a_teardown_abort(
 
 
 @pytest.mark.db
-def test_the_contexts_command_ends_with_its_code_despite_a_teardown_abort() -> None:
+def test_the_contexts_command_ends_with_its_code_despite_a_teardown_abort(settings) -> None:
+    """(``settings``: the cluster is up, started under the tests' lock, before the
+    command looks for it: a command would start it without that lock.)"""
     done = _run_planted("geo.cli", "db", "url")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("postgresql://")

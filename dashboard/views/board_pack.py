@@ -80,7 +80,8 @@ if st.button("Make the board pack", type="primary"):
         made_on=date.today(), pooled=_data.pooled(v, ImpactParams(), view),
         concentration=_data.concentration(now, before, view), wards=_data.wards(v),
         agenda={"on": a.on, "since": a.since, "reviews": a.reviews, "flagged": a.flagged,
-                "flags_withheld": a.flags_withheld, "hotspots": a.hotspots, "ended": a.ended})
+                "hotspots": a.hotspots, "ended": a.ended},
+        filtered=bool(filters.harms or filters.risks or filters.ages))
     with st.spinner("Making the PDF..."):
         st.session_state["board_pack_pdf"] = _pdf(doc)
     st.session_state["board_pack"] = doc

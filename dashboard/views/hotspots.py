@@ -192,14 +192,12 @@ st.subheader("Complex-strategy flags")
 st.caption(f"Places where at least {MIN_PEOPLE} distinct young people were linked within "
            f"{WINDOW_DAYS} days: a multi-agency complex strategy meeting should be "
            "considered.")
-places_flags = _data.complex_places(v, filters)
-flagged = published.flags(places_flags, view)
+flagged = published.flags(_data.complex_places(v, filters), view)
 if flagged.empty:
-    st.write("No place meets the threshold in this period.")
+    st.write(published.no_flags_text(view))
 else:
     flagged = flagged.assign(Category=labels(vocab["place_category"], flagged["Category"]))
     st.dataframe(flagged, hide_index=True, width="stretch")
-note = published.flags_note(places_flags, view,
-                            filtered=bool(filters.harms or filters.risks or filters.ages))
+note = published.flags_note(view, filtered=bool(filters.harms or filters.risks or filters.ages))
 if note:
     st.caption(note)

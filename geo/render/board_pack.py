@@ -230,9 +230,7 @@ def _agenda(a: dict[str, Any], view: View) -> str:
                         "Status": reviews["status_label"], "Lead agency": reviews["lead_agency"],
                         "Review date": [day(d) for d in reviews["review_date"]]})
     flagged = published.shown_flags(a["flagged"], view)
-    # places flagged that this view is not shown (the agenda's, and any left here)
-    withheld = published.withheld_flags_text(int(a.get("flags_withheld", 0))
-                                             + len(a["flagged"]) - len(flagged))
+    rule = published.flags_rule_text(view)
     flags = pd.DataFrame({"Place": flagged["name"],
                           "Distinct young people": [published.people_text(int(n), view)
                                                     for n in flagged["max_people"]]})
@@ -245,14 +243,14 @@ def _agenda(a: dict[str, Any], view: View) -> str:
                     for _, r in a["ended"].iterrows())
 
     def part(title: str, frame: pd.DataFrame, none: str) -> str:
-        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty
-                                      else f"<p>{none}</p>" if none else "")
+        return f"<h3>{title}</h3>" + (table(frame) if not frame.empty else f"<p>{none}</p>")
 
     return (f'<section><h2>Next meeting: what changed since {day(a["since"])}</h2>'
             + part("Reviews due", rev, "No context is due for review.")
             + part("Places newly over the complex-strategy threshold", flags,
-                   "No place crossed the threshold." if not withheld else "")
-            + (f"<p>{html.escape(withheld)}</p>" if withheld else "")
+                   "No place crossed the threshold." if view.exact
+                   else "No place to list at this level of detail.")
+            + (f"<p>{html.escape(rule)}</p>" if rule else "")
             + part("New and intensifying hot spots", spots, "None.")
             + "<h3>Interventions that ended</h3>"
             + (f"<ul>{ended}</ul>" if ended else "<p>None.</p>") + "</section>")
@@ -383,14 +381,15 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
            pooled: list[dict[str, Any]] | None = None,
            concentration: dict[str, float] | None = None,
            wards: gpd.GeoDataFrame | None = None,
-           agenda: dict[str, Any] | None = None) -> str:
+           agenda: dict[str, Any] | None = None, filtered: bool = False) -> str:
     """The whole report as one HTML document. ``previous``: the units' counts (``count``,
     ``ck``) of the period before; every count is published through the disclosure gate.
     ``pooled``: the pooled effect of each type of intervention
     (:func:`geo.services.pooling.pooled_rows`); ``concentration``: from
     :func:`geo.services.pages.concentration`; ``wards``: their outlines and names on the
     map; ``agenda``: the next meeting's agenda (``on``, ``since`` and the frames of
-    :class:`geo.services.meeting.Agenda`)."""
+    :class:`geo.services.meeting.Agenda`); ``filtered``: a harm, risk or age filter is on
+    (the complex-strategy flags ignore them, and the pack says so)."""
     now = published.total(hex_table, view, n="count")
     before = published.total(previous, view, n="count")
     hot = hot_spots(hex_table)  # the pages' one definition (95% confidence or more)
@@ -419,6 +418,7 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
           .rename(columns={"category": "Pattern", "ward": "Ward", "areas": "Areas"}))
     em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
     flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
+    note = published.flags_note(view, filtered)
     results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
                       f"{html.escape(plain_sentence(r['sentence']))}</li>" for r in impacts)
     works = "".join(f"<li>{html.escape(p['sentence'])}</li>" for p in pooled or [])
@@ -464,7 +464,9 @@ cluster of high or low counts, unlikely by chance), with ward names and boundari
 <section><h2>How concentrated, how stable</h2>{conc or "<p>Not measured.</p>"}</section>
 <h2>Emerging hot spots</h2>{table(em) if not em.empty else "<p>None in this period.</p>"}
 <h2>Complex-strategy flags</h2>
-{table(flag_table) if not flag_table.empty else "<p>No place meets the threshold.</p>"}
+{table(flag_table) if not flag_table.empty
+ else f"<p>{html.escape(published.no_flags_text(view))}</p>"}
+{f'<p class="note">{html.escape(note)}</p>' if note else ""}
 <section><h2>What works across places</h2>
 <ul>{works or "<li>No type of intervention has enough data yet.</li>"}</ul>
 <p class="note">Each type over all its places and start dates, against matched comparisons,

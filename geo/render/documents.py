@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from geo.render import board_pack
-from geo.render.text import withheld_flags_text
+from geo.render.text import flags_rule_text
 from geo.render.words import HEX_SIZE, MIN_PEOPLE, WINDOW_DAYS, now_text
 from geo.stats.disclosure import View
 
@@ -138,13 +138,15 @@ def agenda(a: Any, view: View, categories: dict[str, str], people: list[str],
                       "Risk": rev["rating"].fillna("not rated")}))
     fl = a.flagged
     head = "2. Places newly over the complex-strategy threshold"
-    withheld = (withheld_flags_text(a.flags_withheld),) if a.flags_withheld else ()
-    flagged = Part(head, (f"No place crossed the threshold since {since:%d %b %Y}.",
-                          *withheld) if not withheld else withheld) \
+    rule = (flags_rule_text(view),) if not view.exact else ()
+    flagged = Part(head, ((f"No place crossed the threshold since {since:%d %b %Y}."
+                           if view.exact else
+                           f"No place to list at this level of detail since {since:%d %b %Y}."),
+                          *rule)) \
         if fl.empty else Part(
         head, (_plural(len(fl), "place", "places") + f" where {MIN_PEOPLE} or more young "
                f"people were seen within {WINDOW_DAYS} days, and not at the last meeting.",
-               *withheld),
+               *rule),
         pd.DataFrame({"Place": fl["name"],
                       "Category": [categories.get(c, str(c)) for c in fl["category"]],
                       "Distinct young people": people}))

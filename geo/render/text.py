@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.render.words import WINDOW_DAYS
 from geo.stats.coverage import Coverage
 from geo.stats.disclosure import (
     Published,
@@ -37,11 +38,10 @@ from geo.stats.disclosure import (
 )
 
 __all__ = ["Published", "PublishedCounts", "View", "chart_values", "text", "texts",
-           "coverage_text", "flags", "flags_note", "harm_mix", "monthly_trend", "people_band",
-           "people_text",
-           "period_change", "periods", "profile", "profile_trend", "small_class",
-           "shown_flags", "time_grid", "total", "unit_counts", "unit_rows", "withheld_flags_text",
-           "withhold_one"]
+           "coverage_text", "flags", "flags_note", "flags_rule_text", "harm_mix",
+           "monthly_trend", "no_flags_text", "people_band", "people_text", "period_change",
+           "periods", "profile", "profile_trend", "shown_flags", "small_class", "time_grid",
+           "total", "unit_counts", "unit_rows", "withhold_one"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: the periods partners and board members may choose: the last L months of the data
@@ -173,29 +173,33 @@ def flags(flags: pd.DataFrame, view: View) -> pd.DataFrame:
                                   for n in flagged.get("max_people", [])]})
 
 
-def withheld_flags_text(n: int) -> str:
-    """What a partner or board member reads of ``n`` flagged places not listed to them
-    (:func:`geo.stats.disclosure.shown_flags`); "" when none."""
-    if not n:
+def flags_rule_text(view: View) -> str:
+    """What a partner or board member reads of the flags not listed to them: the rule,
+    the same whatever the data (no count of places withheld, which the gate never saw;
+    :func:`geo.stats.disclosure.shown_flags`); "" for exact views, which see every flag."""
+    if view.exact:
         return ""
-    it = "it" if n == 1 else "them"
-    return (f"{n} more place{'' if n == 1 else 's'} crossed the threshold with too few "
-            f"incidents to be listed at this level of detail (listing {it} beside the counts "
-            f"would tell a small count); an analyst can see {it}.")
+    return (f"Places that crossed the threshold with fewer than {view.k} incidents in their "
+            f"{WINDOW_DAYS} days are listed to analysts only: beside their counts they would "
+            "tell a small count.")
 
 
-def flags_note(flags: pd.DataFrame, view: View, filtered: bool) -> str:
-    """The words under a table of :func:`flags`: the flags not listed to ``view``, and,
-    when a harm, risk or age filter is on, that the flags count every harm, risk and age
-    (the keyed rollup they are counted from has no harm: issue #34's review found a CSE
-    filter listing places with no CSE incident)."""
-    total = int(flags["flagged"].astype(bool).sum()) if "flagged" in flags else len(flags)
-    shown = len(shown_flags(flags, view)) if total else 0
-    parts = [withheld_flags_text(total - shown)]
+def no_flags_text(view: View) -> str:
+    """The sentence for an empty list of flags: none crossed (exact views); none to list
+    at this level of detail (aggregate views, where some may be withheld)."""
+    return ("No place meets the threshold in this period." if view.exact
+            else "No place to list at this level of detail in this period.")
+
+
+def flags_note(view: View, filtered: bool) -> str:
+    """The words under a table of :func:`flags`: the rule for flags not listed to
+    ``view``, and, when a harm, risk or age filter is on, that the flags count every
+    harm, risk and age (the keyed rollup they are counted from has no harm: a review found
+    a CSE filter listing places with no CSE incident)."""
+    parts = [flags_rule_text(view)]
     if filtered:
         parts.append("The flags count young people linked to a place for any harm, risk "
-                     "level or age: the harm, risk and age filters above do not apply to "
-                     "them.")
+                     "level or age: the harm, risk and age filters do not apply to them.")
     return " ".join(p for p in parts if p)
 
 

@@ -46,9 +46,6 @@ class Agenda:
     flagged: pd.DataFrame
     hotspots: pd.DataFrame
     ended: pd.DataFrame
-    #: places newly flagged that the view is not shown, as listing them beside their
-    #: counts would tell a small count (:func:`geo.stats.disclosure.shown_flags`)
-    flags_withheld: int = 0
 
     def empty(self) -> bool:
         return all(f.empty for f in (self.reviews, self.flagged, self.hotspots, self.ended))
@@ -130,6 +127,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     ended = ended.assign(
         result=[results.get(str(r), "") for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]
+    # newly flagged places this view may see listed (geo.stats.disclosure.shown_flags)
     shown = flagged if view is None else shown_flags(flagged, view)
     return Agenda(on, since, reviews.reset_index(drop=True), shown.reset_index(drop=True),
-                  hotspots, ended.reset_index(drop=True), len(flagged) - len(shown))
+                  hotspots, ended.reset_index(drop=True))

@@ -27,7 +27,11 @@ def _by_type(found: list[Impact] | list[dict[str, Any]]) -> dict[str, list[dict[
         est = d.get("its")
         if (d["verdict"] in ("too little data", "comparison too poor") or not est
                 or d.get("rule") == "measures disagree"
-                or est.get("log_effect") is None or est.get("log_se") is None):
+                or est.get("log_effect") is None or est.get("log_se") is None
+                # what pooled_effect would drop, dropped here, so the places counted in
+                # a sentence ("at 1 of these 2 places") are the places pooled
+                or not np.isfinite(est["log_effect"]) or not np.isfinite(est["log_se"])
+                or est["log_se"] <= 0):
             continue
         groups.setdefault(d["intervention_type"], []).append(d)
     return groups

@@ -71,9 +71,10 @@ def flag_places(
                                         - window_days)]
     flagged = best >= min_people
     fewest = np.zeros(places.size, dtype=np.int64)
-    for i in np.flatnonzero(flagged):
-        mine = place == places[i]
-        fewest[i] = fewest_rows(day[mine], person[mine], min_people, window_days)
+    lo, hi = np.searchsorted(place, places, "left"), np.searchsorted(place, places, "right")
+    for i in np.flatnonzero(flagged):  # place is sorted: each place's rows are one slice
+        fewest[i] = fewest_rows(day[lo[i]:hi[i]], person[lo[i]:hi[i]], min_people,
+                                window_days)
     return pd.DataFrame({
         "place_id": places,
         "max_people": best.astype(int),

@@ -7,6 +7,7 @@ weights, their area, and a display geometry in WGS84.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -26,10 +27,15 @@ Unit = Literal["hex", "ward", "lsoa", "place"]
 UNITS: tuple[Unit, ...] = ("hex", "ward", "lsoa", "place")
 DEFAULT_HEX_SIZE = grid.DEFAULT_SIZE
 _TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
-#: pyproj makes its transformer again on every thread that uses one (0.1-0.2 s reading
-#: PROJ's database), and Streamlit runs each rerun on a new thread: the transforms run on
-#: one thread of their own, where it is made once
-_PROJ_THREAD = ThreadPoolExecutor(1, thread_name_prefix="contexts-proj")
+
+
+@functools.cache
+def _proj_thread() -> ThreadPoolExecutor:
+    """pyproj makes its transformer again on every thread that uses one (0.1-0.2 s reading
+    PROJ's database), and Streamlit runs each rerun on a new thread: the transforms run on
+    one thread of their own, where it is made once (made on first use: importing the
+    package starts nothing)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="contexts-proj")
 
 
 def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
@@ -40,7 +46,7 @@ def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
 
 def to_wgs84(geoms: np.ndarray) -> np.ndarray:
     """BNG geometries in WGS84 (longitude, latitude)."""
-    return _PROJ_THREAD.submit(_to_wgs84, geoms).result()
+    return _proj_thread().submit(_to_wgs84, geoms).result()
 
 
 def _polygon_units(conn: psycopg.Connection[Any], unit: Unit) -> gpd.GeoDataFrame:

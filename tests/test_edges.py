@@ -345,6 +345,23 @@ def test_maps_and_the_board_pack_show_no_data_units(covered_db) -> None:
     shape = re.search(r'<path d="([^"]*)" fill="url\(#no-data\)"', doc)
     assert shape is not None and shape.group(1).count("M") == outside
     assert board_pack.NO_DATA_LABEL in doc
+    # "What worked" lists clear falls only; a type followed by clearly more incidents is
+    # said under "What changed", never as having worked
+    rows = [{"type": kind, "places": 3, "effect": e, "low": lo, "high": hi, "moved": 0,
+             "sentence": f"{kind}: {abs(e):.0%} {'fewer' if e < 0 else 'more'} incidents "
+                         "on average over 3 places (95% CI a to b)."}
+            for kind, e, lo, hi in (("Patrols", -0.3, -0.5, -0.1),
+                                    ("Lighting", 0.4, 0.1, 0.8))]
+    doc = board_pack.render(title="t", start=date(2017, 1, 1), end=date(2017, 11, 1),
+                            view=View("board"), hex_table=table, previous=table,
+                            complex_flags=pd.DataFrame(), impacts=[], made_by="tests",
+                            made_on=date(2017, 12, 1), pooled=rows)
+    worked = re.search(r"<h3>What worked</h3><ul>(.*?)</ul>", doc)
+    changed = re.search(r"<h3>What changed</h3><ul>(.*?)</ul>", doc)
+    assert worked and changed
+    assert "Patrols: 30% fewer" in worked.group(1) and "Lighting" not in worked.group(1)
+    assert "Lighting: 40% more incidents on average over 3 places (95% interval a to b)." \
+        in changed.group(1)
 
 
 @pytest.mark.pages

@@ -320,13 +320,19 @@ def _summary(*, now: Any, before: Any, hex_table: pd.DataFrame, hot: pd.DataFram
     if pd.notna(c.get("share_still_hot", np.nan)) and c.get("hot_before"):
         changed.append(f"{pct(c['share_still_hot'])} of the previous period's "
                        f"{int(c['hot_before'])} hot spots are still hot.")
+    def said(p: dict[str, Any]) -> str:
+        # the type's sentence, and what it says of harm moving, whole ("95% CI" said in
+        # words, not as "most likely": an interval, not a likelihood)
+        return (html.escape(str(p["sentence"]).split(". ")[0].rstrip(".")
+                            .replace("95% CI ", "95% interval ")) + "."
+                + (" " + html.escape(moved_sentence(int(p["moved"]), int(p["places"])))
+                   if p.get("moved") else ""))
+
     clear = [p for p in pooled or [] if is_clear(p)]
-    # the type's sentence, and what it says of harm moving, whole ("95% CI" said in
-    # words, not as "most likely": an interval, not a likelihood)
-    worked = [html.escape(str(p["sentence"]).split(". ")[0].rstrip(".")
-                          .replace("95% CI ", "95% interval ")) + "."
-              + (" " + html.escape(moved_sentence(int(p["moved"]), int(p["places"])))
-                 if p.get("moved") else "") for p in clear]
+    # a type followed by clearly more incidents did not "work": the board reads it under
+    # what changed
+    worked = [said(p) for p in clear if p["effect"] < 0]
+    changed += [said(p) for p in clear if p["effect"] > 0]
     measured = [i for i in impacts if i.get("verdict") in ("reduced", "increased",
                                                             "no clear change")]
     reduced = sum(i.get("verdict") == "reduced" for i in measured)

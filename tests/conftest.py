@@ -404,6 +404,26 @@ def settings() -> Settings:
     return s
 
 
+def _replica_caught_up(s: Settings) -> None:
+    """Wait (for a condition, with a generous deadline) until the standby has replayed
+    this process's writes so far, then let the router forget an earlier test's lag: a
+    page test starts from a replica that is not behind, whatever the test before it wrote.
+    (CI once saw both reads of a page test go to the primary as "replica behind": the
+    test before, on the same worker, had loaded a file a moment earlier, and the router
+    was still in its two seconds of not waiting for a lagging replica.)"""
+    from _wait import wait_for
+
+    from geo.store import named
+    from geo.store.routing import replica_url
+
+    mark, url = db.seen_lsn(), replica_url(s)
+    if mark is not None and url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            wait_for(lambda: named.scalar(conn, "replica_replayed", {"lsn": mark}),
+                     what=f"the standby replays this process's writes (to {mark})")
+    db.store().router.reset()
+
+
 @pytest.fixture(autouse=True)
 def _pages_read_the_replica(request: pytest.FixtureRequest) -> Iterator[None]:
     """With ``CONTEXTS_TEST_READ_REPLICA``: after each page test (marked ``pages``), its
@@ -412,7 +432,7 @@ def _pages_read_the_replica(request: pytest.FixtureRequest) -> Iterator[None]:
     if not READ_REPLICA or request.node.get_closest_marker("pages") is None:
         yield
         return
-    request.getfixturevalue("settings")  # the standby is up
+    _replica_caught_up(request.getfixturevalue("settings"))  # the standby is up
     before = db.read_counts()
     yield
     after = db.read_counts()

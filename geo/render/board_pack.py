@@ -402,12 +402,12 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
     n_months = len(pd.date_range(start, end, freq="MS"))
     prev_start = (pd.Timestamp(start) - pd.DateOffset(months=n_months)).date()
     prev_end = (pd.Timestamp(start) - pd.DateOffset(months=1)).date()
+    flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
     figures = [
         ("Incidents", text(now)),
         ("Change on the previous period", published.period_change(now, before)),
         ("Hot spots (95%+)", f"{len(hot)}"),
-        ("Places for a complex strategy meeting",
-         f"{len(published.flags(complex_flags, view))}"),
+        ("Places for a complex strategy meeting", f"{len(flag_table)}"),
     ]
     fig_html = "".join(f'<div class="figure"><b>{html.escape(v)}</b>{html.escape(k)}</div>'
                        for k, v in figures)
@@ -423,7 +423,6 @@ def render(*, title: str, start: date, end: date, view: View, hex_table: gpd.Geo
           .sort_values(["category", "areas"], ascending=[True, False])
           .rename(columns={"category": "Pattern", "ward": "Ward", "areas": "Areas"}))
     em["Pattern"] = em["Pattern"].astype(str).str.capitalize()
-    flag_table = published.flags(complex_flags, view).drop(columns=["Category"])
     note = published.flags_note(view, filtered)
     results = "".join(f"<li><b>{html.escape(r.get('verdict', ''))}</b>: "
                       f"{html.escape(plain_sentence(r['sentence']))}</li>" for r in impacts)

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from _wait import wait_for
 from conftest import running_app
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo import roles
@@ -68,13 +69,50 @@ def fresh_page(browser: Browser, outside: list[str], **context: object) -> Page:
     return page
 
 
+#: the app's script has finished its run (the attribute Streamlit's own end-to-end tests
+#: wait on): what a page shows at the end of a run is all there
+SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def settled(page: Page, timeout: float = 90_000) -> None:
+    """Wait until the app's run has finished (after something of that run was seen: a
+    heading, a text), instead of a fixed pause before reading or photographing the page."""
+    page.locator(SETTLED).wait_for(timeout=timeout)
+
+
+def map_frame(page: Page, holding: str) -> FrameLocator:
+    """The map's frame once exactly one is left and it holds ``holding`` (a selector). A
+    rerun replaces the frame: for a moment the old and the new one are both there, and the
+    old one (without what the rerun added) may be the only one at first."""
+    def one() -> bool:
+        try:
+            return (page.locator(MAP_FRAME).count() == 1
+                    and page.frame_locator(MAP_FRAME).locator(holding).count() > 0)
+        except PlaywrightError:  # the frames changed while they were looked at
+            return False
+
+    wait_for(one, timeout=90, what=f"one map frame holding {holding}")
+    return page.frame_locator(MAP_FRAME)
+
+
 def wait_for_map(page: Page, polygons: int = 69) -> None:
     frame = page.frame_locator(MAP_FRAME)
     shapes = frame.locator("path.leaflet-interactive")
     shapes.first.wait_for(timeout=90_000)
     wait_for(lambda: shapes.count() >= polygons, what=f"{polygons} areas on the map")
-    frame.locator(".area-label span").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(800)  # the labels are placed after the map has fitted its bounds
+    label = frame.locator(".area-label span").first
+    label.wait_for(timeout=30_000)
+    # the labels are placed after the map has fitted its bounds: wait until the first one
+    # is where it was the time before (the map has stopped moving)
+    last: list[object] = [None]
+
+    def still() -> bool:
+        box = label.bounding_box()
+        same = box is not None and box == last[0]
+        last[0] = box
+        return same
+
+    wait_for(still, every=0.2, what="the map's labels in place")
 
 
 def query(page: Page) -> dict[str, str]:
@@ -144,11 +182,9 @@ def test_an_analyst_sees_the_incident_points_drawn(app_url: str, browser: Browse
     wait_for_map(page)
     page.get_by_text("Incident points (analysts)").click()
     page.get_by_text(re.compile(r"[\d,]+ incidents drawn as points")).wait_for(timeout=90_000)
-    # the map's frame is replaced on the rerun: wait until the old one has gone
-    wait_for(lambda: page.locator(MAP_FRAME).count() == 1, what="one map frame")
-    frame = page.frame_locator(MAP_FRAME)
+    # the map's frame is replaced on the rerun: wait until the new one alone is left
+    frame = map_frame(page, ".marker-cluster")
     clusters = frame.locator(".marker-cluster")
-    clusters.first.wait_for(timeout=60_000)
     assert clusters.count() > 5
     # the areas are drawn too, under the points
     assert frame.locator("path.leaflet-interactive").count() >= 69
@@ -191,7 +227,7 @@ def test_profile_charts_name_each_month_once_and_never_nan(app_url: str, browser
         return
     charts = page.locator("[data-testid='stVegaLiteChart']")
     charts.last.locator("svg, canvas").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
+    settled(page)
     text = " ".join(charts.all_inner_texts())
     assert "NaN" not in text, text
     page.screenshot(path=str(artifacts / "profile-quiet-place.png"), full_page=True)
@@ -274,7 +310,7 @@ def test_on_a_phone_the_sidebar_closes_after_navigating(app_url: str, browser: B
     page.wait_for_function("document.querySelector('[data-testid=stSidebar]')"
                            ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)
+    settled(page)
     # the page itself does not scroll sideways: wide tables scroll in their own frame
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, width
@@ -328,7 +364,7 @@ def test_screenshots_of_every_page_and_every_role(app_url: str, browser: Browser
                                  else "Upload an extract").first.wait_for(timeout=60_000)
             except PlaywrightTimeout:
                 page.get_by_text("Upload").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(2500)
+            settled(page)
             assert page.locator("[data-testid='stException']").count() == 0, (role, p.name)
             page.screenshot(path=str(folder / f"{role}-{p.name}.png"), full_page=True)
     page.context.close()
@@ -340,7 +376,7 @@ def test_a_typed_url_cannot_open_a_page_the_role_may_not_see(app_url: str, brows
     page = fresh_page(browser, outside)
     page.goto(f"{app_url}/admin")  # the demo starts as a community safety partner
     page.get_by_text("Demo mode").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(2000)
+    settled(page)
     text = page.locator("body").inner_text()
     page.context.close()
     assert "Audit log" not in text and "Upload" not in text

@@ -195,6 +195,7 @@ def test_2_rebound_name_gets_no_demo_even_when_allowed_as_a_host(settings,
     to 127.0.0.1. Even with that name let through by allowedHosts (a misconfigured proxy
     setting), the app sees a Host that is not loopback and shows no role switcher."""
     from playwright.sync_api import sync_playwright
+    from test_browser import settled
 
     with running_app(env={"CONTEXTS_ALLOWED_HOSTS": "evil.example"}) as url:
         port = url.rsplit(":", 1)[1]
@@ -206,7 +207,7 @@ def test_2_rebound_name_gets_no_demo_even_when_allowed_as_a_host(settings,
             page = browser.new_page()
             page.goto(f"http://evil.example:{port}/admin")
             page.get_by_text("only to this computer").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1000)
+            settled(page)
             page.screenshot(path=str(artifacts / "rebinding-refused.png"), full_page=True)
             text = page.locator("body").inner_text()
             browser.close()

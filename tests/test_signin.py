@@ -14,6 +14,7 @@ import oidc_provider_mock
 import pytest
 from conftest import free_port, running_app
 from playwright.sync_api import sync_playwright
+from test_browser import settled
 
 from geo.services import access
 from geo.store import db
@@ -95,7 +96,7 @@ def sign_in(url: str, provider: str, sub: str, shot: Path) -> str:
         page.get_by_role("button", name="Authorize").click()
         page.wait_for_url(f"{url}/**", timeout=30_000)
         page.wait_for_selector("h1", timeout=60_000)
-        page.wait_for_timeout(2000)
+        settled(page)
         page.screenshot(path=str(shot), full_page=True)
         text = page.locator("body").inner_text()
         browser.close()

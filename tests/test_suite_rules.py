@@ -95,7 +95,8 @@ def clock_asserts(source: str) -> list[int]:
 
 def sleeps(source: str, file: str) -> list[int]:
     """Lines of ``source`` that sleep (``time.sleep``, ``asyncio.sleep``, a ``sleep``
-    imported from ``time``) outside :data:`SLEEP_ALLOWED`."""
+    imported from ``time``, Playwright's ``page.wait_for_timeout``) outside
+    :data:`SLEEP_ALLOWED`."""
     tree = ast.parse(source)
     allowed: set[int] = set()
     for node in ast.walk(tree):
@@ -108,7 +109,8 @@ def sleeps(source: str, file: str) -> list[int]:
         f = node.func
         if (isinstance(f, ast.Attribute) and f.attr == "sleep"
                 and isinstance(f.value, ast.Name) and f.value.id in ("time", "asyncio")) or (
-                isinstance(f, ast.Name) and f.id == "sleep"):
+                isinstance(f, ast.Name) and f.id == "sleep") or (
+                isinstance(f, ast.Attribute) and f.attr == "wait_for_timeout"):
             out.append(node.lineno)
     return out
 
@@ -147,6 +149,8 @@ def test_the_rules_catch_what_they_are_for() -> None:
     slept = "import time, asyncio\ntime.sleep(1)\nasync def f():\n    await asyncio.sleep(1)\n"
     assert sleeps(slept, "test_x.py") == [2, 4]
     assert sleeps("from time import sleep\nsleep(0.5)\n", "test_x.py") == [2]
+    # Playwright's fixed wait is a sleep too: a browser test waits for what it needs
+    assert sleeps("page.goto(u)\npage.wait_for_timeout(800)\n", "test_x.py") == [2]
     helper = "import time\ndef wait_for():\n    time.sleep(0.1)\n"
     assert sleeps(helper, "_wait.py") == [] and sleeps(helper, "test_x.py") == [3]
 

@@ -60,11 +60,13 @@ run: install
 # every test, in TEST_WORKERS processes (pytest-xdist, 3 on 2 cores since workers often wait;
 # the longest files first, tests/data/durations.json; each has its own databases in the
 # private cluster, copied from template databases made once per run: tests/conftest.py;
-# TEST_WORKERS=0 runs them in this one process), then the page tests (`-m pages`, the
-# AppTests) again with their reads on a streaming standby of the cluster (`make
-# test-replica`: CONTEXTS_TEST_READ_REPLICA=1, tests/conftest.py). Both runs share the
-# templates (CONTEXTS_TEST_RUN); the second drops them at its end. Each run ends with its
-# ten slowest tests (--durations in pyproject.toml).
+# TEST_WORKERS=0 runs them in this one process), but the page tests (`-m pages`, the
+# AppTests of every page and role): they run once, after, with their reads on a streaming
+# standby of the cluster (`make test-replica`: CONTEXTS_TEST_READ_REPLICA=1,
+# tests/conftest.py), which checks all they check on the primary and that the reads went
+# to the standby; the pages with no standby are opened by the browser tests. Both runs
+# share the templates (CONTEXTS_TEST_RUN); the second drops them at its end. Each run ends
+# with its ten slowest tests (--durations in pyproject.toml).
 # RANDOM_ORDER=1: the tests in a random order (pytest-randomly; it prints the seed, and
 # TEST_ARGS="--randomly-seed=N" with RANDOM_ORDER=1 repeats an order); TEST_ARGS: more
 # pytest arguments for both runs. docs/architecture.md, "How make test runs".
@@ -80,7 +82,7 @@ test test-replica: export PYTHONDONTWRITEBYTECODE :=
 test: install-dev lint
 	run=make$$(date +%s)$$$$; \
 	CONTEXTS_TEST_RUN=$$run CONTEXTS_TEST_KEEP_TEMPLATES=1 \
-	  $(VENV)/bin/pytest -n $(TEST_WORKERS) $(TEST_ORDER) $(TEST_ARGS) && \
+	  $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not pages" $(TEST_ORDER) $(TEST_ARGS) && \
 	CONTEXTS_TEST_RUN=$$run CONTEXTS_TEST_READ_REPLICA=1 \
 	  $(VENV)/bin/pytest -n $(TEST_WORKERS) -m pages $(TEST_ORDER) $(TEST_ARGS)
 

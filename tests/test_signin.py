@@ -13,13 +13,11 @@ from pathlib import Path
 import oidc_provider_mock
 import pytest
 from conftest import free_port, running_app
-from playwright.sync_api import sync_playwright
-from test_browser import settled
+from playwright.sync_api import Browser
+from test_browser import browser, settled  # noqa: F401
 
 from geo.services import access
 from geo.store import db
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -80,31 +78,33 @@ def _user_row(identity: str) -> tuple[object, ...] | None:
                             (identity,)).fetchone()
 
 
-def sign_in(url: str, provider: str, sub: str, shot: Path) -> str:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
-        page = browser.new_page()
-        page.route("**/*", lambda route, req: route.continue_()
-                   if req.url.startswith(("http://127.0.0.1", "data:", "ws://127.0.0.1"))
-                   else route.abort())
-        page.goto(url)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{provider}/**", timeout=30_000)
-        page.fill("input[name=sub]", sub)
-        page.get_by_role("button", name="Authorize").click()
-        page.wait_for_url(f"{url}/**", timeout=30_000)
-        page.wait_for_selector("h1", timeout=60_000)
-        settled(page)
-        page.screenshot(path=str(shot), full_page=True)
-        text = page.locator("body").inner_text()
-        browser.close()
+def sign_in(browser: Browser, url: str,  # noqa: F811
+            provider: str, sub: str, shot: Path) -> str:
+    """Sign in as ``sub`` in a new browser context (no cookie, no session of an earlier
+    sign-in); returns the text of the page the app shows then."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/*", lambda route, req: route.continue_()
+               if req.url.startswith(("http://127.0.0.1", "data:", "ws://127.0.0.1"))
+               else route.abort())
+    page.goto(url)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{provider}/**", timeout=30_000)
+    page.fill("input[name=sub]", sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{url}/**", timeout=30_000)
+    page.wait_for_selector("h1", timeout=60_000)
+    settled(page)
+    page.screenshot(path=str(shot), full_page=True)
+    text = page.locator("body").inner_text()
+    context.close()
     return text
 
 
-def test_known_analyst_gets_the_analyst_pages(app: str, provider: str, artifacts: Path) -> None:
-    text = sign_in(app, provider, "ana", artifacts / "signin-analyst.png")
+def test_known_analyst_gets_the_analyst_pages(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "ana", artifacts / "signin-analyst.png")
     assert "Upload" in text and "Map" in text
     assert "Demo mode" not in text
     with db.connect("superuser") as conn:
@@ -115,14 +115,17 @@ def test_known_analyst_gets_the_analyst_pages(app: str, provider: str, artifacts
     assert _user_row("ana.analyst@example.org") == (issuer(provider), "ana")
 
 
-def test_partner_gets_no_upload_page(app: str, provider: str, artifacts: Path) -> None:
-    text = sign_in(app, provider, "pat", artifacts / "signin-partner.png")
+def test_partner_gets_no_upload_page(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "pat", artifacts / "signin-partner.png")
     assert "Map" in text and "Upload" not in text
 
 
-def test_unknown_account_gets_no_access_and_is_audited(app: str, provider: str,
-                                                       artifacts: Path) -> None:
-    text = sign_in(app, provider, "eve", artifacts / "signin-unknown.png")
+def test_unknown_account_gets_no_access_and_is_audited(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "eve", artifacts / "signin-unknown.png")
     assert "No access" in text and "Upload" not in text
     with db.connect("superuser") as conn:
         row = conn.execute("SELECT actor, outcome FROM audit_log WHERE action = 'sign_in' "
@@ -136,35 +139,40 @@ def _last_sign_in() -> tuple[object, ...] | None:
                             "WHERE action = 'sign_in' ORDER BY audit_id DESC LIMIT 1").fetchone()
 
 
-def test_an_unverified_email_signs_in_as_nobody(app: str, provider: str,
-                                                artifacts: Path) -> None:
-    text = sign_in(app, provider, "mallory", artifacts / "signin-unverified.png")
+def test_an_unverified_email_signs_in_as_nobody(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "mallory", artifacts / "signin-unverified.png")
     assert "No access" in text and "Admin" not in text
     # audited under the account's own identity, not the address it claimed
     assert _last_sign_in() == (f"{issuer(provider)}#mallory", "", "denied")
     assert _user_row("admin.victim@example.org") == (None, None)  # not bound to mallory
 
 
-def test_an_email_is_matched_exactly(app: str, provider: str, artifacts: Path) -> None:
-    text = sign_in(app, provider, "casey", artifacts / "signin-case.png")
+def test_an_email_is_matched_exactly(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "casey", artifacts / "signin-case.png")
     assert "No access" in text
     assert _last_sign_in() == ("case.victim@example.org", "", "denied")
 
 
-def test_a_bound_user_is_its_identity_not_its_address(app: str, provider: str,
-                                                      artifacts: Path) -> None:
-    text = sign_in(app, provider, "bound-other", artifacts / "signin-bound-other.png")
+def test_a_bound_user_is_its_identity_not_its_address(
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "bound-other", artifacts / "signin-bound-other.png")
     assert "No access" in text
-    text = sign_in(app, provider, "bound-real", artifacts / "signin-bound-real.png")
+    text = sign_in(browser, app, provider, "bound-real", artifacts / "signin-bound-real.png")
     assert "No access" not in text and "Admin" in text
     assert _last_sign_in() == ("bound.user@example.org", "admin", "ok")
 
 
 def test_the_first_sign_in_binds_and_the_next_account_with_the_address_gets_nothing(
-        app: str, provider: str, artifacts: Path) -> None:
-    text = sign_in(app, provider, "first", artifacts / "signin-first.png")
+        browser: Browser, app: str, provider: str,  # noqa: F811
+        artifacts: Path) -> None:
+    text = sign_in(browser, app, provider, "first", artifacts / "signin-first.png")
     assert "Upload" in text and "No access" not in text
     assert _user_row("first.user@example.org") == (issuer(provider), "first")
-    text = sign_in(app, provider, "second", artifacts / "signin-second.png")
+    text = sign_in(browser, app, provider, "second", artifacts / "signin-second.png")
     assert "No access" in text and "Upload" not in text
     assert _last_sign_in() == ("first.user@example.org", "", "denied")

@@ -453,6 +453,17 @@ def ingest_settings() -> Settings:
         update={"database_name": database_name("ingest")}), "boundaries")
 
 
+@pytest.fixture(scope="session")
+def app_url(settings: Settings) -> Iterator[str]:
+    """``contexts serve`` over this process's demo database, started by the first test that
+    asks for it and shared by every test file of the process that uses the app as it is
+    (the browser tests): one start (a Streamlit server, its imports and first runs) per
+    worker rather than one per file. A test file that serves the app otherwise (another
+    database, other settings, renamed places) starts its own with :func:`running_app`."""
+    with running_app() as url:
+        yield url
+
+
 @pytest.fixture
 def admin(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
     with db.connect("superuser", settings, autocommit=True) as conn:

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from _wait import wait_for
-from conftest import running_app
 from playwright.sync_api import Browser, FrameLocator, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -26,12 +25,6 @@ LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 MAP_FRAME = "iframe[title*='st_folium']"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(settings) -> Iterator[str]:
-    with running_app() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

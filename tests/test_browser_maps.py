@@ -9,23 +9,15 @@ wider screen).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from _wait import wait_for
-from conftest import running_app
 from playwright.sync_api import Browser, FrameLocator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_browser import MAP_FRAME, browser, fresh_page, outside, wait_for_map  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(settings) -> Iterator[str]:
-    with running_app() as url:
-        yield url
 
 
 def _overlap(a: dict, b: dict) -> float:

@@ -7,12 +7,10 @@ filters the audit log and sees only the entries that match.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from _wait import wait_for
-from conftest import running_app
 from playwright.sync_api import Browser
 from test_browser import browser, fresh_page, outside  # noqa: F401
 from test_security_attacks import last_audit
@@ -21,12 +19,6 @@ from geo.services import actions
 from geo.store import db
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(settings) -> Iterator[str]:
-    with running_app() as url:
-        yield url
 
 
 AGENDA_PDF = "actor = 'demo:partner' AND target = 'next meeting agenda (PDF)'"

@@ -9,11 +9,8 @@ gate publishes still reaches each feature's tooltip and popup, in the data and i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from _wait import wait_for
-from conftest import running_app
 from playwright.sync_api import Browser
 from test_browser import MAP_FRAME, browser, fresh_page, outside, wait_for_map  # noqa: F401
 from test_dashboard import component_args, run
@@ -74,12 +71,6 @@ def test_every_published_value_reaches_the_tooltip_and_popup(settings, role: str
     faint = faint_layer(layer)
     assert faint["data"] is layer["data"]
     assert {s["fillColor"] for s in faint["styles"]} == {"#ffffff"}
-
-
-@pytest.fixture(scope="module")
-def app_url(settings) -> Iterator[str]:
-    with running_app() as url:
-        yield url
 
 
 @pytest.mark.browser

@@ -178,14 +178,14 @@ def _upgrade(url: str, host: str) -> str:
         return sock.recv(4096).decode("latin-1").split("\r\n", 1)[0]
 
 
-def test_2_dns_rebinding_host_is_refused_by_the_server(settings) -> None:
+def test_2_dns_rebinding_host_is_refused_by_the_server(app_url: str) -> None:
     assert any(a == "--server.allowedHosts=localhost" for a in command(8501, "127.0.0.1"))
-    with running_app() as url:
-        port = url.rsplit(":", 1)[1]
-        assert " 101 " in _upgrade(url, f"127.0.0.1:{port}")
-        assert " 101 " in _upgrade(url, f"localhost:{port}")
-        refused = _upgrade(url, f"evil.example:{port}")
-        assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
+    url = app_url
+    port = url.rsplit(":", 1)[1]
+    assert " 101 " in _upgrade(url, f"127.0.0.1:{port}")
+    assert " 101 " in _upgrade(url, f"localhost:{port}")
+    refused = _upgrade(url, f"evil.example:{port}")
+    assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
 
 
 @pytest.mark.browser

@@ -7,13 +7,11 @@ import sys
 import urllib.request
 
 import pytest
-from conftest import running_app
 
 
 @pytest.fixture(scope="module")
-def server(settings):
-    with running_app() as url:
-        yield url
+def server(app_url: str) -> str:
+    return app_url
 
 
 def test_health_and_page(server: str) -> None:

@@ -98,24 +98,37 @@ def fewest_rows(day: np.ndarray, person: np.ndarray, min_people: int = MIN_PEOPL
     only where a row's day enters it (the window ending that day) or leaves it
     (``window_days`` + 1 days later): a sweep over those ends.
     """
-    rows = pd.DataFrame({"day": day, "person": person}).drop_duplicates()
-    d = rows["day"].to_numpy(dtype=np.int64)
-    who = rows["person"].to_numpy()
+    # the distinct (person, day) rows, as one key each (their order changes nothing: every
+    # start of an end value is applied before any end of it, and the count is read only
+    # once all of them are)
+    d = np.asarray(day, dtype=np.int64)
+    who = np.asarray(person, dtype=np.int64)
+    if d.size == 0:
+        return 0
+    lowest, span = int(who.min()), int(who.max() - who.min()) + 1
+    key = np.unique((d - d.min()) * span + (who - lowest))
+    d, who = key // span + d.min(), key % span + lowest
+    n = d.size
     ends = np.r_[d, d + window_days + 1]
-    step = np.r_[np.ones(d.size, np.int64), -np.ones(d.size, np.int64)]
     order = np.argsort(ends, kind="stable")
+    # plain Python values in the sweep: indexing numpy arrays one value at a time is slow
+    at, rows, people = ends[order].tolist(), order.tolist(), who.tolist()
     seen: dict[int, int] = {}
     best = inside = 0
-    for j, i in enumerate(order):
-        p = who[i % d.size]
-        if step[i] > 0:
+    for j, i in enumerate(rows):
+        if i < n:  # a row's day enters the window
+            p = people[i]
             seen[p] = seen.get(p, 0) + 1
-        else:
-            seen[p] -= 1
-            if not seen[p]:
+            inside += 1
+        else:  # and leaves it
+            p = people[i - n]
+            left = seen[p] - 1
+            if left:
+                seen[p] = left
+            else:
                 del seen[p]
-        inside += int(step[i])
-        last = j + 1 == order.size or ends[order[j + 1]] != ends[i]
+            inside -= 1
+        last = j + 1 == 2 * n or at[j + 1] != at[j]
         if last and len(seen) >= min_people:  # every change of this end applied
             best = inside if not best else min(best, inside)
     return best

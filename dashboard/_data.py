@@ -158,11 +158,13 @@ def agenda(v: Key, on: date, since: date, view: View,
     pages' cached reads: its emerging hot spots are a :func:`hotspots` table (``counted``
     as there: the board pack counts them in its own scan), the ended interventions' results
     the Interventions page's :func:`impacts`, the reviews due the Contexts page's
-    listing; so the Meeting page, the board pack and those pages each ask them once."""
+    listing; so the Meeting page, the board pack and those pages each ask them once. The
+    impacts are asked for last: while they are measured elsewhere (the board pack's helper
+    thread), the agenda's own reads go on."""
     table = hotspots(v, "hex", meeting.hotspot_filters(on), emerging=True, counted=counted,
                      view=view)
     return meeting.agenda(v[1], on, since, view, hot_spot_table=table,
-                          impacts=impacts(v, ImpactParams(), view),
+                          impacts=lambda: impacts(v, ImpactParams(), view),
                           contexts=contexts_listing(v, on))
 
 

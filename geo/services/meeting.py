@@ -18,7 +18,7 @@ of young people).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -78,7 +78,8 @@ def hotspot_filters(on: date) -> Filters:
 
 def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
            view: View | None = None, *, hot_spot_table: pd.DataFrame | None = None,
-           impacts: Sequence[dict[str, Any]] | None = None,
+           impacts: Sequence[dict[str, Any]] | Callable[[], Sequence[dict[str, Any]]]
+           | None = None,
            contexts: pd.DataFrame | None = None) -> Agenda:
     """The agenda of a meeting on ``on`` (see the module docstring); the impact sentences
     are written as ``view`` may see them (exact when None).
@@ -87,14 +88,17 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     hot-spot table of :func:`hotspot_filters` as ``view`` may see it
     (:func:`geo.services.analysis.hotspot_table`); ``impacts``, every intervention's
     impact with the default settings as ``view`` may see it
-    (:func:`geo.services.pages.impacts`: the Interventions page's); ``contexts``, the
+    (:func:`geo.services.pages.impacts`: the Interventions page's), or what gives it
+    when asked (a read under way elsewhere: it is asked for after this agenda's own
+    reads, not waited for before them); ``contexts``, the
     contexts listed on ``on`` (:func:`geo.services.contexts.listing`)."""
     since = since or (pd.Timestamp(on) - pd.DateOffset(months=1)).date()
     reviews = listing(areas, on) if contexts is None else contexts
     reviews = reviews[reviews["review_due"].astype(bool)][
         ["ref", "name", "kind_label", "status_label", "lead_agency", "review_date", "rating"]]
 
-    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    def read(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                 dict[str, str] | None]:
         now, before = _people(conn, on), _people(conn, since)
         was = set(before.loc[before["flagged"].astype(bool), "place_id"]) if len(before) else set()
         flagged = now[now["flagged"].astype(bool) & ~now["place_id"].isin(was)] \
@@ -115,7 +119,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         end = pd.to_datetime(reg["end_month"])
         ended = reg[(end > pd.Timestamp(since)) & (end <= pd.Timestamp(on))]
         if impacts is not None:
-            results = {str(i["intervention"]): str(i["sentence"]) for i in impacts}
+            results = None  # the page's, once this agenda's own reads are done
         elif len(ended):  # the ended ones' impacts, in one go (the donors read once)
             results = {i.intervention: i.sentence for i in interventions.impacts(
                 conn, refs=set(ended["ref"].astype(str)), view=view)}
@@ -124,6 +128,10 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
         return flagged, hotspots, ended, results
 
     flagged, hotspots, ended, results = db.read(read, areas, get_settings())
+    if results is None:
+        assert impacts is not None
+        results = {str(i["intervention"]): str(i["sentence"])
+                   for i in (impacts() if callable(impacts) else impacts)}
     ended = ended.assign(
         result=[results.get(str(r), "") for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]

@@ -143,7 +143,8 @@ def classify(
     tz = np.asarray(trend_z, dtype=float)
     sig = np.asarray(trend_p, dtype=float) < trend_alpha
     out = np.full(b.shape[0], "no pattern", dtype=object)
-    for k in range(b.shape[0]):
+    # a location never significantly hot or cold has no pattern: only the others are read
+    for k in np.flatnonzero((b != 0).any(axis=1)).tolist():
         hot, cold = b[k] > 0, b[k] < 0
         hot_cat = _classify_one(hot, cold, tz[k], bool(sig[k]))
         cold_cat = _classify_one(cold, hot, -tz[k], bool(sig[k]))

@@ -4,7 +4,9 @@ page's own reads, caches, HTML and PDF).
 
 Cold: the process's caches emptied first (the first pack of a period); warm: the same pack
 again (a second board member, or the same one after a change of mind).
-``BENCH_PROFILE=1`` prints where a cold pack's time goes (cProfile, cumulative).
+``BENCH_PROFILE=1`` prints where a cold pack's time goes (cProfile of every thread the pack
+runs on, merged: cumulative, the project's functions, then by own time; a thread's waits
+for another show as lock ``acquire``).
 ``BENCH_BOARD_BASE=<folder>``: the same packs also made by another checkout of the project
 (say ``git archive`` of the commit before a change), on the same database and cluster, run
 for run in turn with this one; its medians are the cold and warm figures' baselines.
@@ -23,12 +25,21 @@ from bench._common import Figure
 from geo.config import PROJECT_ROOT
 
 CHILD = r"""
-import cProfile, json, os, pstats, resource, statistics, sys, time
+import cProfile, json, os, pstats, resource, statistics, sys, threading, time
 from streamlit.testing.v1 import AppTest
 import streamlit as st
 app, runs = sys.argv[1], int(sys.argv[2])
 
-def make(clear):
+profs = []
+
+
+def start_profiling(frame, event, arg):
+    sys.setprofile(None)
+    profs.append(cProfile.Profile())
+    profs[-1].enable()
+
+
+def make(clear, profile=False):
     if clear:
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -39,7 +50,9 @@ def make(clear):
     assert not at.exception, at.exception
     button = next(b for b in at.button if b.label == "Make the board pack")
     t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    threading.setprofile(start_profiling if profile else None)
     button.click().run()
+    threading.setprofile(None)
     took = time.perf_counter() - t
     c2 = resource.getrusage(resource.RUSAGE_SELF)
     assert not at.exception, at.exception
@@ -48,11 +61,19 @@ def make(clear):
 
 make(True)  # imports and first-use costs out of the way
 if os.environ.get("BENCH_PROFILE") == "1":
-    prof = cProfile.Profile()
-    prof.enable()
-    make(True)
-    prof.disable()
-    pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    # the page runs on AppTest's script thread and its helpers: a profiler on each thread
+    # started during the pack (this thread only sleeps until the script is done), merged
+    make(True, profile=True)
+    for p in profs:
+        p.disable()
+    stats = pstats.Stats(profs[0], stream=sys.stderr)
+    for p in profs[1:]:
+        try:
+            stats.add(p)
+        except TypeError:  # a thread that ran nothing profiled
+            pass
+    stats.sort_stats("cumulative").print_stats(r"geo/|dashboard/|weasyprint/__init__", 45)
+    stats.sort_stats("tottime").print_stats(25)
 cold = [make(True) for _ in range(runs)]
 warm = [make(False) for _ in range(runs)]
 print(json.dumps({"cold": statistics.median(t for t, _ in cold),
@@ -78,7 +99,7 @@ def run(quick: bool = False) -> list[Figure]:
                               str(n)], env={**env, **extra}, cwd=root, check=True,
                              capture_output=True, text=True)
         if os.environ.get("BENCH_PROFILE") == "1":
-            print(out.stderr[-12000:])
+            print(out.stderr[-20000:])
         found: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
         return found
 

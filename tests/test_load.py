@@ -248,26 +248,25 @@ def test_people_use_the_served_app_through_the_proxy(settings: Settings, workers
         server.stop()
 
 
-def test_a_session_sees_the_role_it_chose(settings: Settings) -> None:
-    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
-    server = Server(1, env)
-    server.start()
-    try:
-        async def main() -> list[str]:
-            s = Session(f"ws://127.0.0.1:{server.port}/_stcore/stream", timeout=60)
-            await s.open()
-            before = sorted(s.menu)
-            r = await s.set("Demo role", "Analyst", sticky=True)
-            assert r.ok, r.error
-            after = sorted(s.menu)
-            await s.page("Hot spots")
-            await s.close()
-            return [json.dumps(before), json.dumps(after)]
+def _stream(app_url: str) -> str:
+    """The websocket of the served app at ``app_url`` (the worker's shared one)."""
+    return app_url.replace("http://", "ws://", 1) + "/_stcore/stream"
 
-        before, after = asyncio.run(main())
-        assert "Upload" not in before and "Upload" in after
-    finally:
-        server.stop()
+
+def test_a_session_sees_the_role_it_chose(app_url: str) -> None:
+    async def main() -> list[str]:
+        s = Session(_stream(app_url), timeout=60)
+        await s.open()
+        before = sorted(s.menu)
+        r = await s.set("Demo role", "Analyst", sticky=True)
+        assert r.ok, r.error
+        after = sorted(s.menu)
+        await s.page("Hot spots")
+        await s.close()
+        return [json.dumps(before), json.dumps(after)]
+
+    before, after = asyncio.run(main())
+    assert "Upload" not in before and "Upload" in after
 
 
 def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> None:
@@ -298,29 +297,23 @@ def test_the_load_test_counts_a_dropped_session_as_lost(settings: Settings) -> N
     assert all(r.started < done for rs in tally.by_person.values() for r in rs)
 
 
-def test_a_map_seen_again_is_not_sent_again(settings: Settings) -> None:
+def test_a_map_seen_again_is_not_sent_again(app_url: str) -> None:
     """Streamlit's message cache as the browser keeps it (issue #34): the server tells the
     session to keep large elements for ten runs (``global.maxCachedMessageAge``), so going
     back and forth between the Map and Hot spots sends each map's reference, not its parts
     again (once the pages' layout has settled: an element's hash covers its place)."""
-    env = {**os.environ, "CONTEXTS_DATABASE_NAME": settings.database_name}
-    server = Server(1, env)
-    server.start()
-    try:
-        async def main() -> tuple[list[Any], Session]:
-            s = Session(f"ws://127.0.0.1:{server.port}/_stcore/stream", timeout=60)
-            runs = [await s.open()]  # the Map
-            for _ in range(3):
-                runs += [await s.page("Hot spots"), await s.page("Map")]
-            await s.close()
-            return runs, s
+    async def main() -> tuple[list[Any], Session]:
+        s = Session(_stream(app_url), timeout=60)
+        runs = [await s.open()]  # the Map
+        for _ in range(3):
+            runs += [await s.page("Hot spots"), await s.page("Map")]
+        await s.close()
+        return runs, s
 
-        runs, s = asyncio.run(main())
-        assert all(r.ok for r in runs), [r.error for r in runs]
-        assert s.max_age == 10
-        most = max(r.payload_bytes for r in runs)
-        assert most > 20_000  # a map's parts went whole at first
-        assert all(r.payload_bytes < most / 4 for r in runs[-2:]), runs  # then by reference
-        assert s.cache  # held by their hashes
-    finally:
-        server.stop()
+    runs, s = asyncio.run(main())
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert s.max_age == 10
+    most = max(r.payload_bytes for r in runs)
+    assert most > 20_000  # a map's parts went whole at first
+    assert all(r.payload_bytes < most / 4 for r in runs[-2:]), runs  # then by reference
+    assert s.cache  # held by their hashes

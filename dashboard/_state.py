@@ -224,14 +224,28 @@ def start() -> None:
 
 
 def share_link() -> None:
-    """The link to what is on screen, with a copy button (sidebar)."""
+    """The link to what is on screen, with a copy button (sidebar), in a box filled only
+    once it is opened (issue #34): ``st.code`` brings Streamlit's syntax highlighter, 1.5 MB
+    of JavaScript the browser evaluates again on every visit (0.75 s of a second visit to
+    the Map in headless Chromium), for a box most visits never open. Opening it reruns
+    this part alone, with the state as it is then."""
+    with st.sidebar:
+        _share_link_box()
+
+
+@st.fragment
+def _share_link_box() -> None:
     from urllib.parse import urlencode
 
+    box = st.expander("Link to this view", icon=":material/link:", key="share_link",
+                      on_change="rerun")
+    if not box.open:
+        return
     base = str(st.context.url or "").split("?", 1)[0]
     state = shared()
     if not demo_mode():
         state.pop("role", None)
-    with st.sidebar.expander("Link to this view", icon=":material/link:"):
+    with box:
         st.caption("Copy it to share what you are looking at (filters, period, areas, place).")
         st.code(base + ("?" + urlencode(state) if state else ""), language=None,
                 wrap_lines=True)

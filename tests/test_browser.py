@@ -262,6 +262,11 @@ def test_a_shared_url_opens_the_same_view_in_a_fresh_browser(app_url: str, brows
     assert "Jan 2024" in sidebar.inner_text() and "Jun 2024" in sidebar.inner_text()
     legend = page.frame_locator(MAP_FRAME).locator(".ctx-legend").inner_text()
     assert "Getis-Ord Gi*" in legend and "neighbours" in legend
+    # the link's box is filled only once opened: until then no code element, so not
+    # Streamlit's syntax highlighter either (1.5 MB of JavaScript on every visit, #34)
+    assert sidebar.locator("[data-testid='stCode']").count() == 0
+    assert not page.evaluate("() => performance.getEntriesByType('resource')"
+                             ".some(r => r.name.includes('SyntaxHighlighter'))")
     # the link to copy holds the same state
     sidebar.get_by_text("Link to this view").click()
     link = sidebar.locator("[data-testid='stCode']").inner_text()

@@ -60,8 +60,14 @@ def base_map(settings: Settings, bounds: Sequence[float] | None = None) -> foliu
         add_basemap(m, publish_basemap(settings.basemap), basemap_max_zoom(settings.basemap))
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        m.add_child(Script(_FIT_JS, [[miny, minx], [maxy, maxx]]))
     return m
+
+
+#: the map fitted to its bounds at once: folium's ``fit_bounds`` animates the zoom, and at
+#: the animation's end Leaflet projects and redraws every polygon again (for the 250 m
+#: hexagons, thousands of SVG paths a second time on every visit; issue #34)
+_FIT_JS = "map.fitBounds(data, {animate: false});"
 
 
 #: a PMTiles basemap drawn by protomaps-leaflet in the browser, under every layer

@@ -100,7 +100,10 @@ def wait_for_map(page: Page, polygons: int = 69) -> None:
     last: list[object] = [None]
 
     def still() -> bool:
-        box = label.bounding_box()
+        try:
+            box = label.bounding_box()
+        except PlaywrightError:  # the frame was replaced while it was looked at
+            return False
         same = box is not None and box == last[0]
         last[0] = box
         return same

@@ -12,7 +12,14 @@ from __future__ import annotations
 import pytest
 from _wait import wait_for
 from playwright.sync_api import Browser
-from test_browser import MAP_FRAME, browser, fresh_page, outside, wait_for_map  # noqa: F401
+from test_browser import (  # noqa: F401
+    MAP_FRAME,
+    browser,
+    fresh_page,
+    map_frame,
+    outside,
+    wait_for_map,
+)
 from test_dashboard import component_args, run
 
 from geo.filters import Filters, month
@@ -111,8 +118,8 @@ def test_a_map_control_reruns_the_map_and_keeps_the_page(
     assert "Incidents in the period" in frame.locator(".ctx-legend").inner_text()
     page.locator("[data-testid='stRadio']").get_by_text("Hot spots", exact=True).click()
     page.get_by_text(HOTSPOT_SENTENCE).first.wait_for(timeout=60_000)
-    legend = page.frame_locator(MAP_FRAME).locator(".ctx-legend")
-    wait_for(lambda: "Hot spots" in legend.inner_text(), what="the hot spot legend")
+    # the rerun replaces the map's frame: one frame left, holding the new legend
+    map_frame(page, ".ctx-legend >> text=Hot spots")
     wait_for(lambda: "colour=hotspots" in page.url, what="the colour in the URL")
     assert page.get_by_role("heading", name="Map").count() == 1
     assert page.locator("[data-testid='stSidebar'] [data-testid='stWidgetLabel']").count()

@@ -83,22 +83,23 @@ def sign_in(browser: Browser, url: str,  # noqa: F811
     """Sign in as ``sub`` in a new browser context (no cookie, no session of an earlier
     sign-in); returns the text of the page the app shows then."""
     context = browser.new_context()
-    page = context.new_page()
-    page.route("**/*", lambda route, req: route.continue_()
-               if req.url.startswith(("http://127.0.0.1", "data:", "ws://127.0.0.1"))
-               else route.abort())
-    page.goto(url)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{provider}/**", timeout=30_000)
-    page.fill("input[name=sub]", sub)
-    page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(f"{url}/**", timeout=30_000)
-    page.wait_for_selector("h1", timeout=60_000)
-    settled(page)
-    page.screenshot(path=str(shot), full_page=True)
-    text = page.locator("body").inner_text()
-    context.close()
-    return text
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda route, req: route.continue_()
+                   if req.url.startswith(("http://127.0.0.1", "data:", "ws://127.0.0.1"))
+                   else route.abort())
+        page.goto(url)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{provider}/**", timeout=30_000)
+        page.fill("input[name=sub]", sub)
+        page.get_by_role("button", name="Authorize").click()
+        page.wait_for_url(f"{url}/**", timeout=30_000)
+        page.wait_for_selector("h1", timeout=60_000)
+        settled(page)
+        page.screenshot(path=str(shot), full_page=True)
+        return page.locator("body").inner_text()
+    finally:
+        context.close()
 
 
 def test_known_analyst_gets_the_analyst_pages(

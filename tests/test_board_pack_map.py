@@ -43,3 +43,19 @@ def test_each_edge_of_the_blank_areas_is_drawn_once_and_the_coloured_as_before()
     assert len(set(wanted)) < len(wanted)  # (they do share edges)
     assert hot.count("M") == 3 and hot.count("Z") == 3  # a ring each, as before
     assert 'fill="#ffffff"' not in svg
+
+
+def test_every_ring_of_a_multipolygon_with_a_hole_is_drawn_closed() -> None:
+    square = shapely.box(-1.90, 52.40, -1.88, 52.42)
+    holed = shapely.Polygon(shapely.box(-1.86, 52.40, -1.84, 52.42).exterior.coords,
+                            [shapely.box(-1.855, 52.405, -1.845, 52.415).exterior.coords])
+    areas = gpd.GeoDataFrame(geometry=[shapely.MultiPolygon([square, holed]),
+                                       shapely.box(-1.90, 52.43, -1.88, 52.45)], crs=4326)
+    svg = board_pack.svg_map(areas, ["#b2182b", "#2166ac"])
+    red, = re.findall(r'<path d="([^"]*)" fill="#b2182b"', svg)
+    blue, = re.findall(r'<path d="([^"]*)" fill="#2166ac"', svg)
+    # two outer rings and the hole, each closed; the other area a ring of its own
+    assert red.count("M") == 3 and red.count("Z") == 3
+    assert blue.count("M") == 1 and blue.count("Z") == 1
+    # a ring's points: its four corners and the first again, then Z
+    assert all(len(part.split("L")) == 5 for part in re.findall(r"M([^MZ]*)Z", red + blue))

@@ -9,7 +9,6 @@ escaped.
 from __future__ import annotations
 
 import html
-import itertools
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -87,62 +86,78 @@ def _label_points(wards: gpd.GeoDataFrame, minx: float, maxy: float, k: float, s
     return "".join(out)
 
 
-def _ring_points(geom: Any, minx: float, maxy: float, k: float, scale: float
-                 ) -> list[list[str]]:
-    """Each ring of a polygon or multipolygon as its points on the map ("x,y", to a tenth
-    of a pixel), a point the same as the one before it left out (nothing to draw)."""
-    out = []
-    for poly in getattr(geom, "geoms", [geom]):
-        for ring in [poly.exterior, *poly.interiors]:
-            xy = np.asarray(ring.coords)
-            px = (xy[:, 0] - minx) * k * scale
-            py = (maxy - xy[:, 1]) * scale
-            pts = [f"{x:.1f},{y:.1f}" for x, y in zip(px, py, strict=True)]
-            out.append([q for n, q in enumerate(pts) if n == 0 or q != pts[n - 1]])
-    return out
+class _Rings:
+    """Every ring of some polygons and multipolygons (WGS84) as points on the map, made
+    at once for all of them (shapely's array functions, not a Python loop per polygon):
+    ``key`` a point's place to a tenth of a pixel as one integer, ``text`` the same
+    as "x,y", ``start`` where each ring's points begin (and ``start[-1]`` where the last
+    ends), ``owner`` the polygon of each ring. A point the same as the one before it in
+    its ring is left out (nothing to draw)."""
 
+    def __init__(self, geoms: Any, minx: float, maxy: float, k: float, scale: float):
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        xy, point_of = shapely.get_coordinates(rings, return_index=True)
+        x = np.rint((xy[:, 0] - minx) * k * scale * 10).astype(np.int64)
+        y = np.rint((maxy - xy[:, 1]) * scale * 10).astype(np.int64)
+        keep = np.ones(len(x), dtype=bool)
+        keep[1:] = (point_of[1:] != point_of[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+        x, y, point_of = x[keep], y[keep], point_of[keep]
+        self.key = (x << 32) | y
+        self.text = [f"{a / 10:.1f},{b / 10:.1f}"
+                     for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+        self.ring = point_of
+        self.start = np.searchsorted(point_of, np.arange(len(rings) + 1)).tolist()
+        self.owner = part_of[ring_of]
 
-def _rings(geom: Any, minx: float, maxy: float, k: float, scale: float) -> str:
-    return "".join("M" + "L".join(pts) + "Z"
-                   for pts in _ring_points(geom, minx, maxy, k, scale))
+    def path(self, of: np.ndarray | None = None) -> str:
+        """The rings (of the polygons ``of``, a boolean per polygon; all when None) as an
+        SVG path: each closed."""
+        rings = range(len(self.owner)) if of is None else np.flatnonzero(of[self.owner])
+        s, t = self.start, self.text
+        return "".join("M" + "L".join(t[s[r]:s[r + 1]]) + "Z" for r in rings)
 
+    def lines(self, of: np.ndarray) -> str:
+        """The edges of the rings of the polygons ``of`` as a path drawn once each: an
+        edge two rings share (hexagons side by side, wards along their common boundary)
+        is one edge, and the edges are joined into lines running on from edge to edge.
+        Stroked alike, it looks as the rings each stroked do; the PDF's drawing time grows
+        with the points of its paths (WeasyPrint reads each), and this has about half of
+        them."""
+        mine = of[self.owner][self.ring]
+        same = (self.ring[1:] == self.ring[:-1]) & mine[1:]
+        a, b = self.key[:-1][same], self.key[1:][same]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        # each edge once, in the order first drawn
+        _, first = np.unique(np.stack([lo, hi], axis=1), axis=0, return_index=True)
+        first.sort()
+        text = dict(zip(self.key.tolist(), self.text, strict=True))
+        ends: dict[int, list[int]] = {}
+        for p, q in zip(lo[first].tolist(), hi[first].tolist(), strict=True):
+            ends.setdefault(p, []).append(q)
+            ends.setdefault(q, []).append(p)
+        drawn: set[tuple[int, int]] = set()
 
-def _lines(rings: Iterable[list[str]]) -> str:
-    """The edges of rings as a path drawn once each: an edge two rings share (hexagons
-    side by side, wards along their common boundary) is one edge, and the edges are
-    joined into lines running on from edge to edge. Stroked alike, it looks as the rings
-    each stroked do; the PDF's drawing time grows with the points of its paths (WeasyPrint
-    reads each), and this has about half of them."""
-    edges: dict[tuple[str, str], None] = {}
-    for pts in rings:
-        for a, b in itertools.pairwise(pts):
-            if a != b:
-                edges[(a, b) if a < b else (b, a)] = None
-    ends: dict[str, list[str]] = {}
-    for a, b in edges:
-        ends.setdefault(a, []).append(b)
-        ends.setdefault(b, []).append(a)
-    drawn: set[tuple[str, str]] = set()
+        def next_edge(v: int) -> int | None:
+            rest = ends[v]
+            while rest:
+                w = rest.pop()
+                if ((v, w) if v < w else (w, v)) not in drawn:
+                    return w
+            return None
 
-    def next_edge(v: str) -> str | None:
-        rest = ends[v]
-        while rest:
-            w = rest.pop()
-            if ((v, w) if v < w else (w, v)) not in drawn:
-                return w
-        return None
-
-    out = []
-    # a line from each point where an odd number of edges meet ends at another such point
-    for start in sorted(ends, key=lambda v: len(ends[v]) % 2 == 0):
-        while (w := next_edge(start)) is not None:
-            line, v = [start], start
-            while w is not None:
-                drawn.add((v, w) if v < w else (w, v))
-                line.append(w)
-                v, w = w, next_edge(w)
-            out.append("M" + "L".join(line))
-    return "".join(out)
+        out = []
+        # a line from each point where an odd number of edges meet ends at another such
+        # point
+        for start in sorted(ends, key=lambda v: len(ends[v]) % 2 == 0):
+            while (w := next_edge(start)) is not None:
+                line, v = [text[start]], start
+                while w is not None:
+                    drawn.add((v, w) if v < w else (w, v))
+                    line.append(text[w])
+                    v, w = w, next_edge(w)
+                out.append("M" + "L".join(line))
+        return "".join(out)
 
 
 def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
@@ -158,25 +173,22 @@ def svg_map(areas: gpd.GeoDataFrame, fills: Iterable[str], width: int = 640,
     # time grows with the number of SVG elements (WeasyPrint styles each like an HTML one);
     # the areas do not overlap, so a colour's rings drawn as one shape look the same.
     # White areas (not hot, not cold) are white on the white page: only their outlines
-    # are drawn, each edge once (:func:`_lines`)
-    by_fill: dict[str, list[str]] = {}
-    blank: list[list[str]] = []
-    for geom, fill in zip(geoms, fills, strict=True):
-        if str(fill) == BLANK_FILL:
-            blank += _ring_points(geom, minx, maxy, k, scale)
-        else:
-            by_fill.setdefault(str(fill), []).append(_rings(geom, minx, maxy, k, scale))
+    # are drawn, each edge once (:meth:`_Rings.lines`)
+    fill = np.asarray([str(f) for f in fills], dtype=object)
+    if len(fill) != len(geoms):
+        raise ValueError(f"{len(fill)} fills for {len(geoms)} areas")
+    drawn = _Rings(geoms, minx, maxy, k, scale)
+    blank = fill == BLANK_FILL
     # (#a0a0a0 once: as dark on screen as the #bbb drawn twice where two areas met)
-    paths = [f'<path d="{_lines(blank)}" fill="none" stroke="#a0a0a0" stroke-width="0.2"/>'
-             ] if blank else []
-    paths += [f'<path d="{"".join(rings)}" fill="{html.escape(fill)}" '
-              'stroke="#bbb" stroke-width="0.2"/>' for fill, rings in by_fill.items()]
+    paths = [f'<path d="{drawn.lines(blank)}" fill="none" stroke="#a0a0a0" '
+             'stroke-width="0.2"/>'] if blank.any() else []
+    paths += [f'<path d="{drawn.path(fill == f)}" fill="{html.escape(f)}" '
+              'stroke="#bbb" stroke-width="0.2"/>' for f in dict.fromkeys(fill[~blank])]
     if wards is not None and not wards.empty:
-        lines = "".join(_rings(g, minx, maxy, k, scale) for g in wards.geometry.to_numpy())
+        lines = _Rings(wards.geometry.to_numpy(), minx, maxy, k, scale).path()
         paths.append(f'<path d="{lines}" fill="none" stroke="#555" stroke-width="0.6"/>')
-        outline = area_shape(wards)
-        paths.append(f'<path d="{_rings(outline, minx, maxy, k, scale)}" fill="none" '
-                     'stroke="#111" stroke-width="1.6"/>')
+        outline = _Rings(np.array([area_shape(wards)]), minx, maxy, k, scale).path()
+        paths.append(f'<path d="{outline}" fill="none" stroke="#111" stroke-width="1.6"/>')
         paths.append(_label_points(wards, minx, maxy, k, scale, width, height))
     # a scale bar: 2 km
     km = 1000 / (111_320 * k) * k * scale  # pixels per km

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import statistics
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench._common import Figure
+from bench.load import Server
 
 CHROMIUM = "/usr/bin/chromium"
 MAP_FRAME = "iframe[title*='st_folium']"
@@ -193,17 +196,47 @@ def visit(page: Any, counter: Counter, url: str, ready: Callable[[Any], None]) -
                  counter.deflated if counter.compressed else counter.ws)
 
 
-def first_and_second(browser: Any, url: str, ready: Callable[[Any], None]
-                     ) -> tuple[Visit, Visit]:
+def three_visits(browser: Any, url: str, ready: Callable[[Any], None]
+                 ) -> tuple[Visit, Visit, Visit]:
+    """The page opened three times in a new browser context: a first visit (nothing
+    cached), a second (HTTP cache warm; V8 compiles the page's hot scripts again and makes
+    its compiled-code cache), a third (that cache used: a returning browser's visits)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = ctx.new_page()
         counter = Counter(page)
         first = visit(page, counter, url, ready)
         second = visit(page, counter, url, ready)
-        return first, second
+        third = visit(page, counter, url, ready)
+        return first, second, third
     finally:
         ctx.close()
+
+
+#: the floor: the least a page is, served by the same Streamlit with the project's
+#: configuration (:class:`Floor`); every page's first visit is set against it
+FLOOR_APP = '''"""The floor of bench/browser.py: the least a page of this Streamlit is."""
+import streamlit as st
+
+st.title("A page")
+st.write("A heading, a sentence and a button: what any page costs before its content.")
+st.button("A button")
+'''
+
+
+class Floor(Server):
+    """:data:`FLOOR_APP` served as ``contexts serve`` serves the dashboard (the same
+    Streamlit options, ``.streamlit/config.toml`` copied), from a folder of its own."""
+
+    def command(self) -> list[str]:
+        from geo.cli.serve import APP, command
+
+        (self.cwd / ".streamlit").mkdir(exist_ok=True)
+        shutil.copy(APP.parent.parent / ".streamlit" / "config.toml",
+                    self.cwd / ".streamlit" / "config.toml")
+        (self.cwd / "app.py").write_text(FLOOR_APP)
+        return [str(self.cwd / "app.py") if part == str(APP) else part
+                for part in command(self.port, "127.0.0.1")]
 
 
 def board_pack_made(browser: Any, base: str) -> float:
@@ -239,9 +272,11 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure(base: str, quick: bool, other: str | None = None) -> list[Figure]:
+def measure(base: str, quick: bool, other: str | None = None, floor: str | None = None
+            ) -> list[Figure]:
     """Every chosen page as every chosen role against the dashboard served at ``base``
-    (and, visit for visit, at ``other``: the baselines)."""
+    (and, visit for visit, at ``other``: the baselines; and in each run the bare page
+    served at ``floor``, :data:`FLOOR_APP`)."""
     from playwright.sync_api import sync_playwright
 
     runs = int(os.environ.get("BENCH_BROWSER_RUNS", "2" if quick else "5"))
@@ -259,17 +294,22 @@ def measure(base: str, quick: bool, other: str | None = None) -> list[Figure]:
             for t, role in chosen:  # the untimed pass: the server's caches filled
                 sep = "&" if "?" in t.path else "?"
                 for url in servers:
-                    took = first_and_second(browser, f"{url}{t.path}{sep}role={role}",
-                                            t.ready)[0].seconds
+                    took = three_visits(browser, f"{url}{t.path}{sep}role={role}",
+                                        t.ready)[0].seconds
                     cold.setdefault((t.label, role), took)
-            seen: dict[tuple[str, str], list[tuple[Visit, Visit]]] = {}
-            then: dict[tuple[str, str], list[tuple[Visit, Visit]]] = {}
+            if floor:
+                three_visits(browser, floor, _button("A button"))
+            seen: dict[tuple[str, str], list[tuple[Visit, Visit, Visit]]] = {}
+            then: dict[tuple[str, str], list[tuple[Visit, Visit, Visit]]] = {}
+            bare: list[tuple[Visit, Visit, Visit]] = []
             for _ in range(runs):  # runs interleaved: a noisy minute spreads over pages
                 for t, role in chosen:
                     sep = "&" if "?" in t.path else "?"
                     for url, into in zip(servers, (seen, then), strict=False):
-                        into.setdefault((t.label, role), []).append(first_and_second(
+                        into.setdefault((t.label, role), []).append(three_visits(
                             browser, f"{url}{t.path}{sep}role={role}", t.ready))
+                if floor:
+                    bare.append(three_visits(browser, floor, _button("A button")))
             pack: list[float] = []
             pack_then: list[float] = []
             if any(t.label == "Board pack" for t, _ in chosen):
@@ -279,31 +319,44 @@ def measure(base: str, quick: bool, other: str | None = None) -> list[Figure]:
                         pack_then.append(board_pack_made(browser, other))
         finally:
             browser.close()
+    floors = [statistics.median(v[n].seconds for v in bare) for n in range(3)] if bare else []
+    if floors:
+        figures += [Figure(f"browser: the floor (a bare page), {n} visit", floors[i], "s", "",
+                           None, len(bare), "a heading, a sentence and a button served by the "
+                           "same Streamlit with the project's options: what any page costs "
+                           "here before its content")
+                    for i, n in enumerate(("first", "second", "third"))]
     for (label, role), vs in seen.items():
-        f1 = statistics.median(a.seconds for a, _ in vs)
-        f2 = statistics.median(b.seconds for _, b in vs)
-        b1 = statistics.median(a.bytes for a, _ in vs)
-        b2 = statistics.median(b.bytes for _, b in vs)
-        ws1 = statistics.median(a.ws for a, _ in vs)
-        ws2 = statistics.median(b.ws for _, b in vs)
-        wire1 = statistics.median(a.ws_wire for a, _ in vs)
-        wire2 = statistics.median(b.ws_wire for _, b in vs)
+        f1 = statistics.median(v[0].seconds for v in vs)
+        f2 = statistics.median(v[1].seconds for v in vs)
+        f3 = statistics.median(v[2].seconds for v in vs)
+        b1 = statistics.median(v[0].bytes for v in vs)
+        b2 = statistics.median(v[1].bytes for v in vs)
+        ws1 = statistics.median(v[0].ws for v in vs)
+        ws2 = statistics.median(v[1].ws for v in vs)
+        wire1 = statistics.median(v[0].ws_wire for v in vs)
+        wire2 = statistics.median(v[1].ws_wire for v in vs)
         name = f"browser: {label} as {role}"
         old = then.get((label, role))
 
-        def base_of(pick: Callable[[tuple[Visit, Visit]], float], old: Any = old
+        def base_of(pick: Callable[[tuple[Visit, Visit, Visit]], float], old: Any = old
                     ) -> float | None:
             return statistics.median(pick(v) for v in old) if old else None
 
         by = "the other checkout" if old else "the first visit"
         figures += [
             Figure(f"{name}, first visit", f1, "s", "< 1.5 s",
-                   base_of(lambda v: v[0].seconds), len(vs),
-                   f"server cold (the untimed pass): {cold[(label, role)]:.2f} s"
-                   + ("; baseline: the other checkout" if old else "")),
+                   base_of(lambda v: v[0].seconds) or (floors[0] if floors else None),
+                   len(vs), f"server cold (the untimed pass): {cold[(label, role)]:.2f} s"
+                   + ("; baseline: the other checkout" if old
+                      else "; baseline: the floor's first visit" if floors else "")),
             Figure(f"{name}, second visit", f2, "s", "< 0.7 s",
                    base_of(lambda v: v[1].seconds) if old else f1, len(vs),
                    f"baseline: {by}"),
+            Figure(f"{name}, third visit", f3, "s", "",
+                   base_of(lambda v: v[2].seconds) or (floors[2] if floors else None),
+                   len(vs), "a returning browser (V8's compiled-code cache made); baseline: "
+                   + ("the other checkout" if old else "the floor's third visit")),
             Figure(f"{name}, bytes, first visit", b1 / 2**20, "MB", "",
                    (base_of(lambda v: v[0].bytes) or 0) / 2**20 or None, len(vs),
                    f"websocket {ws1 / 2**20:.2f} MB ({wire1 / 2**20:.2f} MB on the wire), "
@@ -331,7 +384,7 @@ def measure(base: str, quick: bool, other: str | None = None) -> list[Figure]:
 def run(quick: bool = False) -> list[Figure]:
     from pathlib import Path
 
-    from bench.load import Server, database
+    from bench.load import database
     from geo.config import PROJECT_ROOT
 
     rows = int(os.environ.get("BENCH_BROWSER_ROWS", "200000" if quick else "1000000"))
@@ -345,15 +398,20 @@ def run(quick: bool = False) -> list[Figure]:
     if other:  # the other checkout's code, on this checkout's cluster and database
         servers.append(Server(1, {**env, "PYTHONPATH": other, "CONTEXTS_HOME": str(PROJECT_ROOT)},
                               cwd=Path(other)))
+    folder = tempfile.TemporaryDirectory(prefix="contexts-floor-")
+    floor = Floor(1, {k: v for k, v in env.items() if not k.startswith("CONTEXTS_")},
+                  cwd=Path(folder.name))
     try:
-        for s in servers:
+        for s in [*servers, floor]:
             s.start()
         figures = measure(f"http://127.0.0.1:{server.port}", quick,
-                          f"http://127.0.0.1:{servers[1].port}" if other else None)
+                          f"http://127.0.0.1:{servers[1].port}" if other else None,
+                          f"http://127.0.0.1:{floor.port}/")
     finally:
-        for s in servers:
+        for s in [*servers, floor]:
             s.stop()
-    bad = [t for s in servers for t in s.tracebacks()]
+        folder.cleanup()
+    bad = [t for s in [*servers, floor] for t in s.tracebacks()]
     if bad:
         raise RuntimeError(f"the server logged exceptions: {bad[:3]}")
     return [Figure(f.name.replace("browser: ", f"browser ({rows:,} incidents): ", 1),

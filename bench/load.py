@@ -103,11 +103,14 @@ class Server:
     log: Any = None
     cwd: Path = PROJECT_ROOT  # another checkout's folder serves that checkout's code
 
+    def command(self) -> list[str]:
+        """What :meth:`start` runs."""
+        return [sys.executable, "-m", "geo.cli", "serve", "--port", str(self.port),
+                "--address", "127.0.0.1", "--workers", str(self.workers)]
+
     def start(self) -> None:
         self.log = tempfile.TemporaryFile()
-        cmd = [sys.executable, "-m", "geo.cli", "serve", "--port", str(self.port),
-               "--address", "127.0.0.1", "--workers", str(self.workers)]
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.cwd,
+        self.proc = subprocess.Popen(self.command(), env=self.env, cwd=self.cwd,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 120

@@ -24,6 +24,7 @@ a busy machine the ratio is steadier than either time).
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import statistics
@@ -198,9 +199,9 @@ def visit(page: Any, counter: Counter, url: str, ready: Callable[[Any], None]) -
 
 def three_visits(browser: Any, url: str, ready: Callable[[Any], None]
                  ) -> tuple[Visit, Visit, Visit]:
-    """The page opened three times in a new browser context: a first visit (nothing
-    cached), a second (HTTP cache warm; V8 compiles the page's hot scripts again and makes
-    its compiled-code cache), a third (that cache used: a returning browser's visits)."""
+    """The page opened three times in one tab of a new browser context: a first visit
+    (nothing cached), a second and a third (the HTTP cache warm, and whatever V8 cached
+    of the scripts' compiled code by then: the bench does not check what it did)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = ctx.new_page()
@@ -355,8 +356,9 @@ def measure(base: str, quick: bool, other: str | None = None, floor: str | None 
                    f"baseline: {by}"),
             Figure(f"{name}, third visit", f3, "s", "",
                    base_of(lambda v: v[2].seconds) or (floors[2] if floors else None),
-                   len(vs), "a returning browser (V8's compiled-code cache made); baseline: "
-                   + ("the other checkout" if old else "the floor's third visit")),
+                   len(vs), "the same tab a third time" + (
+                       "; baseline: the other checkout" if old
+                       else "; baseline: the floor's third visit" if floors else "")),
             Figure(f"{name}, bytes, first visit", b1 / 2**20, "MB", "",
                    (base_of(lambda v: v[0].bytes) or 0) / 2**20 or None, len(vs),
                    f"websocket {ws1 / 2**20:.2f} MB ({wire1 / 2**20:.2f} MB on the wire), "
@@ -401,16 +403,14 @@ def run(quick: bool = False) -> list[Figure]:
     folder = tempfile.TemporaryDirectory(prefix="contexts-floor-")
     floor = Floor(1, {k: v for k, v in env.items() if not k.startswith("CONTEXTS_")},
                   cwd=Path(folder.name))
-    try:
+    with contextlib.ExitStack() as stack:  # each server stopped, the folder removed, whatever
+        stack.callback(folder.cleanup)
         for s in [*servers, floor]:
+            stack.callback(s.stop)
             s.start()
         figures = measure(f"http://127.0.0.1:{server.port}", quick,
                           f"http://127.0.0.1:{servers[1].port}" if other else None,
                           f"http://127.0.0.1:{floor.port}/")
-    finally:
-        for s in [*servers, floor]:
-            s.stop()
-        folder.cleanup()
     bad = [t for s in [*servers, floor] for t in s.tracebacks()]
     if bad:
         raise RuntimeError(f"the server logged exceptions: {bad[:3]}")

@@ -103,7 +103,7 @@ class _Rings:
         keep = np.ones(len(x), dtype=bool)
         keep[1:] = (point_of[1:] != point_of[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])
         x, y, point_of = x[keep], y[keep], point_of[keep]
-        self.key = (x << 32) | y
+        self.key = x * (1 << 32) + y  # one integer per point, whatever their signs
         self.text = [f"{a / 10:.1f},{b / 10:.1f}"
                      for a, b in zip(x.tolist(), y.tolist(), strict=True)]
         self.ring = point_of

@@ -21,6 +21,7 @@ Where the cluster lives:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pwd
@@ -86,8 +87,11 @@ def _run(
     return done
 
 
+@functools.cache
 def find_bindir() -> Path:
-    """The newest PostgreSQL server binaries on this machine."""
+    """The newest PostgreSQL server binaries on this machine (looked for once a process: a
+    page read finds its server's address through :func:`locate`, and the search of
+    ``/usr/lib/postgresql`` was 1.3 % of a served dashboard's samples under 50 people)."""
     candidates = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/initdb"),
         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,

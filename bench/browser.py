@@ -231,9 +231,10 @@ class Floor(Server):
 
     def command(self) -> list[str]:
         from geo.cli.serve import APP, command
+        from geo.config import PROJECT_ROOT
 
         (self.cwd / ".streamlit").mkdir(exist_ok=True)
-        shutil.copy(APP.parent.parent / ".streamlit" / "config.toml",
+        shutil.copy(PROJECT_ROOT / ".streamlit" / "config.toml",
                     self.cwd / ".streamlit" / "config.toml")
         (self.cwd / "app.py").write_text(FLOOR_APP)
         return [str(self.cwd / "app.py") if part == str(APP) else part

@@ -180,11 +180,10 @@ def _upgrade(url: str, host: str) -> str:
 
 def test_2_dns_rebinding_host_is_refused_by_the_server(app_url: str) -> None:
     assert any(a == "--server.allowedHosts=localhost" for a in command(8501, "127.0.0.1"))
-    url = app_url
-    port = url.rsplit(":", 1)[1]
-    assert " 101 " in _upgrade(url, f"127.0.0.1:{port}")
-    assert " 101 " in _upgrade(url, f"localhost:{port}")
-    refused = _upgrade(url, f"evil.example:{port}")
+    port = app_url.rsplit(":", 1)[1]
+    assert " 101 " in _upgrade(app_url, f"127.0.0.1:{port}")
+    assert " 101 " in _upgrade(app_url, f"localhost:{port}")
+    refused = _upgrade(app_url, f"evil.example:{port}")
     assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
 
 

@@ -6,24 +6,17 @@ import subprocess
 import sys
 import urllib.request
 
-import pytest
 
-
-@pytest.fixture(scope="module")
-def server(app_url: str) -> str:
-    return app_url
-
-
-def test_health_and_page(server: str) -> None:
-    with urllib.request.urlopen(f"{server}/_stcore/health") as r:
+def test_health_and_page(app_url: str) -> None:
+    with urllib.request.urlopen(f"{app_url}/_stcore/health") as r:
         assert r.status == 200 and r.read() == b"ok"
-    with urllib.request.urlopen(server) as r:
+    with urllib.request.urlopen(app_url) as r:
         assert r.status == 200
         assert b"<html" in r.read().lower()
 
 
-def test_leaflet_is_served_locally(server: str) -> None:
-    with urllib.request.urlopen(f"{server}/app/static/vendor/leaflet/leaflet.js") as r:
+def test_leaflet_is_served_locally(app_url: str) -> None:
+    with urllib.request.urlopen(f"{app_url}/app/static/vendor/leaflet/leaflet.js") as r:
         assert r.status == 200
         assert b"Leaflet" in r.read(4096)
 
@@ -46,7 +39,7 @@ def test_demo_refuses_to_listen_beyond_loopback(settings) -> None:
     assert res.returncode != 0 and "loopback" in res.stderr
 
 
-def test_the_websocket_is_deflated(server: str) -> None:
+def test_the_websocket_is_deflated(app_url: str) -> None:
     """The page's websocket agrees to permessage-deflate: a map's GeoJSON (1.2 MB of text
     for the 250 m hexagons at 1 M incidents) crosses the network as about an eighth of it
     (bench/browser.py's "on the wire" figures)."""
@@ -55,14 +48,14 @@ def test_the_websocket_is_deflated(server: str) -> None:
     import os
     from urllib.parse import urlparse
 
-    u = urlparse(server)
+    u = urlparse(app_url)
     conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=30)
     conn.request("GET", "/_stcore/stream", headers={
         "Upgrade": "websocket", "Connection": "Upgrade",
         "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
         "Sec-WebSocket-Version": "13",
         "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
-        "Origin": server})
+        "Origin": app_url})
     answer = conn.getresponse()
     conn.close()
     assert answer.status == 101

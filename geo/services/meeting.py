@@ -78,8 +78,7 @@ def hotspot_filters(on: date) -> Filters:
 
 def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
            view: View | None = None, *, hot_spot_table: pd.DataFrame | None = None,
-           impacts: Sequence[dict[str, Any]] | Callable[[], Sequence[dict[str, Any]]]
-           | None = None,
+           impacts: Callable[[], Sequence[dict[str, Any]]] | None = None,
            contexts: pd.DataFrame | None = None) -> Agenda:
     """The agenda of a meeting on ``on`` (see the module docstring); the impact sentences
     are written as ``view`` may see them (exact when None).
@@ -88,9 +87,9 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     hot-spot table of :func:`hotspot_filters` as ``view`` may see it
     (:func:`geo.services.analysis.hotspot_table`); ``impacts``, every intervention's
     impact with the default settings as ``view`` may see it
-    (:func:`geo.services.pages.impacts`: the Interventions page's), or what gives it
-    when asked (a read under way elsewhere: it is asked for after this agenda's own
-    reads, not waited for before them); ``contexts``, the
+    (:func:`geo.services.pages.impacts`: the Interventions page's), as what gives it when
+    asked (a read under way elsewhere: it is asked for after this agenda's own reads, not
+    waited for before them); ``contexts``, the
     contexts listed on ``on`` (:func:`geo.services.contexts.listing`)."""
     since = since or (pd.Timestamp(on) - pd.DateOffset(months=1)).date()
     reviews = listing(areas, on) if contexts is None else contexts
@@ -130,8 +129,7 @@ def agenda(areas: tuple[str, ...], on: date, since: date | None = None,
     flagged, hotspots, ended, results = db.read(read, areas, get_settings())
     if results is None:
         assert impacts is not None
-        results = {str(i["intervention"]): str(i["sentence"])
-                   for i in (impacts() if callable(impacts) else impacts)}
+        results = {str(i["intervention"]): str(i["sentence"]) for i in impacts()}
     ended = ended.assign(
         result=[results.get(str(r), "") for r in ended["ref"]])[
         ["ref", "type_label", "place_name", "agency", "start_month", "end_month", "result"]]

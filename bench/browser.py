@@ -4,9 +4,13 @@ dashboard (``contexts serve`` on loopback, 1,000,000 incidents).
 For every page and every role that may open it: the time from asking for the page to the
 page being usable (its main content there: the map's areas drawn in its frame, the main
 table or chart present; :data:`READY`), on a first visit (a new browser context: empty
-cache, new session) and a second visit (the same page loaded again in that context: the
-browser's cache warm), and the bytes the browser received until then (HTTP responses and
-websocket frames, counted by the DevTools protocol). Before the timed runs one untimed
+cache, new session), a second and a third visit (the same page loaded again in that
+context: the browser's cache warm, the app's scripts started again), a return through the
+menu (another page opened from the app's menu, then this one: what a person coming back to
+a page within a session feels, the scripts already running; the old page's elements stay
+until the new run ends, so the return counts to the run's end with the main content
+there), and the bytes the browser received until then (HTTP responses and websocket
+frames, counted by the DevTools protocol). Before the timed runs one untimed
 pass opens every page as every role (the server's shared caches of a morning after the
 first viewers); its times are kept as the "server cold" note. Medians over
 ``BENCH_BROWSER_RUNS`` runs (5; 2 with ``--quick``). Then a board member makes the board
@@ -96,30 +100,45 @@ def _button(name: str) -> Callable[[Any], None]:
 
 @dataclass(frozen=True)
 class Target:
-    """A page to open: its label, address (path and query, the role added) and the
-    condition for usable."""
+    """A page to open: its label, address (path and query, the role added), the
+    condition for usable, and the page's heading (its ``st.title``)."""
 
     label: str
     path: str
     roles: tuple[str, ...]
     ready: Callable[[Any], None] = field(compare=False)
+    title: str = ""
+
+    @property
+    def page(self) -> str:
+        """The page's name (:data:`geo.roles.PAGES`)."""
+        return self.path.strip("/").split("?")[0] or "map"
+
+    @property
+    def menu(self) -> str:
+        """The page's entry in the app's menu."""
+        from geo.roles import PAGES
+
+        return next(p.title for p in PAGES if p.name == self.page)
 
 
 ALL = ("partner", "board", "analyst")
 #: what "usable" means on each page (its main content, not what is below the fold)
 READY: tuple[Target, ...] = (
-    Target("Map (wards)", "/", ALL, _map_drawn(WARDS)),
-    Target("Map (250 m hexagons)", "/?unit=hex", ALL, _map_drawn(1)),
+    Target("Map (wards)", "/", ALL, _map_drawn(WARDS), "Map"),
+    Target("Map (250 m hexagons)", "/?unit=hex", ALL, _map_drawn(1), "Map"),
     Target("Hot spots", "/hotspots", ALL,
-           _all(_map_drawn(1), _present("stDataFrame"))),
-    Target("Place profile", "/profile", ALL, _chart_or_withheld),
-    Target("Interventions", "/interventions", ALL, _table_or_note),
-    Target("Contexts", "/contexts", ALL, _table_or_note),
-    Target("Next meeting", "/meeting", ALL, _heading("4. Interventions that ended")),
-    Target("Networks", "/networks", ALL, _heading("Corridors")),
-    Target("Upload", "/upload", ("analyst",), _present("stFileUploader")),
-    Target("Board pack", "/board_pack", ("board", "analyst"), _button("Make the board pack")),
-    Target("Admin", "/admin", ("admin",), _present("stDataFrame")),
+           _all(_map_drawn(1), _present("stDataFrame")), "Hot spots"),
+    Target("Place profile", "/profile", ALL, _chart_or_withheld, "Place profile"),
+    Target("Interventions", "/interventions", ALL, _table_or_note, "Interventions"),
+    Target("Contexts", "/contexts", ALL, _table_or_note, "Contexts of concern"),
+    Target("Next meeting", "/meeting", ALL, _heading("4. Interventions that ended"),
+           "Next meeting"),
+    Target("Networks", "/networks", ALL, _heading("Corridors"), "Networks of places"),
+    Target("Upload", "/upload", ("analyst",), _present("stFileUploader"), "Upload an extract"),
+    Target("Board pack", "/board_pack", ("board", "analyst"), _button("Make the board pack"),
+           "Board pack"),
+    Target("Admin", "/admin", ("admin",), _present("stDataFrame"), "Admin"),
 )
 
 
@@ -197,11 +216,59 @@ def visit(page: Any, counter: Counter, url: str, ready: Callable[[Any], None]) -
                  counter.deflated if counter.compressed else counter.ws)
 
 
-def three_visits(browser: Any, url: str, ready: Callable[[Any], None]
-                 ) -> tuple[Visit, Visit, Visit]:
+#: the script of the page is over (Streamlit's own mark on the app)
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+#: where a return through the menu comes from: a page everyone may open (another one for
+#: itself), its menu entry and heading
+AWAY = ("Contexts", "Contexts of concern")
+AWAY_FROM_AWAY = ("Next meeting", "Next meeting")
+
+
+def _from_menu(page: Any, entry: str, title: str) -> None:
+    """Open the page ``entry`` from the app's menu and wait for its heading ``title``."""
+    page.locator("[data-testid='stSidebarNav'] a", has_text=entry).first.click(timeout=TIMEOUT)
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=TIMEOUT)
+
+
+def menu_visit(page: Any, counter: Counter, target: Target) -> Visit:
+    """Another page opened from the menu, then ``target``'s: the time from the click to
+    the new run's end with the page's main content there (the old page's elements stay on
+    screen until the run ends)."""
+    away = AWAY_FROM_AWAY if target.title == AWAY[1] else AWAY
+    _from_menu(page, *away)
+    page.locator(IDLE).wait_for(state="attached", timeout=TIMEOUT)
+    counter.reset()
+    t = time.perf_counter()
+    try:
+        _from_menu(page, target.menu, target.title)
+        page.locator(IDLE).wait_for(state="attached", timeout=TIMEOUT)
+        target.ready(page)
+    except Exception as e:
+        raise RuntimeError(f"{target.label} from the menu: not usable in "
+                           f"{TIMEOUT / 1000:.0f} s ({e})") from None
+    took = time.perf_counter() - t
+    if page.locator("[data-testid='stException']").count():
+        raise RuntimeError(f"{target.label} from the menu: the page shows an exception")
+    return Visit(took, counter.http, counter.ws,
+                 counter.deflated if counter.compressed else counter.ws)
+
+
+Visits = tuple[Visit, Visit, Visit, Visit | None]
+
+
+def _menu(v: Visits) -> Visit:
+    """The return through the menu of a dashboard page's visits."""
+    assert v[3] is not None, "a dashboard page's visits end with a return through the menu"
+    return v[3]
+
+
+def visits(browser: Any, url: str, target: Target | None) -> Visits:
     """The page opened three times in one tab of a new browser context: a first visit
     (nothing cached), a second and a third (the HTTP cache warm, and whatever V8 cached
-    of the scripts' compiled code by then: the bench does not check what it did)."""
+    of the scripts' compiled code by then: the bench does not check what it did); then,
+    for a page of the dashboard (``target``), a return to it through the app's menu
+    (:func:`menu_visit`)."""
+    ready = target.ready if target else _button("A button")
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = ctx.new_page()
@@ -209,7 +276,8 @@ def three_visits(browser: Any, url: str, ready: Callable[[Any], None]
         first = visit(page, counter, url, ready)
         second = visit(page, counter, url, ready)
         third = visit(page, counter, url, ready)
-        return first, second, third
+        menu = menu_visit(page, counter, target) if target else None
+        return first, second, third, menu
     finally:
         ctx.close()
 
@@ -263,8 +331,7 @@ def _chosen(quick: bool) -> list[tuple[Target, str]]:
     roles = [r for r in os.environ.get("BENCH_BROWSER_ROLES", "").split(",") if r]
     out = []
     for t in READY:
-        key = t.path.strip("/").split("?")[0] or "map"
-        if pages and key not in pages:
+        if pages and t.page not in pages:
             continue
         out += [(t, r) for r in t.roles if not roles or r in roles]
     return out
@@ -296,22 +363,21 @@ def measure(base: str, quick: bool, other: str | None = None, floor: str | None 
             for t, role in chosen:  # the untimed pass: the server's caches filled
                 sep = "&" if "?" in t.path else "?"
                 for url in servers:
-                    took = three_visits(browser, f"{url}{t.path}{sep}role={role}",
-                                        t.ready)[0].seconds
+                    took = visits(browser, f"{url}{t.path}{sep}role={role}", t)[0].seconds
                     cold.setdefault((t.label, role), took)
             if floor:
-                three_visits(browser, floor, _button("A button"))
-            seen: dict[tuple[str, str], list[tuple[Visit, Visit, Visit]]] = {}
-            then: dict[tuple[str, str], list[tuple[Visit, Visit, Visit]]] = {}
-            bare: list[tuple[Visit, Visit, Visit]] = []
+                visits(browser, floor, None)
+            seen: dict[tuple[str, str], list[Visits]] = {}
+            then: dict[tuple[str, str], list[Visits]] = {}
+            bare: list[Visits] = []
             for _ in range(runs):  # runs interleaved: a noisy minute spreads over pages
                 for t, role in chosen:
                     sep = "&" if "?" in t.path else "?"
                     for url, into in zip(servers, (seen, then), strict=False):
-                        into.setdefault((t.label, role), []).append(three_visits(
-                            browser, f"{url}{t.path}{sep}role={role}", t.ready))
+                        into.setdefault((t.label, role), []).append(visits(
+                            browser, f"{url}{t.path}{sep}role={role}", t))
                 if floor:
-                    bare.append(three_visits(browser, floor, _button("A button")))
+                    bare.append(visits(browser, floor, None))
             pack: list[float] = []
             pack_then: list[float] = []
             if any(t.label == "Board pack" for t, _ in chosen):
@@ -321,7 +387,9 @@ def measure(base: str, quick: bool, other: str | None = None, floor: str | None 
                         pack_then.append(board_pack_made(browser, other))
         finally:
             browser.close()
-    floors = [statistics.median(v[n].seconds for v in bare) for n in range(3)] if bare else []
+    floors = ([statistics.median(v[0].seconds for v in bare),
+               statistics.median(v[1].seconds for v in bare),
+               statistics.median(v[2].seconds for v in bare)] if bare else [])
     if floors:
         figures += [Figure(f"browser: the floor (a bare page), {n} visit", floors[i], "s", "",
                            None, len(bare), "a heading, a sentence and a button served by the "
@@ -341,7 +409,7 @@ def measure(base: str, quick: bool, other: str | None = None, floor: str | None 
         name = f"browser: {label} as {role}"
         old = then.get((label, role))
 
-        def base_of(pick: Callable[[tuple[Visit, Visit, Visit]], float], old: Any = old
+        def base_of(pick: Callable[[Visits], float], old: Any = old
                     ) -> float | None:
             return statistics.median(pick(v) for v in old) if old else None
 
@@ -360,6 +428,13 @@ def measure(base: str, quick: bool, other: str | None = None, floor: str | None 
                    len(vs), "the same tab a third time" + (
                        "; baseline: the other checkout" if old
                        else "; baseline: the floor's third visit" if floors else "")),
+            Figure(f"{name}, back through the menu", statistics.median(
+                       _menu(v).seconds for v in vs), "s", "< 0.7 s",
+                   base_of(lambda v: _menu(v).seconds) or f2, len(vs),
+                   "another page opened from the menu, then this one (the scripts already "
+                   "running): to the run's end with the main content there; websocket "
+                   f"{statistics.median(_menu(v).ws for v in vs) / 2**20:.2f} MB; baseline: "
+                   + ("the other checkout" if old else "the second visit (a reload)")),
             Figure(f"{name}, bytes, first visit", b1 / 2**20, "MB", "",
                    (base_of(lambda v: v[0].bytes) or 0) / 2**20 or None, len(vs),
                    f"websocket {ws1 / 2**20:.2f} MB ({wire1 / 2**20:.2f} MB on the wire), "

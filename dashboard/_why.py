@@ -11,18 +11,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _state
+from dashboard import _charts, _data, _state
 from geo.filters import Filters
 from geo.render.plain import md
 from geo.render.words import month_text
 from geo.services import actions, detail, why
-
-RISK_COLOURS = {"4 times or more": "#b30000", "2 to 4 times": "#e34a33",
-                "1.2 to 2 times": "#fdbb84", "about average or below": "#f0f0f0"}
 
 
 def _when(value: Any, exact: bool) -> str:
@@ -35,19 +31,7 @@ def _when(value: Any, exact: bool) -> str:
 def _risk_map(t: why.Terrain) -> None:
     if t.risk_map.empty:
         return
-    m = t.risk_map.assign(where="area")
-    here = pd.DataFrame({"x": [0.0], "y": [0.0], "where": ["this place"]})
-    cells = alt.Chart(m).mark_square(size=22).encode(
-        x=alt.X("x:Q", title="metres east of the place", scale=alt.Scale(domain=[-1500, 1500])),
-        y=alt.Y("y:Q", title="metres north", scale=alt.Scale(domain=[-1500, 1500])),
-        color=alt.Color("risk:N", title="harm as likely as elsewhere, times",
-                        scale=alt.Scale(domain=list(RISK_COLOURS),
-                                        range=list(RISK_COLOURS.values()))),
-        tooltip=[alt.Tooltip("risk:N", title="relative risk")])
-    dot = alt.Chart(here).mark_point(shape="cross", size=160, color="black", filled=True
-                                     ).encode(x="x:Q", y="y:Q",
-                                              tooltip=[alt.Tooltip("where:N", title="")])
-    st.altair_chart(alt.layer(cells, dot).properties(height=320), width="stretch")
+    _charts.show("risk_terrain", t.risk_map)
     st.caption("The combined risk of the features found to matter, within 1.5 km of the "
                "place (cross): each cell's relative risk is the product of its factors'. "
                "It is computed from the features alone, not from counts.")
@@ -72,11 +56,11 @@ def _hot_spot_status(v: Any, place_id: str, filters: Filters, view: Any) -> str:
     return said + "."
 
 
-def show(place_id: str, filters: Filters, here: pd.DataFrame, assessments: pd.DataFrame
-         ) -> None:
-    """The section for one place (``here``: its interventions from the register;
-    ``assessments``: its location assessments)."""
-    v = _data.version()
+def show(v: _data.Key, place_id: str, filters: Filters, here: pd.DataFrame,
+         assessments: pd.DataFrame) -> None:
+    """The section for one place (``v``: the page's data version, :func:`_data.version`;
+    ``here``: its interventions from the register; ``assessments``: its location
+    assessments)."""
     view = _state.view()
     role = _state.current_role() or "partner"
     st.subheader("Why here, and for how long")

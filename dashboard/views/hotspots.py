@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _maps, _state
+from dashboard import _charts, _data, _maps, _state
 from geo.filters import Filters
 from geo.render import text as published
 from geo.render.maps.legend import HOTSPOT_SENTENCE
@@ -183,10 +182,7 @@ if not emerging.empty:
     st.subheader("Emerging patterns")
     kinds = (emerging["category"].astype(str).str.capitalize().value_counts()
              .rename_axis("pattern").reset_index(name="areas"))
-    st.altair_chart(alt.Chart(kinds).mark_bar().encode(
-        y=alt.Y("pattern:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("areas:Q", title="areas", axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=["pattern", "areas"]), width="stretch")
+    _charts.show("patterns", kinds)
 
 st.subheader("Complex-strategy flags")
 st.caption(f"Places where at least {MIN_PEOPLE} distinct young people were linked within "

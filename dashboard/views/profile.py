@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import _data, _outputs, _state, _why
+from dashboard import _charts, _data, _outputs, _state, _why
 from geo.render import documents
 from geo.render import text as published
 from geo.render.plain import md
@@ -106,24 +105,13 @@ if breakdown:
     # period's length or the reader's time zone
     ticks = axis_labels(trend["month"], step)
     trend = trend.assign(label=ticks)
-    line = alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("label:O", title=None, sort=ticks, scale=alt.Scale(domain=ticks),
-                axis=alt.Axis(labelAngle=0 if len(ticks) <= 12 else -45)),
-        y=alt.Y("n:Q", title=f"incidents per {step}",
-                axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(domainMin=0)),
-        tooltip=[alt.Tooltip("label:N", title=step),
-                 alt.Tooltip("incidents:N", title="incidents")])
-    layers = [line]
+    starts = None
     if not here.empty:
         starts = pd.DataFrame({"label": axis_labels(here["start_month"], step),
                                "month": [month_text(m) for m in here["start_month"]],
                                "what": here["type_label"]})
         starts = starts[starts["label"].isin(ticks)]  # the interventions begun in the period
-        if not starts.empty:
-            layers.append(alt.Chart(starts).mark_rule(color="#d95f02", strokeDash=[4, 3])
-                          .encode(x=alt.X("label:O", sort=ticks),
-                                  tooltip=["what", alt.Tooltip("month:N", title="from")]))
-    st.altair_chart(alt.layer(*layers), width="stretch")
+    _charts.show("trend", trend, ticks, step, starts)
     parts.append(documents.Part("Trend", table=documents.counts_table(
         trend, step.capitalize(), ticks)))
     if not view.exact:
@@ -143,11 +131,7 @@ if breakdown:
         if mix.empty:
             st.write("Too few incidents to show.")
         else:
-            st.altair_chart(alt.Chart(mix).mark_bar().encode(
-                y=alt.Y("harm_type:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-                x=alt.X("n:Q", title="incidents", axis=alt.Axis(format="d", tickMinStep=1)),
-                tooltip=[alt.Tooltip("harm_type:N", title="harm"),
-                         alt.Tooltip("incidents:N", title="incidents")]), width="stretch")
+            _charts.show("harm_mix", mix)
     with right:
         st.subheader("Day and time")
         grid = shown["times"]
@@ -163,30 +147,13 @@ if breakdown:
             small = published.small_class(view) if not view.exact else ""
             grid = grid.assign(cell=[small if pd.isna(n) else "None" if n == 0 and view.exact
                                      else "Count" for n in grid["n"]])
-            days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            base = alt.Chart(grid).encode(
-                x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=days, title=None))
-            kinds = base.transform_filter("datum.cell != 'Count'").mark_rect(
-                stroke="#dddddd", strokeWidth=0.5).encode(
-                fill=alt.Fill("cell:N", title=None, scale=alt.Scale(
-                    domain=[small] if small else ["None"],
-                    range=["#bdbdbd"] if small else ["#ffffff"])),
-                tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
-            counts = base.transform_filter("datum.cell == 'Count'").mark_rect().encode(
-                color=alt.Color("n:Q", title="incidents", scale=alt.Scale(scheme="orangered"),
-                                legend=alt.Legend(format="d", tickMinStep=1)),
-                tooltip=["day", "hour", alt.Tooltip("incidents:N", title="incidents")])
-            # the colour scale only when some cell has a published count: over no values
-            # its colour bar read "NaN"
-            shown_cells = [kinds, counts] if (grid["cell"] == "Count").any() else [kinds]
-            st.altair_chart(alt.layer(*shown_cells).resolve_scale(color="independent"),
-                            width="stretch")
+            _charts.show("day_and_time", grid, small)
             if not view.exact:
                 st.caption(f"Grey: {view.label} incidents, none included (not published).")
 
 if kind == "place":
     # why here, and for how long; the location assessments (issue #35)
-    _why.show(unit_id, filters, here, info["assessments"])
+    _why.show(v, unit_id, filters, here, info["assessments"])
     a = info["assessments"]
     if a.empty:
         parts.append(documents.Part("Location assessments", ("No location assessment recorded.",)))

@@ -104,3 +104,18 @@ def test_a_rerun_with_the_same_values_sends_the_kept_spec(settings, monkeypatch)
     other = run("analyst", "profile", {"profile": ("place", _place_id(settings, "STN-BHM"))})
     assert made, "another place's charts are made for it"
     assert [c.proto.spec for c in other.get("vega_lite_chart")] != specs
+
+
+def test_a_chart_is_kept_under_its_values_alone() -> None:
+    from dashboard._charts import digest
+
+    frame = CASES["trend"][0]
+    same = pd.DataFrame({c: list(frame[c]) for c in frame})  # built apart, equal values
+    assert digest((frame, ["a"], "month")) == digest((same, ["a"], "month"))
+    changed = frame.copy()
+    changed.loc[2, "incidents"] = "8"
+    assert digest((frame, ["a"], "month")) != digest((changed, ["a"], "month"))
+    assert digest((frame, ["a"], "month")) != digest((frame, ["a"], "quarter"))
+    assert digest((frame, ["a", "b"])) != digest((frame, ["a"], "b"))
+    with pytest.raises(TypeError):
+        digest((frame["n"].to_numpy(),))

@@ -175,11 +175,14 @@ def agenda(a: Any, view: View, categories: dict[str, str], people: list[str],
 def grid_table(grid: pd.DataFrame) -> pd.DataFrame:
     """The day x hour grid (``day``, ``hour``, ``incidents`` as text) as a table: a row per
     day, a column per hour ("00" to "23")."""
-    wide = grid.pivot_table(index="day", columns="hour", values="incidents",
-                            aggfunc="first")
-    wide = wide.reindex(index=[d for d in DAYS if d in wide.index])
-    wide.columns = [f"{int(h):02d}" for h in wide.columns]
-    return wide.fillna("").reset_index().rename(columns={"day": "Day"})
+    cells: dict[tuple[str, int], Any] = {}  # the first text given for a day and hour
+    for day, hour, said in zip(grid["day"], grid["hour"], grid["incidents"], strict=True):
+        if pd.notna(said):
+            cells.setdefault((str(day), int(hour)), said)
+    hours = sorted({h for _, h in cells})
+    days = [d for d in DAYS if any((d, h) in cells for h in hours)]
+    return pd.DataFrame({"Day": days} | {f"{h:02d}": [cells.get((d, h), "") for d in days]
+                                         for h in hours})
 
 
 def counts_table(frame: pd.DataFrame, first: str, values: list[str]) -> pd.DataFrame:

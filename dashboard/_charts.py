@@ -18,6 +18,11 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+# Altair's theme and data transformer are settings of the process: st.altair_chart and
+# st.bar_chart switch them under this lock while converting, so a chart made here does too
+# (an upgrade of Streamlit that renames it fails at import, not by mixing two charts' data)
+from streamlit.elements.vega_charts import _altair_globals_lock
+
 from dashboard import _data
 from geo.render import charts
 
@@ -31,7 +36,8 @@ KINDS: dict[str, Callable[..., alt.TopLevelMixin]] = {
 def _spec(kind: str, digest: str, _values: tuple[Any, ...]) -> dict[str, Any]:
     """The spec of the chart ``kind`` of ``_values`` (kept by ``kind`` and ``digest``, the
     values' own digest: Streamlit does not hash an argument named with a leading "_")."""
-    out = charts.spec(KINDS[kind](*_values))
+    with _altair_globals_lock:
+        out = charts.spec(KINDS[kind](*_values))
     out["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(rows)
                        for name, rows in out.get("datasets", {}).items()}
     return out

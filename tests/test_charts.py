@@ -119,3 +119,50 @@ def test_a_chart_is_kept_under_its_values_alone() -> None:
     assert digest((frame, ["a", "b"])) != digest((frame, ["a"], "b"))
     with pytest.raises(TypeError):
         digest((frame["n"].to_numpy(),))
+
+
+def test_a_spec_carries_its_own_data_whatever_altair_is_switched_to() -> None:
+    """Altair's data transformer and theme are the process's: while another thread
+    converts a chart (st.altair_chart switches both), a spec made here still carries its
+    own values and no theme, and the other conversion gets none of them."""
+    import altair as alt
+
+    taken: dict[str, Any] = {}
+
+    def elsewhere(data: Any) -> dict[str, str]:
+        taken["rows"] = data
+        return {"name": "taken"}
+
+    alt.data_transformers.register("test_elsewhere", elsewhere)
+    chart = BUILD["harm mix"](*CASES["harm mix"])
+    with alt.data_transformers.enable("test_elsewhere"), alt.theme.enable("dark"):
+        made = charts.spec(chart)
+    assert not taken and "config" not in made
+    (rows,) = made["datasets"].values()
+    assert [r["harm_type"] for r in rows] == ["County lines", "Missing episode"]
+
+
+def test_a_spec_naming_data_it_does_not_carry_is_refused() -> None:
+    import altair as alt
+
+    with pytest.raises(ValueError, match="does not carry"):
+        charts.spec(alt.Chart(alt.NamedData(name="elsewhere")).mark_bar().encode(x="a:Q"))
+
+
+def test_the_dashboard_makes_a_spec_under_streamlits_altair_lock(monkeypatch) -> None:
+    from streamlit.elements.vega_charts import _altair_globals_lock
+
+    from dashboard import _charts
+
+    held: list[bool] = []
+    spec = charts.spec
+
+    def noted(chart: Any) -> dict[str, Any]:
+        held.append(_altair_globals_lock.locked())
+        return spec(chart)
+
+    monkeypatch.setattr(charts, "spec", noted)
+    values = (pd.DataFrame({"pattern": ["Lock test"], "areas": [7]}),)
+    _charts._spec.clear()
+    _charts._spec("patterns", _charts.digest(values), values)
+    assert held == [True]

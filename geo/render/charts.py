@@ -6,7 +6,7 @@ and validate it; the page has four charts), and ``st.altair_chart`` does both on
 rerun. Here each chart is a plain function of its data (:func:`trend`, :func:`harm_mix`,
 :func:`day_and_time`, :func:`risk_terrain`, :func:`patterns`) and :func:`spec` makes its
 spec once, validated against the Vega-Lite schema, as ``st.altair_chart`` would send it
-(without the Altair theme's default size, which Streamlit leaves out too), so that the
+(without a theme, as Streamlit draws them), so that the
 dashboard can keep the spec per data and send it with ``st.vega_lite_chart``. The values a
 chart draws are those it is given: published counts, from the disclosure gate.
 """
@@ -25,15 +25,36 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec of ``chart``, validated, its data inline as named datasets, and
-    without what the active Altair theme adds to every chart (Streamlit draws charts
-    without it)."""
-    out: dict[str, Any] = chart.to_dict(validate=True)
-    theme = alt.theme.get()
-    added = theme() if theme is not None else {}
-    if "config" in out and out["config"] == added.get("config"):
-        del out["config"]
+    """The Vega-Lite spec of ``chart``, validated, its data inline as named datasets (no
+    limit on rows), drawn without a theme (as Streamlit draws Altair charts).
+
+    Altair's theme and data transformer are settings of the whole process, switched here
+    for the call: a caller with other threads converting charts (Streamlit's
+    ``st.altair_chart`` switches them too) must hold the lock they hold. A data reference
+    without its dataset (the sign of a conversion that raced another) raises ``ValueError``.
+    """
+    with alt.theme.enable("none"), alt.data_transformers.enable("default", max_rows=None):
+        out: dict[str, Any] = chart.to_dict(validate=True)
+    missing = _data_names(out) - set(out.get("datasets", {}))
+    if missing:
+        raise ValueError(f"the chart's spec names datasets it does not carry: {missing}")
     return out
+
+
+def _data_names(part: Any) -> set[str]:
+    """The names of the datasets a spec (or a part of one) draws from."""
+    names: set[str] = set()
+    if isinstance(part, dict):
+        data = part.get("data")
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            names.add(data["name"])
+        for key, value in part.items():
+            if key != "datasets":
+                names |= _data_names(value)
+    elif isinstance(part, list):
+        for value in part:
+            names |= _data_names(value)
+    return names
 
 
 def trend(counts: pd.DataFrame, ticks: list[str], step: str,

@@ -14,6 +14,7 @@ with ``v = _data.version()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
@@ -23,8 +24,11 @@ import streamlit as st
 
 from dashboard import _state
 from geo.filters import Filters
+from geo.render import text as published
 from geo.render.maps import areas
+from geo.render.maps.palette import BIN_LABELS
 from geo.render.text import View
+from geo.render.words import HOT_SPOT_BIN, hot_spot_count, hot_spots
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
 from geo.services.interventions import ImpactParams
 from geo.services.pooling import pooled_rows
@@ -176,3 +180,73 @@ def pooled(v: Key, params: ImpactParams, view: View) -> list[dict[str, Any]]:
 @st.cache_data(ttl=TTL, show_spinner="Linking places...")
 def place_networks(v: Key, filters: Filters, view: View) -> networks.Networks:
     return networks.build(v[1], filters, view.exact, view.k)
+
+
+@dataclass(frozen=True)
+class HotSpotTables:
+    """What the Hot spots page shows of two periods' hot-spot tables (this one, ``now``,
+    and the one before), as ``view`` may see it: the tables (the hot spots, the areas at
+    90 % only, the emerging patterns), the counts and the concentration figures."""
+
+    measure_note: str
+    hot: int  # hot spots (95 %+) now
+    hot_before: int  # and in the period before
+    new: int  # hot now, not before
+    gone: int  # hot before, not now
+    shown: pd.DataFrame  # the hot spots' table as the page shows it
+    withheld: bool  # some of its counts are withheld at this detail
+    nearly: pd.DataFrame  # the areas at 90 % confidence only
+    summary: dict[str, float]  # :func:`concentration`
+    patterns: pd.DataFrame  # emerging patterns: pattern, areas
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def hot_spot_tables(v: Key, unit: Unit, filters: Filters, before: Filters,
+                    counted: tuple[date, date], measure: str, view: View) -> HotSpotTables:
+    """The Hot spots page's tables of the filters' period against ``before`` (the same
+    filters, the period before), both counted over ``counted`` (:func:`hotspots`; raises
+    :class:`~geo.services.detail.TooDetailed` as it does), kept small: a rerun reads
+    these, not two tables of every area with their geometry."""
+    now = hotspots(v, unit, filters, emerging=True, counted=counted, measure=measure,
+                   view=view)
+    then = hotspots(v, unit, before, counted=counted, measure=measure, view=view)
+    was = then.set_index("unit_id")["bin"]
+    table = hot_spots(now).copy()
+    table["before"] = table["unit_id"].map(was).fillna(0).astype(int)
+    table["change"] = [
+        "new since last period" if b < HOT_SPOT_BIN else ("stronger" if n > b else
+                                                          "weaker" if n < b else "unchanged")
+        for n, b in zip(table["bin"], table["before"], strict=True)]
+    table = table.sort_values(["bin", "z"], ascending=False)
+    hot_then = set(hot_spots(then)["unit_id"])
+    gone = now[now["unit_id"].isin(hot_then) & ~now["unit_id"].isin(table["unit_id"])]
+    shown = pd.DataFrame({
+        "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"]
+        .to_numpy(),
+        "Hot spot or hot area around": table["label"].to_numpy(),
+        "Confidence": table["bin"].map(BIN_LABELS),
+        "Trend": table["category"].astype(str).str.capitalize(),
+        "Since the previous period": table["change"]})
+    if "lisa" in table:
+        shown.insert(4, "Local Moran", table["lisa"].to_numpy())
+    if view.exact:
+        shown.insert(2, "z", table["z"].round(2).to_numpy())
+        if (table["measure"] == "rate").any():
+            shown.insert(2, "Rate per 1,000", table["rate"].round(1).to_numpy())
+    nearly = now[now["bin"] == HOT_SPOT_BIN - 1]
+    emerging = now[now["category"].str.contains("hot spot", na=False)
+                   & ~now["category"].str.startswith("no pattern")]
+    note = now["measure_note"].iloc[0] if len(now) else ""
+    return HotSpotTables(
+        measure_note=str(note) if note else "",
+        hot=hot_spot_count(now), hot_before=hot_spot_count(then),
+        new=int((table["change"] == "new since last period").sum()), gone=len(gone),
+        shown=shown,
+        withheld=bool(not view.exact and "withheld" in table and table["withheld"].any()),
+        nearly=pd.DataFrame({
+            "Area": nearly["name"].to_numpy(),
+            "Incidents": published.unit_rows(nearly, view)["incidents"].to_numpy(),
+            "Hot spot or hot area around": nearly["label"].to_numpy()}),
+        summary=concentration(now, then, view),
+        patterns=(emerging["category"].astype(str).str.capitalize().value_counts()
+                  .rename_axis("pattern").reset_index(name="areas")))

@@ -9,16 +9,12 @@ from dashboard import _charts, _data, _maps, _state
 from geo.filters import Filters
 from geo.render import text as published
 from geo.render.maps.legend import HOTSPOT_SENTENCE
-from geo.render.maps.palette import BIN_LABELS
 from geo.render.plain import md
 from geo.render.words import (
-    HOT_SPOT_BIN,
     HOW_WORKED_OUT,
     MIN_PEOPLE,
     WINDOW_DAYS,
     count_phrase,
-    hot_spot_count,
-    hot_spots,
     labels,
     plural,
     unit_label,
@@ -72,9 +68,9 @@ months = pd.date_range(start, end, freq="MS")
 prev_end = (months[0] - pd.DateOffset(months=1)).date()
 prev_start = (months[0] - pd.DateOffset(months=len(months))).date()
 both = (prev_start, end)  # this period and the one before, counted in one scan
+before = Filters(prev_start, prev_end, filters.harms, filters.risks, filters.ages)
 try:  # the detail rule of partners and board members (geo.services.detail)
-    now = _data.hotspots(v, unit, filters, emerging=True, counted=both, measure=measure,
-                         view=view)
+    tables = _data.hot_spot_tables(v, unit, filters, before, both, measure, view)
 except TooDetailed as exc:
     st.info(str(exc))
     st.stop()
@@ -84,47 +80,22 @@ if covers.whole:
 else:
     st.info(md(published.coverage_text(covers))
             + " On the map they are grey with a dashed outline.")
-before = _data.hotspots(v, unit, Filters(prev_start, prev_end, filters.harms, filters.risks,
-                                         filters.ages), counted=both, measure=measure,
-                      view=view)
-if now["measure_note"].iloc[0] if len(now) else "":
-    st.info(str(now["measure_note"].iloc[0]))
-was = before.set_index("unit_id")["bin"]
+if tables.measure_note:
+    st.info(tables.measure_note)
 
 # one definition of a hot spot (95% confidence or more) for the headline, the table and its
 # heading, the map's caption and the board pack (geo.render.words.hot_spots)
-table = hot_spots(now).copy()
-table["before"] = table["unit_id"].map(was).fillna(0).astype(int)
-table["change"] = [
-    "new since last period" if b < HOT_SPOT_BIN else ("stronger" if n > b else
-                                                      "weaker" if n < b else "unchanged")
-    for n, b in zip(table["bin"], table["before"], strict=True)]
-table = table.sort_values(["bin", "z"], ascending=False)
-hot_before = set(hot_spots(before)["unit_id"])
-gone = now[now["unit_id"].isin(hot_before) & ~now["unit_id"].isin(table["unit_id"])]
-n_hot, n_before = hot_spot_count(now), hot_spot_count(before)
-
+n_hot, n_before = tables.hot, tables.hot_before
 c1, c2, c3 = st.columns(3)
 c1.metric("Hot spots (95%+)", n_hot, delta=n_hot - n_before, delta_color="inverse",
           help=f"{n_before:,} in the previous period ({prev_start:%b %Y} to {prev_end:%b %Y})")
-c2.metric("New since the previous period", int((table["change"] == "new since last period").sum()))
-c3.metric("No longer hot", len(gone))
+c2.metric("New since the previous period", tables.new)
+c3.metric("No longer hot", tables.gone)
 st.caption(f"{count_phrase(n_hot, 'area', verb='is')} {plural(n_hot, 'a hot spot', 'hot spots')} "
            f"at 95% confidence or more in this period ({count_phrase(n_before, 'hot spot')} in "
            f"the previous period, {prev_start:%b %Y} to {prev_end:%b %Y}).")
+shown = tables.shown
 
-shown = pd.DataFrame({
-    "Area": table["name"], "Incidents": published.unit_rows(table, view)["incidents"].to_numpy(),
-    "Hot spot or hot area around": table["label"].to_numpy(),
-    "Confidence": table["bin"].map(BIN_LABELS),
-    "Trend": table["category"].astype(str).str.capitalize(),
-    "Since the previous period": table["change"]})
-if "lisa" in table:
-    shown.insert(4, "Local Moran", table["lisa"].to_numpy())
-if view.exact:
-    shown.insert(2, "z", table["z"].round(2).to_numpy())
-    if (table["measure"] == "rate").any():
-        shown.insert(2, "Rate per 1,000", table["rate"].round(1).to_numpy())
 st.subheader("Where they are")
 st.caption("The hot and cold spots of the period over every area (faint), coloured by their "
            "confidence; click one for its figures and a link to its profile.")
@@ -140,22 +111,18 @@ _maps.show(drawn, f"hotspots_map_{unit}", height=520)
 
 st.subheader(f"{count_phrase(n_hot, 'hot spot')} in the period")
 st.dataframe(shown, hide_index=True, width="stretch")
-if not view.exact and "withheld" in table and table["withheld"].any():
+if tables.withheld:
     st.caption(not_offered(view))
-nearly = now[now["bin"] == HOT_SPOT_BIN - 1]
+nearly = tables.nearly
 if not nearly.empty:
     with st.expander(f"{count_phrase(len(nearly), 'more area')} at 90% confidence only "
                      "(not counted as hot spots)"):
-        st.dataframe(pd.DataFrame({
-            "Area": nearly["name"].to_numpy(),
-            "Incidents": published.unit_rows(nearly, view)["incidents"].to_numpy(),
-            "Hot spot or hot area around": nearly["label"].to_numpy()}),
-            hide_index=True, width="stretch")
+        st.dataframe(nearly, hide_index=True, width="stretch")
 _state.download("Download the table (CSV)", lambda: shown, what=f"hotspots-{unit}.csv",
                 file_name=f"hotspots-{unit}.csv", mime="text/csv", key="hs_csv")
 
 st.subheader("How concentrated, how stable")
-summary = _data.concentration(now, before, view)
+summary = tables.summary
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Share of harm in the densest 5% of the area", _pct(summary["top_share"]))
 k2.metric("Last period's hot spots still hot", _pct(summary["share_still_hot"]))
@@ -176,13 +143,9 @@ with st.expander(HOW_WORKED_OUT):
                f"{_num(summary['rri'])}: above 1, harm grew faster in last period's hot spots "
                "than elsewhere.")
 
-emerging = now[now["category"].str.contains("hot spot", na=False)
-               & ~now["category"].str.startswith("no pattern")]
-if not emerging.empty:
+if not tables.patterns.empty:
     st.subheader("Emerging patterns")
-    kinds = (emerging["category"].astype(str).str.capitalize().value_counts()
-             .rename_axis("pattern").reset_index(name="areas"))
-    _charts.show("patterns", kinds)
+    _charts.show("patterns", tables.patterns)
 
 st.subheader("Complex-strategy flags")
 st.caption(f"Places where at least {MIN_PEOPLE} distinct young people were linked within "

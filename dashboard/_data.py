@@ -28,7 +28,7 @@ from geo.render import text as published
 from geo.render.maps import areas
 from geo.render.maps.palette import BIN_LABELS
 from geo.render.text import View
-from geo.render.words import HOT_SPOT_BIN, hot_spot_count, hot_spots
+from geo.render.words import HOT_SPOT_BIN, axis_labels, hot_spot_count, hot_spots
 from geo.services import analysis, contexts, detail, meeting, networks, pages, why
 from geo.services.interventions import ImpactParams
 from geo.services.pooling import pooled_rows
@@ -250,3 +250,60 @@ def hot_spot_tables(v: Key, unit: Unit, filters: Filters, before: Filters,
         summary=concentration(now, then, view),
         patterns=(emerging["category"].astype(str).str.capitalize().value_counts()
                   .rename_axis("pattern").reset_index(name="areas")))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def terrain_at(v: Key, place_id: str, model: Filters, view: View) -> why.Terrain:
+    """The risk terrain around one place as ``view`` may see it (:func:`why.terrain` of the
+    cached :func:`terrain_model` fitted with ``model``, :func:`why.model_filters`' filters
+    for the view): kept, so that a rerun reads the place's answer, not a copy of the model
+    and its cells."""
+    return why.terrain(terrain_model(v, model), view, place_geom(v, place_id))
+
+
+@dataclass(frozen=True)
+class ProfileCounts:
+    """What the Place profile shows of one place's or ward's counts as ``view`` may see
+    them (:func:`profile_counts`)."""
+
+    shown: dict[str, Any]  # :func:`geo.render.text.profile`: total, trend, mix, times
+    total_text: str  # the total as published, withheld where its whole is too small
+    breakdown: bool  # the trend, mix and times may be shown (geo.services.detail)
+    trend: pd.DataFrame | None  # :func:`geo.render.text.profile_trend`, a label a row
+    step: str  # "month" or "quarter"
+    ticks: list[str]  # the trend's axis labels, one a month (or quarter)
+    timed: bool  # some incident has a time of day
+    rest: pd.DataFrame  # a place's assessments, or a ward's places
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def profile_counts(v: Key, kind: Kind, unit_id: str, filters: Filters, view: View
+                   ) -> ProfileCounts:
+    """The profile's published counts of one place or ward (from the cached
+    :func:`profile_data` of the filters and, for an aggregate view, of the coarser filters
+    whose wholes decide whether a breakdown is shown), kept: a rerun reads these rather
+    than copying the counts and publishing them again."""
+    info = profile_data(v, kind, unit_id, filters)
+    monthly = info["monthly"]
+    months = pd.date_range(filters.start, filters.end, freq="MS")
+    shown = published.profile(monthly, info["times"], months, view,
+                              dict(vocabularies(v)["harm_type"]))
+    # the coarser counts (the same period with fewer filters): a breakdown only of a large
+    # enough whole, for partners and board members (geo.services.detail)
+    wholes = [] if view.exact else [
+        published.total(profile_data(v, kind, unit_id, c)["monthly"], view).value
+        for c in detail.coarser(filters)]
+    total_text = published.text(published.withhold_one(shown["total"],
+                                                       detail.whole_too_small(wholes, view)))
+    breakdown = detail.breakdown_shown(shown["total"].value, wholes, view)
+    trend, step, ticks = None, "month", []
+    if breakdown:
+        trend, step, _fmt = published.profile_trend(monthly, months, view)
+        # the axis names each month (or quarter) itself: one label each, whatever the
+        # period's length or the reader's time zone
+        ticks = axis_labels(trend["month"], step)
+        trend = trend.assign(label=ticks)
+    rest = info.get("assessments", info.get("places", pd.DataFrame()))
+    return ProfileCounts(shown=shown, total_text=total_text, breakdown=breakdown, trend=trend,
+                         step=step, ticks=list(ticks), timed=bool(info["times"]["n"].sum() > 0),
+                         rest=rest)

@@ -37,7 +37,10 @@ def _risk_map(t: why.Terrain) -> None:
                "It is computed from the features alone, not from counts.")
 
 
+@st.cache_data(ttl=_data.TTL, max_entries=_data.ENTRIES, show_spinner=False)
 def _hot_spot_status(v: Any, place_id: str, filters: Filters, view: Any) -> str:
+    """The place's hot spot status in words (kept: the hot spots of every place are a
+    table a rerun need not copy to read one row)."""
     try:
         hs = _data.hotspots(v, "place", filters, emerging=True, view=view)
     except detail.TooDetailed as exc:
@@ -73,9 +76,7 @@ def show(v: _data.Key, place_id: str, filters: Filters, here: pd.DataFrame,
         + ("" if view.exact else " Only relative risks and ratios are shown, for the "
            "period as a whole (no other filter), each resting on at least "
            f"{4 * view.k} incidents."))
-    geom = _data.place_geom(v, place_id)
-    fitted = _data.terrain_model(v, why.model_filters(filters, view))
-    t = why.terrain(fitted, view, geom)
+    t = _data.terrain_at(v, place_id, why.model_filters(filters, view), view)
     left, right = st.columns(2)
     with left:
         st.markdown("**What is near it (risk terrain)**")
@@ -222,6 +223,7 @@ def _assessments(v: Any, place_id: str, a: pd.DataFrame, view: Any, role: str) -
                 st.error(md(exc))
             else:
                 _data.profile_data.clear()
+                _data.profile_counts.clear()  # it keeps the place's assessments too
                 _data.assessment_actions.clear()
                 st.session_state["assessment_recorded"] = True
                 st.rerun()  # the table above shows it

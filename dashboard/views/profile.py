@@ -9,7 +9,6 @@ from dashboard import _charts, _data, _outputs, _state, _why
 from geo.render import documents
 from geo.render import text as published
 from geo.render.plain import md
-from geo.render.text import text
 from geo.render.words import (
     HOW_WORKED_OUT,
     PUBLISHED_COUNTS,
@@ -67,8 +66,7 @@ try:  # the detail rule of partners and board members (geo.services.detail)
 except detail.TooDetailed as exc:
     st.info(str(exc))
     st.stop()
-info = _data.profile_data(v, kind, unit_id, filters)
-monthly = info["monthly"]
+counts = _data.profile_counts(v, kind, unit_id, filters, view)
 reg = _data.register(v)
 here = pd.DataFrame()
 if kind == "place":
@@ -78,18 +76,8 @@ if kind == "place":
                + (" · synthetic demo place" if row["synthetic"] else ""))
     here = reg[reg["place_id"].astype(str) == unit_id]
 
-months = pd.date_range(filters.start, filters.end, freq="MS")
-shown = published.profile(monthly, info["times"], months, view,
-                          dict(_data.vocabularies(v)["harm_type"]))
-# the coarser counts (the same period with fewer filters): a breakdown only of a large
-# enough whole, for partners and board members (geo.services.detail)
-wholes = [] if view.exact else [
-    published.total(_data.profile_data(v, kind, unit_id, c)["monthly"], view).value
-    for c in detail.coarser(filters)]
-total_text = text(published.withhold_one(shown["total"],
-                                         detail.whole_too_small(wholes, view)))
+shown, total_text, breakdown = counts.shown, counts.total_text, counts.breakdown
 st.metric("Incidents in the period", total_text)
-breakdown = detail.breakdown_shown(shown["total"].value, wholes, view)
 # the page's document (its PDF and CSV): the same published values, part by part
 title = names[(kind, unit_id)].rsplit(" (", 1)[0]
 parts = [documents.Part("Incidents in the period", (total_text,))]
@@ -100,11 +88,8 @@ if not breakdown:
 
 if breakdown:
     st.subheader("Trend")
-    trend, step, _fmt = published.profile_trend(monthly, months, view)
-    # the axis names each month (or quarter) itself: one label each, whatever the
-    # period's length or the reader's time zone
-    ticks = axis_labels(trend["month"], step)
-    trend = trend.assign(label=ticks)
+    trend, step, ticks = counts.trend, counts.step, counts.ticks
+    assert trend is not None  # made whenever a breakdown is shown
     starts = None
     if not here.empty:
         starts = pd.DataFrame({"label": axis_labels(here["start_month"], step),
@@ -135,7 +120,7 @@ if breakdown:
     with right:
         st.subheader("Day and time")
         grid = shown["times"]
-        if view.exact and info["times"]["n"].sum() == 0:
+        if view.exact and not counts.timed:
             st.write("No incidents with a time of day.")
             parts.append(documents.Part("Day and time", ("No incidents with a time of day.",)))
         else:
@@ -153,8 +138,8 @@ if breakdown:
 
 if kind == "place":
     # why here, and for how long; the location assessments (issue #35)
-    _why.show(v, unit_id, filters, here, info["assessments"])
-    a = info["assessments"]
+    _why.show(v, unit_id, filters, here, counts.rest)
+    a = counts.rest
     if a.empty:
         parts.append(documents.Part("Location assessments", ("No location assessment recorded.",)))
     else:
@@ -196,7 +181,7 @@ if kind == "place":
                                     items=tuple(items)))
 else:
     st.subheader("Places of concern in this ward")
-    p = info["places"]
+    p = counts.rest
     if p.empty:
         st.write("No place of concern is recorded in this ward.")
         parts.append(documents.Part("Places of concern in this ward",

@@ -510,9 +510,9 @@ def measure(people: int, seconds: float, workers: int, rows: int, use_replica: b
         "errors": len(tally.errors), "error_samples": tally.errors[:10],
         "sessions_lost": len(tally.lost),
         "server_tracebacks": len(tracebacks), "server_traceback_samples": tracebacks[:5],
-        "slowest": sorted(([s, round(r.seconds, 2), round(r.started - t0, 1), r.worker]
-                           for s, rs in tally.runs.items() for r in rs),
-                          key=lambda x: -float(x[1]))[:12],
+        "slowest": [[s, round(r.seconds, 2), round(r.started - t0, 1), r.worker]
+                    for s, r in sorted(((s, r) for s, rs in tally.runs.items() for r in rs),
+                                       key=lambda sr: -sr[1].seconds)[:12]],
         "reruns_by_worker": {w: sum(r.worker == w for rs in tally.runs.values() for r in rs)
                              for w in sorted({r.worker for rs in tally.runs.values()
                                               for r in rs})},
@@ -579,18 +579,24 @@ def figures(r: dict[str, Any]) -> list[Figure]:
 
 def run(quick: bool = False) -> list[Figure]:
     """``python -m bench --only load``: 1 worker, then 2 (the default for 2 cores), then 2
-    reading a replica stopped half-way (``BENCH_LOAD_FAULT=0``: not that one)."""
+    reading a replica stopped half-way (``BENCH_LOAD_FAULT=0``: not that one), each with
+    ``BENCH_LOAD_PEOPLE`` (25); then 100 people on 2 workers (issue #34's crowd,
+    ``BENCH_LOAD_CROWD``: another number, or 0 to leave it out; left out with ``--quick``)."""
     people = int(os.environ.get("BENCH_LOAD_PEOPLE", "10" if quick else "25"))
     seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "40" if quick else "100"))
     rows = int(os.environ.get("BENCH_LOAD_ROWS", "200000" if quick else "1000000"))
     workers = [int(w) for w in os.environ.get("BENCH_LOAD_WORKERS", "1,2").split(",")]
-    plan: list[tuple[int, bool, float | None]] = [(w, False, None) for w in workers]
+    crowd = int(os.environ.get("BENCH_LOAD_CROWD", "0" if quick else "100"))
+    plan: list[tuple[int, int, bool, float | None]] = [(people, w, False, None)
+                                                       for w in workers]
     if os.environ.get("BENCH_LOAD_FAULT", "1") != "0":
-        plan.append((2, True, seconds / 2))
+        plan.append((people, 2, True, seconds / 2))
+    if crowd:
+        plan.append((crowd, 2, False, None))
     _stop_on_sigterm()
     out = []
-    for w, use_replica, kill_after in plan:
-        r = measure(people, seconds, w, rows, use_replica, kill_after)
+    for n, w, use_replica, kill_after in plan:
+        r = measure(n, seconds, w, rows, use_replica, kill_after)
         print(json.dumps(r, indent=1, default=str), flush=True)
         out += figures(r)
     return out

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from geo.filters import Filters
-from geo.services import actions, why
+from geo.services import actions, pages, why
 from geo.stats.disclosure import View
 from geo.store import db, profile
 from geo.store import why as store_why
@@ -108,8 +108,14 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
                        review_date=date(2026, 6, 1),
                        actions=(("Guardianship training for station staff",
                                  "Transport police", date(2026, 4, 1)),))
+    other = ("E09000001",)
+    before, elsewhere = pages.version(ALL), pages.version(other)
     aid = why.record_assessment("tests", "partner", ALL, a, settings=settings)
     try:
+        # every server process's cached profile follows (the data version moves), but not
+        # for a partner of another area, who cannot see it
+        recorded = pages.version(ALL)
+        assert recorded != before and pages.version(other) == elsewhere
         with db.connect("superuser", settings) as conn:
             row = conn.execute(
                 "SELECT rating, guardianship, lighting, users, observations, review_date, "
@@ -137,7 +143,6 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
             aid, "weak", ["young_evening", "commuters"])
         assert list(listed["assessed_on"]) == sorted(listed["assessed_on"], reverse=True)
         # a partner of another area sees neither the assessment nor its actions
-        other = ("E09000001",)
         assert db.read(lambda conn: profile.assessments(conn, str(pid)), other,
                        settings).empty
         assert why.assessment_actions(other, str(pid)).empty
@@ -145,6 +150,7 @@ def test_a_partner_records_a_location_assessment(settings) -> None:
         action_id = int(shown["action_id"].iloc[0])
         assert why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
                                               on=date(2026, 4, 2), settings=settings)
+        assert pages.version(ALL) != recorded  # an action done moves it too
         assert not why.complete_assessment_action("tests", "partner", ALL, pid, action_id,
                                                   settings=settings)
         with pytest.raises(actions.Denied):

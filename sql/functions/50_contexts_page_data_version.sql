@@ -7,8 +7,9 @@
 -- (issue #28, problem 5; docs/security.md, section 10). Planned at each call with its
 -- arguments (EXECUTE ... USING), as the statement was when the page sent it.
 --
--- The data's version stamp: the latest extract (changes whenever a file is loaded) and a
--- digest of the intervention register (changes when an analyst adds, edits or ends one).
+-- The data's version stamp: the latest extract (changes whenever a file is loaded), a
+-- digest of the intervention register (changes when an analyst adds, edits or ends one),
+-- the contexts' history, and the location assessments and their actions.
 CREATE OR REPLACE FUNCTION contexts_page_data_version()
 RETURNS TABLE (
     "?column?" text)
@@ -20,7 +21,13 @@ BEGIN
             SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY i.intervention_id), ''))
             FROM public.intervention i) || '-' || (
             -- every change of a context of concern writes a line of its history
-            SELECT coalesce(max(event_id), 0) FROM public.context_event)
+            SELECT coalesce(max(event_id), 0) FROM public.context_event) || '-' || (
+            -- a location assessment recorded (or removed), an agreed action done: what a
+            -- profile shows of them is cached by every server process under this stamp
+            SELECT count(*) || ':' || coalesce(max(assessment_id), 0)
+            FROM public.location_assessment) || '-' || (
+            SELECT count(*) || ':' || count(done_on) || ':' || coalesce(max(action_id), 0)
+            FROM public.assessment_action)
     $q$;
 END
 $fn$;

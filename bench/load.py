@@ -581,7 +581,8 @@ def run(quick: bool = False) -> list[Figure]:
     """``python -m bench --only load``: 1 worker, then 2 (the default for 2 cores), then 2
     reading a replica stopped half-way (``BENCH_LOAD_FAULT=0``: not that one), each with
     ``BENCH_LOAD_PEOPLE`` (25); then 100 people on 2 workers (issue #34's crowd,
-    ``BENCH_LOAD_CROWD``: another number, or 0 to leave it out; left out with ``--quick``)."""
+    ``BENCH_LOAD_CROWD``: another number, or 0 to leave it out; by default not with
+    ``--quick``)."""
     people = int(os.environ.get("BENCH_LOAD_PEOPLE", "10" if quick else "25"))
     seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "40" if quick else "100"))
     rows = int(os.environ.get("BENCH_LOAD_ROWS", "200000" if quick else "1000000"))
@@ -591,7 +592,7 @@ def run(quick: bool = False) -> list[Figure]:
                                                        for w in workers]
     if os.environ.get("BENCH_LOAD_FAULT", "1") != "0":
         plan.append((people, 2, True, seconds / 2))
-    if crowd:
+    if crowd and (crowd, 2, False, None) not in plan:  # not twice (BENCH_LOAD_PEOPLE=100)
         plan.append((crowd, 2, False, None))
     _stop_on_sigterm()
     out = []

@@ -319,6 +319,23 @@ def test_on_a_phone_the_sidebar_closes_after_navigating(app_url: str, browser: B
     page.context.close()
 
 
+def test_a_result_draws_its_chart_when_its_section_is_opened(app_url: str, browser: Browser,
+                                                            outside: list[str]) -> None:
+    """The Interventions page draws no result's chart until its section is opened (a
+    rerun), then that one."""
+    page = fresh_page(browser, outside, viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/interventions?role=partner")
+    page.get_by_role("heading", name="Results").wait_for(timeout=60_000)
+    settled(page)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    assert charts.count() == 0
+    page.locator("[data-testid='stExpander'] summary").filter(has_text=" at ").first.click()
+    charts.first.wait_for(timeout=60_000)
+    settled(page)
+    assert charts.count() == 1
+    page.context.close()
+
+
 def test_a_board_member_downloads_the_pdf_board_pack(app_url: str, browser: Browser,
                                                      outside: list[str],
                                                      artifacts: Path) -> None:

@@ -16,8 +16,6 @@ from test_dashboard import _place_id, run
 
 from geo.render import charts
 
-pytestmark = pytest.mark.pages
-
 TREND = pd.DataFrame({"label": ["Jan 2025", "Feb 2025", "Mar 2025"], "n": [4.0, None, 7.0],
                       "incidents": ["4", "<5", "7"]})
 STARTS = pd.DataFrame({"label": ["Feb 2025"], "month": ["Feb 2025"], "what": ["Lighting"]})
@@ -79,6 +77,7 @@ def test_a_chart_spec_is_what_st_altair_chart_sent(case: str) -> None:
                 other[col].astype(object).where(other[col].notna(), None).tolist(), (name, col)
 
 
+@pytest.mark.pages  # renders a page: `make test` runs it again reading from a standby
 def test_a_rerun_with_the_same_values_sends_the_kept_spec(settings, monkeypatch) -> None:
     """The profile's charts are made once per data: the second run builds none and sends
     the same specs; a chart of other values is made anew."""

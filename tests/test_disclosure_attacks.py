@@ -593,6 +593,10 @@ def test_every_count_shown_came_from_the_gate(settings, role: str, page: str) ->
         if page == "board_pack":
             at.button[0].click().run()
             seen += _seen_counts(at)
+        if page == "interventions":  # every result's section open: its chart's counts
+            from test_dashboard import open_results
+
+            seen += _seen_counts(open_results(at))
         if page == "profile":  # a ward too (the Castle Vale)
             at.session_state["profile"] = state = ("ward", _ward_code(settings, "Castle Vale"))
             at.run()

@@ -107,7 +107,7 @@ class Target:
     path: str
     roles: tuple[str, ...]
     ready: Callable[[Any], None] = field(compare=False)
-    title: str = ""
+    title: str
 
     @property
     def page(self) -> str:
@@ -119,7 +119,10 @@ class Target:
         """The page's entry in the app's menu."""
         from geo.roles import PAGES
 
-        return next(p.title for p in PAGES if p.name == self.page)
+        for p in PAGES:
+            if p.name == self.page:
+                return p.title
+        raise ValueError(f"{self.label}: no page {self.page!r} in the app's menu")
 
 
 ALL = ("partner", "board", "analyst")
@@ -258,7 +261,8 @@ Visits = tuple[Visit, Visit, Visit, Visit | None]
 
 def _menu(v: Visits) -> Visit:
     """The return through the menu of a dashboard page's visits."""
-    assert v[3] is not None, "a dashboard page's visits end with a return through the menu"
+    if v[3] is None:
+        raise ValueError("a dashboard page's visits end with a return through the menu")
     return v[3]
 
 

@@ -188,8 +188,17 @@ def _assessments(v: Any, place_id: str, a: pd.DataFrame, view: Any, role: str) -
                 else:
                     _data.assessment_actions.clear()
                     st.rerun()
-    with st.expander("Record a location assessment"), st.form("assessment_form",
-                                                               clear_on_submit=True):
+    # the form is made only while its section is open: a dozen widgets drawn on every visit
+    # of a profile took about 0.15 s of the browser's time (opening it reruns the page)
+    with st.expander("Record a location assessment", key="assessment_open",
+                     on_change="rerun") as section:
+        if section.open:
+            _assessment_form(place_id, choices, role)
+
+
+def _assessment_form(place_id: str, choices: dict[str, Any], role: str) -> None:
+    """The form that records a location assessment of the place, with up to three actions."""
+    with st.form("assessment_form", clear_on_submit=True):
         today = date.today()
         on = st.date_input("Assessed on", value=today, max_value=today)
         rating = st.selectbox("Risk rating", ("low", "medium", "high"), index=1)

@@ -18,10 +18,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from geo.render.text import DAYS
+
 #: the risk terrain's classes of relative risk and their colours
 RISK_COLOURS = {"4 times or more": "#b30000", "2 to 4 times": "#e34a33",
                 "1.2 to 2 times": "#fdbb84", "about average or below": "#f0f0f0"}
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def day_and_time(grid: pd.DataFrame, small: str) -> alt.TopLevelMixin:
     grey (issue #27), and published counts. The colour scale only when some cell has a
     published count: over no values its colour bar read "NaN"."""
     base = alt.Chart(grid).encode(
-        x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=DAYS, title=None))
+        x=alt.X("hour:O", title="hour of day"), y=alt.Y("day:N", sort=list(DAYS), title=None))
     kinds = base.transform_filter("datum.cell != 'Count'").mark_rect(
         stroke="#dddddd", strokeWidth=0.5).encode(
         fill=alt.Fill("cell:N", title=None, scale=alt.Scale(

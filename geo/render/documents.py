@@ -19,13 +19,12 @@ from typing import Any
 import pandas as pd
 
 from geo.render import board_pack
-from geo.render.text import flags_rule_text
+from geo.render.text import DAYS, flags_rule_text
 from geo.render.words import HEX_SIZE, MIN_PEOPLE, WINDOW_DAYS, now_text
 from geo.stats.disclosure import View
 
 #: what a page shows for a breakdown it withholds (the gate's own mark)
 WITHHELD = "—"
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True, eq=False)
